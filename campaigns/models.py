@@ -1,0 +1,69 @@
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class Campaign(models.Model):
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("Email")
+        SEARCH_ADS = "search_ads", _("Search ads")
+        SOCIAL = "social", _("Social")
+        EVENTS = "events", _("Events")
+        REFERRAL = "referral", _("Referral")
+        PARTNER = "partner", _("Partner")
+        OTHER = "other", _("Other")
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel, default=Channel.OTHER)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    budget = models.DecimalField(_("budget"), max_digits=14, decimal_places=2, default=0)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-starts_on", "name"]
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        constraints = [
+            models.CheckConstraint(condition=Q(budget__gte=0), name="campaign_budget_not_negative"),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="campaign_ends_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("campaigns:detail", args=[self.pk])
+
+    def clean(self):
+        if self.ends_on and self.starts_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": _("The campaign cannot end before it starts.")})
+
+
+class SpendEntry(models.Model):
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="spend_entries", verbose_name=_("campaign")
+    )
+    spent_on = models.DateField(_("date"))
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-spent_on", "-id"]
+        verbose_name = _("spend entry")
+        verbose_name_plural = _("spend entries")
+        indexes = [models.Index(fields=["spent_on"], name="spend_date")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="spend_amount_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.campaign}: {self.amount} on {self.spent_on}"

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+class CrmConfig(AppConfig):
+    name = "crm"
+    verbose_name = _("CRM")
+
+    def ready(self):
+        from . import roles
+
+        # Permissions of apps migrated after the role migration join their roles here.
+        post_migrate.connect(roles.sync_role_permissions_on_migrate, dispatch_uid="crm.roles")

@@ -1,0 +1,240 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=50, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+
+    def __str__(self):
+        return self.name
+
+
+class CustomerQuerySet(models.QuerySet):
+    def owned_by(self, user):
+        return self.filter(owner=user)
+
+    def active(self):
+        return self.filter(status=Customer.Status.ACTIVE)
+
+
+class Customer(models.Model):
+    class Kind(models.TextChoices):
+        COMPANY = "company", _("Company")
+        PERSON = "person", _("Person")
+
+    class Status(models.TextChoices):
+        LEAD = "lead", _("Lead")
+        ACTIVE = "active", _("Active")
+        CHURNED = "churned", _("Churned")
+
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind, default=Kind.COMPANY)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    website = models.URLField(_("website"), blank=True)
+    industry = models.CharField(_("industry"), max_length=100, blank=True)
+    region = models.CharField(_("region"), max_length=100, blank=True, db_index=True)
+    address = models.TextField(_("address"), blank=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="customers", verbose_name=_("tags"))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_customers",
+        verbose_name=_("owner"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status, default=Status.LEAD, db_index=True
+    )
+    churned_on = models.DateField(_("churned on"), null=True, blank=True)
+    churn_reason = models.CharField(_("churn reason"), max_length=200, blank=True)
+    acquired_on = models.DateField(_("acquired on"), null=True, blank=True)
+    acquisition_cost_override = models.DecimalField(
+        _("acquisition cost override"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Leave empty to use the cost attributed by the acquiring campaign."),
+    )
+    acquired_by_campaign = models.ForeignKey(
+        "campaigns.Campaign",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="acquired_customers",
+        verbose_name=_("acquiring campaign"),
+    )
+    referred_by = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="referrals",
+        verbose_name=_("referred by"),
+    )
+    external_id = models.CharField(
+        _("external id"),
+        max_length=100,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text=_("Identifier in another system; imports match customers on it."),
+    )
+    marketing_opt_out = models.BooleanField(_("marketing opt-out"), default=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    objects = CustomerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        permissions = [
+            ("view_all_customers", _("Can see and edit every customer, not only their own")),
+            ("reassign_customer", _("Can change a customer's owner")),
+            ("merge_customer", _("Can merge duplicate customers")),
+        ]
+        indexes = [
+            models.Index(fields=["name", "id"], name="customer_name_id"),
+            models.Index(fields=["owner", "name", "id"], name="customer_owner_name_id"),
+            models.Index(fields=["email"], name="customer_email"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(acquisition_cost_override__isnull=True)
+                | Q(acquisition_cost_override__gte=0),
+                name="customer_acquisition_cost_not_negative",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("customers:detail", args=[self.pk])
+
+    def clean(self):
+        if self.status == self.Status.CHURNED and not self.churned_on:
+            raise ValidationError({"churned_on": _("A churned customer needs a churn date.")})
+        if self.status != self.Status.CHURNED and (self.churned_on or self.churn_reason):
+            raise ValidationError(
+                {"status": _("Only a churned customer has a churn date or reason.")}
+            )
+        if self.referred_by_id and self.referred_by_id == self.pk:
+            raise ValidationError({"referred_by": _("A customer cannot refer itself.")})
+
+
+class Contact(models.Model):
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("customer")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    role = models.CharField(_("role"), max_length=100, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    is_primary = models.BooleanField(_("primary contact"), default=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-is_primary", "name", "id"]
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer"],
+                condition=Q(is_primary=True),
+                name="contact_one_primary_per_customer",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class ActivityQuerySet(models.QuerySet):
+    def open_tasks(self):
+        return self.filter(kind=Activity.Kind.TASK, done=False)
+
+
+class Activity(models.Model):
+    class Kind(models.TextChoices):
+        NOTE = "note", _("Note")
+        CALL = "call", _("Call")
+        EMAIL = "email", _("Email")
+        MEETING = "meeting", _("Meeting")
+        TASK = "task", _("Task")
+        SYSTEM = "system", _("System event")
+
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="activities", verbose_name=_("customer")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind, default=Kind.NOTE)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("details"), blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="authored_activities",
+        verbose_name=_("author"),
+    )
+    occurred_at = models.DateTimeField(_("when"), default=timezone.now)
+    due_on = models.DateField(_("due on"), null=True, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_tasks",
+        verbose_name=_("assignee"),
+    )
+    done = models.BooleanField(_("done"), default=False)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    reminded_on = models.DateField(_("reminder sent on"), null=True, blank=True)
+
+    objects = ActivityQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        indexes = [
+            models.Index(fields=["customer", "-occurred_at"], name="activity_customer_time"),
+            models.Index(
+                fields=["assignee", "due_on"],
+                condition=Q(kind="task", done=False),
+                name="activity_open_task",
+            ),
+        ]
+
+    def __str__(self):
+        return self.subject
+
+    @property
+    def is_task(self):
+        return self.kind == self.Kind.TASK
+
+    def is_overdue(self, today):
+        return self.is_task and not self.done and self.due_on is not None and self.due_on < today
+
+    def clean(self):
+        if self.kind == self.Kind.TASK and not self.due_on:
+            raise ValidationError({"due_on": _("A task needs a due date.")})

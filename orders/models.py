@@ -1,0 +1,218 @@
+from django.conf import settings
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+# 1 unit of a currency = rate units of the base currency; six places keep cents exact.
+RATE = {"max_digits": 18, "decimal_places": 8}
+currency_code = RegexValidator(r"^[A-Z]{3}$", _("Use a three-letter ISO 4217 code, e.g. EUR."))
+
+
+def base_currency():
+    return settings.CRM_BASE_CURRENCY
+
+
+class Product(models.Model):
+    sku = models.CharField(_("SKU"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    list_price = models.DecimalField(_("list price"), **MONEY, validators=[MinValueValidator(0)])
+    unit_cost = models.DecimalField(_("unit cost"), **MONEY, validators=[MinValueValidator(0)])
+    active = models.BooleanField(_("active"), default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name", "sku"]
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(list_price__gte=0) & Q(unit_cost__gte=0),
+                name="product_prices_not_negative",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.sku})"
+
+
+class ExchangeRate(models.Model):
+    """What one unit of ``currency`` was worth in the base currency from ``valid_on`` on,
+    until the next rate for that currency."""
+
+    currency = models.CharField(_("currency"), max_length=3, validators=[currency_code])
+    valid_on = models.DateField(_("valid from"))
+    rate = models.DecimalField(_("rate"), **RATE, validators=[MinValueValidator(0)])
+
+    class Meta:
+        ordering = ["currency", "-valid_on"]
+        verbose_name = _("exchange rate")
+        verbose_name_plural = _("exchange rates")
+        constraints = [
+            models.UniqueConstraint(fields=["currency", "valid_on"], name="rate_one_per_day"),
+            models.CheckConstraint(condition=Q(rate__gt=0), name="rate_positive"),
+        ]
+
+    def __str__(self):
+        return f"1 {self.currency} = {self.rate} {base_currency()} from {self.valid_on}"
+
+
+class OrderQuerySet(models.QuerySet):
+    def counted(self):
+        """Orders that count as purchases in every total and metric: not drafts, not
+        cancelled. Refunds are netted through ``refunded_base``."""
+        return self.exclude(status__in=[Order.Status.DRAFT, Order.Status.CANCELLED])
+
+
+class Order(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PLACED = "placed", _("Placed")
+        PAID = "paid", _("Paid")
+        CANCELLED = "cancelled", _("Cancelled")
+        REFUNDED = "refunded", _("Refunded")
+
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.CASCADE,
+        related_name="orders",
+        verbose_name=_("customer"),
+    )
+    number = models.CharField(_("number"), max_length=64, unique=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.PLACED)
+    ordered_on = models.DateField(_("ordered on"), db_index=True)
+    currency = models.CharField(
+        _("currency"), max_length=3, validators=[currency_code], default=base_currency
+    )
+    # The rate used, frozen when the totals were computed, so history does not drift when
+    # an admin later corrects a rate (recomputing totals picks up the correction).
+    exchange_rate = models.DecimalField(_("exchange rate"), **RATE, default=1)
+    subtotal = models.DecimalField(_("subtotal"), **MONEY, default=0, editable=False)
+    discount_total = models.DecimalField(_("discounts"), **MONEY, default=0, editable=False)
+    total = models.DecimalField(_("total"), **MONEY, default=0, editable=False)
+    cost_total = models.DecimalField(_("cost of goods"), **MONEY, default=0, editable=False)
+    refunded_total = models.DecimalField(_("refunded"), **MONEY, default=0)
+    total_base = models.DecimalField(_("total (base)"), **MONEY, default=0, editable=False)
+    cost_base = models.DecimalField(_("cost of goods (base)"), **MONEY, default=0, editable=False)
+    refunded_base = models.DecimalField(_("refunded (base)"), **MONEY, default=0, editable=False)
+    note = models.TextField(_("note"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    objects = OrderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-ordered_on", "-id"]
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        indexes = [
+            models.Index(fields=["customer", "ordered_on"], name="order_customer_date"),
+            models.Index(fields=["-ordered_on", "-id"], name="order_date_id"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative"),
+            models.CheckConstraint(
+                condition=Q(refunded_total__gte=0) & Q(refunded_total__lte=F("total")),
+                name="order_refund_within_total",
+            ),
+            models.CheckConstraint(condition=Q(exchange_rate__gt=0), name="order_rate_positive"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    def get_absolute_url(self):
+        return reverse("orders:detail", args=[self.pk])
+
+    @property
+    def net_base(self):
+        return self.total_base - self.refunded_base
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="lines", verbose_name=_("order")
+    )
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="+", verbose_name=_("product")
+    )
+    quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
+    unit_price = models.DecimalField(_("unit price"), **MONEY, validators=[MinValueValidator(0)])
+    unit_cost = models.DecimalField(_("unit cost"), **MONEY, editable=False, default=0)
+    discount = models.DecimalField(
+        _("discount"), **MONEY, default=0, validators=[MinValueValidator(0)]
+    )
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="line_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(unit_price__gte=0) & Q(unit_cost__gte=0) & Q(discount__gte=0),
+                name="line_amounts_not_negative",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.product}"
+
+
+class CustomerCost(models.Model):
+    """A cost logged against one customer beyond the goods they bought (service,
+    marketing, other); part of profit contribution."""
+
+    class Kind(models.TextChoices):
+        SERVICE = "service", _("Service")
+        MARKETING = "marketing", _("Marketing")
+        OTHER = "other", _("Other")
+
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.CASCADE,
+        related_name="costs",
+        verbose_name=_("customer"),
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind, default=Kind.SERVICE)
+    incurred_on = models.DateField(_("date"))
+    amount = models.DecimalField(_("amount"), **MONEY, validators=[MinValueValidator(0)])
+    currency = models.CharField(
+        _("currency"), max_length=3, validators=[currency_code], default=base_currency
+    )
+    amount_base = models.DecimalField(_("amount (base)"), **MONEY, default=0, editable=False)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+
+    class Meta:
+        ordering = ["-incurred_on", "-id"]
+        verbose_name = _("customer cost")
+        verbose_name_plural = _("customer costs")
+        indexes = [models.Index(fields=["customer", "incurred_on"], name="cost_customer_date")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="cost_amount_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.amount} {self.currency}"

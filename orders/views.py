@@ -1,0 +1,12 @@
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+
+
+@login_required
+def order_list(request):
+    return HttpResponse("TODO")
+
+
+@login_required
+def order_detail(request, pk):
+    return HttpResponse("TODO")

@@ -1,0 +1,146 @@
+"""Personas shared by every test: a rep who owns customers (``owner``), a second rep
+(``teammate``) and someone with no role (``outsider``), a ``manager`` and an ``admin``."""
+
+import os
+
+# Unit tests run tasks in-process; the tests marked "worker" start a real worker.
+os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+import pytest
+
+from crm.roles import ADMIN, SALES_MANAGER, SALES_REP
+from tests.factories import UserFactory
+
+
+@pytest.fixture
+def owner(db):
+    return UserFactory(username="olivia", role=SALES_REP)
+
+
+@pytest.fixture
+def teammate(db):
+    return UserFactory(username="tom", role=SALES_REP)
+
+
+@pytest.fixture
+def outsider(db):
+    return UserFactory(username="nobody", role=None)
+
+
+@pytest.fixture
+def manager(db):
+    return UserFactory(username="maria", role=SALES_MANAGER)
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="ada", role=ADMIN, is_staff=True)
+
+
+@pytest.fixture
+def client_for(client):
+    """``client_for(user)`` logs the test client in as ``user`` (None: anonymous)."""
+
+    def login(user):
+        client.logout()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return login
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": "/usr/bin/chromium",
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+def _database_url_for_test_db():
+    from django.db import connection
+
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{auth}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture
+def live_worker(transactional_db, tmp_path):
+    """A real Celery worker process on the configured broker (Redis in CI, the filesystem
+    transport otherwise), reading the test database. Tasks sent while it runs go to a queue
+    of its own, so parallel test processes and a developer's running worker never mix.
+    Yields the folder where the worker's emails are written."""
+    import subprocess
+    import sys
+    import time
+    import uuid
+
+    from django.conf import settings
+
+    from crm.celery import app
+
+    queue = f"test-{uuid.uuid4().hex[:10]}"
+    mail_dir = tmp_path / "mail"
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url_for_test_db(),
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(mail_dir),
+    }
+    log = open(tmp_path / "worker.log", "w+")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "crm",
+            "worker",
+            "-Q",
+            queue,
+            "--pool",
+            "solo",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "--loglevel",
+            "INFO",
+        ],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    previous = (app.conf.task_always_eager, app.conf.task_default_queue)
+    app.conf.task_always_eager, app.conf.task_default_queue = False, queue
+    try:
+        deadline = time.monotonic() + 30
+        while "ready." not in (tmp_path / "worker.log").read_text():
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(
+                    "Celery worker did not start:\n" + (tmp_path / "worker.log").read_text()
+                )
+            time.sleep(0.1)
+        yield mail_dir
+    finally:
+        app.conf.task_always_eager, app.conf.task_default_queue = previous
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
