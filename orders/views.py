@@ -10,3 +10,8 @@ def order_list(request):
 @login_required
 def order_detail(request, pk):
     return HttpResponse("TODO")
+
+
+@login_required
+def customer_orders(request, customer_id):
+    return HttpResponse("TODO")

@@ -10,198 +10,694 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('customers', '0002_search_indexes'),
+        ("customers", "0002_search_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ExchangeRate',
+            name="ExchangeRate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('currency', models.CharField(max_length=3, validators=[django.core.validators.RegexValidator('^[A-Z]{3}$', 'Use a three-letter ISO 4217 code, e.g. EUR.')], verbose_name='currency')),
-                ('valid_on', models.DateField(verbose_name='valid from')),
-                ('rate', models.DecimalField(decimal_places=8, max_digits=18, validators=[django.core.validators.MinValueValidator(0)], verbose_name='rate')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "currency",
+                    models.CharField(
+                        max_length=3,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Z]{3}$", "Use a three-letter ISO 4217 code, e.g. EUR."
+                            )
+                        ],
+                        verbose_name="currency",
+                    ),
+                ),
+                ("valid_on", models.DateField(verbose_name="valid from")),
+                (
+                    "rate",
+                    models.DecimalField(
+                        decimal_places=8,
+                        max_digits=18,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="rate",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'exchange rate',
-                'verbose_name_plural': 'exchange rates',
-                'ordering': ['currency', '-valid_on'],
-                'constraints': [models.UniqueConstraint(fields=('currency', 'valid_on'), name='rate_one_per_day'), models.CheckConstraint(condition=models.Q(('rate__gt', 0)), name='rate_positive')],
+                "verbose_name": "exchange rate",
+                "verbose_name_plural": "exchange rates",
+                "ordering": ["currency", "-valid_on"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("currency", "valid_on"), name="rate_one_per_day"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("rate__gt", 0)), name="rate_positive"
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalOrder',
+            name="HistoricalOrder",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('number', models.CharField(db_index=True, max_length=64, verbose_name='number')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('placed', 'Placed'), ('paid', 'Paid'), ('cancelled', 'Cancelled'), ('refunded', 'Refunded')], default='placed', max_length=10, verbose_name='status')),
-                ('ordered_on', models.DateField(db_index=True, verbose_name='ordered on')),
-                ('currency', models.CharField(default=orders.models.base_currency, max_length=3, validators=[django.core.validators.RegexValidator('^[A-Z]{3}$', 'Use a three-letter ISO 4217 code, e.g. EUR.')], verbose_name='currency')),
-                ('exchange_rate', models.DecimalField(decimal_places=8, default=1, max_digits=18, verbose_name='exchange rate')),
-                ('subtotal', models.DecimalField(decimal_places=2, default=0, editable=False, max_digits=14, verbose_name='subtotal')),
-                ('discount_total', models.DecimalField(decimal_places=2, default=0, editable=False, max_digits=14, verbose_name='discounts')),
-                ('total', models.DecimalField(decimal_places=2, default=0, editable=False, max_digits=14, verbose_name='total')),
-                ('cost_total', models.DecimalField(decimal_places=2, default=0, editable=False, max_digits=14, verbose_name='cost of goods')),
-                ('refunded_total', models.DecimalField(decimal_places=2, default=0, max_digits=14, verbose_name='refunded')),
-                ('total_base', models.DecimalField(decimal_places=2, default=0, editable=False, max_digits=14, verbose_name='total (base)')),
-                ('cost_base', models.DecimalField(decimal_places=2, default=0, editable=False, max_digits=14, verbose_name='cost of goods (base)')),
-                ('refunded_base', models.DecimalField(decimal_places=2, default=0, editable=False, max_digits=14, verbose_name='refunded (base)')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('created_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
-                ('customer', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='customers.customer', verbose_name='customer')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.CharField(db_index=True, max_length=64, verbose_name="number")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("placed", "Placed"),
+                            ("paid", "Paid"),
+                            ("cancelled", "Cancelled"),
+                            ("refunded", "Refunded"),
+                        ],
+                        default="placed",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("ordered_on", models.DateField(db_index=True, verbose_name="ordered on")),
+                (
+                    "currency",
+                    models.CharField(
+                        default=orders.models.base_currency,
+                        max_length=3,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Z]{3}$", "Use a three-letter ISO 4217 code, e.g. EUR."
+                            )
+                        ],
+                        verbose_name="currency",
+                    ),
+                ),
+                (
+                    "exchange_rate",
+                    models.DecimalField(
+                        decimal_places=8, default=1, max_digits=18, verbose_name="exchange rate"
+                    ),
+                ),
+                (
+                    "subtotal",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        editable=False,
+                        max_digits=14,
+                        verbose_name="subtotal",
+                    ),
+                ),
+                (
+                    "discount_total",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        editable=False,
+                        max_digits=14,
+                        verbose_name="discounts",
+                    ),
+                ),
+                (
+                    "total",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        editable=False,
+                        max_digits=14,
+                        verbose_name="total",
+                    ),
+                ),
+                (
+                    "cost_total",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        editable=False,
+                        max_digits=14,
+                        verbose_name="cost of goods",
+                    ),
+                ),
+                (
+                    "refunded_total",
+                    models.DecimalField(
+                        decimal_places=2, default=0, max_digits=14, verbose_name="refunded"
+                    ),
+                ),
+                (
+                    "total_base",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        editable=False,
+                        max_digits=14,
+                        verbose_name="total (base)",
+                    ),
+                ),
+                (
+                    "cost_base",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        editable=False,
+                        max_digits=14,
+                        verbose_name="cost of goods (base)",
+                    ),
+                ),
+                (
+                    "refunded_base",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        editable=False,
+                        max_digits=14,
+                        verbose_name="refunded (base)",
+                    ),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="created"),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="created by",
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="customers.customer",
+                        verbose_name="customer",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical order',
-                'verbose_name_plural': 'historical orders',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical order",
+                "verbose_name_plural": "historical orders",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalProduct',
+            name="HistoricalProduct",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('sku', models.CharField(db_index=True, max_length=64, verbose_name='SKU')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('list_price', models.DecimalField(decimal_places=2, max_digits=14, validators=[django.core.validators.MinValueValidator(0)], verbose_name='list price')),
-                ('unit_cost', models.DecimalField(decimal_places=2, max_digits=14, validators=[django.core.validators.MinValueValidator(0)], verbose_name='unit cost')),
-                ('active', models.BooleanField(default=True, verbose_name='active')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("sku", models.CharField(db_index=True, max_length=64, verbose_name="SKU")),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "list_price",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="list price",
+                    ),
+                ),
+                (
+                    "unit_cost",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="unit cost",
+                    ),
+                ),
+                ("active", models.BooleanField(default=True, verbose_name="active")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical product',
-                'verbose_name_plural': 'historical products',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical product",
+                "verbose_name_plural": "historical products",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Order',
+            name="Order",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=64, unique=True, verbose_name='number')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('placed', 'Placed'), ('paid', 'Paid'), ('cancelled', 'Cancelled'), ('refunded', 'Refunded')], default='placed', max_length=10, verbose_name='status')),
-                ('ordered_on', models.DateField(db_index=True, verbose_name='ordered on')),
-                ('currency', models.CharField(default=orders.models.base_currency, max_length=3, validators=[django.core.validators.RegexValidator('^[A-Z]{3}$', 'Use a three-letter ISO 4217 code, e.g. EUR.')], verbose_name='currency')),
-                ('exchange_rate', models.DecimalField(decimal_places=8, default=1, max_digits=18, verbose_name='exchange rate')),
-                ('subtotal', models.DecimalField(decimal_places=2, default=0, editable=False, max_digits=14, verbose_name='subtotal')),
-                ('discount_total', models.DecimalField(decimal_places=2, default=0, editable=False, max_digits=14, verbose_name='discounts')),
-                ('total', models.DecimalField(decimal_places=2, default=0, editable=False, max_digits=14, verbose_name='total')),
-                ('cost_total', models.DecimalField(decimal_places=2, default=0, editable=False, max_digits=14, verbose_name='cost of goods')),
-                ('refunded_total', models.DecimalField(decimal_places=2, default=0, max_digits=14, verbose_name='refunded')),
-                ('total_base', models.DecimalField(decimal_places=2, default=0, editable=False, max_digits=14, verbose_name='total (base)')),
-                ('cost_base', models.DecimalField(decimal_places=2, default=0, editable=False, max_digits=14, verbose_name='cost of goods (base)')),
-                ('refunded_base', models.DecimalField(decimal_places=2, default=0, editable=False, max_digits=14, verbose_name='refunded (base)')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='orders', to='customers.customer', verbose_name='customer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.CharField(max_length=64, unique=True, verbose_name="number")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("placed", "Placed"),
+                            ("paid", "Paid"),
+                            ("cancelled", "Cancelled"),
+                            ("refunded", "Refunded"),
+                        ],
+                        default="placed",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("ordered_on", models.DateField(db_index=True, verbose_name="ordered on")),
+                (
+                    "currency",
+                    models.CharField(
+                        default=orders.models.base_currency,
+                        max_length=3,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Z]{3}$", "Use a three-letter ISO 4217 code, e.g. EUR."
+                            )
+                        ],
+                        verbose_name="currency",
+                    ),
+                ),
+                (
+                    "exchange_rate",
+                    models.DecimalField(
+                        decimal_places=8, default=1, max_digits=18, verbose_name="exchange rate"
+                    ),
+                ),
+                (
+                    "subtotal",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        editable=False,
+                        max_digits=14,
+                        verbose_name="subtotal",
+                    ),
+                ),
+                (
+                    "discount_total",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        editable=False,
+                        max_digits=14,
+                        verbose_name="discounts",
+                    ),
+                ),
+                (
+                    "total",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        editable=False,
+                        max_digits=14,
+                        verbose_name="total",
+                    ),
+                ),
+                (
+                    "cost_total",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        editable=False,
+                        max_digits=14,
+                        verbose_name="cost of goods",
+                    ),
+                ),
+                (
+                    "refunded_total",
+                    models.DecimalField(
+                        decimal_places=2, default=0, max_digits=14, verbose_name="refunded"
+                    ),
+                ),
+                (
+                    "total_base",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        editable=False,
+                        max_digits=14,
+                        verbose_name="total (base)",
+                    ),
+                ),
+                (
+                    "cost_base",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        editable=False,
+                        max_digits=14,
+                        verbose_name="cost of goods (base)",
+                    ),
+                ),
+                (
+                    "refunded_base",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        editable=False,
+                        max_digits=14,
+                        verbose_name="refunded (base)",
+                    ),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="created"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="created by",
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="orders",
+                        to="customers.customer",
+                        verbose_name="customer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'order',
-                'verbose_name_plural': 'orders',
-                'ordering': ['-ordered_on', '-id'],
+                "verbose_name": "order",
+                "verbose_name_plural": "orders",
+                "ordering": ["-ordered_on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Product',
+            name="Product",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sku', models.CharField(max_length=64, unique=True, verbose_name='SKU')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('list_price', models.DecimalField(decimal_places=2, max_digits=14, validators=[django.core.validators.MinValueValidator(0)], verbose_name='list price')),
-                ('unit_cost', models.DecimalField(decimal_places=2, max_digits=14, validators=[django.core.validators.MinValueValidator(0)], verbose_name='unit cost')),
-                ('active', models.BooleanField(default=True, verbose_name='active')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("sku", models.CharField(max_length=64, unique=True, verbose_name="SKU")),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "list_price",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="list price",
+                    ),
+                ),
+                (
+                    "unit_cost",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="unit cost",
+                    ),
+                ),
+                ("active", models.BooleanField(default=True, verbose_name="active")),
             ],
             options={
-                'verbose_name': 'product',
-                'verbose_name_plural': 'products',
-                'ordering': ['name', 'sku'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('list_price__gte', 0), ('unit_cost__gte', 0)), name='product_prices_not_negative')],
+                "verbose_name": "product",
+                "verbose_name_plural": "products",
+                "ordering": ["name", "sku"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("list_price__gte", 0), ("unit_cost__gte", 0)),
+                        name="product_prices_not_negative",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='OrderLine',
+            name="OrderLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('quantity', models.PositiveIntegerField(validators=[django.core.validators.MinValueValidator(1)], verbose_name='quantity')),
-                ('unit_price', models.DecimalField(decimal_places=2, max_digits=14, validators=[django.core.validators.MinValueValidator(0)], verbose_name='unit price')),
-                ('unit_cost', models.DecimalField(decimal_places=2, default=0, editable=False, max_digits=14, verbose_name='unit cost')),
-                ('discount', models.DecimalField(decimal_places=2, default=0, max_digits=14, validators=[django.core.validators.MinValueValidator(0)], verbose_name='discount')),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='orders.order', verbose_name='order')),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orders.product', verbose_name='product')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "quantity",
+                    models.PositiveIntegerField(
+                        validators=[django.core.validators.MinValueValidator(1)],
+                        verbose_name="quantity",
+                    ),
+                ),
+                (
+                    "unit_price",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="unit price",
+                    ),
+                ),
+                (
+                    "unit_cost",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        editable=False,
+                        max_digits=14,
+                        verbose_name="unit cost",
+                    ),
+                ),
+                (
+                    "discount",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="discount",
+                    ),
+                ),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lines",
+                        to="orders.order",
+                        verbose_name="order",
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orders.product",
+                        verbose_name="product",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'order line',
-                'verbose_name_plural': 'order lines',
-                'ordering': ['id'],
+                "verbose_name": "order line",
+                "verbose_name_plural": "order lines",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='CustomerCost',
+            name="CustomerCost",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('service', 'Service'), ('marketing', 'Marketing'), ('other', 'Other')], default='service', max_length=10, verbose_name='kind')),
-                ('incurred_on', models.DateField(verbose_name='date')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=14, validators=[django.core.validators.MinValueValidator(0)], verbose_name='amount')),
-                ('currency', models.CharField(default=orders.models.base_currency, max_length=3, validators=[django.core.validators.RegexValidator('^[A-Z]{3}$', 'Use a three-letter ISO 4217 code, e.g. EUR.')], verbose_name='currency')),
-                ('amount_base', models.DecimalField(decimal_places=2, default=0, editable=False, max_digits=14, verbose_name='amount (base)')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='note')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='costs', to='customers.customer', verbose_name='customer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("service", "Service"),
+                            ("marketing", "Marketing"),
+                            ("other", "Other"),
+                        ],
+                        default="service",
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("incurred_on", models.DateField(verbose_name="date")),
+                (
+                    "amount",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=14,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="amount",
+                    ),
+                ),
+                (
+                    "currency",
+                    models.CharField(
+                        default=orders.models.base_currency,
+                        max_length=3,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Z]{3}$", "Use a three-letter ISO 4217 code, e.g. EUR."
+                            )
+                        ],
+                        verbose_name="currency",
+                    ),
+                ),
+                (
+                    "amount_base",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        editable=False,
+                        max_digits=14,
+                        verbose_name="amount (base)",
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="note")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="created by",
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="costs",
+                        to="customers.customer",
+                        verbose_name="customer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'customer cost',
-                'verbose_name_plural': 'customer costs',
-                'ordering': ['-incurred_on', '-id'],
-                'indexes': [models.Index(fields=['customer', 'incurred_on'], name='cost_customer_date')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='cost_amount_not_negative')],
+                "verbose_name": "customer cost",
+                "verbose_name_plural": "customer costs",
+                "ordering": ["-incurred_on", "-id"],
+                "indexes": [
+                    models.Index(fields=["customer", "incurred_on"], name="cost_customer_date")
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("amount__gte", 0)), name="cost_amount_not_negative"
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['customer', 'ordered_on'], name='order_customer_date'),
+            model_name="order",
+            index=models.Index(fields=["customer", "ordered_on"], name="order_customer_date"),
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['-ordered_on', '-id'], name='order_date_id'),
+            model_name="order",
+            index=models.Index(fields=["-ordered_on", "-id"], name="order_date_id"),
         ),
         migrations.AddConstraint(
-            model_name='order',
-            constraint=models.CheckConstraint(condition=models.Q(('total__gte', 0)), name='order_total_not_negative'),
+            model_name="order",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("total__gte", 0)), name="order_total_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='order',
-            constraint=models.CheckConstraint(condition=models.Q(('refunded_total__gte', 0), ('refunded_total__lte', models.F('total'))), name='order_refund_within_total'),
+            model_name="order",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("refunded_total__gte", 0), ("refunded_total__lte", models.F("total"))
+                ),
+                name="order_refund_within_total",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='order',
-            constraint=models.CheckConstraint(condition=models.Q(('exchange_rate__gt', 0)), name='order_rate_positive'),
+            model_name="order",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("exchange_rate__gt", 0)), name="order_rate_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='orderline',
-            constraint=models.CheckConstraint(condition=models.Q(('quantity__gt', 0)), name='line_quantity_positive'),
+            model_name="orderline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("quantity__gt", 0)), name="line_quantity_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='orderline',
-            constraint=models.CheckConstraint(condition=models.Q(('unit_price__gte', 0), ('unit_cost__gte', 0), ('discount__gte', 0)), name='line_amounts_not_negative'),
+            model_name="orderline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("unit_price__gte", 0), ("unit_cost__gte", 0), ("discount__gte", 0)
+                ),
+                name="line_amounts_not_negative",
+            ),
         ),
     ]
