@@ -32,6 +32,10 @@ REP_EXTRA = [
     "orders.view_exchangerate",
     "campaigns.view_campaign",
     "campaigns.view_spendentry",
+    # Survey results are scoped to the customers the user sees (surveys.selectors).
+    "surveys.view_survey",
+    "surveys.view_invitation",
+    "surveys.view_response",
 ]
 MANAGER_EXTRA = [
     "customers.view_all_customers",

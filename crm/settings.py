@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "campaigns",
     "surveys",
     "metrics",
+    "dataio",
 ]
 
 MIDDLEWARE = [
@@ -208,6 +209,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "customers.tasks.send_task_reminders",
         "schedule": crontab(hour=7, minute=0),
     },
+    "metrics-nightly-full-run": {
+        "task": "metrics.tasks.nightly_full_run",
+        "schedule": crontab(hour=2, minute=0),
+    },
+    "metrics-dirty-sweep": {"task": "metrics.tasks.recalculate_dirty", "schedule": 60.0},
+    "metrics-resume-stalled": {"task": "metrics.tasks.resume_stalled_runs", "schedule": 300.0},
+    "surveys-sweep": {
+        "task": "surveys.tasks.sweep",
+        "schedule": crontab(minute="*/15"),
+    },
 }
 
 # --- DRF ------------------------------------------------------------------------------
@@ -231,3 +242,24 @@ LOGGING = {
 CRM_PAGE_SIZE = env.int("CRM_PAGE_SIZE", default=25)
 # Every total and metric is in this currency; others convert at the order date's rate.
 CRM_BASE_CURRENCY = env.str("BASE_CURRENCY", default="USD").upper()
+
+# --- Surveys --------------------------------------------------------------------------
+# A customer emailed a survey is not asked again for this many days.
+SURVEY_RESURVEY_DAYS = env.int("SURVEY_RESURVEY_DAYS", default=90)
+# One reminder goes to those who have not answered after this many days.
+SURVEY_REMINDER_DAYS = env.int("SURVEY_REMINDER_DAYS", default=7)
+# A response link works for this many days after its email was sent.
+SURVEY_TOKEN_MAX_AGE_DAYS = env.int("SURVEY_TOKEN_MAX_AGE_DAYS", default=60)
+SURVEY_SEND_BATCH_SIZE = env.int("SURVEY_SEND_BATCH_SIZE", default=100)
+# Requests per client address and survey link in ten minutes.
+SURVEY_RATE_LIMIT = env.int("SURVEY_RATE_LIMIT", default=30)
+# Links in emails are absolute: the address customers reach the CRM at.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+if REDIS_URL:
+    # The survey pages' rate limit must be shared by every web process.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+        }
+    }

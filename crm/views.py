@@ -6,6 +6,11 @@ from django.utils import timezone
 
 from customers.selectors import customers_visible_to, open_tasks_for
 
+from .search import MIN_LENGTH, global_search
+
+# The id of the top bar's results dropdown (templates/base.html).
+SEARCH_DROPDOWN = "global-search-results"
+
 
 @login_required
 def dashboard(request):
@@ -20,6 +25,16 @@ def dashboard(request):
         "dashboard.html",
         {"tasks": tasks, "recent_customers": recent, "today": timezone.localdate()},
     )
+
+
+@login_required
+def search(request):
+    """The full results page; the top bar's search-as-you-type gets the dropdown fragment."""
+    results = global_search(user=request.user, query=request.GET.get("q", ""))
+    template = "search.html"
+    if request.htmx:
+        template += "#dropdown" if request.htmx.target == SEARCH_DROPDOWN else "#results"
+    return render(request, template, {"results": results, "min_length": MIN_LENGTH})
 
 
 def healthz(request):

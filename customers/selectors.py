@@ -1,11 +1,18 @@
 """Reads of customer data. ``customers_visible_to`` is the single door: pages, exports and
 the API all start from it, so a rep never sees another rep's customers anywhere."""
 
+import heapq
+import itertools
+from dataclasses import dataclass
+
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 
-from .models import Activity, Contact, Customer
+from .models import Activity, Contact, Customer, Tag
+
+User = get_user_model()
 
 SORTABLE_FIELDS = {
     "name": "name",
@@ -87,3 +94,169 @@ def regions_in_use(user):
         .values_list("region", flat=True)
         .distinct()
     )
+
+
+def contact_get(*, customer, contact_id):
+    return get_object_or_404(contacts_of(customer), pk=contact_id)
+
+
+def primary_contact(customer):
+    return contacts_of(customer).filter(is_primary=True).first()
+
+
+def task_get(*, user, task_id):
+    """A task on a customer the user can see, or 404."""
+    return get_object_or_404(
+        Activity.objects.filter(
+            kind=Activity.Kind.TASK, customer__in=customers_visible_to(user)
+        ).select_related("customer", "author", "assignee"),
+        pk=task_id,
+    )
+
+
+def tag_names():
+    return Tag.objects.order_by("name").values_list("name", flat=True)
+
+
+def customer_related_counts(customer):
+    """What goes with a customer when it is deleted or merged away."""
+    return {
+        "contacts": customer.contacts.count(),
+        "activities": customer.activities.count(),
+        "orders": customer.orders.count(),
+        "referrals": customer.referrals.count(),
+    }
+
+
+def merge_candidates(*, user, survivor, search, limit=20):
+    """Customers the user could merge into ``survivor``, by name, email or external id."""
+    search = search.strip()
+    if not search:
+        return Customer.objects.none()
+    return (
+        customers_visible_to(user)
+        .exclude(pk=survivor.pk)
+        .filter(
+            Q(name__icontains=search) | Q(email__icontains=search) | Q(external_id__iexact=search)
+        )
+        .select_related("owner")
+        .order_by("name", "id")[:limit]
+    )
+
+
+class HistoryFeed:
+    """A customer's and its contacts' history records, newest first.
+
+    Sliceable like a queryset, so ``crm.pagination.paginate`` pages it without COUNT:
+    a slice reads at most ``stop`` rows from each history table and merges them.
+    """
+
+    def __init__(self, customer):
+        order = ("-history_date", "-history_id")
+        self.sources = [
+            customer.history.select_related("history_user").order_by(*order),
+            Contact.history.filter(customer_id=customer.pk)
+            .select_related("history_user")
+            .order_by(*order),
+        ]
+
+    def __getitem__(self, window):
+        rows = heapq.merge(
+            *(source[: window.stop] for source in self.sources),
+            key=lambda record: (record.history_date, record.history_id),
+            reverse=True,
+        )
+        return list(itertools.islice(rows, window.start, window.stop))
+
+
+def customer_history(customer):
+    return HistoryFeed(customer)
+
+
+@dataclass
+class HistoryEntry:
+    record: object
+    subject: str
+    action: str
+    changes: list
+
+
+@dataclass
+class FieldChange:
+    label: str
+    old: object
+    new: object
+
+
+def _related_names(*, user, records_changes):
+    """{(model, pk): label} for the foreign keys in the changes, read in one query per model.
+
+    Customers go through the visibility door: a rep sees "#id" for someone else's customer.
+    """
+    wanted = {}
+    for record, changes in records_changes:
+        for change in changes:
+            field = record.instance_type._meta.get_field(change.field)
+            if field.is_relation:
+                wanted.setdefault(field.related_model, set()).update(
+                    v for v in (change.old, change.new) if v is not None
+                )
+    names = {}
+    for model, pks in wanted.items():
+        source = customers_visible_to(user) if model is Customer else model._default_manager
+        for pk, obj in source.in_bulk(pks).items():
+            names[(model, pk)] = (
+                (obj.get_full_name() or obj.get_username()) if model is User else str(obj)
+            )
+    return names
+
+
+def _display(field, value, names):
+    if value is None or value == "":
+        return "—"
+    if field.is_relation:
+        return names.get((field.related_model, value), f"#{value}")
+    if field.choices:
+        return dict(field.flatchoices).get(value, value)
+    if isinstance(value, bool):
+        return gettext("yes") if value else gettext("no")
+    return value
+
+
+def history_entries(*, user, records):
+    """What each history record changed, field by field, ready to show."""
+    actions = {"+": gettext("created"), "~": gettext("changed"), "-": gettext("deleted")}
+    records_changes = []
+    for record in records:
+        changes = []
+        if record.history_type == "~":
+            previous = record.prev_record
+            if previous is not None:
+                changes = record.diff_against(previous).changes
+        records_changes.append((record, changes))
+    names = _related_names(user=user, records_changes=records_changes)
+    entries = []
+    for record, changes in records_changes:
+        meta = record.instance_type._meta
+        subject = (
+            gettext("Customer")
+            if record.instance_type is Customer
+            else f"{meta.verbose_name.capitalize()}: {record.name}"
+        )
+        fields = [(meta.get_field(change.field), change) for change in changes]
+        entries.append(
+            HistoryEntry(
+                record=record,
+                subject=subject,
+                action=actions[record.history_type],
+                changes=[
+                    FieldChange(
+                        label=field.verbose_name.capitalize(),
+                        old=_display(field, change.old, names),
+                        new=_display(field, change.new, names),
+                    )
+                    for field, change in fields
+                ],
+            )
+        )
+    return entries

@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Activity, Customer
+from .models import Activity, Customer, Tag
 from .signals import customer_merging
 
 # Fields a merge copies from the duplicate when the survivor has them empty.
@@ -24,6 +24,19 @@ _MERGE_FILL_FIELDS = [
     "acquisition_cost_override",
     "referred_by",
 ]
+
+
+def merge_fill_fields(*, survivor, duplicate):
+    """The fields a merge copies from ``duplicate`` because ``survivor`` has them empty."""
+    fields = [
+        field
+        for field in _MERGE_FILL_FIELDS
+        if getattr(survivor, field) in ("", None) and getattr(duplicate, field) not in ("", None)
+    ]
+    if duplicate.referred_by_id == survivor.pk:
+        # The survivor referred the duplicate; copying that would make it refer itself.
+        fields.remove("referred_by")
+    return fields
 
 
 def _check_owner_change(*, user, customer, owner):
@@ -42,6 +55,16 @@ def customer_create(*, user, tags=(), **fields):
     customer.save()
     customer.tags.set(tags)
     return customer
+
+
+@transaction.atomic
+def tags_get_or_create(*, names):
+    """The tags with these names, matched case-insensitively; missing ones are created."""
+    tags = []
+    for name in names:
+        tag = Tag.objects.filter(name__iexact=name).first()
+        tags.append(tag or Tag.objects.create(name=name))
+    return tags
 
 
 @transaction.atomic
@@ -78,9 +101,8 @@ def customer_merge(*, user, survivor, duplicate):
         raise ValidationError(_("One of the customers no longer exists."))
     survivor, duplicate = locked[survivor.pk], locked[duplicate.pk]
 
-    for field in _MERGE_FILL_FIELDS:
-        if getattr(survivor, field) in ("", None) and getattr(duplicate, field) not in ("", None):
-            setattr(survivor, field, getattr(duplicate, field))
+    for field in merge_fill_fields(survivor=survivor, duplicate=duplicate):
+        setattr(survivor, field, getattr(duplicate, field))
     if survivor.referred_by_id == duplicate.pk:
         survivor.referred_by = None
     survivor.marketing_opt_out = survivor.marketing_opt_out or duplicate.marketing_opt_out
@@ -113,11 +135,12 @@ def customer_merge(*, user, survivor, duplicate):
 @transaction.atomic
 def contact_save(*, contact):
     """Create or update a contact; making it primary demotes the previous primary."""
-    contact.full_clean()
+    # Demote first: full_clean checks the one-primary constraint against the database.
     if contact.is_primary:
         contact.customer.contacts.exclude(pk=contact.pk).filter(is_primary=True).update(
             is_primary=False
         )
+    contact.full_clean()
     contact.save()
     return contact
 

@@ -1,25 +1,449 @@
-from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+"""Customer pages. Reads start from customers.selectors (the owner-scoping door), writes go
+through customers.services; an htmx request gets only the fragment it swaps.
 
-from . import selectors
+Flash messages are queued only before a full-page redirect: a swapped fragment is its own
+feedback and shows no messages, so one queued then would pop up on some later page."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
+
+from crm.pagination import paginate
+
+from . import selectors, services
+from .forms import ActivityForm, ContactForm, CustomerFilterForm, CustomerForm
+from .models import Contact, Customer
+
+SORT_COLUMNS = {
+    "name": gettext_lazy("Name"),
+    "status": gettext_lazy("Status"),
+    "region": gettext_lazy("Region"),
+    "owner": gettext_lazy("Owner"),
+    "created": gettext_lazy("Created"),
+}
+
+# Shown side by side on the merge confirmation, in this order.
+MERGE_COMPARED_FIELDS = [
+    "kind",
+    "status",
+    "owner",
+    "email",
+    "phone",
+    "website",
+    "industry",
+    "region",
+    "address",
+    "external_id",
+    "acquired_on",
+    "acquisition_cost_override",
+    "acquired_by_campaign",
+    "referred_by",
+    "created_at",
+]
+
+
+def _perm(codename):
+    return permission_required(f"customers.{codename}", raise_exception=True)
+
+
+def _require(request, codename):
+    if not request.user.has_perm(f"customers.{codename}"):
+        raise PermissionDenied
+
+
+def _wants_fragment(request):
+    # A history-restore request (back button after hx-push-url) needs the whole page.
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def _render(request, template, partial, context, status=200):
+    name = f"{template}#{partial}" if _wants_fragment(request) else template
+    return render(request, name, context, status=status)
+
+
+def _redirect(request, url):
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+def _query_without(request, *names):
+    params = request.GET.copy()
+    for name in names:
+        params.pop(name, None)
+    return params.urlencode()
+
+
+def _add_service_errors(form, error):
+    """Put a service's ValidationError on the form's fields (or on the form as a whole)."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, errors in error.error_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+# --- List -----------------------------------------------------------------------------
+
+
+def _sort_columns(request, current):
+    """Header links: a click sorts by the column, a second click reverses it."""
+    columns = {}
+    for key, label in SORT_COLUMNS.items():
+        direction = {key: "asc", f"-{key}": "desc"}.get(current, "")
+        params = request.GET.copy()
+        params.pop("page", None)
+        params["sort"] = f"-{key}" if direction == "asc" else key
+        columns[key] = {"label": label, "direction": direction, "query": params.urlencode()}
+    return columns
 
 
 @login_required
+@_perm("view_customer")
 def customer_list(request):
-    return HttpResponse("TODO")
+    sees_all = selectors.can_see_all_customers(request.user)
+    filters = CustomerFilterForm(request.GET).filters(can_filter_owner=sees_all)
+    customers = selectors.customer_list(user=request.user, **filters).prefetch_related("tags")
+    page = paginate(customers, request.GET.get("page"))
+    is_filtered = any(filters[name] for name in ("search", "owner", "status", "region", "tag"))
+    context = {
+        "page": page,
+        "filters": filters,
+        "is_filtered": is_filtered,
+        # Only asked when the page is empty: "no customers at all" or "none match".
+        "has_customers": bool(page.items) or selectors.customers_visible_to(request.user).exists(),
+        "columns": _sort_columns(request, filters["sort"]),
+        "query": _query_without(request, "page"),
+        "statuses": Customer.Status.choices,
+        "regions": selectors.regions_in_use(request.user),
+        "tags": selectors.tag_names(),
+        "owners": selectors.assignable_users() if sees_all else (),
+    }
+    return _render(request, "customers/customer_list.html", "results", context)
+
+
+# --- Create and edit ------------------------------------------------------------------
+
+
+def _save_customer(form, save):
+    """Run ``save`` (a customer service) with the form's data; None when it refused."""
+    try:
+        with transaction.atomic():
+            tags = services.tags_get_or_create(names=form.cleaned_data["tags"])
+            return save(tags=tags, **form.service_fields())
+    except ValidationError as error:
+        _add_service_errors(form, error)
+        return None
+
+
+def _customer_form_page(request, form, customer):
+    context = {"form": form, "customer": customer}
+    return _render(request, "customers/customer_form.html", "form", context)
 
 
 @login_required
+@_perm("add_customer")
 def customer_create(request):
-    return HttpResponse("TODO")
+    form = CustomerForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        customer = _save_customer(
+            form, lambda **fields: services.customer_create(user=request.user, **fields)
+        )
+        if customer is not None:
+            messages.success(request, _("Customer “%(name)s” created.") % {"name": customer.name})
+            return _redirect(request, customer.get_absolute_url())
+    return _customer_form_page(request, form, None)
 
 
 @login_required
-def my_tasks(request):
-    return HttpResponse("TODO")
+@_perm("change_customer")
+def customer_edit(request, pk):
+    customer = selectors.customer_get(user=request.user, customer_id=pk)
+    # The form validates its own copy: the service must compare the new owner with the
+    # stored one, which the form's validation has already overwritten on its instance.
+    editable = selectors.customer_get(user=request.user, customer_id=pk)
+    form = CustomerForm(request.POST or None, instance=editable, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        saved = _save_customer(
+            form,
+            lambda **fields: services.customer_update(
+                user=request.user, customer=customer, **fields
+            ),
+        )
+        if saved is not None:
+            messages.success(request, _("Customer “%(name)s” saved.") % {"name": saved.name})
+            return _redirect(request, saved.get_absolute_url())
+    return _customer_form_page(request, form, customer)
+
+
+# --- Detail tabs ----------------------------------------------------------------------
 
 
 @login_required
+@_perm("view_customer")
 def customer_detail(request, pk):
     customer = selectors.customer_get(user=request.user, customer_id=pk)
-    return HttpResponse(customer.name)
+    referrer_visible = (
+        customer.referred_by_id is not None
+        and selectors.customers_visible_to(request.user).filter(pk=customer.referred_by_id).exists()
+    )
+    context = {
+        "customer": customer,
+        "active_tab": "overview",
+        "referrer_visible": referrer_visible,
+        "referrals": customer.referrals.count(),
+        "primary_contact": selectors.primary_contact(customer),
+        "latest_activities": selectors.activities_of(customer)[:5],
+        "today": timezone.localdate(),
+    }
+    return render(request, "customers/customer_detail.html", context)
+
+
+def _contacts_context(customer, form=None):
+    return {
+        "customer": customer,
+        "active_tab": "contacts",
+        "contacts": selectors.contacts_of(customer),
+        "form": form or ContactForm(),
+    }
+
+
+@login_required
+@_perm("view_customer")
+def customer_contacts(request, pk):
+    """The Contacts tab; a POST adds a contact."""
+    customer = selectors.customer_get(user=request.user, customer_id=pk)
+    form = None
+    if request.method == "POST":
+        _require(request, "add_contact")
+        form = ContactForm(request.POST, instance=Contact(customer=customer))
+        if form.is_valid():
+            contact = services.contact_save(contact=form.instance)
+            if not request.htmx:
+                messages.success(request, _("Contact “%(name)s” added.") % {"name": contact.name})
+                return redirect("customers:contacts", pk=customer.pk)
+            form = None
+    context = _contacts_context(customer, form)
+    return _render(request, "customers/contacts.html", "contacts", context)
+
+
+def _contacts_fragment(request, customer):
+    """After an inline edit or delete, htmx redraws the whole contacts section: making
+    one contact primary changes another's badge too."""
+    response = render(request, "customers/contacts.html#contacts", _contacts_context(customer))
+    return reswap(retarget(response, "#contacts"), "innerHTML")
+
+
+@login_required
+@_perm("change_contact")
+def contact_edit(request, pk, contact_pk):
+    customer = selectors.customer_get(user=request.user, customer_id=pk)
+    contact = selectors.contact_get(customer=customer, contact_id=contact_pk)
+    form = ContactForm(request.POST or None, instance=contact)
+    if request.method == "POST" and form.is_valid():
+        services.contact_save(contact=form.instance)
+        if request.htmx:
+            return _contacts_fragment(request, customer)
+        messages.success(request, _("Contact “%(name)s” saved.") % {"name": contact.name})
+        return redirect("customers:contacts", pk=customer.pk)
+    context = {"customer": customer, "active_tab": "contacts", "contact": contact, "form": form}
+    return _render(request, "customers/contact_form.html", "contact_form", context)
+
+
+@login_required
+@_perm("delete_contact")
+def contact_delete(request, pk, contact_pk):
+    customer = selectors.customer_get(user=request.user, customer_id=pk)
+    contact = selectors.contact_get(customer=customer, contact_id=contact_pk)
+    if request.method == "POST":
+        services.contact_delete(contact=contact)
+        if request.htmx:
+            return _contacts_fragment(request, customer)
+        messages.success(request, _("Contact “%(name)s” deleted.") % {"name": contact.name})
+        return redirect("customers:contacts", pk=customer.pk)
+    context = {"customer": customer, "active_tab": "contacts", "contact": contact}
+    return _render(request, "customers/contact_confirm_delete.html", "confirm", context)
+
+
+@login_required
+@_perm("view_customer")
+def customer_activities(request, pk):
+    """The Activities tab: the timeline, and a POST logs an activity or creates a task."""
+    customer = selectors.customer_get(user=request.user, customer_id=pk)
+    form = ActivityForm(user=request.user)
+    if request.method == "POST":
+        _require(request, "add_activity")
+        form = ActivityForm(request.POST, user=request.user)
+        if form.is_valid():
+            try:
+                activity = services.activity_create(
+                    user=request.user, customer=customer, **form.cleaned_data
+                )
+            except ValidationError as error:
+                _add_service_errors(form, error)
+            else:
+                if not request.htmx:
+                    messages.success(
+                        request, _("“%(subject)s” logged.") % {"subject": activity.subject}
+                    )
+                    return redirect("customers:activities", pk=customer.pk)
+                form = ActivityForm(user=request.user)
+    context = {
+        "customer": customer,
+        "active_tab": "activities",
+        "form": form,
+        "page": paginate(selectors.activities_of(customer), request.GET.get("page")),
+        "query": _query_without(request, "page"),
+        "today": timezone.localdate(),
+    }
+    return _render(request, "customers/activities.html", "activities", context)
+
+
+@login_required
+@_perm("view_customer")
+def customer_history(request, pk):
+    customer = selectors.customer_get(user=request.user, customer_id=pk)
+    page = paginate(selectors.customer_history(customer), request.GET.get("page"))
+    context = {
+        "customer": customer,
+        "active_tab": "history",
+        "page": page,
+        "entries": selectors.history_entries(user=request.user, records=page.items),
+        "query": _query_without(request, "page"),
+    }
+    return _render(request, "customers/history.html", "history", context)
+
+
+# --- Tasks ----------------------------------------------------------------------------
+
+
+@login_required
+@_perm("view_activity")
+def my_tasks(request):
+    page = paginate(selectors.open_tasks_for(user=request.user), request.GET.get("page"))
+    context = {
+        "page": page,
+        "query": _query_without(request, "page"),
+        "today": timezone.localdate(),
+    }
+    return render(request, "customers/my_tasks.html", context)
+
+
+@login_required
+@_perm("change_activity")
+@require_POST
+def task_toggle(request, pk):
+    """Mark a task done (``done=1``) or open again (``done=0``): the state is explicit, so
+    a double click does not undo itself."""
+    task = selectors.task_get(user=request.user, task_id=pk)
+    services.task_set_done(task=task, done=request.POST.get("done") == "1")
+    next_url = request.POST.get("next", "")
+    if request.htmx:
+        # next_url: the redrawn form must still lead back to the page, not to this URL.
+        context = {"today": timezone.localdate(), "next_url": next_url}
+        # The task table's rows and the timeline's items show a task differently.
+        if request.htmx.target == f"task-{task.pk}":
+            return render(request, "customers/partials/task_row.html", {**context, "task": task})
+        return render(
+            request, "customers/partials/activity_item.html", {**context, "activity": task}
+        )
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = reverse("customers:activities", args=[task.customer_id])
+    return redirect(next_url)
+
+
+# --- Delete and merge -----------------------------------------------------------------
+
+
+@login_required
+@_perm("delete_customer")
+def customer_delete(request, pk):
+    customer = selectors.customer_get(user=request.user, customer_id=pk)
+    if request.method == "POST":
+        services.customer_delete(user=request.user, customer=customer)
+        messages.success(request, _("Customer “%(name)s” deleted.") % {"name": customer.name})
+        return redirect("customers:list")
+    context = {"customer": customer, "counts": selectors.customer_related_counts(customer)}
+    return render(request, "customers/customer_confirm_delete.html", context)
+
+
+def _field_display(customer, name):
+    value = getattr(customer, name)
+    if value in (None, ""):
+        return "—"
+    field = Customer._meta.get_field(name)
+    if field.choices:
+        return getattr(customer, f"get_{name}_display")()
+    if name == "owner":
+        return value.get_full_name() or value.get_username()
+    if name == "created_at":
+        return timezone.localdate(value)
+    return value
+
+
+def _merge_rows(survivor, duplicate):
+    copied = set(services.merge_fill_fields(survivor=survivor, duplicate=duplicate))
+    if not survivor.external_id and duplicate.external_id:
+        copied.add("external_id")
+    return [
+        {
+            "label": Customer._meta.get_field(name).verbose_name.capitalize(),
+            "survivor": _field_display(survivor, name),
+            "duplicate": _field_display(duplicate, name),
+            "copied": name in copied,
+        }
+        for name in MERGE_COMPARED_FIELDS
+    ]
+
+
+@login_required
+@_perm("merge_customer")
+def customer_merge(request, pk):
+    """Merge another customer into this one (the survivor): pick, confirm, merge."""
+    survivor = selectors.customer_get(user=request.user, customer_id=pk)
+    duplicate_id = request.POST.get("duplicate") or request.GET.get("duplicate")
+    if not duplicate_id:
+        search = request.GET.get("q", "")
+        context = {
+            "customer": survivor,
+            "search": search,
+            "candidates": selectors.merge_candidates(
+                user=request.user, survivor=survivor, search=search
+            ),
+        }
+        return _render(request, "customers/customer_merge.html", "candidates", context)
+    if not duplicate_id.isdigit():
+        return redirect("customers:merge", pk=survivor.pk)
+    duplicate = selectors.customer_get(user=request.user, customer_id=int(duplicate_id))
+    if duplicate.pk == survivor.pk:
+        messages.error(request, _("A customer cannot be merged into itself."))
+        return redirect("customers:merge", pk=survivor.pk)
+    if request.method == "POST":
+        try:
+            services.customer_merge(user=request.user, survivor=survivor, duplicate=duplicate)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("customers:merge", pk=survivor.pk)
+        messages.success(
+            request,
+            _("“%(duplicate)s” was merged into “%(survivor)s”.")
+            % {"duplicate": duplicate.name, "survivor": survivor.name},
+        )
+        return redirect(survivor)
+    context = {
+        "customer": survivor,
+        "duplicate": duplicate,
+        "rows": _merge_rows(survivor, duplicate),
+        "moving": selectors.customer_related_counts(duplicate),
+        "duplicate_tags": duplicate.tags.all(),
+    }
+    return render(request, "customers/customer_merge_confirm.html", context)

@@ -7,6 +7,8 @@ importers compute identical totals. Amounts round half-up to cents.
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils.translation import gettext as _
+
 CENT = Decimal("0.01")
 
 
@@ -36,6 +38,14 @@ class OrderTotals:
     total_base: Decimal
     cost_base: Decimal
 
+    @property
+    def margin(self):
+        return margin(self.total, self.cost_total)
+
+    @property
+    def margin_base(self):
+        return margin(self.total_base, self.cost_base)
+
 
 def line_gross(line):
     return to_cents(line.quantity * Decimal(line.unit_price))
@@ -49,14 +59,19 @@ def validate_line(line):
     """Error messages for one line; empty when it is fine."""
     errors = []
     if line.quantity is None or line.quantity <= 0:
-        errors.append("Quantity must be at least 1.")
+        errors.append(_("Quantity must be at least 1."))
     if line.unit_price is None or Decimal(line.unit_price) < 0:
-        errors.append("Unit price cannot be negative.")
+        errors.append(_("Unit price cannot be negative."))
     if line.discount is not None and Decimal(line.discount) < 0:
-        errors.append("Discount cannot be negative.")
+        errors.append(_("Discount cannot be negative."))
     if not errors and to_cents(line.discount) > line_gross(line):
-        errors.append("Discount cannot exceed the line amount.")
+        errors.append(_("Discount cannot exceed the line amount."))
     return errors
+
+
+def margin(total, cost_total):
+    """What the goods earned over their cost, before refunds."""
+    return to_cents(total) - to_cents(cost_total)
 
 
 def order_totals(lines, rate=Decimal("1")):
@@ -75,3 +90,11 @@ def order_totals(lines, rate=Decimal("1")):
         total_base=convert(total, rate),
         cost_base=convert(cost_total, rate),
     )
+
+
+def refunded_after(*, refunded_total, amount, rate):
+    """(refunded, refunded in base) once ``amount`` more is refunded. The base amount is
+    converted from the running sum rather than added up refund by refund, so a full refund
+    in parts lands exactly on the order's base total."""
+    refunded = to_cents(refunded_total) + to_cents(amount)
+    return refunded, convert(refunded, rate)

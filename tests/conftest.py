@@ -3,14 +3,30 @@
 
 import os
 
-# Unit tests run tasks in-process; the tests marked "worker" start a real worker.
-os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 import pytest
 
 from crm.roles import ADMIN, SALES_MANAGER, SALES_REP
 from tests.factories import UserFactory
+
+
+@pytest.fixture(autouse=True, scope="session")
+def celery_eager():
+    """Unit tests run tasks in-process; the tests marked "worker" start a real worker.
+    (Settings are loaded before this file, so the Celery app is told directly.)"""
+    from crm.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+
+
+@pytest.fixture(autouse=True, scope="session")
+def fast_password_hashing():
+    """Every persona's password is hashed; the real hasher is slow on purpose."""
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

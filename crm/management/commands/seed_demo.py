@@ -1,0 +1,91 @@
+"""``manage.py seed_demo``: demo users and a realistic, deterministic data set.
+
+See docs/demo-data.md for what it makes and how fast."""
+
+import datetime as dt
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from crm.demo.load import DEMO_PASSWORD, demo_data_load, demo_users_ensure
+from customers.models import Customer
+
+# A fixed as-of date, not today, so the same seed always gives the same data.
+DEFAULT_AS_OF = dt.date(2026, 11, 1)
+
+
+def _date(value):
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as error:
+        raise CommandError(_("--as-of takes a date as YYYY-MM-DD.")) from error
+
+
+def _count(value):
+    number = int(value)
+    if number < 0:
+        raise CommandError(_("--customers cannot be negative."))
+    return number
+
+
+class Command(BaseCommand):
+    help = gettext_lazy(
+        "Create the demo users (admin, manager, rep, rep2; password demo) and demo customers "
+        "with three years of orders, campaigns, contacts and activities."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--customers",
+            type=_count,
+            default=2000,
+            help=gettext_lazy("How many customers to add (default 2000)."),
+        )
+        parser.add_argument(
+            "--seed", type=int, default=42, help=gettext_lazy("Random seed (default 42).")
+        )
+        parser.add_argument(
+            "--as-of",
+            type=_date,
+            default=DEFAULT_AS_OF,
+            help=gettext_lazy(
+                "The data ends the day before this date, YYYY-MM-DD (default 2026-11-01)."
+            ),
+        )
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help=gettext_lazy("Add no data when the database already has customers."),
+        )
+        parser.add_argument(
+            "--no-users",
+            action="store_true",
+            help=gettext_lazy("Do not create the demo users."),
+        )
+
+    def handle(self, *args, customers, seed, as_of, if_empty, no_users, **options):
+        if not no_users:
+            created = demo_users_ensure()
+            if created:
+                self.stdout.write(
+                    _("Demo users created: %(users)s (password: %(password)s).")
+                    % {"users": ", ".join(created), "password": DEMO_PASSWORD}
+                )
+        if if_empty and Customer.objects.exists():
+            self.stdout.write(_("The database already has customers: no demo data added."))
+            return
+        started = time.monotonic()
+        counts = demo_data_load(
+            customers=customers, seed=seed, as_of=as_of, progress=self.stdout.write
+        )
+        seconds = time.monotonic() - started
+        self.stdout.write(
+            self.style.SUCCESS(
+                _("Demo data as of %(as_of)s (seed %(seed)s) written in %(seconds).1f s:")
+                % {"as_of": as_of.isoformat(), "seed": seed, "seconds": seconds}
+            )
+        )
+        for label, count in counts.items():
+            self.stdout.write(f"  {label:<26} {count:>12,}")

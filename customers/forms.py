@@ -1,0 +1,189 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.validators import MinValueValidator
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from . import selectors
+from .models import Activity, Contact, Customer, Tag
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.get_full_name() or obj.get_username()
+
+
+class CustomerFilterForm(forms.Form):
+    """Parses the list's query string; an invalid value is ignored, never an error page."""
+
+    q = forms.CharField(required=False)
+    owner = forms.IntegerField(required=False, min_value=1)
+    status = forms.ChoiceField(required=False, choices=[("", ""), *Customer.Status.choices])
+    region = forms.CharField(required=False)
+    tag = forms.CharField(required=False)
+    sort = forms.CharField(required=False)
+
+    def filters(self, *, can_filter_owner):
+        self.is_valid()
+        data = {name: self.cleaned_data.get(name) or "" for name in self.fields}
+        data["search"] = data.pop("q")
+        data["sort"] = data["sort"] or "name"
+        if not can_filter_owner:
+            data["owner"] = None
+        return data
+
+
+class CustomerForm(forms.ModelForm):
+    website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
+    tags = forms.CharField(
+        label=_("Tags"),
+        required=False,
+        help_text=_("Separate tags with commas; new tags are created."),
+    )
+    referred_by = forms.CharField(
+        label=_("Referred by"),
+        required=False,
+        help_text=_("The referring customer's number or external id."),
+    )
+
+    class Meta:
+        model = Customer
+        fields = [
+            "name",
+            "kind",
+            "status",
+            "owner",
+            "email",
+            "phone",
+            "website",
+            "industry",
+            "region",
+            "address",
+            "tags",
+            "churned_on",
+            "churn_reason",
+            "acquired_on",
+            "acquisition_cost_override",
+            "acquired_by_campaign",
+            "referred_by",
+            "external_id",
+            "marketing_opt_out",
+        ]
+        field_classes = {"owner": UserChoiceField}
+        widgets = {
+            "address": forms.Textarea(attrs={"rows": 3}),
+            "churned_on": DATE,
+            "acquired_on": DATE,
+        }
+        error_messages = {
+            "external_id": {"unique": _("Another customer already has this external id.")},
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        # The database refuses a negative cost; say so on the field, not as a constraint name.
+        cost = self.fields["acquisition_cost_override"]
+        cost.validators.append(MinValueValidator(0))
+        cost.widget.attrs["min"] = "0"
+        if user.has_perm("customers.reassign_customer"):
+            owners = selectors.assignable_users()
+            if self.instance.owner_id:
+                # An inactive owner stays selectable, or saving would silently fail.
+                owners = owners | get_user_model().objects.filter(pk=self.instance.owner_id)
+            self.fields["owner"].queryset = owners
+            if not self.instance.pk:
+                self.initial["owner"] = user.pk
+        else:
+            del self.fields["owner"]
+        if self.instance.pk:
+            self.initial["tags"] = ", ".join(t.name for t in self.instance.tags.all())
+            referrer = self.instance.referred_by
+            if referrer is not None:
+                self.initial["referred_by"] = referrer.pk
+                self.fields["referred_by"].help_text = _("Now: %(name)s (#%(pk)s).") % {
+                    "name": referrer.name,
+                    "pk": referrer.pk,
+                }
+
+    def clean_tags(self):
+        names = []
+        max_length = Tag._meta.get_field("name").max_length
+        for raw in self.cleaned_data["tags"].split(","):
+            name = raw.strip()
+            if not name or name.lower() in (n.lower() for n in names):
+                continue
+            if len(name) > max_length:
+                raise forms.ValidationError(
+                    _("A tag has at most %(n)d characters: %(tag)s"),
+                    params={"n": max_length, "tag": name},
+                )
+            names.append(name)
+        return names
+
+    def clean_referred_by(self):
+        value = self.cleaned_data["referred_by"].strip().lstrip("#")
+        if not value:
+            return None
+        if self.instance.referred_by_id and value == str(self.instance.referred_by_id):
+            # Unchanged, even when the referrer belongs to someone this user cannot see.
+            return self.instance.referred_by
+        visible = selectors.customers_visible_to(self.user)
+        referrer = None
+        if value.isdigit():
+            referrer = visible.filter(pk=int(value)).first()
+        if referrer is None:
+            referrer = visible.filter(external_id=value).first()
+        if referrer is None:
+            raise forms.ValidationError(
+                _("No customer you can see has the number or external id “%(value)s”."),
+                params={"value": value},
+            )
+        return referrer
+
+    def service_fields(self):
+        """The keyword arguments for customer_create / customer_update, without tags."""
+        return {name: value for name, value in self.cleaned_data.items() if name != "tags"}
+
+
+class ContactForm(forms.ModelForm):
+    class Meta:
+        model = Contact
+        fields = ["name", "role", "email", "phone", "is_primary"]
+
+
+class ActivityForm(forms.ModelForm):
+    class Meta:
+        model = Activity
+        fields = ["kind", "subject", "body", "occurred_at", "due_on", "assignee"]
+        field_classes = {"assignee": UserChoiceField}
+        widgets = {
+            "body": forms.Textarea(attrs={"rows": 3}),
+            "occurred_at": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            ),
+            "due_on": DATE,
+        }
+        help_texts = {
+            "due_on": _("Tasks only."),
+            "assignee": _("Tasks only."),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        # System events are written by the CRM itself, never logged by hand.
+        self.fields["kind"].choices = [
+            choice for choice in Activity.Kind.choices if choice[0] != Activity.Kind.SYSTEM
+        ]
+        self.fields["assignee"].queryset = selectors.assignable_users()
+        self.initial["assignee"] = user.pk
+        self.initial["occurred_at"] = timezone.localtime().replace(second=0, microsecond=0)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("kind") != Activity.Kind.TASK:
+            cleaned["due_on"] = None
+            cleaned["assignee"] = None
+        return cleaned

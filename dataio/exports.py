@@ -1,0 +1,164 @@
+"""CSV exports of the customer and order lists, streamed row by row.
+
+The querysets come from the list pages' own selectors with the same filters, so an
+export holds exactly what the user sees in the list (a rep: only their own customers and
+orders). Headers are the import field names, so an exported file imports back as is.
+"""
+
+import csv
+
+from customers.selectors import customer_list
+from orders.selectors import order_list
+
+from .cells import FORMULA_STARTS
+
+CHUNK_SIZE = 2000
+BOM = "\ufeff"
+
+CUSTOMER_HEADER = [
+    "external_id",
+    "name",
+    "email",
+    "phone",
+    "kind",
+    "status",
+    "region",
+    "industry",
+    "website",
+    "address",
+    "tags",
+    "owner",
+    "acquired_on",
+    "acquisition_campaign",
+    "marketing_opt_out",
+    "churned_on",
+    "created_at",
+    "crm_id",
+]
+ORDER_HEADER = [
+    "customer_external_id",
+    "customer_name",
+    "number",
+    "ordered_on",
+    "status",
+    "currency",
+    "subtotal",
+    "discount_total",
+    "total",
+    "cost_total",
+    "refunded_total",
+    "exchange_rate",
+    "total_base",
+    "cost_base",
+    "refunded_base",
+]
+ORDER_LINE_HEADER = [
+    "customer_external_id",
+    "number",
+    "ordered_on",
+    "status",
+    "currency",
+    "sku",
+    "product",
+    "quantity",
+    "unit_price",
+    "discount",
+    "unit_cost",
+]
+
+
+def safe_cell(value):
+    """The value as spreadsheet text that is never run as a formula: text starting with
+    = + - @ (or a tab or carriage return) gets a leading quote, as OWASP advises."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    text = str(value)
+    if isinstance(value, str) and text.startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+class _Echo:
+    """A file-like object whose write returns the line, for csv.writer in a generator."""
+
+    def write(self, value):
+        return value
+
+
+def csv_lines(header, rows):
+    """The CSV text, one line at a time, a byte order mark first so Excel reads UTF-8."""
+    writer = csv.writer(_Echo())
+    yield BOM + writer.writerow(header)
+    for row in rows:
+        yield writer.writerow([safe_cell(value) for value in row])
+
+
+def customer_rows(*, user, filters):
+    customers = (
+        customer_list(user=user, **filters)
+        .select_related("acquired_by_campaign")
+        .prefetch_related("tags")
+    )
+    for c in customers.iterator(chunk_size=CHUNK_SIZE):
+        yield [
+            c.external_id,
+            c.name,
+            c.email,
+            c.phone,
+            c.kind,
+            c.status,
+            c.region,
+            c.industry,
+            c.website,
+            c.address,
+            "; ".join(tag.name for tag in c.tags.all()),
+            c.owner.username if c.owner else "",
+            c.acquired_on,
+            c.acquired_by_campaign.name if c.acquired_by_campaign else "",
+            c.marketing_opt_out,
+            c.churned_on,
+            c.created_at.date(),
+            c.pk,
+        ]
+
+
+def order_rows(*, user, filters):
+    for o in order_list(user=user, **filters).iterator(chunk_size=CHUNK_SIZE):
+        yield [
+            o.customer.external_id,
+            o.customer.name,
+            o.number,
+            o.ordered_on,
+            o.status,
+            o.currency,
+            o.subtotal,
+            o.discount_total,
+            o.total,
+            o.cost_total,
+            o.refunded_total,
+            o.exchange_rate,
+            o.total_base,
+            o.cost_base,
+            o.refunded_base,
+        ]
+
+
+def order_line_rows(*, user, filters):
+    orders = order_list(user=user, **filters).prefetch_related("lines__product")
+    for o in orders.iterator(chunk_size=CHUNK_SIZE):
+        for line in o.lines.all():
+            yield [
+                o.customer.external_id,
+                o.number,
+                o.ordered_on,
+                o.status,
+                o.currency,
+                line.product.sku,
+                line.product.name,
+                line.quantity,
+                line.unit_price,
+                line.discount,
+                line.unit_cost,
+            ]

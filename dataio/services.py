@@ -1,0 +1,356 @@
+"""Writes of the import app: running an import over a file, and the life of an ImportJob.
+
+``import_validate`` and ``import_commit`` are the one way into the importers; the
+management commands call them on a path, the Celery tasks on a job's stored file.
+A job moves uploaded -> validating -> validated -> importing -> done, or to failed;
+each step is claimed with a conditional UPDATE so a duplicate or stale task does nothing.
+"""
+
+import csv
+import io
+import logging
+import os
+import tempfile
+import uuid
+from contextlib import contextmanager
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import engine, parsing
+from .columns import guess_mapping, mapping_errors
+from .customer_import import CustomerImporter
+from .exports import safe_cell
+from .models import ImportJob
+from .order_import import OrderImporter
+
+logger = logging.getLogger(__name__)
+
+IMPORTERS = {ImportJob.Kind.CUSTOMERS: CustomerImporter, ImportJob.Kind.ORDERS: OrderImporter}
+# Options the mapping step may change; the encoding and delimiter are fixed at upload.
+MAPPING_OPTIONS = ("date_format", "dry_run", "create_customers", "without_external_id")
+
+
+class ImportFailed(Exception):
+    """Some rows failed during a commit; raised to roll the transaction back."""
+
+    def __init__(self, report):
+        super().__init__(f"{report.error_rows} rows with errors")
+        self.report = report
+
+
+class StaleRun(Exception):
+    """The job moved on (a new mapping, or finished) while this task was running."""
+
+
+def required_permissions(kind, options):
+    if kind == ImportJob.Kind.CUSTOMERS:
+        return ("customers.add_customer", "customers.change_customer")
+    perms = ("orders.add_order", "orders.change_order")
+    if options.get("create_customers"):
+        perms += ("customers.add_customer",)
+    return perms
+
+
+def can_import(user, kind, options=None):
+    return user.has_perms(required_permissions(kind, options or {}))
+
+
+def _check_permission(user, kind, options):
+    if user is not None and not can_import(user, kind, options):
+        raise PermissionDenied
+
+
+def _importer(*, kind, user, headers, mapping, options, on_error):
+    _check_permission(user, kind, options)
+    scope = engine.Scope(user)
+    errors = mapping_errors(
+        kind, mapping, headers=headers, options=options, can_reassign=scope.can_reassign
+    )
+    if errors:
+        raise ValidationError(errors)
+    report = engine.Report(headers=headers, mapping=mapping, on_error=on_error)
+    return IMPORTERS[kind](
+        scope=scope, mapping=mapping, options=engine.Options.from_dict(options), report=report
+    )
+
+
+def import_validate(*, kind, stream, headers, mapping, options, user, progress=None, on_error=None):
+    """Check every row of ``stream`` (a binary file) and count what an import would do.
+    Writes nothing. ``user`` None runs with every customer in scope (management commands
+    without --user)."""
+    importer = _importer(
+        kind=kind, user=user, headers=headers, mapping=mapping, options=options, on_error=on_error
+    )
+    return engine.run(importer=importer, stream=stream, write=False, progress=progress)
+
+
+@transaction.atomic
+def import_commit(*, kind, stream, headers, mapping, options, user, progress=None, on_error=None):
+    """Import every row of ``stream`` in one transaction; ImportFailed (with the report)
+    when any row fails, and then nothing is written."""
+    importer = _importer(
+        kind=kind, user=user, headers=headers, mapping=mapping, options=options, on_error=on_error
+    )
+    report = engine.run(importer=importer, stream=stream, write=True, progress=progress)
+    if report.has_errors:
+        raise ImportFailed(report)
+    return report
+
+
+# --- Import jobs ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def import_job_create(*, user, kind, upload, encoding="utf-8", delimiter=""):
+    """Store an uploaded file with its headers and a guessed mapping. A file whose first
+    line cannot be read is refused with a ValidationError naming the problem."""
+    _check_permission(user, kind, {})
+    try:
+        headers, delimiter = parsing.read_header(upload, encoding=encoding, delimiter=delimiter)
+    except parsing.FileError as exc:
+        raise ValidationError(exc.message) from exc
+    upload.seek(0)
+    rows_total = parsing.estimate_rows(upload)
+    upload.seek(0)
+    job = ImportJob(
+        user=user,
+        kind=kind,
+        original_name=os.path.basename(upload.name)[:255],
+        headers=headers,
+        mapping=guess_mapping(kind, headers, can_reassign=engine.Scope(user).can_reassign),
+        options={"encoding": encoding, "delimiter": delimiter, "date_format": "iso"},
+        rows_total=rows_total,
+    )
+    job.file.save(job.original_name, upload, save=False)
+    job.save()
+    return job
+
+
+def _check_owner(job, user):
+    if job.user_id != user.pk:
+        raise PermissionDenied(_("Only the person who uploaded this file can change or run it."))
+
+
+def _reset_results():
+    return {
+        "rows_processed": 0,
+        "created_count": 0,
+        "updated_count": 0,
+        "unchanged_count": 0,
+        "error_count": 0,
+        "new_customers_count": 0,
+        "errors": [],
+        "preview": {},
+        "report_file": "",
+        "finished_at": None,
+    }
+
+
+@transaction.atomic
+def import_job_configure(*, job, user, mapping, options):
+    """Set the mapping and options, then validate the file again in the background."""
+    from . import tasks
+
+    _check_owner(job, user)
+    options = {
+        **job.options,
+        **{name: options[name] for name in MAPPING_OPTIONS if name in options},
+    }
+    _check_permission(user, job.kind, options)
+    errors = mapping_errors(
+        job.kind,
+        mapping,
+        headers=job.headers,
+        options=options,
+        can_reassign=engine.Scope(user).can_reassign,
+    )
+    if errors:
+        raise ValidationError(errors)
+    old_report = job.report_file.name
+    claimed = ImportJob.objects.filter(pk=job.pk, status__in=ImportJob.REMAPPABLE).update(
+        mapping=mapping,
+        options=options,
+        status=ImportJob.Status.VALIDATING,
+        version=F("version") + 1,
+        task_id="",
+        **_reset_results(),
+    )
+    if not claimed:
+        raise ValidationError(_("This import is running or finished; it can no longer change."))
+    job.refresh_from_db()
+    if old_report:
+        transaction.on_commit(lambda: job.report_file.storage.delete(old_report))
+    job_id, version = job.pk, job.version
+    transaction.on_commit(lambda: tasks.validate_import.delay(job_id, version))
+    return job
+
+
+@contextmanager
+def _error_report():
+    """(on_error callback, save(job, report) -> stored file name or "") for the full error
+    report, written as the rows are read, never held in memory."""
+    with tempfile.TemporaryFile() as raw:
+        text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+        text.write("\ufeff")  # Excel reads a CSV as UTF-8 only with a BOM.
+        writer = csv.writer(text)
+        writer.writerow([_("row"), _("column"), _("message")])
+
+        def on_error(error):
+            writer.writerow([error.row or "", safe_cell(error.column), safe_cell(error.message)])
+
+        def save(job, report):
+            if not report.has_errors:
+                return ""
+            text.flush()
+            raw.seek(0)
+            field = job.report_file
+            name = field.field.generate_filename(job, f"import-{job.pk}-errors.csv")
+            return field.storage.save(name, File(raw))
+
+        try:
+            yield on_error, save
+        finally:
+            text.detach()
+
+
+def _results(report):
+    return {
+        "rows_processed": report.rows,
+        "created_count": report.created,
+        "updated_count": report.updated,
+        "unchanged_count": report.unchanged,
+        "error_count": report.error_rows,
+        "new_customers_count": report.new_customers,
+        "errors": [error.as_dict() for error in report.errors],
+        "preview": {"columns": report.preview_columns, "rows": report.preview},
+    }
+
+
+def _stopped(message):
+    return {
+        "status": ImportJob.Status.FAILED,
+        "errors": [{"row": None, "column": "", "message": str(message)}],
+        "finished_at": timezone.now(),
+    }
+
+
+def import_job_validate(*, job_id, version):
+    """Validate a job's file (the validation task). Progress is written every batch; a
+    job re-mapped meanwhile stops this run, whose results are then dropped."""
+    current = ImportJob.objects.filter(
+        pk=job_id, version=version, status=ImportJob.Status.VALIDATING
+    )
+    job = current.select_related("user").first()
+    if job is None:
+        return None
+
+    def progress(rows):
+        if not current.update(rows_processed=rows):
+            raise StaleRun
+
+    with _error_report() as (on_error, save_report):
+        try:
+            with job.file.open("rb") as stream:
+                report = import_validate(
+                    kind=job.kind,
+                    stream=stream,
+                    headers=job.headers,
+                    mapping=job.mapping,
+                    options=job.options,
+                    user=job.user,
+                    progress=progress,
+                    on_error=on_error,
+                )
+        except StaleRun:
+            return None
+        except Exception:
+            current.update(**_stopped(_("The validation stopped unexpectedly; try again.")))
+            raise
+        report_name = save_report(job, report)
+    finished = current.update(
+        status=ImportJob.Status.VALIDATED,
+        report_file=report_name,
+        finished_at=timezone.now(),
+        **_results(report),
+    )
+    if not finished and report_name:
+        job.report_file.storage.delete(report_name)
+    return report
+
+
+@transaction.atomic
+def import_job_commit_request(*, job, user):
+    """Start the import of a validated job with no errors (the commit task)."""
+    from . import tasks
+
+    _check_owner(job, user)
+    _check_permission(user, job.kind, job.options)
+    task_id = str(uuid.uuid4())
+    claimed = job.can_commit and ImportJob.objects.filter(
+        pk=job.pk, version=job.version, status=ImportJob.Status.VALIDATED, error_count=0
+    ).update(status=ImportJob.Status.IMPORTING, task_id=task_id, rows_processed=0)
+    if not claimed:
+        raise ValidationError(_("This import cannot start: validate it without errors first."))
+    job.refresh_from_db()
+    job_id = job.pk
+    transaction.on_commit(lambda: tasks.commit_import.apply_async(args=[job_id], task_id=task_id))
+    return job
+
+
+def import_job_commit(*, job_id, progress=None):
+    """Import a job's file (the commit task), all or nothing.
+
+    The job row is locked for the whole transaction and marked done inside it, so a
+    second delivery of the task waits, then finds the job no longer importing; a worker
+    killed halfway leaves nothing written and the job still importing for the retry.
+    """
+    importing = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.IMPORTING)
+    with _error_report() as (on_error, save_report):
+        try:
+            with transaction.atomic():
+                job = importing.select_for_update().first()
+                if job is None:
+                    return None
+                with job.file.open("rb") as stream:
+                    report = import_commit(
+                        kind=job.kind,
+                        stream=stream,
+                        headers=job.headers,
+                        mapping=job.mapping,
+                        options=job.options,
+                        user=job.user,
+                        progress=progress,
+                        on_error=on_error,
+                    )
+                importing.update(
+                    status=ImportJob.Status.DONE, finished_at=timezone.now(), **_results(report)
+                )
+                return report
+        except ImportFailed as failed:
+            report = failed.report
+            importing.update(
+                status=ImportJob.Status.FAILED,
+                report_file=save_report(job, report),
+                finished_at=timezone.now(),
+                **_results(report),
+            )
+            return report
+        except IntegrityError:
+            logger.warning("Import job %s conflicted with a concurrent change", job_id)
+            importing.update(
+                **_stopped(
+                    _(
+                        "Someone changed the same customers or orders while this file was "
+                        "importing. Nothing was written; validate the file again."
+                    )
+                )
+            )
+            return None
+        except Exception:
+            importing.update(**_stopped(_("The import stopped unexpectedly; nothing was written.")))
+            raise

@@ -1,0 +1,77 @@
+"""Ranking a value within a population: class cut-offs and percentile ranks.
+
+Both rank by value, never by row position, so equal values always get equal results, and
+both can score a value later against numbers stored from the full run (cut-offs, or the
+sorted reference values) and get exactly what the full run gave.
+"""
+
+from fractions import Fraction
+
+import numpy as np
+
+
+def _as_array(values):
+    array = np.asarray(values, dtype=float)
+    if array.ndim != 1:
+        raise ValueError("Expected a one-dimensional sequence of values.")
+    if np.isnan(array).any():
+        raise ValueError("Values to rank must not contain NaN.")
+    return array
+
+
+def _oriented(values, reverse):
+    # Scoring "smaller is better" is scoring the negated values, "larger is better".
+    return -values if reverse else values
+
+
+def class_cutoffs(values, shares, *, reverse=False):
+    """Cut-offs that put each value in class k = the number of ``shares`` that the share
+    of the population strictly worse than it reaches.
+
+    Cut-off k is the population value at 1-based position ⌈share_k * n⌉ in order from worst
+    to best (what SQL's percentile_disc returns); a value is past cut-off k when it is
+    strictly better than it. The arithmetic is exact (``shares`` as fractions), so 3/5 of 5
+    is 3 and never 3.0000000000000004. A share of 0 gives a cut-off every value passes
+    (-inf), a share of 1 the best value, which no value passes. Returned in the values' own
+    units: descending when ``reverse`` (smaller is better)."""
+    ordered = np.sort(_oriented(_as_array(values), reverse))
+    n = ordered.size
+    if n == 0:
+        raise ValueError("Cut-offs need at least one value.")
+    cutoffs = []
+    for share in shares:
+        share = Fraction(share)
+        if not 0 <= share <= 1:
+            raise ValueError("Shares lie between 0 and 1.")
+        position = -(-share.numerator * n // share.denominator) - 1
+        cutoffs.append(ordered[position] if position >= 0 else -np.inf)
+    return _oriented(np.array(cutoffs, dtype=float), reverse)
+
+
+def classify(values, cutoffs, *, reverse=False):
+    """For each value, how many cut-offs it is strictly better than (0…len(cutoffs))."""
+    oriented_cutoffs = _oriented(np.asarray(cutoffs, dtype=float), reverse)
+    if np.any(np.diff(oriented_cutoffs) < 0):
+        raise ValueError("Cut-offs must run from worst to best.")
+    values = _oriented(_as_array(values), reverse)
+    return np.searchsorted(oriented_cutoffs, values, side="left")
+
+
+def percentile_ranks(values, reference=None):
+    """Percentile rank 0-100 of each value within ``reference`` (default: the values
+    themselves): 100 * (number strictly below + half the number equal) / n.
+
+    Ties share the average of the ranks they span (the "mean" percentile rank), so a whole
+    population of equal values sits at 50. NaN values (no data) get NaN and are left out of
+    the reference."""
+    values = np.asarray(values, dtype=float)
+    reference = values if reference is None else np.asarray(reference, dtype=float)
+    reference = np.sort(reference[~np.isnan(reference)])
+    ranks = np.full(values.shape, np.nan)
+    present = ~np.isnan(values)
+    if reference.size == 0:
+        return ranks
+    below = np.searchsorted(reference, values[present], side="left")
+    at_or_below = np.searchsorted(reference, values[present], side="right")
+    ranks[present] = 100.0 * (below + at_or_below) / (2 * reference.size)
+    return ranks

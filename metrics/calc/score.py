@@ -1,0 +1,192 @@
+"""Composite value score, loyalty, churn risk, tiers and explanations (spec §2.7, §2.8).
+
+Population-wide and vectorised: one array element per customer, NaN where a customer has
+no data for an input.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+import numpy as np
+
+from .company import DETRACTOR, PASSIVE, PROMOTER
+from .numbers import dec
+from .ranking import class_cutoffs, classify, percentile_ranks
+
+HISTORICAL = "historical"
+FUTURE = "future"
+LOYALTY = "loyalty"
+INFLUENCE = "influence"
+COMPONENTS = (HISTORICAL, FUTURE, LOYALTY, INFLUENCE)
+
+DEFAULT_WEIGHTS = {
+    HISTORICAL: Decimal("0.35"),
+    FUTURE: Decimal("0.35"),
+    LOYALTY: Decimal("0.15"),
+    INFLUENCE: Decimal("0.15"),
+}
+
+
+def validate_weights(weights):
+    """The four component weights as Decimals; ValueError unless each is >= 0 and they sum
+    to exactly 1."""
+    if set(weights) != set(COMPONENTS):
+        raise ValueError(f"Weights are needed for exactly: {', '.join(COMPONENTS)}.")
+    weights = {key: dec(weights[key]) for key in COMPONENTS}
+    if any(weight < 0 for weight in weights.values()):
+        raise ValueError("Weights cannot be negative.")
+    if sum(weights.values()) != 1:
+        raise ValueError("Weights must sum to 1.")
+    return weights
+
+
+def future_values(predicted_clv, simple_clv):
+    """Predicted CLV where the models gave one, else the simple CLV."""
+    predicted = np.asarray(predicted_clv, dtype=float)
+    return np.where(np.isnan(predicted), np.asarray(simple_clv, dtype=float), predicted)
+
+
+@dataclass(frozen=True)
+class ValueScores:
+    # 0-100 per customer; NaN when the customer has no data on any component.
+    scores: np.ndarray
+    # Component key -> 0-100 percentile rank per customer (NaN: no data).
+    percentiles: dict
+
+
+def value_scores(components, *, weights=DEFAULT_WEIGHTS, references=None):
+    """Weighted mean of each customer's percentile ranks on the components.
+
+    ``components`` maps each component key to its raw values (profit contribution, future
+    value, loyalty score, referred revenue). Percentiles are within the population itself,
+    or within ``references`` (component key -> the full run's values) to score a few
+    customers later exactly as the full run would have. A component a customer has no data
+    on (NaN) is left out and the other weights are scaled up to sum to 1."""
+    weights = validate_weights(weights)
+    references = references or {}
+    percentiles = {
+        key: percentile_ranks(components[key], references.get(key)) for key in COMPONENTS
+    }
+    size = np.shape(percentiles[HISTORICAL])
+    weight_present, total = np.zeros(size), np.zeros(size)
+    # Component by component, in a fixed order, so one customer scored alone gets the
+    # very same float as in the full run.
+    for key in COMPONENTS:
+        present = ~np.isnan(percentiles[key])
+        weight_present += np.where(present, float(weights[key]), 0.0)
+        total += np.where(present, float(weights[key]) * percentiles[key], 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scores = np.where(weight_present > 0, total / weight_present, np.nan)
+    return ValueScores(scores=scores, percentiles=percentiles)
+
+
+NPS_POINTS = {PROMOTER: 1.0, PASSIVE: 0.5, DETRACTOR: 0.0}
+TENURE_CAP_DAYS = 3 * 365
+
+
+def loyalty_scores(*, nps_category, average_csat, orders, tenure_days, cap_days=TENURE_CAP_DAYS):
+    """Loyalty 0-100: 100 * the mean of the parts a customer has data for, each 0-1:
+
+    - latest NPS answer: promoter 1, passive 0.5, detractor 0 (None: no answer);
+    - average CSAT (1-5) as (CSAT - 1) / 4 (NaN: no answer);
+    - repeat purchase rate, the share of their orders that are repeat orders:
+      (orders - 1) / orders, 0 without orders;
+    - tenure (days since the first order) / ``cap_days``, at most 1 (3 years by default)."""
+    nps = np.array(
+        [np.nan if category is None else NPS_POINTS[category] for category in nps_category]
+    )
+    csat = (np.asarray(average_csat, dtype=float) - 1) / 4
+    orders = np.asarray(orders, dtype=float)
+    repeat = np.where(orders > 0, (orders - 1) / np.maximum(orders, 1), 0.0)
+    tenure = np.clip(np.asarray(tenure_days, dtype=float) / cap_days, 0.0, 1.0)
+    parts = np.stack([nps, csat, repeat, tenure])
+    return 100 * np.nanmean(parts, axis=0)
+
+
+INACTIVITY_DAYS = 365
+
+
+def churn_risks(*, p_alive, days_since_last_order, inactivity_days=INACTIVITY_DAYS):
+    """Churn risk 0-1: 1 - P(alive) where the BG/NBD model gave one (not NaN), else the
+    inactivity rule as a fraction of its window, min(days since last order / window, 1):
+    1 from the day the customer counts as lost. NaN for a customer who never ordered."""
+    p_alive = np.asarray(p_alive, dtype=float)
+    inactive = np.minimum(np.asarray(days_since_last_order, dtype=float) / inactivity_days, 1.0)
+    return np.where(np.isnan(p_alive), inactive, 1 - p_alive)
+
+
+TIER_A_SHARE = Decimal("0.2")
+TIER_B_SHARE = Decimal("0.3")
+TIERS = ("C", "B", "A")
+
+
+def tier_cutoffs(scores, *, a_share=TIER_A_SHARE, b_share=TIER_B_SHARE):
+    """Cut-offs between C and B and between B and A, to store for later customers.
+
+    A customer is A when their score beats at least 1 - a_share of the scored customers
+    (80% by default: the top 20%), B when it beats at least 1 - a_share - b_share (50%).
+    As for RFM, equal scores share a tier: a tied block straddling a cut-off goes below."""
+    a_share, b_share = Fraction(dec(a_share)), Fraction(dec(b_share))
+    if a_share < 0 or b_share < 0 or a_share + b_share > 1:
+        raise ValueError("Tier shares cannot be negative, and A + B cannot exceed 1.")
+    return class_cutoffs(scores, (1 - a_share - b_share, 1 - a_share))
+
+
+def tiers_against_cutoffs(scores, cutoffs):
+    return np.array(TIERS, dtype=object)[classify(scores, cutoffs)]
+
+
+def tiers(scores, *, a_share=TIER_A_SHARE, b_share=TIER_B_SHARE):
+    """Tier "A", "B" or "C" of every score within its own population."""
+    scores = np.asarray(scores, dtype=float)
+    if scores.size == 0:
+        return np.zeros(0, dtype=object)
+    return tiers_against_cutoffs(scores, tier_cutoffs(scores, a_share=a_share, b_share=b_share))
+
+
+@dataclass(frozen=True)
+class ComponentExplanation:
+    key: str
+    value: float | None
+    percentile: int | None
+    weight: Decimal
+    # Score points this component contributes (its scaled weight * percentile).
+    points: float
+
+
+@dataclass(frozen=True)
+class Explanation:
+    score: int | None
+    # Largest contribution first; components without data last.
+    components: tuple
+
+
+def _round_half_up(value):
+    return int(np.floor(value + 0.5))
+
+
+def explain(*, score, values, percentiles, weights=DEFAULT_WEIGHTS):
+    """One customer's ``score`` (from ``value_scores``) as data for the page ("87: profit
+    contribution 94th percentile, …"): the rounded score and each component's raw value,
+    rounded percentile, weight and points, ordered by what they contributed."""
+    weights = validate_weights(weights)
+    present = [key for key in COMPONENTS if not np.isnan(percentiles[key])]
+    weight_present = sum((weights[key] for key in present), Decimal(0))
+    items = []
+    for key in COMPONENTS:
+        percentile = float(percentiles[key])
+        has_data = key in present and weight_present > 0
+        items.append(
+            ComponentExplanation(
+                key=key,
+                value=values.get(key),
+                percentile=_round_half_up(percentile) if key in present else None,
+                weight=weights[key],
+                points=float(weights[key] / weight_present) * percentile if has_data else 0.0,
+            )
+        )
+    items.sort(key=lambda item: (item.percentile is None, -item.points))
+    return Explanation(
+        score=None if np.isnan(score) else _round_half_up(score), components=tuple(items)
+    )

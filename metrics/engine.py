@@ -1,0 +1,331 @@
+"""The value engine: from per-customer inputs to every stored figure, vectorised.
+
+Two steps, both pure (numpy and metrics.calc, no ORM):
+
+- ``population_stats`` looks at the whole population once per full run: RFM cut-offs, the
+  BG/NBD and Gamma-Gamma fits, the annual churn rate, the reference distributions of the
+  score components and the tier cut-offs. The result is plain JSON, stored with the run.
+- ``score`` computes each customer's figures from their own inputs and those stats. It is
+  element-wise, so scoring one customer after an order (incremental) gives exactly what the
+  full run gave them for the same data.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+import numpy as np
+
+from .calc import METHOD_VERSION, bgnbd, gamma_gamma, predictive, rfm
+from .calc import score as composite
+from .calc.customer import DAYS_PER_YEAR, MIN_SPAN_DAYS
+
+EXPECTED_PURCHASES_DAYS = 90
+# Reference distributions are stored as this many quantiles (plus min and max), so the
+# stats stay small at a million customers; below it the values are kept whole.
+REFERENCE_POINTS = 1000
+_EPOCH = date(1970, 1, 1).toordinal()
+
+
+def day_number(value):
+    return value.toordinal() - _EPOCH
+
+
+@dataclass
+class CustomerInputs:
+    """Per-customer inputs aligned by position with ``customer_id`` (ascending). Dates are
+    day numbers (NaN when absent); money is base currency as float."""
+
+    as_of: date
+    customer_id: np.ndarray
+    columns: dict = field(default_factory=dict)
+
+    def __len__(self):
+        return len(self.customer_id)
+
+    def __getattr__(self, name):
+        try:
+            return self.__dict__["columns"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """The admin-editable settings the formulas use (metrics.models.MetricSettings)."""
+
+    weights: dict
+    discount_rate: float = 0.10
+    horizon_months: int = 36
+    churn_inactivity_days: int = 365
+    lifetime_cap_years: float = 10.0
+    interest_rate: float = 0.0578
+    goodwill_coefficient: float = 0.15
+    info_k: float = 1.0
+    info_u: float = 10.0
+    info_c: float = 5.0
+    tier_a_share: Decimal = Decimal("0.20")
+    tier_b_share: Decimal = Decimal("0.30")
+
+
+def _derived(inputs, inactivity_days):
+    """Figures every later step needs, from the raw inputs."""
+    as_of = day_number(inputs.as_of)
+    orders = inputs.orders
+    has_orders = orders > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        x = np.where(has_orders, inputs.purchase_days - 1, np.nan)
+        t_x = inputs.last_order - inputs.first_order
+        T = as_of - inputs.first_order
+        recency = as_of - inputs.last_order
+        span = np.maximum(T, MIN_SPAN_DAYS)
+        frequency = np.round(orders * DAYS_PER_YEAR / span, 4)
+        aov = inputs.revenue / orders
+        avg_repeat = np.where(x > 0, inputs.repeat_value / np.maximum(x, 1), 0.0)
+        lost = inputs.churned | (recency > inactivity_days)
+    return {
+        "has_orders": has_orders,
+        "x": x,
+        "t_x": t_x,
+        "T": T,
+        "recency": recency,
+        "frequency": np.where(has_orders, frequency, np.nan),
+        "aov": np.where(has_orders, aov, np.nan),
+        "avg_repeat": avg_repeat,
+        "lost": lost,
+    }
+
+
+def _reference(values):
+    values = np.sort(values[~np.isnan(values)])
+    if values.size <= REFERENCE_POINTS:
+        return values.tolist()
+    return np.quantile(values, np.linspace(0, 1, REFERENCE_POINTS + 1)).tolist()
+
+
+def _fit_models(d):
+    x, t_x, T = d["x"][d["has_orders"]], d["t_x"][d["has_orders"]], d["T"][d["has_orders"]]
+    rows = bgnbd.collapse(x, t_x, T)
+    bg = bgnbd.fit(rows.x, rows.t_x, rows.T, weights=rows.weights)
+    gg = gamma_gamma.fit(x, d["avg_repeat"][d["has_orders"]])
+    return bg, gg
+
+
+def population_stats(inputs, params):
+    """Everything a customer's score depends on beyond their own inputs, as JSON."""
+    d = _derived(inputs, params.churn_inactivity_days)
+    buyers = d["has_orders"]
+    stats = {"as_of": inputs.as_of.isoformat(), "buyers": int(buyers.sum())}
+
+    if buyers.any():
+        cut = rfm.rfm_cutoffs(
+            recency=d["recency"][buyers],
+            frequency=inputs.orders[buyers],
+            monetary=inputs.revenue[buyers],
+        )
+        stats["rfm"] = {"r": cut.recency, "f": cut.frequency, "m": cut.monetary}
+    bg, gg = _fit_models(d)
+    stats["bgnbd"] = _fit_json(bg, bg.n_repeat_customers)
+    stats["gamma_gamma"] = _fit_json(gg, gg.n_customers)
+
+    # Annual churn: of the customers who had bought by a year ago, the share lost now.
+    a_year_ago = day_number(inputs.as_of) - DAYS_PER_YEAR
+    cohort = buyers & (inputs.first_order <= a_year_ago)
+    stats["annual_churn"] = float(d["lost"][cohort].mean()) if cohort.any() else None
+    acquired = inputs.acquisition_cost > 0
+    stats["replacement_cost"] = (
+        float(inputs.acquisition_cost[acquired].mean()) if acquired.any() else 0.0
+    )
+    revenue = float(inputs.revenue[buyers].sum())
+    stats["margin"] = (
+        float((revenue - inputs.cost_of_goods[buyers].sum()) / revenue) if revenue > 0 else 1.0
+    )
+
+    # Score references and tier cut-offs come from the population scored with the stats
+    # so far, through the same function every later customer goes through.
+    partial = _per_customer(inputs, d, stats, params)
+    components = _components(partial)
+    stats["references"] = {key: _reference(values[buyers]) for key, values in components.items()}
+    scores = composite.value_scores(
+        {k: np.where(buyers, v, np.nan) for k, v in components.items()},
+        weights=params.weights,
+        references=stats["references"],
+    ).scores
+    scored = scores[~np.isnan(scores)]
+    stats["tiers"] = (
+        composite.tier_cutoffs(
+            scored, a_share=params.tier_a_share, b_share=params.tier_b_share
+        ).tolist()
+        if scored.size
+        else None
+    )
+    return stats
+
+
+def _fit_json(fit, customers):
+    return {
+        "params": None if fit.params is None else vars(fit.params),
+        "log_likelihood": fit.log_likelihood,
+        "converged": fit.converged,
+        "customers": int(customers),
+        "message": fit.message,
+    }
+
+
+def _per_customer(inputs, d, stats, params):
+    """Every per-customer figure except the composite score and tier."""
+    n = len(inputs)
+    buyers = d["has_orders"]
+    out = {"recency": d["recency"], "frequency": d["frequency"], "aov": d["aov"]}
+    out["profit"] = (
+        inputs.revenue - inputs.cost_of_goods - inputs.acquisition_cost - inputs.other_costs
+    )
+
+    # RFM
+    r_score = np.zeros(n, dtype=int)
+    f_score = np.zeros(n, dtype=int)
+    m_score = np.zeros(n, dtype=int)
+    segment = np.full(n, "", dtype=object)
+    if "rfm" in stats and buyers.any():
+        cut = rfm.RfmCutoffs(stats["rfm"]["r"], stats["rfm"]["f"], stats["rfm"]["m"])
+        r, f, m = rfm.rfm_scores(
+            recency=d["recency"][buyers],
+            frequency=inputs.orders[buyers],
+            monetary=inputs.revenue[buyers],
+            cutoffs=cut,
+        )
+        r_score[buyers], f_score[buyers], m_score[buyers] = r, f, m
+        segment[buyers] = rfm.segments(r, f, m)
+    out.update(r_score=r_score, f_score=f_score, m_score=m_score, segment=segment)
+
+    # Lifetime and simple CLV: T = 1 / annual churn, capped.
+    churn = stats.get("annual_churn")
+    cap = params.lifetime_cap_years
+    lifetime = cap if not churn else min(1 / churn, cap)
+    out["lifetime"] = lifetime
+    out["simple_clv"] = np.where(
+        buyers, d["aov"] * d["frequency"] * lifetime - inputs.acquisition_cost, np.nan
+    )
+
+    # Retention CLV: m r / (1 + d - r), m the customer's annual gross margin.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        margin_per_order = (inputs.revenue - inputs.cost_of_goods) / inputs.orders
+    annual_margin = np.where(buyers, margin_per_order * d["frequency"], np.nan)
+    retention = 1 - (churn or 0.0)
+    out["retention_clv"] = annual_margin * retention / (1 + params.discount_rate - retention)
+
+    # Predictive CLV (BG/NBD + Gamma-Gamma), in days.
+    nan = np.full(n, np.nan)
+    out.update(p_alive=nan.copy(), expected_90=nan.copy(), eov=nan.copy(), predicted=nan.copy())
+    bg, gg = stats["bgnbd"], stats["gamma_gamma"]
+    if bg["converged"] and buyers.any():
+        bg_params = bgnbd.BgNbdParams(**bg["params"])
+        x, t_x, T = d["x"][buyers], d["t_x"][buyers], d["T"][buyers]
+        out["p_alive"][buyers] = bgnbd.probability_alive(bg_params, x, t_x, T)
+        out["expected_90"][buyers] = bgnbd.expected_purchases(
+            bg_params, EXPECTED_PURCHASES_DAYS, x, t_x, T
+        )
+        if gg["converged"]:
+            eov = gamma_gamma.expected_order_value(
+                gamma_gamma.GammaGammaParams(**gg["params"]), x, d["avg_repeat"][buyers]
+            )
+            out["eov"][buyers] = eov
+            out["predicted"][buyers] = predictive.predicted_clv(
+                bg_params,
+                x,
+                t_x,
+                T,
+                expected_order_value=eov,
+                margin=stats["margin"],
+                horizon_months=params.horizon_months,
+                annual_discount=params.discount_rate,
+            )
+
+    # Seed 004: relationship, continuing, loss and information value.
+    years = max(1, round(lifetime))
+    annuity = sum((1 + params.interest_rate) ** -t for t in range(1, years + 1))
+    remaining = annual_margin * annuity
+    first_purchase = inputs.revenue - inputs.repeat_value
+    out["relationship"] = np.where(
+        buyers, first_purchase - inputs.acquisition_cost + remaining, np.nan
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["continuing"] = np.where(
+            inputs.repeat_orders > 0, inputs.repeat_value / inputs.repeat_orders, np.nan
+        )
+    replacement = np.where(
+        inputs.acquisition_cost > 0, inputs.acquisition_cost, stats["replacement_cost"]
+    )
+    out["loss"] = np.where(
+        buyers, (remaining + replacement) * (1 + params.goodwill_coefficient), np.nan
+    )
+    out["information"] = (
+        params.info_k * inputs.profile_facts * inputs.activities * params.info_u
+        - inputs.info_collections * params.info_c
+    )
+
+    # Loyalty, influence, churn risk.
+    tenure = np.where(buyers, d["T"], np.nan)
+    out["tenure"] = tenure
+    categories = [
+        None if np.isnan(s) else ("promoter" if s >= 9 else "passive" if s >= 7 else "detractor")
+        for s in inputs.nps_latest
+    ]
+    out["nps_category"] = categories
+    out["repeat_rate"] = np.where(
+        buyers, (inputs.orders - 1) / np.maximum(inputs.orders, 1), np.nan
+    )
+    out["loyalty"] = composite.loyalty_scores(
+        nps_category=categories,
+        average_csat=inputs.csat_avg,
+        orders=inputs.orders,
+        tenure_days=np.nan_to_num(tenure, nan=0.0),
+    )
+    risk = composite.churn_risks(
+        p_alive=out["p_alive"],
+        days_since_last_order=d["recency"],
+        inactivity_days=params.churn_inactivity_days,
+    )
+    out["churn_risk"] = np.where(inputs.churned & buyers, 1.0, risk)
+    out["influence"] = inputs.referral_revenue
+    out["future"] = composite.future_values(out["predicted"], out["simple_clv"])
+    out["buyers"] = buyers
+    return out
+
+
+def _components(out):
+    return {
+        composite.HISTORICAL: out["profit"],
+        composite.FUTURE: out["future"],
+        composite.LOYALTY: out["loyalty"],
+        composite.INFLUENCE: out["influence"],
+    }
+
+
+def score(inputs, stats, params):
+    """Every stored figure for each customer in ``inputs``, against a run's ``stats``."""
+    d = _derived(inputs, params.churn_inactivity_days)
+    out = _per_customer(inputs, d, stats, params)
+    buyers = out["buyers"]
+    scores = np.full(len(inputs), np.nan)
+    tiers = np.full(len(inputs), "", dtype=object)
+    percentiles = {key: np.full(len(inputs), np.nan) for key in composite.COMPONENTS}
+    if stats.get("references") and buyers.any():
+        result = composite.value_scores(
+            {k: np.where(buyers, v, np.nan) for k, v in _components(out).items()},
+            weights=params.weights,
+            references=stats["references"],
+        )
+        scores, percentiles = result.scores, result.percentiles
+        if stats.get("tiers") is not None:
+            has_score = ~np.isnan(scores)
+            tiers[has_score] = composite.tiers_against_cutoffs(scores[has_score], stats["tiers"])
+    out.update(value_score=scores, tier=tiers, percentiles=percentiles)
+    out["clv_method"] = np.where(
+        ~np.isnan(out["predicted"]), "predictive", np.where(buyers, "simple", "")
+    )
+    return out
+
+
+def model_version(stats_id):
+    return f"v{METHOD_VERSION}.{stats_id}"

@@ -1,0 +1,393 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+MONEY = {"max_digits": 16, "decimal_places": 2, "null": True, "blank": True}
+RATIO = {"max_digits": 9, "decimal_places": 6}
+
+
+def _unit_interval():
+    return [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))]
+
+
+class MetricSettings(models.Model):
+    """The admin-editable parameters of the value models; one row (pk=1)."""
+
+    weight_historical = models.DecimalField(
+        _("weight: historical value"), **RATIO, default=Decimal("0.35"), validators=_unit_interval()
+    )
+    weight_future = models.DecimalField(
+        _("weight: future value"), **RATIO, default=Decimal("0.35"), validators=_unit_interval()
+    )
+    weight_loyalty = models.DecimalField(
+        _("weight: loyalty"), **RATIO, default=Decimal("0.15"), validators=_unit_interval()
+    )
+    weight_influence = models.DecimalField(
+        _("weight: influence"), **RATIO, default=Decimal("0.15"), validators=_unit_interval()
+    )
+    discount_rate = models.DecimalField(
+        _("annual discount rate"), **RATIO, default=Decimal("0.10"), validators=_unit_interval()
+    )
+    horizon_months = models.PositiveIntegerField(
+        _("prediction horizon (months)"),
+        default=36,
+        validators=[MinValueValidator(1), MaxValueValidator(240)],
+    )
+    churn_inactivity_days = models.PositiveIntegerField(
+        _("churn after days without an order"),
+        default=365,
+        validators=[MinValueValidator(1), MaxValueValidator(3650)],
+    )
+    lifetime_cap_years = models.DecimalField(
+        _("expected lifetime cap (years)"),
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("10"),
+        validators=[MinValueValidator(Decimal("0.1")), MaxValueValidator(Decimal("100"))],
+    )
+    interest_rate = models.DecimalField(
+        _("interest rate r (relationship value)"),
+        **RATIO,
+        default=Decimal("0.0578"),
+        validators=_unit_interval(),
+    )
+    goodwill_coefficient = models.DecimalField(
+        _("goodwill damage coefficient x"),
+        **RATIO,
+        default=Decimal("0.15"),
+        validators=_unit_interval(),
+    )
+    info_k = models.DecimalField(
+        _("information value K"), **RATIO, default=Decimal("1"), validators=[MinValueValidator(0)]
+    )
+    info_u = models.DecimalField(
+        _("information value u (benefit per use)"),
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("10"),
+        validators=[MinValueValidator(0)],
+    )
+    info_c = models.DecimalField(
+        _("information value C (cost per collection)"),
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("5"),
+        validators=[MinValueValidator(0)],
+    )
+    tier_a_share = models.DecimalField(
+        _("tier A: top share"), **RATIO, default=Decimal("0.20"), validators=_unit_interval()
+    )
+    tier_b_share = models.DecimalField(
+        _("tier B: next share"), **RATIO, default=Decimal("0.30"), validators=_unit_interval()
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("metric settings")
+        verbose_name_plural = _("metric settings")
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="metric_settings_singleton")]
+
+    def __str__(self):
+        return str(_("Value model settings"))
+
+    @classmethod
+    def load(cls):
+        obj, _created = cls.objects.get_or_create(pk=1)
+        return obj
+
+    @property
+    def weights(self):
+        return {
+            "historical": self.weight_historical,
+            "future": self.weight_future,
+            "loyalty": self.weight_loyalty,
+            "influence": self.weight_influence,
+        }
+
+    def clean(self):
+        total = sum(self.weights.values())
+        if total != Decimal("1"):
+            raise ValidationError(
+                _("The four weights must add up to 1 (they add up to %(total)s).")
+                % {"total": total.normalize()}
+            )
+        if self.tier_a_share + self.tier_b_share > 1:
+            raise ValidationError(
+                {"tier_b_share": _("Tiers A and B together cannot exceed 100% of customers.")}
+            )
+
+
+class ScoreFields(models.Model):
+    """Every component of a customer's value, its inputs and the model used. Shared by the
+    current score and the rows a full run stages before it publishes them."""
+
+    class Tier(models.TextChoices):
+        A = "A", _("A")
+        B = "B", _("B")
+        C = "C", _("C")
+
+    class ClvMethod(models.TextChoices):
+        PREDICTIVE = "predictive", _("BG/NBD + Gamma-Gamma")
+        SIMPLE = "simple", _("Simple CLV")
+
+    as_of = models.DateField(_("as of"))
+    model_version = models.CharField(_("model version"), max_length=40)
+    computed_at = models.DateTimeField(_("computed at"), default=timezone.now)
+    # History
+    orders_count = models.PositiveIntegerField(_("orders"), default=0)
+    purchase_days = models.PositiveIntegerField(_("purchase days"), default=0)
+    first_order_on = models.DateField(_("first order"), null=True, blank=True)
+    last_order_on = models.DateField(_("last order"), null=True, blank=True)
+    revenue = models.DecimalField(_("revenue"), **MONEY)
+    cost_of_goods = models.DecimalField(_("cost of goods"), **MONEY)
+    acquisition_cost = models.DecimalField(_("acquisition cost"), **MONEY)
+    other_costs = models.DecimalField(_("other costs"), **MONEY)
+    profit_contribution = models.DecimalField(_("profit contribution"), **MONEY)
+    aov = models.DecimalField(_("average order value"), **MONEY)
+    frequency = models.FloatField(_("orders per year"), null=True, blank=True)
+    # RFM
+    recency_days = models.PositiveIntegerField(_("days since last order"), null=True, blank=True)
+    r_score = models.PositiveSmallIntegerField(_("R"), null=True, blank=True)
+    f_score = models.PositiveSmallIntegerField(_("F"), null=True, blank=True)
+    m_score = models.PositiveSmallIntegerField(_("M"), null=True, blank=True)
+    segment = models.CharField(_("RFM segment"), max_length=30, blank=True, db_index=True)
+    # Future value
+    simple_clv = models.DecimalField(_("simple CLV"), **MONEY)
+    retention_clv = models.DecimalField(_("retention CLV"), **MONEY)
+    predicted_clv = models.DecimalField(_("predicted CLV"), **MONEY)
+    clv_method = models.CharField(_("CLV method"), max_length=12, choices=ClvMethod, blank=True)
+    p_alive = models.FloatField(_("probability alive"), null=True, blank=True)
+    expected_purchases_90d = models.FloatField(
+        _("expected purchases, 90 days"), null=True, blank=True
+    )
+    expected_order_value = models.DecimalField(_("expected order value"), **MONEY)
+    # Seed 004 values
+    relationship_value = models.DecimalField(_("relationship value"), **MONEY)
+    continuing_value = models.DecimalField(_("continuing value"), **MONEY)
+    loss_value = models.DecimalField(_("loss value"), **MONEY)
+    information_value = models.DecimalField(_("information value"), **MONEY)
+    # Loyalty and influence
+    nps_category = models.CharField(_("latest NPS category"), max_length=10, blank=True)
+    avg_csat = models.FloatField(_("average CSAT"), null=True, blank=True)
+    repeat_rate = models.FloatField(_("repeat purchase rate"), null=True, blank=True)
+    tenure_days = models.PositiveIntegerField(_("tenure (days)"), null=True, blank=True)
+    loyalty = models.FloatField(_("loyalty (0–1)"), null=True, blank=True)
+    referrals_count = models.PositiveIntegerField(_("customers referred"), default=0)
+    referral_revenue = models.DecimalField(_("revenue of referred customers"), **MONEY)
+    churn_risk = models.FloatField(_("churn risk"), null=True, blank=True, db_index=True)
+    # Composite
+    pct_historical = models.FloatField(_("historical value percentile"), null=True, blank=True)
+    pct_future = models.FloatField(_("future value percentile"), null=True, blank=True)
+    pct_loyalty = models.FloatField(_("loyalty percentile"), null=True, blank=True)
+    pct_influence = models.FloatField(_("influence percentile"), null=True, blank=True)
+    value_score = models.FloatField(_("value score"), null=True, blank=True, db_index=True)
+    tier = models.CharField(_("tier"), max_length=1, choices=Tier, blank=True, db_index=True)
+
+    class Meta:
+        abstract = True
+
+
+class CustomerScore(ScoreFields):
+    """The current value of one customer; written only by metrics.services."""
+
+    customer = models.OneToOneField(
+        "customers.Customer", on_delete=models.CASCADE, primary_key=True, related_name="score"
+    )
+    # What the previous calculation said, so "rising churn risk" and tier changes show.
+    previous_churn_risk = models.FloatField(_("previous churn risk"), null=True, blank=True)
+    previous_tier = models.CharField(_("previous tier"), max_length=1, blank=True)
+
+    class Meta:
+        verbose_name = _("customer score")
+        verbose_name_plural = _("customer scores")
+        indexes = [models.Index(fields=["-value_score"], name="score_value_desc")]
+
+    def __str__(self):
+        return f"{self.customer_id}: {self.value_score}"
+
+
+class StagedScore(ScoreFields):
+    """A full run's result for one customer, waiting to be published by a chunk task."""
+
+    run = models.ForeignKey("RecalcRun", on_delete=models.CASCADE, related_name="+")
+    customer_id = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "customer_id"], name="staged_one_per_run")
+        ]
+
+    def __str__(self):
+        return f"run {self.run_id}: customer {self.customer_id}"
+
+
+class ScoreSnapshot(models.Model):
+    """A customer's headline figures on one date, for the history chart."""
+
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="score_snapshots"
+    )
+    as_of = models.DateField(_("as of"))
+    value_score = models.FloatField(_("value score"), null=True)
+    tier = models.CharField(_("tier"), max_length=1, blank=True)
+    profit_contribution = models.DecimalField(_("profit contribution"), **MONEY)
+    future_value = models.DecimalField(_("future value"), **MONEY)
+    churn_risk = models.FloatField(_("churn risk"), null=True)
+
+    class Meta:
+        ordering = ["customer", "as_of"]
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "as_of"], name="snapshot_one_per_day")
+        ]
+
+    def __str__(self):
+        return f"{self.customer_id} on {self.as_of}: {self.value_score}"
+
+
+class PopulationStats(models.Model):
+    """Cut-offs computed by the last full run, so an incremental update of one customer is
+    scored against the same population (quintiles, percentiles, tiers, model params)."""
+
+    as_of = models.DateField(_("as of"))
+    run = models.OneToOneField("RecalcRun", on_delete=models.CASCADE, related_name="stats")
+    data = models.JSONField(_("cut-offs and parameters"))
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        get_latest_by = "created_at"
+
+    def __str__(self):
+        return f"population as of {self.as_of}"
+
+
+class ModelFit(models.Model):
+    class Kind(models.TextChoices):
+        BGNBD = "bgnbd", _("BG/NBD")
+        GAMMA_GAMMA = "gamma_gamma", _("Gamma-Gamma")
+
+    kind = models.CharField(_("model"), max_length=12, choices=Kind)
+    run = models.ForeignKey(
+        "RecalcRun", on_delete=models.SET_NULL, null=True, blank=True, related_name="fits"
+    )
+    as_of = models.DateField(_("as of"))
+    params = models.JSONField(_("parameters"), default=dict)
+    log_likelihood = models.FloatField(_("log-likelihood"), null=True, blank=True)
+    customers = models.PositiveIntegerField(_("customers"), default=0)
+    converged = models.BooleanField(_("converged"), default=False)
+    message = models.CharField(_("message"), max_length=300, blank=True)
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), default=0)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("model fit")
+        verbose_name_plural = _("model fits")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.as_of}"
+
+
+class RecalcRun(models.Model):
+    class Kind(models.TextChoices):
+        FULL = "full", _("Full")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    class Trigger(models.TextChoices):
+        USER = "user", _("Started by a user")
+        SCHEDULE = "schedule", _("Nightly schedule")
+        API = "api", _("API")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind, default=Kind.FULL)
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.QUEUED)
+    trigger = models.CharField(_("trigger"), max_length=10, choices=Trigger, default=Trigger.USER)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    as_of = models.DateField(_("as of"))
+    total = models.PositiveIntegerField(_("customers"), default=0)
+    processed = models.PositiveIntegerField(_("processed"), default=0)
+    step = models.CharField(_("step"), max_length=100, blank=True)
+    chunks_total = models.PositiveIntegerField(_("chunks"), default=0)
+    chunks_done = models.PositiveIntegerField(_("chunks done"), default=0)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("last progress"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("recalculation run")
+        verbose_name_plural = _("recalculation runs")
+        constraints = [
+            # One run at a time: the database refuses a second queued or running full run.
+            models.UniqueConstraint(
+                fields=["kind"],
+                condition=Q(status__in=["queued", "running"]),
+                name="one_active_run_per_kind",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.as_of} ({self.get_status_display()})"
+
+    @property
+    def percent(self):
+        return int(100 * self.processed / self.total) if self.total else 0
+
+    @property
+    def duration(self):
+        if self.started_at and self.finished_at:
+            return self.finished_at - self.started_at
+        return None
+
+
+class RecalcChunk(models.Model):
+    """One slice of a full run's customers (by id range), published by one task."""
+
+    run = models.ForeignKey(RecalcRun, on_delete=models.CASCADE, related_name="chunks")
+    index = models.PositiveIntegerField()
+    first_id = models.BigIntegerField()
+    last_id = models.BigIntegerField()
+    size = models.PositiveIntegerField()
+    done = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["run", "index"]
+        constraints = [models.UniqueConstraint(fields=["run", "index"], name="chunk_unique")]
+
+    def __str__(self):
+        return f"run {self.run_id} chunk {self.index}"
+
+
+class DirtyCustomer(models.Model):
+    """Outbox: a customer whose metrics must be recalculated. Written in the same transaction
+    as the change, so nothing is lost while Redis or the workers are down; deleted by the
+    recalculation only if its version has not moved meanwhile."""
+
+    customer_id = models.BigIntegerField(primary_key=True)
+    version = models.PositiveIntegerField(default=1)
+    marked_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("customer awaiting recalculation")
+        verbose_name_plural = _("customers awaiting recalculation")
+
+    def __str__(self):
+        return f"customer {self.customer_id} (v{self.version})"

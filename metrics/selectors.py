@@ -1,0 +1,249 @@
+"""Set-based reads of what the value models need, one row per customer, as numpy arrays.
+
+Each input is one GROUP BY over its table (orders, costs, referrals, campaigns, surveys),
+never a query per customer. The same functions serve a full recalculation (every customer)
+and an incremental one (a list of ids), which is what keeps both paths' results identical.
+"""
+
+from datetime import date, datetime, time, timedelta
+
+import numpy as np
+from django.db import connection
+from django.utils import timezone
+
+from customers.models import Activity, Customer
+from orders.models import Order
+
+from .engine import CustomerInputs, day_number
+
+# Orders that count as purchases in the value models: placed or paid. Drafts and cancelled
+# orders never happened; fully refunded orders are left out (spec 2.5), and a partial
+# refund lowers the order's revenue.
+PURCHASE_STATUSES = (Order.Status.PLACED, Order.Status.PAID)
+
+
+def _day_number(value):
+    """Days since 1970-01-01 for a date (or an ISO string, as SQLite returns)."""
+    if value is None:
+        return np.nan
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    return day_number(value)
+
+
+def _scope(column, customer_ids):
+    """An SQL condition and its parameters limiting ``column`` to some customers."""
+    if customer_ids is None:
+        return "1=1", []
+    ids = [int(i) for i in customer_ids]
+    if not ids:
+        return "1=0", []
+    return f"{column} IN ({', '.join(['%s'] * len(ids))})", ids
+
+
+def _fetch(sql, params):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _scatter(ids, rows, width, fill=0.0):
+    """Place rows ``(customer_id, v1, v2, ...)`` into arrays aligned with ``ids``."""
+    out = np.full((width, len(ids)), fill, dtype=float)
+    if rows:
+        data = np.array(rows, dtype=object)
+        positions = np.searchsorted(ids, data[:, 0].astype(np.int64))
+        for column in range(width):
+            out[column, positions] = data[:, column + 1].astype(float)
+    return out
+
+
+def customer_inputs(*, as_of, customer_ids=None):
+    """Inputs of every customer (``customer_ids=None``) or of the given ones."""
+    scope, params = _scope("id", customer_ids)
+    facts = " + ".join(
+        f"CASE WHEN {column} <> '' THEN 1 ELSE 0 END"
+        for column in ("email", "phone", "website", "industry", "region", "address")
+    )
+    id_rows = _fetch(
+        f"SELECT id, status, {facts} FROM {Customer._meta.db_table} WHERE {scope} ORDER BY id",
+        params,
+    )
+    ids = np.array([row[0] for row in id_rows], dtype=np.int64)
+    inputs = CustomerInputs(as_of=as_of, customer_id=ids)
+    columns = inputs.columns
+    columns["churned"] = np.array([row[1] == Customer.Status.CHURNED for row in id_rows], bool)
+    # Six profile fields plus "has contacts" (counted with activities below).
+    columns["profile_facts"] = np.array([row[2] for row in id_rows], dtype=float)
+    if customer_ids is not None:
+        customer_ids = ids.tolist()
+    _add_orders(inputs, as_of, customer_ids)
+    _add_costs(inputs, as_of, customer_ids)
+    _add_referrals(inputs, as_of, customer_ids)
+    _add_activity(inputs, as_of, customer_ids)
+    _add_surveys(inputs, as_of, customer_ids)
+    return inputs
+
+
+def _add_orders(inputs, as_of, customer_ids):
+    scope, params = _scope("customer_id", customer_ids)
+    statuses = ", ".join(f"'{s}'" for s in PURCHASE_STATUSES)
+    # Purchases on one calendar day count as one purchase (their amounts add up): the
+    # first day's value is split off so Gamma-Gamma sees repeat purchases only.
+    sql = f"""
+        WITH per_day AS (
+            SELECT customer_id, ordered_on,
+                   COUNT(*) AS n,
+                   SUM(total_base - refunded_base) AS value,
+                   SUM(cost_base) AS cost,
+                   MIN(ordered_on) OVER (PARTITION BY customer_id) AS first_day
+            FROM {Order._meta.db_table}
+            WHERE status IN ({statuses}) AND ordered_on <= %s AND {scope}
+            GROUP BY customer_id, ordered_on
+        )
+        SELECT customer_id, SUM(n), SUM(value), SUM(cost), MIN(ordered_on), MAX(ordered_on),
+               COUNT(*),
+               SUM(CASE WHEN ordered_on > first_day THEN value ELSE 0 END),
+               SUM(CASE WHEN ordered_on > first_day THEN n ELSE 0 END)
+        FROM per_day GROUP BY customer_id
+    """
+    rows = _fetch(sql, [as_of, *params])
+    rows = [
+        (r[0], r[1], r[2], r[3], _day_number(r[4]), _day_number(r[5]), r[6], r[7], r[8])
+        for r in rows
+    ]
+    names = [
+        "orders",
+        "revenue",
+        "cost_of_goods",
+        "first_order",
+        "last_order",
+        "purchase_days",
+        "repeat_value",
+        "repeat_orders",
+    ]
+    inputs.columns.update(zip(names, _scatter(inputs.customer_id, rows, 8), strict=True))
+    no_orders = inputs.orders == 0
+    inputs.first_order[no_orders] = np.nan
+    inputs.last_order[no_orders] = np.nan
+
+
+def _add_costs(inputs, as_of, customer_ids):
+    from campaigns.models import Campaign, SpendEntry
+    from orders.models import CustomerCost
+
+    scope, params = _scope("customer_id", customer_ids)
+    rows = _fetch(
+        f"SELECT customer_id, SUM(amount_base) FROM {CustomerCost._meta.db_table} "
+        f"WHERE incurred_on <= %s AND {scope} GROUP BY customer_id",
+        [as_of, *params],
+    )
+    (inputs.columns["other_costs"],) = _scatter(inputs.customer_id, rows, 1)
+
+    # Acquisition cost: the customer's override, else their campaign's CAC (spend to date
+    # over customers it acquired), else nothing.
+    customer = Customer._meta.db_table
+    scope, params = _scope("c.id", customer_ids)
+    sql = f"""
+        WITH spend AS (
+            SELECT campaign_id, SUM(amount) AS total FROM {SpendEntry._meta.db_table}
+            WHERE spent_on <= %s GROUP BY campaign_id
+        ), acquired AS (
+            SELECT acquired_by_campaign_id AS campaign_id, COUNT(*) AS n FROM {customer}
+            WHERE acquired_by_campaign_id IS NOT NULL GROUP BY acquired_by_campaign_id
+        )
+        SELECT c.id,
+               CASE WHEN c.acquisition_cost_override IS NOT NULL
+                    THEN c.acquisition_cost_override
+                    ELSE COALESCE(spend.total, 0) * 1.0 / acquired.n END
+        FROM {customer} c
+        JOIN {Campaign._meta.db_table} camp ON camp.id = c.acquired_by_campaign_id
+        JOIN acquired ON acquired.campaign_id = c.acquired_by_campaign_id
+        LEFT JOIN spend ON spend.campaign_id = c.acquired_by_campaign_id
+        WHERE {scope}
+        UNION ALL
+        SELECT c.id, c.acquisition_cost_override FROM {customer} c
+        WHERE c.acquired_by_campaign_id IS NULL AND c.acquisition_cost_override IS NOT NULL
+          AND {scope}
+    """
+    rows = _fetch(sql, [as_of, *params, *params])
+    (inputs.columns["acquisition_cost"],) = _scatter(inputs.customer_id, rows, 1)
+
+
+def _add_referrals(inputs, as_of, customer_ids):
+    scope, params = _scope("r.referred_by_id", customer_ids)
+    statuses = ", ".join(f"'{s}'" for s in PURCHASE_STATUSES)
+    sql = f"""
+        SELECT r.referred_by_id, COUNT(DISTINCT r.id),
+               COALESCE(SUM(o.total_base - o.refunded_base), 0)
+        FROM {Customer._meta.db_table} r
+        LEFT JOIN {Order._meta.db_table} o
+          ON o.customer_id = r.id AND o.status IN ({statuses}) AND o.ordered_on <= %s
+        WHERE r.referred_by_id IS NOT NULL AND {scope}
+        GROUP BY r.referred_by_id
+    """
+    rows = _fetch(sql, [as_of, *params])
+    referrals, revenue = _scatter(inputs.customer_id, rows, 2)
+    inputs.columns.update(referrals=referrals, referral_revenue=revenue)
+
+
+def _add_activity(inputs, as_of, customer_ids):
+    """Logged interactions (uses of what we know) and whether the customer has contacts."""
+    from customers.models import Contact
+
+    scope, params = _scope("customer_id", customer_ids)
+    kinds = ", ".join(
+        f"'{k}'" for k in (Activity.Kind.CALL, Activity.Kind.EMAIL, Activity.Kind.MEETING)
+    )
+    rows = _fetch(
+        f"SELECT customer_id, COUNT(*) FROM {Activity._meta.db_table} "
+        f"WHERE kind IN ({kinds}) AND occurred_at < %s AND {scope} GROUP BY customer_id",
+        [_end_of(as_of), *params],
+    )
+    (inputs.columns["activities"],) = _scatter(inputs.customer_id, rows, 1)
+    rows = _fetch(
+        f"SELECT DISTINCT customer_id, 1 FROM {Contact._meta.db_table} WHERE {scope}",
+        params,
+    )
+    (has_contacts,) = _scatter(inputs.customer_id, rows, 1)
+    inputs.columns["profile_facts"] = inputs.profile_facts + has_contacts
+
+
+def _end_of(day):
+    """The first instant after ``day`` in the current time zone, to compare timestamps."""
+    return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+
+
+def _add_surveys(inputs, as_of, customer_ids):
+    """Latest NPS answer, average CSAT, and how many answers we collected."""
+    from surveys.models import Invitation, Response, Survey
+
+    scope, params = _scope("i.customer_id", customer_ids)
+    tables = (
+        f"{Response._meta.db_table} r "
+        f"JOIN {Invitation._meta.db_table} i ON i.id = r.invitation_id "
+        f"JOIN {Survey._meta.db_table} s ON s.id = i.survey_id"
+    )
+    end = _end_of(as_of)
+    latest_nps = _fetch(
+        f"""SELECT customer_id, score FROM (
+                SELECT i.customer_id, r.score, ROW_NUMBER() OVER (
+                    PARTITION BY i.customer_id ORDER BY r.updated_at DESC, r.id DESC) AS n
+                FROM {tables}
+                WHERE s.kind = %s AND r.responded_at < %s AND {scope}
+            ) latest WHERE n = 1""",
+        [Survey.Kind.NPS, end, *params],
+    )
+    (inputs.columns["nps_latest"],) = _scatter(inputs.customer_id, latest_nps, 1, fill=np.nan)
+    csat = _fetch(
+        f"SELECT i.customer_id, AVG(r.score * 1.0) FROM {tables} "
+        f"WHERE s.kind = %s AND r.responded_at < %s AND {scope} GROUP BY i.customer_id",
+        [Survey.Kind.CSAT, end, *params],
+    )
+    (inputs.columns["csat_avg"],) = _scatter(inputs.customer_id, csat, 1, fill=np.nan)
+    answers = _fetch(
+        f"SELECT i.customer_id, COUNT(*) FROM {tables} "
+        f"WHERE r.responded_at < %s AND {scope} GROUP BY i.customer_id",
+        [end, *params],
+    )
+    (inputs.columns["info_collections"],) = _scatter(inputs.customer_id, answers, 1)

@@ -1,0 +1,387 @@
+"""Writes of the value engine: recalculation runs, incremental updates and dirty marks.
+
+A full run has three kinds of steps, each a Celery task and each safe to repeat:
+``full_run_prepare`` computes every customer (set-based) into a staging table,
+``full_run_publish_chunk`` copies one id range of it into the current scores, and the
+chunk that completes the run finishes it. A worker killed anywhere leaves the published
+scores as they were; the repeated task (acks_late) or the stalled-run sweep finishes it.
+"""
+
+import contextlib
+import logging
+import time
+from dataclasses import asdict
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from customers.models import Customer
+
+from . import engine, storage
+from .models import (
+    DirtyCustomer,
+    MetricSettings,
+    ModelFit,
+    PopulationStats,
+    RecalcChunk,
+    RecalcRun,
+    StagedScore,
+)
+from .selectors import customer_inputs
+
+logger = logging.getLogger(__name__)
+
+CHUNK_SIZE = 50_000
+DIRTY_BATCH = 500
+STALLED_AFTER = timedelta(minutes=15)
+# A prepare step that keeps dying (say, out of memory) fails the run instead of looping.
+MAX_ATTEMPTS = 3
+
+
+class RecalcAlreadyRunning(Exception):
+    def __init__(self, run):
+        super().__init__(_("A full recalculation is already running."))
+        self.run = run
+
+
+def parameters_from_settings(settings=None):
+    settings = settings or MetricSettings.load()
+    return engine.Parameters(
+        weights=settings.weights,
+        discount_rate=float(settings.discount_rate),
+        horizon_months=settings.horizon_months,
+        churn_inactivity_days=settings.churn_inactivity_days,
+        lifetime_cap_years=float(settings.lifetime_cap_years),
+        interest_rate=float(settings.interest_rate),
+        goodwill_coefficient=float(settings.goodwill_coefficient),
+        info_k=float(settings.info_k),
+        info_u=float(settings.info_u),
+        info_c=float(settings.info_c),
+        tier_a_share=settings.tier_a_share,
+        tier_b_share=settings.tier_b_share,
+    )
+
+
+def _parameters_json(params):
+    data = asdict(params)
+    data["weights"] = {k: str(v) for k, v in params.weights.items()}
+    data["tier_a_share"], data["tier_b_share"] = str(params.tier_a_share), str(params.tier_b_share)
+    return data
+
+
+def _parameters_from_json(data):
+    data = dict(data)
+    data["weights"] = {k: Decimal(v) for k, v in data["weights"].items()}
+    data["tier_a_share"] = Decimal(data["tier_a_share"])
+    data["tier_b_share"] = Decimal(data["tier_b_share"])
+    return engine.Parameters(**data)
+
+
+# --- Settings ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def metric_settings_update(*, user, **fields):
+    """Save new settings and queue a full run, since every score depends on them."""
+    settings = MetricSettings.load()
+    for name, value in fields.items():
+        setattr(settings, name, value)
+    settings.updated_by = user
+    settings.full_clean()
+    settings.save()
+    try:
+        recalc_request(trigger=RecalcRun.Trigger.USER, user=user, as_of=timezone.localdate())
+    except RecalcAlreadyRunning:
+        logger.info("Settings changed during a run; the next run will use them.")
+    return settings
+
+
+# --- Full runs -----------------------------------------------------------------------
+
+
+def recalc_request(*, trigger, as_of, user=None):
+    """Queue a full recalculation; RecalcAlreadyRunning when one is queued or running."""
+    from .tasks import full_run_prepare
+
+    active = RecalcRun.objects.filter(
+        kind=RecalcRun.Kind.FULL, status__in=[RecalcRun.Status.QUEUED, RecalcRun.Status.RUNNING]
+    ).first()
+    if active:
+        raise RecalcAlreadyRunning(active)
+    try:
+        with transaction.atomic():
+            run = RecalcRun.objects.create(trigger=trigger, started_by=user, as_of=as_of)
+    except IntegrityError as exc:
+        # Another request won the race; the unique constraint allows one active run.
+        active = RecalcRun.objects.filter(status__in=["queued", "running"]).first()
+        raise RecalcAlreadyRunning(active) from exc
+    transaction.on_commit(lambda: full_run_prepare.delay(run.pk))
+    return run
+
+
+def _claim(run_id):
+    """Mark the run running (again, on a redelivery); None when it is already over."""
+    now = timezone.now()
+    active = RecalcRun.objects.filter(
+        pk=run_id, status__in=[RecalcRun.Status.QUEUED, RecalcRun.Status.RUNNING]
+    )
+    if active.filter(attempts__gte=MAX_ATTEMPTS).exists():
+        full_run_fail(run_id=run_id, error=_("Gave up after %(n)s attempts.") % {"n": MAX_ATTEMPTS})
+        return None
+    claimed = active.update(
+        status=RecalcRun.Status.RUNNING,
+        attempts=F("attempts") + 1,
+        heartbeat_at=now,
+        step=_("Reading orders, costs, referrals and surveys"),
+    )
+    if not claimed:
+        return None
+    RecalcRun.objects.filter(pk=run_id, started_at__isnull=True).update(started_at=now)
+    return RecalcRun.objects.get(pk=run_id)
+
+
+def _progress(run, **fields):
+    RecalcRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now(), **fields)
+
+
+def _tune_session():
+    # The population aggregate sorts and hashes millions of rows; with PostgreSQL's
+    # default 4 MB work_mem it spills to disk (see docs/benchmarks.md).
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL work_mem = '512MB'")
+
+
+def full_run_prepare(*, run_id, chunk_size=CHUNK_SIZE):
+    """Compute every customer into staging and split the publication into chunks.
+    Returns the chunk indices still to publish (empty when the run is over)."""
+    run = _claim(run_id)
+    if run is None:
+        return []
+    params = parameters_from_settings()
+    started = time.monotonic()
+    with transaction.atomic():
+        _tune_session()
+        inputs = customer_inputs(as_of=run.as_of)
+    _progress(run, total=len(inputs), step=_("Fitting the models"))
+
+    stats = engine.population_stats(inputs, params)
+    stats["parameters"] = _parameters_json(params)
+    _progress(run, step=_("Scoring every customer"))
+    with transaction.atomic():
+        # A redelivered prepare starts its run's staging again from scratch.
+        StagedScore.objects.filter(run=run).delete()
+        RecalcChunk.objects.filter(run=run).delete()
+        ModelFit.objects.filter(run=run).delete()
+        PopulationStats.objects.filter(run=run).delete()
+        population = PopulationStats.objects.create(run=run, as_of=run.as_of, data=stats)
+        out = engine.score(inputs, stats, params)
+        storage.stage_rows(run.pk, storage.score_rows(inputs, out, population.pk))
+        _record_fits(run, stats, duration_ms=int(1000 * (time.monotonic() - started)))
+        chunks = _make_chunks(run, inputs.customer_id.tolist(), chunk_size)
+        RecalcRun.objects.filter(pk=run.pk).update(
+            chunks_total=len(chunks),
+            chunks_done=0,
+            processed=0,
+            heartbeat_at=timezone.now(),
+            step=_("Publishing scores"),
+        )
+    if not chunks:
+        _finish(run.pk)
+    return [chunk.index for chunk in chunks]
+
+
+def _record_fits(run, stats, duration_ms):
+    for kind in (ModelFit.Kind.BGNBD, ModelFit.Kind.GAMMA_GAMMA):
+        fit = stats[kind]
+        ModelFit.objects.create(
+            kind=kind,
+            run=run,
+            as_of=run.as_of,
+            params=fit["params"] or {},
+            log_likelihood=fit["log_likelihood"],
+            customers=fit["customers"],
+            converged=fit["converged"],
+            message=fit["message"][:300],
+            duration_ms=duration_ms,
+        )
+
+
+def _make_chunks(run, ids, chunk_size):
+    chunks = [
+        RecalcChunk(
+            run=run,
+            index=index,
+            first_id=ids[start],
+            last_id=ids[min(start + chunk_size, len(ids)) - 1],
+            size=min(chunk_size, len(ids) - start),
+        )
+        for index, start in enumerate(range(0, len(ids), chunk_size))
+    ]
+    return RecalcChunk.objects.bulk_create(chunks)
+
+
+def full_run_publish_chunk(*, run_id, index):
+    """Publish one chunk; the chunk that completes the run finishes it. Idempotent."""
+    with transaction.atomic():
+        claimed = RecalcChunk.objects.filter(run_id=run_id, index=index, done=False).update(
+            done=True
+        )
+        if not claimed:
+            return False
+        chunk = RecalcChunk.objects.get(run_id=run_id, index=index)
+        storage.publish_staged(run_id, chunk.first_id, chunk.last_id)
+        RecalcRun.objects.filter(pk=run_id).update(
+            processed=F("processed") + chunk.size,
+            chunks_done=F("chunks_done") + 1,
+            heartbeat_at=timezone.now(),
+        )
+    if not RecalcChunk.objects.filter(run_id=run_id, done=False).exists():
+        _finish(run_id)
+    return True
+
+
+def _finish(run_id):
+    with transaction.atomic():
+        finished = RecalcRun.objects.filter(pk=run_id, status=RecalcRun.Status.RUNNING).update(
+            status=RecalcRun.Status.DONE,
+            finished_at=timezone.now(),
+            heartbeat_at=timezone.now(),
+            step="",
+        )
+        if not finished:
+            return
+        run = RecalcRun.objects.get(pk=run_id)
+        StagedScore.objects.filter(run_id=run_id).delete()
+        # The run read every customer's data as of its start: marks made before it began
+        # are covered; later ones stay for the sweep.
+        DirtyCustomer.objects.filter(marked_at__lt=run.started_at).delete()
+
+
+def full_run_fail(*, run_id, error):
+    RecalcRun.objects.filter(
+        pk=run_id, status__in=[RecalcRun.Status.QUEUED, RecalcRun.Status.RUNNING]
+    ).update(status=RecalcRun.Status.FAILED, error=str(error)[:2000], finished_at=timezone.now())
+    StagedScore.objects.filter(run_id=run_id).delete()
+
+
+def full_run_sync(*, as_of, trigger=RecalcRun.Trigger.USER, user=None, chunk_size=CHUNK_SIZE):
+    """A whole full run in this process (management command, benchmarks)."""
+    active = RecalcRun.objects.filter(status__in=["queued", "running"]).first()
+    if active:
+        raise RecalcAlreadyRunning(active)
+    run = RecalcRun.objects.create(trigger=trigger, started_by=user, as_of=as_of)
+    try:
+        for index in full_run_prepare(run_id=run.pk, chunk_size=chunk_size):
+            full_run_publish_chunk(run_id=run.pk, index=index)
+    except Exception as exc:
+        full_run_fail(run_id=run.pk, error=exc)
+        raise
+    return RecalcRun.objects.get(pk=run.pk)
+
+
+def stalled_runs_resume(*, now=None):
+    """Re-enqueue the work of runs whose tasks were lost (broker flushed, worker gone)."""
+    from .tasks import full_run_prepare, full_run_publish_chunk
+
+    now = now or timezone.now()
+    resumed = []
+    stalled = RecalcRun.objects.filter(
+        status__in=[RecalcRun.Status.QUEUED, RecalcRun.Status.RUNNING],
+        created_at__lt=now - STALLED_AFTER,
+    ).exclude(heartbeat_at__gte=now - STALLED_AFTER)
+    for run in stalled:
+        pending = list(run.chunks.filter(done=False).values_list("index", flat=True))
+        if run.chunks_total and pending:
+            for index in pending:
+                full_run_publish_chunk.delay(run.pk, index)
+        else:
+            full_run_prepare.delay(run.pk)
+        RecalcRun.objects.filter(pk=run.pk).update(heartbeat_at=now)
+        resumed.append(run.pk)
+    return resumed
+
+
+# --- Incremental ---------------------------------------------------------------------
+
+
+def latest_stats():
+    return (
+        PopulationStats.objects.filter(run__status=RecalcRun.Status.DONE)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def customers_recalculate(*, customer_ids, as_of):
+    """Recompute some customers against the last full run's population. Without any full
+    run yet, queue one (it covers them) and return False."""
+    population = latest_stats()
+    if population is None:
+        with contextlib.suppress(RecalcAlreadyRunning):
+            recalc_request(trigger=RecalcRun.Trigger.SCHEDULE, as_of=as_of)
+        return False
+    stats = population.data
+    params = _parameters_from_json(stats["parameters"])
+    inputs = customer_inputs(as_of=as_of, customer_ids=customer_ids)
+    out = engine.score(inputs, stats, params)
+    with transaction.atomic():
+        storage.upsert_rows(storage.score_rows(inputs, out, population.pk))
+    return True
+
+
+def customers_mark_dirty(*, customer_ids):
+    """Record, in the caller's transaction, that these customers (and whoever referred
+    them) need recalculating, and ask a worker to do it once the transaction commits."""
+    from .tasks import recalculate_dirty
+
+    ids = {int(i) for i in customer_ids if i is not None}
+    if not ids:
+        return
+    referrers = Customer.objects.filter(pk__in=ids, referred_by__isnull=False).values_list(
+        "referred_by_id", flat=True
+    )
+    ids.update(referrers)
+    now = timezone.now()
+    DirtyCustomer.objects.filter(customer_id__in=ids).update(
+        version=F("version") + 1, marked_at=now
+    )
+    DirtyCustomer.objects.bulk_create(
+        [DirtyCustomer(customer_id=i, marked_at=now) for i in ids], ignore_conflicts=True
+    )
+    # A burst of changes to one customer collapses: the first task to run takes every
+    # mark made by then, the later ones find nothing left.
+    transaction.on_commit(lambda: recalculate_dirty.apply_async(countdown=2))
+
+
+def dirty_recalculate(*, as_of, batch=DIRTY_BATCH):
+    """Recalculate up to ``batch`` marked customers; returns how many were done."""
+    marks = list(
+        DirtyCustomer.objects.order_by("marked_at").values_list("customer_id", "version")[:batch]
+    )
+    if not marks:
+        return 0
+    done = customers_recalculate(customer_ids=[m[0] for m in marks], as_of=as_of)
+    if not done:
+        return 0
+    by_version = {}
+    for customer_id, version in marks:
+        by_version.setdefault(version, []).append(customer_id)
+    # A mark whose version moved was re-marked meanwhile and stays for the next pass.
+    for version, ids in by_version.items():
+        DirtyCustomer.objects.filter(customer_id__in=ids, version=version).delete()
+    return len(marks)
+
+
+def validate_as_of(value):
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError(_("The as-of date must be YYYY-MM-DD.")) from exc

@@ -1,0 +1,23 @@
+"""Receivers of other apps' signals."""
+
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_update_with_history
+
+from .models import CustomerCost, Order
+
+
+def move_orders_and_costs(sender, *, survivor, duplicate, user, **kwargs):
+    """customers.signals.customer_merging: the duplicate's orders and costs join the
+    survivor. Orders keep a history record of the move; costs have no history."""
+    orders = list(Order.objects.filter(customer=duplicate))
+    for order in orders:
+        order.customer = survivor
+    bulk_update_with_history(
+        orders,
+        Order,
+        ["customer"],
+        batch_size=500,
+        default_user=user,
+        default_change_reason=_("Customer merged into %(survivor)s") % {"survivor": survivor},
+    )
+    CustomerCost.objects.filter(customer=duplicate).update(customer=survivor)

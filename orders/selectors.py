@@ -1,0 +1,128 @@
+"""Reads of orders, costs, products and rates. Orders and costs are reached only through
+``customers.selectors.customers_visible_to``, so a rep never sees another rep's."""
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+
+from customers.selectors import can_see_all_customers, customers_visible_to
+
+from .models import CustomerCost, ExchangeRate, Order, Product
+
+# Changes not worth showing in an order's history.
+_HISTORY_HIDDEN = {"id", "created_at", "created_by"}
+
+
+def orders_visible_to(user):
+    return Order.objects.filter(customer__in=customers_visible_to(user))
+
+
+def order_list(
+    *, user, status="", date_from=None, date_to=None, customer=None, owner=None, search=""
+):
+    qs = orders_visible_to(user).select_related("customer")
+    if status:
+        qs = qs.filter(status=status)
+    if date_from:
+        qs = qs.filter(ordered_on__gte=date_from)
+    if date_to:
+        qs = qs.filter(ordered_on__lte=date_to)
+    if customer:
+        qs = qs.filter(customer=customer)
+    if owner and can_see_all_customers(user):
+        qs = qs.filter(customer__owner=owner)
+    search = search.strip()
+    if search:
+        qs = qs.filter(
+            Q(number__iexact=search)
+            | Q(customer__name__icontains=search)
+            | Q(customer__external_id__iexact=search)
+        )
+    return qs.order_by("-ordered_on", "-id")
+
+
+def order_get(*, user, order_id):
+    """The order, or 404 when it does not exist or its customer is not visible."""
+    return get_object_or_404(
+        orders_visible_to(user).select_related("customer", "created_by"), pk=order_id
+    )
+
+
+def lines_of(order):
+    return order.lines.select_related("product")
+
+
+def _shown(record, field):
+    if field.is_relation:
+        try:
+            return getattr(record, field.name)
+        except ObjectDoesNotExist:
+            return getattr(record, field.attname)
+    if field.choices:
+        return getattr(record, f"get_{field.name}_display")()
+    return getattr(record, field.attname)
+
+
+def order_changes(order, limit=50):
+    """The order's history, newest first: each record with its (label, old, new) changes.
+    Compared field by field rather than with ``diff_against``, which skips the computed
+    (non-editable) totals: a changed total is what readers look for."""
+    records = list(order.history.select_related("history_user").order_by("-history_id")[:limit])
+    fields = [f for f in Order.history.model.tracked_fields if f.name not in _HISTORY_HIDDEN]
+    entries = []
+    for record, previous in zip(records, [*records[1:], None], strict=True):
+        if previous is None and record.history_type != "+":
+            previous = record.prev_record
+        changes = [
+            (field.verbose_name, _shown(previous, field), _shown(record, field))
+            for field in fields
+            if previous is not None
+            and getattr(previous, field.attname) != getattr(record, field.attname)
+        ]
+        entries.append({"record": record, "changes": changes})
+    return entries
+
+
+def costs_of(customer):
+    return CustomerCost.objects.filter(customer=customer).select_related("created_by")
+
+
+def cost_get(*, user, cost_id):
+    return get_object_or_404(
+        CustomerCost.objects.filter(customer__in=customers_visible_to(user)).select_related(
+            "customer"
+        ),
+        pk=cost_id,
+    )
+
+
+def product_list(search="", active=None):
+    qs = Product.objects.all()
+    search = search.strip()
+    if search:
+        qs = qs.filter(Q(name__icontains=search) | Q(sku__iexact=search))
+    if active is not None:
+        qs = qs.filter(active=active)
+    return qs.order_by("name", "sku")
+
+
+def products_for_order(order=None):
+    """Products a line may use: the active ones, plus those already on ``order`` so an
+    edit can keep a product that has since been retired."""
+    condition = Q(active=True)
+    if order is not None and order.pk:
+        condition |= Q(pk__in=order.lines.values("product_id"))
+    return Product.objects.filter(condition).order_by("name", "sku")
+
+
+def exchange_rate_list(currency=""):
+    qs = ExchangeRate.objects.all()
+    if currency:
+        qs = qs.filter(currency=currency.strip().upper())
+    return qs.order_by("currency", "-valid_on")
+
+
+def currencies_in_use():
+    return list(
+        ExchangeRate.objects.order_by("currency").values_list("currency", flat=True).distinct()
+    )

@@ -1,0 +1,411 @@
+"""Writes of orders, customer costs, products and exchange rates. Each function is one
+transaction and takes keyword arguments; callers have already checked that ``user`` may
+touch the customer (through customers.selectors).
+
+Order money always comes from ``orders.totals``; the rate in force comes from
+``orders.money`` and is frozen on the order when its totals are computed.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import partial
+from typing import NamedTuple
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils.translation import gettext as _
+
+from . import totals
+from .models import CustomerCost, ExchangeRate, Order, OrderLine, Product, base_currency
+from .money import rate_on, to_base
+
+Status = Order.Status
+
+# Where each status may go next; a status missing here is final.
+TRANSITIONS = {
+    Status.DRAFT: {Status.PLACED, Status.CANCELLED},
+    Status.PLACED: {Status.PAID, Status.CANCELLED},
+    Status.PAID: {Status.REFUNDED},
+}
+INITIAL_STATUSES = [Status.DRAFT, Status.PLACED, Status.PAID]
+FINAL_STATUSES = {Status.CANCELLED, Status.REFUNDED}
+GENERATED_NUMBER = "SO-{:06d}"
+# Computed by the service from the lines; never taken from the caller.
+_COMPUTED_FIELDS = [
+    "exchange_rate",
+    "subtotal",
+    "discount_total",
+    "total",
+    "cost_total",
+    "total_base",
+    "cost_base",
+    "refunded_base",
+]
+
+
+class LineData(NamedTuple):
+    """One requested order line; ``unit_price`` None means the product's list price."""
+
+    product: Product
+    quantity: int
+    unit_price: Decimal | None = None
+    discount: Decimal = Decimal("0")
+
+
+@dataclass(frozen=True)
+class Preview:
+    """Totals an order would have. ``rate`` is None (and ``errors`` says why) when the
+    currency has no rate on the date, so only the order-currency totals are meaningful."""
+
+    currency: str
+    totals: totals.OrderTotals | None
+    rate: Decimal | None
+    errors: list
+
+
+def can_edit(order):
+    return order.status not in FINAL_STATUSES
+
+
+def next_statuses(order):
+    return [status for status in Status if status in TRANSITIONS.get(order.status, ())]
+
+
+def _priced_lines(lines, frozen_costs=None):
+    """Unsaved OrderLines for ``lines``: list price by default, unit cost copied from the
+    product now, so later catalogue changes do not rewrite past orders. ``frozen_costs``
+    ({product id: unit cost}) keeps the cost a product had when it joined an order being
+    edited."""
+    frozen_costs = frozen_costs or {}
+    lines = [LineData(*line) for line in lines]
+    if not lines:
+        raise ValidationError(_("An order needs at least one line."), code="no_lines")
+    priced, errors = [], []
+    for number, line in enumerate(lines, start=1):
+        if line.product is None:
+            errors.append(_("Line %(number)s: choose a product.") % {"number": number})
+            continue
+        order_line = OrderLine(
+            product=line.product,
+            quantity=line.quantity,
+            unit_price=line.product.list_price if line.unit_price is None else line.unit_price,
+            unit_cost=frozen_costs.get(line.product.pk, line.product.unit_cost),
+            discount=line.discount or Decimal("0"),
+        )
+        problems = totals.validate_line(order_line)
+        if not problems:
+            try:
+                order_line.clean_fields(exclude=["order"])
+            except ValidationError as exc:
+                problems = exc.messages
+        errors.extend(
+            _("Line %(number)s: %(problem)s") % {"number": number, "problem": problem}
+            for problem in problems
+        )
+        priced.append(order_line)
+    if errors:
+        raise ValidationError(errors)
+    return priced
+
+
+def _rate(*, currency, on):
+    try:
+        return rate_on(currency=currency, on=on)
+    except ValidationError as exc:
+        raise ValidationError({"currency": exc.error_list}) from exc
+
+
+def _check_number_free(order):
+    if Order.objects.filter(number=order.number).exclude(pk=order.pk).exists():
+        raise ValidationError(
+            {
+                "number": _("Order number %(number)s is already taken; choose another.")
+                % {"number": order.number}
+            }
+        )
+
+
+def _frozen_costs(order):
+    if order is None or order.pk is None:
+        return {}
+    return dict(order.lines.values_list("product_id", "unit_cost"))
+
+
+def _price(order, *, customer, number, ordered_on, currency, note, lines):
+    """Set the order's fields and its totals from ``lines``; returns the unsaved lines."""
+    order.customer = customer
+    order.number = (number or "").strip()
+    order.ordered_on = ordered_on
+    order.currency = currency
+    order.note = note or ""
+    # Field formats first, so a malformed currency is reported as such, not as a missing rate.
+    order.clean_fields(exclude=[*_COMPUTED_FIELDS, *([] if order.number else ["number"])])
+    order_lines = _priced_lines(lines, _frozen_costs(order))
+    rate = _rate(currency=currency, on=ordered_on)
+    result = totals.order_totals(order_lines, rate)
+    if order.refunded_total > result.total:
+        raise ValidationError(
+            _("The new total is below the %(refunded)s %(currency)s already refunded.")
+            % {"refunded": order.refunded_total, "currency": currency}
+        )
+    order.exchange_rate = rate
+    order.subtotal = result.subtotal
+    order.discount_total = result.discount_total
+    order.total = result.total
+    order.cost_total = result.cost_total
+    order.total_base = result.total_base
+    order.cost_base = result.cost_base
+    order.refunded_base = totals.convert(order.refunded_total, rate)
+    order.full_clean(exclude=[] if order.number else ["number"], validate_unique=False)
+    if order.number:
+        _check_number_free(order)
+    return order_lines
+
+
+def _save(order):
+    """Save, turning a lost race for the number into the same message as the check."""
+    try:
+        with transaction.atomic():
+            order.save()
+    except IntegrityError:
+        if order.number and Order.objects.filter(number=order.number).exists():
+            _check_number_free(order)
+        raise
+
+
+def _save_with_generated_number(order):
+    """Number a new order SO-<next id>. Two concurrent orders may pick the same number: the
+    unique constraint rejects the second, which moves on to the next free one."""
+    candidate = (Order.objects.aggregate(last=Max("pk"))["last"] or 0) + 1
+    while True:
+        order.number = GENERATED_NUMBER.format(candidate)
+        if not Order.objects.filter(number=order.number).exists():
+            try:
+                with transaction.atomic():
+                    order.save()
+                return
+            except IntegrityError:
+                if not Order.objects.filter(number=order.number).exists():
+                    raise
+        candidate += 1
+
+
+def _save_lines(order, order_lines):
+    for line in order_lines:
+        line.order = order
+    OrderLine.objects.bulk_create(order_lines)
+
+
+def _locked(order):
+    return Order.objects.select_for_update().get(pk=order.pk)
+
+
+def order_preview(*, currency, ordered_on, lines, order=None):
+    """The totals ``order_create`` (or ``order_update`` of ``order``) would compute, without
+    writing anything."""
+    preview = partial(Preview, currency=currency)
+    try:
+        order_lines = _priced_lines(lines, _frozen_costs(order))
+    except ValidationError as exc:
+        return preview(totals=None, rate=None, errors=exc.messages)
+    try:
+        rate = rate_on(currency=currency, on=ordered_on)
+    except ValidationError as exc:
+        return preview(totals=totals.order_totals(order_lines), rate=None, errors=exc.messages)
+    return preview(totals=totals.order_totals(order_lines, rate), rate=rate, errors=[])
+
+
+@transaction.atomic
+def order_create(
+    *,
+    user,
+    customer,
+    ordered_on,
+    lines,
+    number="",
+    currency=None,
+    status=Status.PLACED,
+    note="",
+):
+    """Create an order with its lines. ``number`` empty: the next SO-number is used."""
+    if status not in INITIAL_STATUSES:
+        raise ValidationError(
+            {
+                "status": _("A new order is a draft, placed or paid; not %(status)s.")
+                % {"status": status}
+            }
+        )
+    order = Order(status=status, created_by=user)
+    order_lines = _price(
+        order,
+        customer=customer,
+        number=number,
+        ordered_on=ordered_on,
+        currency=currency or base_currency(),
+        note=note,
+        lines=lines,
+    )
+    order._history_user = user
+    if order.number:
+        _save(order)
+    else:
+        _save_with_generated_number(order)
+    _save_lines(order, order_lines)
+    return order
+
+
+@transaction.atomic
+def order_update(*, user, order, customer, number, ordered_on, currency, lines, note=""):
+    """Replace the order's fields and lines and recompute its totals at the rate of its
+    (possibly new) date."""
+    order = _locked(order)
+    if not can_edit(order):
+        raise ValidationError(
+            _("A %(status)s order cannot be edited.") % {"status": order.get_status_display()}
+        )
+    order_lines = _price(
+        order,
+        customer=customer,
+        number=number or order.number,
+        ordered_on=ordered_on,
+        currency=currency,
+        note=note,
+        lines=lines,
+    )
+    order._history_user = user
+    _save(order)
+    order.lines.all().delete()
+    _save_lines(order, order_lines)
+    return order
+
+
+@transaction.atomic
+def order_set_status(*, user, order, status):
+    """Move the order along its life cycle (see TRANSITIONS). Refunding in full refunds the
+    whole total; cancelling keeps the order, which then no longer counts."""
+    order = _locked(order)
+    if status not in TRANSITIONS.get(order.status, ()):
+        raise ValidationError(
+            _("An order cannot go from %(old)s to %(new)s.")
+            % {
+                "old": order.get_status_display(),
+                "new": Status(status).label if status in Status.values else status,
+            },
+            code="invalid_transition",
+        )
+    if status == Status.REFUNDED:
+        order.refunded_total, order.refunded_base = order.total, order.total_base
+    order.status = status
+    order._history_user = user
+    order.save()
+    return order
+
+
+@transaction.atomic
+def order_refund(*, user, order, amount):
+    """Refund part of a paid order; it turns refunded when the refunds reach its total."""
+    order = _locked(order)
+    if order.status != Status.PAID:
+        raise ValidationError(_("Only a paid order can be refunded."))
+    amount = totals.to_cents(amount)
+    if amount <= 0:
+        raise ValidationError({"amount": _("A refund must be more than zero.")})
+    left = order.total - order.refunded_total
+    if amount > left:
+        raise ValidationError(
+            {
+                "amount": _("At most %(left)s %(currency)s is left to refund.")
+                % {"left": left, "currency": order.currency}
+            }
+        )
+    order.refunded_total, order.refunded_base = totals.refunded_after(
+        refunded_total=order.refunded_total, amount=amount, rate=order.exchange_rate
+    )
+    if order.refunded_total == order.total:
+        order.status = Status.REFUNDED
+    order._history_user = user
+    order.save()
+    return order
+
+
+@transaction.atomic
+def customer_cost_create(*, user, customer, incurred_on, amount, currency=None, kind, note=""):
+    cost = CustomerCost(
+        customer=customer,
+        kind=kind,
+        incurred_on=incurred_on,
+        amount=amount,
+        currency=currency or base_currency(),
+        note=note,
+        created_by=user,
+    )
+    cost.clean_fields(exclude=["amount_base"])
+    try:
+        cost.amount_base = to_base(amount=amount, currency=cost.currency, on=incurred_on)
+    except ValidationError as exc:
+        raise ValidationError({"currency": exc.error_list}) from exc
+    cost.full_clean()
+    cost.save()
+    return cost
+
+
+@transaction.atomic
+def customer_cost_delete(*, user, cost):
+    cost.delete()
+
+
+@transaction.atomic
+def product_create(*, user, **fields):
+    product = Product(**fields)
+    product.full_clean()
+    product.save()
+    return product
+
+
+@transaction.atomic
+def product_update(*, user, product, **fields):
+    for name, value in fields.items():
+        setattr(product, name, value)
+    product.full_clean()
+    product.save()
+    return product
+
+
+def _check_rate(exchange_rate):
+    errors = {}
+    if exchange_rate.currency == base_currency():
+        errors["currency"] = _("%(currency)s is the base currency; its rate is always 1.") % {
+            "currency": exchange_rate.currency
+        }
+    if exchange_rate.rate is not None and exchange_rate.rate <= 0:
+        errors["rate"] = _("A rate must be more than zero.")
+    if errors:
+        raise ValidationError(errors)
+    exchange_rate.full_clean()
+
+
+@transaction.atomic
+def exchange_rate_set(*, user, currency, valid_on, rate):
+    """Set the rate of ``currency`` from ``valid_on`` on, replacing one set for that day.
+    Orders keep the rate frozen on them until they are edited."""
+    exchange_rate = ExchangeRate.objects.select_for_update().filter(
+        currency=currency, valid_on=valid_on
+    ).first() or ExchangeRate(currency=currency, valid_on=valid_on)
+    exchange_rate.rate = rate
+    _check_rate(exchange_rate)
+    exchange_rate.save()
+    return exchange_rate
+
+
+@transaction.atomic
+def exchange_rate_update(*, user, exchange_rate, currency, valid_on, rate):
+    exchange_rate.currency, exchange_rate.valid_on, exchange_rate.rate = currency, valid_on, rate
+    _check_rate(exchange_rate)
+    exchange_rate.save()
+    return exchange_rate
+
+
+@transaction.atomic
+def exchange_rate_delete(*, user, exchange_rate):
+    exchange_rate.delete()

@@ -1,0 +1,51 @@
+"""The survey email: plain text and HTML, with the answer scale as links and an
+unsubscribe link. Each email signs the invitation's token afresh (see tokens.py)."""
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from . import tokens
+
+
+def absolute_url(path):
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def invitation_links(invitation):
+    signed = tokens.sign(invitation.token)
+    respond = absolute_url(reverse("surveys_public:respond", args=[signed]))
+    return {
+        "respond": respond,
+        "scale": [(score, f"{respond}?score={score}") for score in invitation.survey.scale],
+        "unsubscribe": absolute_url(reverse("surveys_public:unsubscribe", args=[signed])),
+    }
+
+
+def invitation_message(invitation, *, reminder=False, connection=None):
+    survey = invitation.survey
+    links = invitation_links(invitation)
+    context = {
+        "survey": survey,
+        "customer": invitation.customer,
+        "links": links,
+        "reminder": reminder,
+        "low_label": _("Not at all likely") if survey.kind == "nps" else _("Very dissatisfied"),
+        "high_label": _("Extremely likely") if survey.kind == "nps" else _("Very satisfied"),
+    }
+    subject = " ".join(survey.email_subject.split())
+    if reminder:
+        subject = _("Reminder: %(subject)s") % {"subject": subject}
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string("surveys/email/invitation.txt", context),
+        to=[invitation.email],
+        connection=connection,
+        headers={"List-Unsubscribe": f"<{links['unsubscribe']}>"},
+    )
+    message.attach_alternative(
+        render_to_string("surveys/email/invitation.html", context), "text/html"
+    )
+    return message

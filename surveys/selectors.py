@@ -1,0 +1,458 @@
+"""Reads of surveys, their audiences and results.
+
+Every survey is visible to whoever may view surveys; the *answers* are customer data, so
+invitations and responses are always read through ``customers_visible_to``: a rep's results
+cover their own customers, a manager's everybody.
+"""
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+
+from django.conf import settings
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Lower, TruncMonth, TruncWeek
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from customers.selectors import customers_visible_to
+from metrics.calc.company import (
+    csat_from_counts,
+    csat_margin_of_error,
+    nps_from_counts,
+    nps_margin_of_error,
+    response_rate,
+)
+from orders.models import Order
+
+from .models import Invitation, Response, Survey, band_filter, band_labels
+
+SAMPLE_SIZE = 10
+MAX_LIST_ENTRIES = 10_000
+BANDS = ("good", "neutral", "bad")
+
+
+# --- Surveys ---------------------------------------------------------------------------
+
+
+def surveys_visible_to(user):
+    if not user.is_authenticated or not user.has_perm("surveys.view_survey"):
+        return Survey.objects.none()
+    return Survey.objects.all()
+
+
+def survey_get(*, user, survey_id):
+    return get_object_or_404(surveys_visible_to(user), pk=survey_id)
+
+
+def survey_list(*, user, status=""):
+    qs = surveys_visible_to(user)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-created_at", "-id")
+
+
+def surveys_due_to_start(*, now):
+    return list(
+        Survey.objects.filter(status=Survey.Status.SCHEDULED, scheduled_for__lte=now)
+        .order_by("scheduled_for", "id")
+        .values_list("pk", flat=True)
+    )
+
+
+def surveys_with_pending_invitations():
+    """Surveys whose sending stopped half-way (a lost message, a dead worker)."""
+    return list(
+        Survey.objects.filter(
+            status__in=[Survey.Status.SENDING, Survey.Status.OPEN],
+            invitations__state=Invitation.State.PENDING,
+        )
+        .distinct()
+        .values_list("pk", flat=True)
+    )
+
+
+@dataclass(frozen=True)
+class Progress:
+    total: int
+    pending: int
+    sending: int
+    sent: int
+    failed: int
+    skipped: int
+    interrupted: int
+
+    @property
+    def done(self):
+        return self.total - self.pending - self.sending
+
+    @property
+    def percent(self):
+        return round(100 * self.done / self.total) if self.total else 100
+
+
+def survey_progress(survey):
+    counts = dict(
+        survey.invitations.order_by()
+        .values_list("state")
+        .annotate(n=Count("id"))
+        .values_list("state", "n")
+    )
+    return Progress(
+        total=sum(counts.values()),
+        **{state: counts.get(state, 0) for state in Invitation.State.values},
+    )
+
+
+def failed_invitations(survey, limit=20):
+    return (
+        survey.invitations.filter(state__in=[Invitation.State.FAILED, Invitation.State.INTERRUPTED])
+        .select_related("customer")
+        .order_by("id")[:limit]
+    )
+
+
+# --- Invitations and responses ---------------------------------------------------------
+
+
+def invitations_visible_to(user):
+    if not user.has_perm("surveys.view_invitation"):
+        return Invitation.objects.none()
+    return Invitation.objects.filter(customer__in=customers_visible_to(user))
+
+
+def responses_visible_to(user):
+    if not user.has_perm("surveys.view_response"):
+        return Response.objects.none()
+    return Response.objects.filter(invitation__customer__in=customers_visible_to(user))
+
+
+def invitation_for_token(token):
+    return Invitation.objects.select_related("survey", "customer").filter(token=token).first()
+
+
+def customer_survey_history(*, user, customer):
+    """A customer's invitations, newest first, each with its survey and answer."""
+    return (
+        invitations_visible_to(user)
+        .filter(customer=customer)
+        .select_related("survey", "response")
+        .order_by("-created_at", "-id")
+    )
+
+
+# --- Audience --------------------------------------------------------------------------
+
+_SEPARATORS = re.compile(r"[\s,;]+")
+_HEADER_CELLS = {"email", "e-mail", "external_id", "external id", "id"}
+
+
+def parse_entries(text):
+    """Emails or external ids pasted in any mix of lines, commas, semicolons or spaces,
+    de-duplicated in order (emails case-insensitively)."""
+    return dedupe_entries(_SEPARATORS.split(text or ""))
+
+
+def parse_uploaded_entries(content):
+    """The first column of an uploaded CSV or text file; a header row is skipped."""
+    rows = csv.reader(io.StringIO(content), delimiter=_guess_delimiter(content))
+    cells = [row[0] for row in rows if row]
+    if cells and cells[0].strip().lower() in _HEADER_CELLS:
+        cells = cells[1:]
+    return dedupe_entries(cells)
+
+
+def _guess_delimiter(content):
+    first_line = content.split("\n", 1)[0]
+    return max([",", ";", "\t"], key=first_line.count)
+
+
+def dedupe_entries(values):
+    seen, result = set(), []
+    for value in values:
+        value = value.strip()
+        key = value.lower() if "@" in value else value
+        if value and key not in seen:
+            seen.add(key)
+            result.append(value)
+    return result
+
+
+def _last_counted_order_on():
+    return Subquery(
+        Order.objects.counted()
+        .filter(customer=OuterRef("pk"))
+        .order_by("-ordered_on")
+        .values("ordered_on")[:1]
+    )
+
+
+def _day(value):
+    return datetime.fromisoformat(value).date() if isinstance(value, str) else value
+
+
+def audience_customers(*, user, criteria):
+    """(customers the criteria select, list entries that matched nobody).
+
+    ``criteria`` is a survey's ``audience``: {"mode": "filters", "status", "owner",
+    "campaign", "tag", "region", "last_order_after", "last_order_before"} or
+    {"mode": "list", "entries": [...]}. Missing keys do not filter.
+    """
+    qs = customers_visible_to(user)
+    if criteria.get("mode") == "list":
+        return _listed_customers(qs, criteria.get("entries") or [])
+    if criteria.get("status"):
+        qs = qs.filter(status=criteria["status"])
+    if criteria.get("owner"):
+        qs = qs.filter(owner_id=criteria["owner"])
+    if criteria.get("campaign"):
+        qs = qs.filter(acquired_by_campaign_id=criteria["campaign"])
+    if criteria.get("tag"):
+        qs = qs.filter(tags__id=criteria["tag"])
+    if criteria.get("region"):
+        qs = qs.filter(region=criteria["region"])
+    after, before = criteria.get("last_order_after"), criteria.get("last_order_before")
+    if after or before:
+        qs = qs.annotate(last_order_on=_last_counted_order_on())
+        if after:
+            qs = qs.filter(last_order_on__gte=_day(after))
+        if before:
+            qs = qs.filter(last_order_on__lte=_day(before))
+    return qs, []
+
+
+def _listed_customers(qs, entries):
+    emails = {entry.lower() for entry in entries if "@" in entry}
+    external_ids = {entry for entry in entries if "@" not in entry}
+    qs = qs.annotate(email_lower=Lower("email")).filter(
+        Q(email_lower__in=emails) | Q(external_id__in=external_ids)
+    )
+    found = set()
+    for email, external_id in qs.values_list("email_lower", "external_id"):
+        found.update([email, external_id])
+    unknown = [
+        entry for entry in entries if (entry.lower() if "@" in entry else entry) not in found
+    ]
+    return qs, unknown
+
+
+def recently_surveyed_customers(*, now):
+    since = now - timedelta(days=settings.SURVEY_RESURVEY_DAYS)
+    return Invitation.objects.blocking_resurvey(since).values("customer_id")
+
+
+def eligible_customers(customers, *, now):
+    """Those of ``customers`` who may be emailed a survey now."""
+    return (
+        customers.filter(marketing_opt_out=False)
+        .exclude(email="")
+        .exclude(pk__in=recently_surveyed_customers(now=now))
+    )
+
+
+@dataclass
+class AudiencePreview:
+    matched: int
+    eligible: int
+    opted_out: int
+    no_email: int
+    recently_surveyed: int
+    resurvey_days: int
+    unknown_entries: list = field(default_factory=list)
+    sample: list = field(default_factory=list)
+
+
+def audience_preview(*, user, criteria, now, sample_size=SAMPLE_SIZE):
+    """What sending would do: how many are emailed, a sample, and how many are left out
+    for each reason (each customer counted under the first reason that applies)."""
+    customers, unknown = audience_customers(user=user, criteria=criteria)
+    reachable = customers.filter(marketing_opt_out=False).exclude(email="")
+    eligible = eligible_customers(customers, now=now)
+    matched = customers.count()
+    opted_out = customers.filter(marketing_opt_out=True).count()
+    reachable_count = reachable.count()
+    eligible_count = eligible.count()
+    return AudiencePreview(
+        matched=matched,
+        eligible=eligible_count,
+        opted_out=opted_out,
+        no_email=matched - opted_out - reachable_count,
+        recently_surveyed=reachable_count - eligible_count,
+        resurvey_days=settings.SURVEY_RESURVEY_DAYS,
+        unknown_entries=unknown,
+        sample=list(eligible.select_related("owner").order_by("name", "id")[:sample_size]),
+    )
+
+
+def paid_orders_between(*, start, end):
+    """Counted orders that first became paid on a day in [start, end] (local dates).
+
+    The day an order became paid is its earliest history record with status "paid";
+    reading history rather than ``ordered_on`` keeps an order invoiced today and paid
+    next month from being asked about too early.
+    """
+    history = Order.history.model
+    tz = timezone.get_current_timezone()
+    start_at = datetime.combine(start, time.min, tzinfo=tz)
+    end_at = datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz)
+    paid = history.objects.filter(status=Order.Status.PAID)
+    return (
+        Order.objects.counted()
+        .filter(
+            pk__in=paid.filter(history_date__gte=start_at, history_date__lt=end_at).values("id")
+        )
+        .exclude(pk__in=paid.filter(history_date__lt=start_at).values("id"))
+    )
+
+
+# --- Results ---------------------------------------------------------------------------
+
+
+@dataclass
+class Score:
+    """A group's answers: counts per band, the score and its margin of error."""
+
+    kind: str
+    responses: int
+    good: int
+    neutral: int
+    bad: int
+    delivered: int | None = None
+
+    @property
+    def value(self):
+        if self.kind == Survey.Kind.NPS:
+            return nps_from_counts(promoters=self.good, passives=self.neutral, detractors=self.bad)
+        return csat_from_counts(satisfied=self.good, responses=self.responses)
+
+    @property
+    def margin(self):
+        if self.kind == Survey.Kind.NPS:
+            return nps_margin_of_error(
+                promoters=self.good, passives=self.neutral, detractors=self.bad
+            )
+        return csat_margin_of_error(satisfied=self.good, responses=self.responses)
+
+    @property
+    def response_rate(self):
+        if self.delivered is None:
+            return None
+        return response_rate(responses=self.responses, invitations=self.delivered)
+
+    def share(self, band):
+        count = getattr(self, band)
+        return round(100 * count / self.responses, 1) if self.responses else 0
+
+
+def _width(count, tallest):
+    """A bar's length in percent of the tallest bar."""
+    return round(100 * count / tallest) if tallest else 0
+
+
+def _band_counts(kind):
+    return {band: Count("id", filter=band_filter(kind, band)) for band in BANDS}
+
+
+def _score(kind, row, delivered=None):
+    return Score(
+        kind=kind,
+        responses=row["responses"],
+        good=row["good"],
+        neutral=row["neutral"],
+        bad=row["bad"],
+        delivered=delivered,
+    )
+
+
+BREAKDOWNS = {
+    "owner": "invitation__customer__owner__username",
+    "campaign": "invitation__customer__acquired_by_campaign__name",
+    "region": "invitation__customer__region",
+}
+PERIODS = {"week": TruncWeek, "month": TruncMonth}
+
+
+@dataclass
+class Results:
+    survey: Survey
+    overall: Score
+    distribution: list  # [(score, count, percent of the tallest bar, band)]
+    bands: list  # [(band, label, count, percent)]
+    trend: list  # [(period start, Score)]
+    breakdowns: dict  # {name: [(label, Score)]}
+
+
+def survey_results(*, user, survey, period="month"):
+    responses = responses_visible_to(user).filter(invitation__survey=survey).order_by()
+    invitations = invitations_visible_to(user).filter(survey=survey).order_by()
+    counts = _band_counts(survey.kind)
+    overall = _score(
+        survey.kind,
+        responses.aggregate(responses=Count("id"), **counts),
+        delivered=invitations.delivered().count(),
+    )
+
+    by_score = dict(responses.values_list("score").annotate(n=Count("id")))
+    tallest = max(by_score.values(), default=0)
+    distribution = [
+        (score, by_score.get(score, 0), _width(by_score.get(score, 0), tallest), survey.band(score))
+        for score in survey.scale
+    ]
+    labels = band_labels(survey.kind)
+    bands = [(band, labels[band], getattr(overall, band), overall.share(band)) for band in BANDS]
+
+    trunc = PERIODS.get(period, TruncMonth)
+    trend = [
+        (row["bucket"], _score(survey.kind, row))
+        for row in responses.annotate(bucket=trunc("responded_at"))
+        .values("bucket")
+        .annotate(responses=Count("id"), **counts)
+        .order_by("bucket")
+    ]
+
+    breakdowns = {}
+    for name, path in BREAKDOWNS.items():
+        delivered = dict(
+            invitations.delivered()
+            .values_list(path.removeprefix("invitation__"))
+            .annotate(n=Count("id"))
+        )
+        rows = (
+            responses.values(key=F(path)).annotate(responses=Count("id"), **counts).order_by("key")
+        )
+        breakdowns[name] = [
+            (row["key"], _score(survey.kind, row, delivered=delivered.get(row["key"], 0)))
+            for row in rows
+        ]
+    return Results(
+        survey=survey,
+        overall=overall,
+        distribution=distribution,
+        bands=bands,
+        trend=trend,
+        breakdowns=breakdowns,
+    )
+
+
+def survey_comments(*, user, survey, band="", search=""):
+    """Answers with a comment, newest change first; ``band`` is good / neutral / bad."""
+    qs = responses_visible_to(user).filter(invitation__survey=survey).exclude(comment="")
+    if band in BANDS:
+        qs = qs.filter(band_filter(survey.kind, band))
+    search = search.strip()
+    if search:
+        qs = qs.filter(comment__icontains=search)
+    return qs.select_related("invitation__survey", "invitation__customer__owner").order_by(
+        "-updated_at", "-id"
+    )
+
+
+def survey_export_rows(*, user, survey):
+    return (
+        responses_visible_to(user)
+        .filter(invitation__survey=survey)
+        .select_related("invitation__customer__owner", "invitation__customer__acquired_by_campaign")
+        .order_by("responded_at", "id")
+    )

@@ -1,0 +1,171 @@
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from crm.search import global_search
+from orders.models import Order
+from tests.factories import ContactFactory, CustomerFactory
+
+DROPDOWN = {"HX-Request": "true", "HX-Target": "global-search-results"}
+
+
+def make_order(customer, number):
+    return Order.objects.create(customer=customer, number=number, ordered_on=dt.date(2026, 2, 1))
+
+
+@pytest.fixture
+def data(owner, teammate):
+    """The same words on a customer of ``owner`` and one of ``teammate``."""
+    mine = CustomerFactory(
+        name="Harbor Foods",
+        email="buy@harbor.example",
+        phone="+1 555 0100",
+        owner=owner,
+        external_id="ERP-1",
+    )
+    theirs = CustomerFactory(
+        name="Harbor Freight",
+        email="ops@freight.example",
+        phone="+1 555 0199",
+        owner=teammate,
+        external_id="ERP-2",
+    )
+    return {
+        "mine": mine,
+        "theirs": theirs,
+        "my_contact": ContactFactory(customer=mine, name="Ann Harbor", phone="0700 111"),
+        "their_contact": ContactFactory(customer=theirs, name="Hal Harbor", phone="0700 222"),
+        "my_order": make_order(mine, "SO-2026-0001"),
+        "their_order": make_order(theirs, "SO-2026-0002"),
+    }
+
+
+def names(group):
+    return [str(item) for item in group.items]
+
+
+def test_rep_finds_only_own_customers_contacts_and_orders(owner, data):
+    results = global_search(user=owner, query="harbor")
+    assert names(results.customers) == ["Harbor Foods"]
+    assert names(results.contacts) == ["Ann Harbor"]
+    assert names(global_search(user=owner, query="so-2026").orders) == ["SO-2026-0001"]
+
+
+def test_manager_finds_everyone(manager, data):
+    results = global_search(user=manager, query="HARBOR")
+    assert names(results.customers) == ["Harbor Foods", "Harbor Freight"]
+    assert names(results.contacts) == ["Ann Harbor", "Hal Harbor"]
+    assert names(global_search(user=manager, query="2026-000").orders) == [
+        "SO-2026-0002",
+        "SO-2026-0001",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("query", "customers", "contacts"),
+    [
+        ("freight.example", ["Harbor Freight"], []),  # email
+        ("555 0199", ["Harbor Freight"], []),  # phone
+        ("ERP-2", ["Harbor Freight"], []),  # external id, exact
+        ("0700 222", [], ["Hal Harbor"]),  # contact phone
+    ],
+)
+def test_fields_searched(manager, data, query, customers, contacts):
+    results = global_search(user=manager, query=query)
+    assert names(results.customers) == customers
+    assert names(results.contacts) == contacts
+
+
+def test_external_id_matches_whole_ids_only(manager, data):
+    assert names(global_search(user=manager, query="ERP").customers) == []
+
+
+def test_outsider_finds_nothing(outsider, data):
+    results = global_search(user=outsider, query="harbor")
+    assert results.searched and results.empty
+
+
+def test_short_query_searches_nothing(manager, data, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        results = global_search(user=manager, query=" h ")
+    assert not results.searched and results.empty
+
+
+def test_each_group_is_limited_and_says_there_is_more(manager):
+    customer = CustomerFactory(name="Zed", owner=manager)
+    for n in range(4):
+        CustomerFactory(name=f"Acme {n}", owner=manager)
+        ContactFactory(customer=customer, name=f"Acme person {n}")
+        make_order(customer, f"ACME-{n}")
+    results = global_search(user=manager, query="acme", limit=3)
+    assert len(results.customers.items) == 3 and results.customers.has_more
+    assert len(results.contacts.items) == 3 and results.contacts.has_more
+    assert len(results.orders.items) == 3 and results.orders.has_more
+    results = global_search(user=manager, query="acme", limit=4)
+    assert not results.customers.has_more
+
+
+def test_search_box_is_in_the_top_bar(client_for, owner):
+    content = client_for(owner).get(reverse("dashboard")).content.decode()
+    assert f'action="{reverse("search")}"' in content
+    assert 'hx-target="#global-search-results"' in content
+
+
+def test_anonymous_is_sent_to_login(db, client_for):
+    response = client_for(None).get(reverse("search"), {"q": "harbor"})
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+def test_outsider_page_shows_no_results(client_for, outsider, data):
+    response = client_for(outsider).get(reverse("search"), {"q": "harbor"})
+    assert response.status_code == 200
+    assert "Nothing matches" in response.content.decode()
+
+
+def test_results_page_groups_and_links_without_js(client_for, owner, data):
+    content = client_for(owner).get(reverse("search"), {"q": "harbor"}).content.decode()
+    assert "<html" in content
+    assert data["mine"].get_absolute_url() in content
+    assert "Ann Harbor" in content
+    assert "Harbor Freight" not in content and "Hal Harbor" not in content
+    content = client_for(owner).get(reverse("search"), {"q": "SO-2026"}).content.decode()
+    assert data["my_order"].get_absolute_url() in content
+    assert "SO-2026-0002" not in content
+
+
+def test_results_page_asks_for_two_characters(client_for, owner, data):
+    content = client_for(owner).get(reverse("search"), {"q": "h"}).content.decode()
+    assert "Type at least 2 characters." in content
+    assert "Harbor Foods" not in content
+
+
+def test_dropdown_is_a_fragment_with_a_link_to_all_results(client_for, owner, data):
+    response = client_for(owner).get(reverse("search"), {"q": "harbor"}, headers=DROPDOWN)
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in content
+    assert "Harbor Foods" in content and "Harbor Freight" not in content
+    assert f"{reverse('search')}?q=harbor" in content
+
+
+def test_dropdown_is_empty_for_an_empty_query(client_for, owner):
+    response = client_for(owner).get(reverse("search"), {"q": ""}, headers=DROPDOWN)
+    assert response.content.decode().strip() == ""
+
+
+def test_two_characters_match_the_start_three_match_anywhere(manager, data):
+    assert names(global_search(user=manager, query="ha").customers) == [
+        "Harbor Foods",
+        "Harbor Freight",
+    ]
+    assert names(global_search(user=manager, query="ar").customers) == []
+    assert names(global_search(user=manager, query="arb").customers) == [
+        "Harbor Foods",
+        "Harbor Freight",
+    ]
+    assert names(global_search(user=manager, query="SO").orders) == [
+        "SO-2026-0002",
+        "SO-2026-0001",
+    ]

@@ -1,0 +1,204 @@
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from customers.models import Customer
+from dataio.models import ImportJob
+
+from .factories import csv_bytes, upload_job
+
+DATA = csv_bytes([["external_id", "name"], ["C-1", "Acme"], ["C-2", "Globex"]])
+PERSONAS = ["anonymous", "outsider", "owner", "teammate", "manager", "admin_user"]
+
+
+@pytest.fixture
+def persona(request):
+    """``persona(name)``: the user of that fixture name (None for anonymous)."""
+
+    def get(name):
+        return None if name == "anonymous" else request.getfixturevalue(name)
+
+    return get
+
+
+@pytest.fixture
+def job(owner):
+    return upload_job(user=owner, kind="customers", data=DATA)
+
+
+def _status(response):
+    if response.status_code == 302 and "/accounts/login/" in response["Location"]:
+        return "login"
+    return response.status_code
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        ("anonymous", "login"),
+        ("outsider", 403),
+        ("owner", 200),
+        ("manager", 200),
+        ("admin_user", 200),
+    ],
+)
+@pytest.mark.parametrize(
+    "url",
+    [
+        reverse("dataio:imports"),
+        reverse("dataio:import_upload", args=["customers"]),
+        reverse("dataio:import_upload", args=["orders"]),
+        reverse("dataio:export_customers"),
+        reverse("dataio:export_orders"),
+    ],
+)
+def test_pages_by_role(db, client_for, persona, who, expected, url):
+    assert _status(client_for(persona(who)).get(url)) == expected
+
+
+@pytest.mark.parametrize(
+    ("who", "detail", "mapping", "commit"),
+    [
+        ("anonymous", "login", "login", "login"),
+        ("outsider", 403, 403, 403),
+        ("owner", 200, 200, 302),  # nothing to commit yet: back to the job page
+        ("teammate", 404, 404, 404),
+        ("manager", 200, 403, 403),
+        ("admin_user", 200, 403, 403),
+    ],
+)
+def test_job_pages_by_role(client_for, persona, job, who, detail, mapping, commit):
+    client = client_for(persona(who))
+    assert _status(client.get(reverse("dataio:import_detail", args=[job.pk]))) == detail
+    assert _status(client.get(reverse("dataio:import_mapping", args=[job.pk]))) == mapping
+    assert _status(client.get(reverse("dataio:import_commit", args=[job.pk]))) == commit
+
+
+def test_unknown_import_kind_is_404(client_for, owner):
+    assert client_for(owner).get("/data/imports/new/products/").status_code == 404
+
+
+def test_home_lists_own_jobs_for_a_rep_and_all_for_a_manager(client_for, owner, teammate, manager):
+    upload_job(user=owner, kind="customers", data=DATA, name="mine.csv")
+    upload_job(user=teammate, kind="customers", data=DATA, name="theirs.csv")
+
+    page = client_for(owner).get(reverse("dataio:imports")).content.decode()
+    assert "mine.csv" in page and "theirs.csv" not in page
+
+    page = client_for(manager).get(reverse("dataio:imports")).content.decode()
+    assert "mine.csv" in page and "theirs.csv" in page
+
+
+def test_home_shows_an_empty_state(client_for, owner):
+    assert "No imports yet." in client_for(owner).get(reverse("dataio:imports")).content.decode()
+
+
+def test_the_whole_flow(client_for, owner, django_capture_on_commit_callbacks):
+    client = client_for(owner)
+    upload = SimpleUploadedFile("customers.csv", DATA, content_type="text/csv")
+    response = client.post(
+        reverse("dataio:import_upload", args=["customers"]),
+        {"file": upload, "encoding": "utf-8", "delimiter": ""},
+    )
+    job = ImportJob.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("dataio:import_mapping", args=[job.pk])
+
+    page = client.get(response["Location"]).content.decode()
+    assert "Globex" in page  # a sample of the file helps with the mapping
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("dataio:import_mapping", args=[job.pk]),
+            {"external_id": "0", "name": "1", "date_format": "iso"},
+        )
+    assert response.status_code == 302
+
+    page = client.get(reverse("dataio:import_detail", args=[job.pk])).content.decode()
+    assert "Every row is valid." in page
+    assert "Globex" in page
+    assert reverse("dataio:import_commit", args=[job.pk]) in page
+
+    page = client.get(reverse("dataio:import_commit", args=[job.pk])).content.decode()
+    assert "Import now?" in page
+    assert not Customer.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("dataio:import_commit", args=[job.pk]))
+    assert response.status_code == 302
+    assert Customer.objects.filter(owner=owner).count() == 2
+    page = client.get(reverse("dataio:import_detail", args=[job.pk])).content.decode()
+    assert "Imported." in page
+
+
+def test_upload_errors_are_shown_on_the_form(client_for, owner):
+    client = client_for(owner)
+    url = reverse("dataio:import_upload", args=["customers"])
+    response = client.post(url, {"file": SimpleUploadedFile("a.csv", b""), "encoding": "utf-8"})
+    assert response.status_code == 200
+    assert "The submitted file is empty." in response.content.decode()
+
+    bad = SimpleUploadedFile("a.csv", b"\xff\xfename\n")
+    response = client.post(url, {"file": bad, "encoding": "utf-8"})
+    assert response.status_code == 200
+    assert "Line 1 is not valid UTF-8" in response.content.decode()
+    assert not ImportJob.objects.exists()
+
+
+def test_mapping_errors_are_shown_inline(client_for, owner, job):
+    response = client_for(owner).post(
+        reverse("dataio:import_mapping", args=[job.pk]), {"name": "1", "date_format": "iso"}
+    )
+    assert response.status_code == 200
+    assert "Map a column to External id: it is required." in response.content.decode()
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.UPLOADED
+
+
+def test_rep_is_not_offered_the_owner_column(client_for, owner, manager):
+    mine = upload_job(user=owner, kind="customers", data=DATA)
+    page = client_for(owner).get(reverse("dataio:import_mapping", args=[mine.pk])).content
+    assert b'name="owner"' not in page
+    theirs = upload_job(user=manager, kind="customers", data=DATA)
+    page = client_for(manager).get(reverse("dataio:import_mapping", args=[theirs.pk])).content
+    assert b'name="owner"' in page
+
+
+def test_progress_polls_while_running_and_htmx_gets_the_partial(client_for, owner, job):
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.VALIDATING, rows_total=200, rows_processed=50
+    )
+    client = client_for(owner)
+    url = reverse("dataio:import_detail", args=[job.pk])
+
+    page = client.get(url).content.decode()
+    assert 'hx-trigger="every 1s"' in page and 'value="25"' in page and "<html" in page
+
+    fragment = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert "<html" not in fragment
+    assert 'id="job-status"' in fragment and "50 of about 200 rows" in fragment
+
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.VALIDATED)
+    fragment = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert "hx-trigger" not in fragment  # done: polling stops
+
+
+def test_error_report_download(client_for, owner, teammate, django_capture_on_commit_callbacks):
+    job = upload_job(
+        user=owner, kind="customers", data=csv_bytes([["external_id", "name"], ["", "x"]])
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(owner).post(
+            reverse("dataio:import_mapping", args=[job.pk]),
+            {"external_id": "0", "name": "1", "date_format": "iso"},
+        )
+    url = reverse("dataio:import_report", args=[job.pk])
+
+    response = client_for(owner).get(url)
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="upload-errors.csv"'
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert body.startswith('row,column,message\r\n2,external_id,"The external id is empty.')
+    assert client_for(teammate).get(url).status_code == 404
+
+
+def test_no_report_is_404(client_for, owner, job):
+    assert client_for(owner).get(reverse("dataio:import_report", args=[job.pk])).status_code == 404

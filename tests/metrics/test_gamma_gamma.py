@@ -1,0 +1,82 @@
+import numpy as np
+import pytest
+
+from metrics.calc import gamma_gamma
+
+# Hardie's note on the Gamma-Gamma model and /work/shared/notes/stack-facts.md.
+CDNOW = gamma_gamma.GammaGammaParams(p=6.2488, q=3.7446, gamma=15.4477)
+
+
+@pytest.fixture(scope="module")
+def cdnow_fit(cdnow_spend):
+    return gamma_gamma.fit(cdnow_spend["x"], cdnow_spend["zbar"])
+
+
+def test_cdnow_fit_matches_the_reference(cdnow_fit):
+    assert cdnow_fit.converged, cdnow_fit.message
+    for name in ("p", "q", "gamma"):
+        assert getattr(cdnow_fit.params, name) == pytest.approx(getattr(CDNOW, name), rel=0.02)
+    assert cdnow_fit.n_customers == 946
+
+
+def test_customers_without_repeat_purchases_or_spend_are_left_out(cdnow_spend, cdnow_fit):
+    x = np.r_[cdnow_spend["x"], [3, 2, 0]]
+    zbar = np.r_[cdnow_spend["zbar"], [0.0, -5.0, 80.0]]
+    result = gamma_gamma.fit(x, zbar)
+    assert result.n_customers == 946
+    assert result.params == cdnow_fit.params
+
+
+def test_weighted_rows_give_the_same_fit(cdnow_spend, cdnow_fit):
+    x, zbar = cdnow_spend["x"], cdnow_spend["zbar"]
+    rows, weights = np.unique(np.column_stack([x, zbar]), axis=0, return_counts=True)
+    result = gamma_gamma.fit(rows[:, 0], rows[:, 1], weights=weights)
+    assert result.n_customers == 946
+    for name in ("p", "q", "gamma"):
+        assert getattr(result.params, name) == pytest.approx(
+            getattr(cdnow_fit.params, name), rel=1e-6
+        )
+
+
+def test_expected_order_value_blends_the_customer_and_the_population(cdnow_fit):
+    p, q, gamma = cdnow_fit.params.p, cdnow_fit.params.q, cdnow_fit.params.gamma
+    population_mean = p * gamma / (q - 1)
+    values = gamma_gamma.expected_order_value(cdnow_fit.params, [0, 2, 2], [0, 22.35, -4])
+    assert values[0] == pytest.approx(population_mean)
+    assert values[1] == pytest.approx(p * (gamma + 2 * 22.35) / (2 * p + q - 1))
+    # Refunds do not make a purchase worth less than nothing.
+    assert values[2] == pytest.approx(p * gamma / (2 * p + q - 1))
+    assert population_mean == pytest.approx(35.17, abs=0.01)
+
+
+def test_too_few_repeat_customers_is_a_result_not_an_exception():
+    result = gamma_gamma.fit(
+        np.r_[np.ones(49), np.zeros(10)], np.r_[np.full(49, 20.0), np.zeros(10)]
+    )
+    assert not result.converged
+    assert result.params is None
+    assert result.n_customers == 49
+    assert "49 repeat customers" in result.message
+
+
+def test_an_infinite_mean_is_not_a_usable_fit():
+    # Customers' mean spends 1/ν drawn with q = 0.6: so heavy-tailed that the population
+    # mean p γ / (q - 1) does not exist.
+    rng = np.random.default_rng(5)
+    x = rng.integers(1, 6, 2000).astype(float)
+    nu = rng.gamma(0.6, 1 / 10.0, 2000)
+    zbar = rng.gamma(2.0 * x, 1 / nu) / x
+    result = gamma_gamma.fit(x, zbar)
+    assert not result.converged
+    assert result.params is None
+    assert "q <= 1" in result.message
+
+
+def test_spend_that_cannot_tell_p_from_gamma_reports_non_convergence():
+    # One repeat purchase each: nothing shows how a customer's spend varies, and p runs
+    # off to its bound.
+    rng = np.random.default_rng(5)
+    result = gamma_gamma.fit(np.ones(500), 1 / rng.random(500) ** 2)
+    assert not result.converged
+    assert result.params is None
+    assert result.message.startswith("Did not converge")
