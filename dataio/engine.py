@@ -81,10 +81,10 @@ class Report:
         if self.on_error:
             self.on_error(error)
 
-    def reject(self, rows, errors=()):
-        """Count ``rows`` as failed and report each one's own errors plus ``errors``."""
+    def reject(self, rows):
+        """Count ``rows`` as failed and report their errors."""
         for row in rows:
-            for field_name, message in [*row.errors, *errors]:
+            for field_name, message in row.errors:
                 self.add(row.line, field_name, message)
             self.error_rows += 1
 

@@ -25,8 +25,9 @@ class ImportJob(models.Model):
         FAILED = "failed", _("Failed")
 
     RUNNING = (Status.VALIDATING, Status.IMPORTING)
-    # States from which the mapping and options may change and validation run again.
-    REMAPPABLE = (Status.UPLOADED, Status.VALIDATED, Status.FAILED)
+    # States from which the mapping and options may change and validation run again. A
+    # validation still running is superseded: its task's version no longer matches.
+    REMAPPABLE = (Status.UPLOADED, Status.VALIDATING, Status.VALIDATED, Status.FAILED)
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -38,8 +38,9 @@ _ORDER_FIELDS = ("customer_external_id", "ordered_on", "currency", "status")
 _NUMBER_LENGTH = Order._meta.get_field("number").max_length
 _LABELS = {f.name: f.label for f in ORDER_FIELDS}
 _BATCH = 500
-_HIDDEN = "hidden"
-_MISSING = "missing"
+# What an external id resolves to when it is not a customer the user may import for.
+_HIDDEN = object()
+_MISSING = object()
 
 
 def order_key(fingerprint, occurrence):
@@ -269,16 +270,9 @@ class OrderImporter(Importer):
                 order.customer_id = customer
             action = "created"
         else:
-            if not order_services.can_edit(order) or order.refunded_total:
-                self._order_error(
-                    unit,
-                    "number",
-                    _(
-                        "Order %(number)s is %(status)s or has a refund; change it on the order "
-                        "page, not by import."
-                    )
-                    % {"number": number, "status": order.get_status_display()},
-                )
+            problem = self._locked_problem(order)
+            if problem:
+                self._order_error(unit, "number", problem)
                 return None
             order.ordered_on = values["ordered_on"]
             order.status = values.get("status", order.status)
@@ -289,6 +283,20 @@ class OrderImporter(Importer):
             return None
         return action, order, lines
 
+    def _locked_problem(self, order):
+        """Why an import may not change this order, if it may not."""
+        if not order_services.can_edit(order):
+            return _("Order %(number)s is %(status)s; an import cannot change it.") % {
+                "number": order.number,
+                "status": order.get_status_display().lower(),
+            }
+        if order.refunded_total:
+            return _(
+                "Order %(number)s has a refund recorded; change it on the order page, not by "
+                "import."
+            ) % {"number": order.number}
+        return None
+
     def _order_error(self, unit, field_name, message):
         for row in unit:
             row.error(field_name, message)
@@ -297,12 +305,12 @@ class OrderImporter(Importer):
         """(customer id or a Customer this import creates, None) or (None, the problem)."""
         external_id = row.values["customer_external_id"]
         found = self.customers[external_id]
-        if found == _HIDDEN:
+        if found is _HIDDEN:
             return None, _(
                 "Customer %(id)s belongs to another owner; you can import orders only for "
                 "your own customers."
             ) % {"id": external_id}
-        if found != _MISSING:
+        if found is not _MISSING:
             return found, None
         if not self.options.create_customers:
             return None, _(

@@ -181,7 +181,9 @@ def import_job_configure(*, job, user, mapping, options):
         **_reset_results(),
     )
     if not claimed:
-        raise ValidationError(_("This import is running or finished; it can no longer change."))
+        raise ValidationError(
+            _("This import is being imported or is done; it can no longer change.")
+        )
     job.refresh_from_db()
     if old_report:
         transaction.on_commit(lambda: job.report_file.storage.delete(old_report))

@@ -97,7 +97,9 @@ def import_upload(request, kind):
 def import_mapping(request, pk):
     job = _own_job(request, pk)
     if not job.can_remap:
-        messages.warning(request, _("This import is running or finished; it can no longer change."))
+        messages.warning(
+            request, _("This import is being imported or is done; it can no longer change.")
+        )
         return redirect(job)
     form = MappingForm(request.POST or None, job=job, can_reassign=Scope(request.user).can_reassign)
     if request.method == "POST" and form.is_valid():

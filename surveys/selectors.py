@@ -9,7 +9,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db.models import Count, F, OuterRef, Q, Subquery
@@ -190,7 +190,7 @@ def _last_counted_order_on():
 
 
 def _day(value):
-    return datetime.fromisoformat(value).date() if isinstance(value, str) else value
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def audience_customers(*, user, criteria):

@@ -18,6 +18,7 @@ from django.contrib.auth.models import Group
 from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.db.models import Max
+from psycopg.copy import QueuedLibpqWriter
 
 from campaigns.models import Campaign, SpendEntry
 from crm.roles import ADMIN, SALES_MANAGER, SALES_REP
@@ -310,11 +311,14 @@ class CopyWriter:
         quote = connection.ops.quote_name
         columns = ", ".join(quote(field.column) for field in fields)
         sql = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
-        with connection.cursor() as cursor, cursor.copy(sql) as copy:
-            for start in range(0, len(table), self.batch):
-                rows = slice(start, start + self.batch)
-                text = [_copy_text(column.kind, column.values[rows]) for column in table.columns]
-                copy.write("\n".join(map("\t".join, zip(*text, strict=True))) + "\n")
+        with connection.cursor() as cursor:
+            # A psycopg thread sends each batch while the next one is being formatted.
+            pg_cursor = cursor.cursor
+            with pg_cursor.copy(sql, writer=QueuedLibpqWriter(pg_cursor)) as copy:
+                for start in range(0, len(table), self.batch):
+                    rows = slice(start, start + self.batch)
+                    text = [_copy_text(col.kind, col.values[rows]) for col in table.columns]
+                    copy.write("\n".join(map("\t".join, zip(*text, strict=True))) + "\n")
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
