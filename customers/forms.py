@@ -4,6 +4,8 @@ from django.core.validators import MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from metrics.calc.rfm import SEGMENTS
+
 from . import selectors
 from .models import Activity, Contact, Customer, Tag
 
@@ -23,6 +25,11 @@ class CustomerFilterForm(forms.Form):
     status = forms.ChoiceField(required=False, choices=[("", ""), *Customer.Status.choices])
     region = forms.CharField(required=False)
     tag = forms.CharField(required=False)
+    tier = forms.ChoiceField(required=False, choices=[("", ""), *((t, t) for t in selectors.TIERS)])
+    segment = forms.ChoiceField(required=False, choices=[("", ""), *((slug, slug) for slug, _label in SEGMENTS)])
+    churn_risk = forms.ChoiceField(
+        required=False, choices=[("", ""), *((b, b) for b in selectors.CHURN_RISK_BANDS)]
+    )
     sort = forms.CharField(required=False)
 
     def filters(self, *, can_filter_owner):

@@ -6,7 +6,7 @@ import itertools
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import F, Q
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext
 
@@ -20,7 +20,15 @@ SORTABLE_FIELDS = {
     "region": "region",
     "owner": "owner__username",
     "created": "created_at",
+    "score": "score__value_score",
+    "churn": "score__churn_risk",
 }
+# Value-engine columns: a customer without a score (a lead, or none calculated yet) sorts
+# last whichever the direction, so "highest score first" never starts with blanks.
+NULLS_LAST_SORTS = {"score", "churn"}
+TIERS = ("A", "B", "C")
+# Churn risk bands of the list filter: (lowest included, highest excluded).
+CHURN_RISK_BANDS = {"high": (0.7, None), "medium": (0.3, 0.7), "low": (None, 0.3)}
 
 
 def can_see_all_customers(user):
@@ -40,8 +48,22 @@ def customer_get(*, user, customer_id):
     return get_object_or_404(customers_visible_to(user), pk=customer_id)
 
 
-def customer_list(*, user, search="", owner=None, status="", region="", tag="", sort="name"):
-    qs = customers_visible_to(user).select_related("owner")
+def customer_list(
+    *,
+    user,
+    search="",
+    owner=None,
+    status="",
+    region="",
+    tag="",
+    tier="",
+    segment="",
+    churn_risk="",
+    sort="name",
+):
+    """The user's customers, filtered and sorted. ``tier``, ``segment`` and ``churn_risk``
+    (a CHURN_RISK_BANDS key) filter on the customer's current value score."""
+    qs = customers_visible_to(user).select_related("owner", "score")
     search = search.strip()
     if search:
         qs = qs.filter(
@@ -58,10 +80,26 @@ def customer_list(*, user, search="", owner=None, status="", region="", tag="", 
         qs = qs.filter(region=region)
     if tag:
         qs = qs.filter(tags__name=tag)
+    if tier:
+        qs = qs.filter(score__tier=tier)
+    if segment:
+        qs = qs.filter(score__segment=segment)
+    if churn_risk in CHURN_RISK_BANDS:
+        low, high = CHURN_RISK_BANDS[churn_risk]
+        if low is not None:
+            qs = qs.filter(score__churn_risk__gte=low)
+        if high is not None:
+            qs = qs.filter(score__churn_risk__lt=high)
     descending = sort.startswith("-")
-    field = SORTABLE_FIELDS.get(sort.lstrip("-"), "name")
+    key = sort.lstrip("-")
+    if key not in SORTABLE_FIELDS:
+        key = "name"
     prefix = "-" if descending else ""
-    return qs.order_by(f"{prefix}{field}", f"{prefix}id")
+    if key in NULLS_LAST_SORTS:
+        column = F(SORTABLE_FIELDS[key])
+        first = column.desc(nulls_last=True) if descending else column.asc(nulls_last=True)
+        return qs.order_by(first, f"{prefix}id")
+    return qs.order_by(f"{prefix}{SORTABLE_FIELDS[key]}", f"{prefix}id")
 
 
 def contacts_of(customer):

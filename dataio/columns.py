@@ -124,7 +124,7 @@ ORDER_FIELDS = [
         "discount",
         gettext_lazy("Discount"),
         ("linediscount",),
-        help=gettext_lazy("Per line, an amount"),
+        help=gettext_lazy("An amount off the line."),
     ),
     Field(
         "currency",

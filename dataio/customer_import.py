@@ -15,6 +15,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from campaigns.models import Campaign
 from customers.models import Customer, Tag
+from metrics.services import customers_mark_dirty
 
 from . import cells
 from .columns import CUSTOMER_FIELDS
@@ -288,6 +289,8 @@ class CustomerImporter(Importer):
             )
             tag_sets += [(customer, tags) for customer, _changed, tags in updates]
         self._write_tags([(c, tags) for c, tags in tag_sets if tags is not None])
+        # Bulk writes send no signals: tell the value engine which customers changed.
+        customers_mark_dirty(customer_ids=[customer.pk for customer, _tags in tag_sets])
 
     def _write_tags(self, tag_sets):
         if not tag_sets:

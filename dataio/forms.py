@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from . import cells, parsing
@@ -47,7 +48,9 @@ class MappingForm(forms.Form):
                 label=field.label,
                 choices=columns,
                 required=False,
-                help_text=field.help,
+                help_text=format_lazy("{} {}", _("Required."), field.help)
+                if field.required
+                else field.help,
             )
             self.field_names.append(field.name)
         if job.kind == "orders":

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from customers.models import Customer
+from metrics.services import customers_mark_dirty
 from orders import services as order_services
 from orders import totals
 from orders.models import Order, OrderLine, Product
@@ -533,6 +534,10 @@ class OrderImporter(Importer):
                 default_user=user,
             )
         OrderLine.objects.bulk_create(all_lines, batch_size=_BATCH)
+        # Bulk writes send no signals: tell the value engine which customers changed.
+        customers_mark_dirty(
+            customer_ids=[order.customer_id for order, _lines in [*creates, *updates]]
+        )
 
     def _attach(self, order, lines):
         for line in lines:

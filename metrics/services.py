@@ -38,6 +38,7 @@ logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 50_000
 DIRTY_BATCH = 500
+MARK_BATCH = 1000
 STALLED_AFTER = timedelta(minutes=15)
 # A prepare step that keeps dying (say, out of memory) fails the run instead of looping.
 MAX_ATTEMPTS = 3
@@ -340,20 +341,25 @@ def customers_mark_dirty(*, customer_ids):
     them) need recalculating, and ask a worker to do it once the transaction commits."""
     from .tasks import recalculate_dirty
 
-    ids = {int(i) for i in customer_ids if i is not None}
+    ids = sorted({int(i) for i in customer_ids if i is not None})
     if not ids:
         return
-    referrers = Customer.objects.filter(pk__in=ids, referred_by__isnull=False).values_list(
-        "referred_by_id", flat=True
-    )
-    ids.update(referrers)
     now = timezone.now()
-    DirtyCustomer.objects.filter(customer_id__in=ids).update(
-        version=F("version") + 1, marked_at=now
-    )
-    DirtyCustomer.objects.bulk_create(
-        [DirtyCustomer(customer_id=i, marked_at=now) for i in ids], ignore_conflicts=True
-    )
+    # In slices: an import may mark a hundred thousand customers, more than SQLite takes
+    # as query parameters at once.
+    for start in range(0, len(ids), MARK_BATCH):
+        batch = set(ids[start : start + MARK_BATCH])
+        batch.update(
+            Customer.objects.filter(pk__in=batch, referred_by__isnull=False).values_list(
+                "referred_by_id", flat=True
+            )
+        )
+        DirtyCustomer.objects.filter(customer_id__in=batch).update(
+            version=F("version") + 1, marked_at=now
+        )
+        DirtyCustomer.objects.bulk_create(
+            [DirtyCustomer(customer_id=i, marked_at=now) for i in batch], ignore_conflicts=True
+        )
     # A burst of changes to one customer collapses: the first task to run takes every
     # mark made by then, the later ones find nothing left.
     transaction.on_commit(lambda: recalculate_dirty.apply_async(countdown=2))

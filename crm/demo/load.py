@@ -40,6 +40,11 @@ DEMO_USERS = (
 OWNER_SHARES = (("manager", 0.2), ("rep", 0.38), ("rep2", 0.37))
 UNASSIGNED_SHARE = 0.05
 
+# PostgreSQL: building indexes and checking foreign keys once over all rows beats doing it
+# row by row, but costs time in proportion to the whole table: worth it for a big load that
+# at least doubles the data.
+REBUILD_FROM = 20_000  # customers
+
 BULK_MODELS = (
     "customers.Customer",
     "customers.Customer_tags",
@@ -104,10 +109,7 @@ def demo_data_load(*, customers, seed, as_of, progress=None):
     postgres = connection.vendor == "postgresql"
     writer = CopyWriter() if postgres else InsertWriter()
     models = [apps.get_model(label) for label in BULK_MODELS]
-    # Building indexes and checking foreign keys once over all rows beats doing it row by
-    # row, but costs time in proportion to the whole table: worth it for a big load that
-    # at least doubles the data.
-    rebuild = postgres and customers >= max(gen.CHUNK, Customer.objects.count())
+    rebuild = postgres and customers >= max(REBUILD_FROM, Customer.objects.count())
     started = time.monotonic()
     with _indexes_rebuilt_after(models, progress) if rebuild else nullcontext():
         for lo in range(0, customers, gen.CHUNK):

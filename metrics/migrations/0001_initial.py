@@ -9,271 +9,1108 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('customers', '0002_search_indexes'),
+        ("customers", "0002_search_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DirtyCustomer',
+            name="DirtyCustomer",
             fields=[
-                ('customer_id', models.BigIntegerField(primary_key=True, serialize=False)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('marked_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                ("customer_id", models.BigIntegerField(primary_key=True, serialize=False)),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "marked_at",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now),
+                ),
             ],
             options={
-                'verbose_name': 'customer awaiting recalculation',
-                'verbose_name_plural': 'customers awaiting recalculation',
+                "verbose_name": "customer awaiting recalculation",
+                "verbose_name_plural": "customers awaiting recalculation",
             },
         ),
         migrations.CreateModel(
-            name='CustomerScore',
+            name="CustomerScore",
             fields=[
-                ('as_of', models.DateField(verbose_name='as of')),
-                ('model_version', models.CharField(max_length=40, verbose_name='model version')),
-                ('computed_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='computed at')),
-                ('orders_count', models.PositiveIntegerField(default=0, verbose_name='orders')),
-                ('purchase_days', models.PositiveIntegerField(default=0, verbose_name='purchase days')),
-                ('first_order_on', models.DateField(blank=True, null=True, verbose_name='first order')),
-                ('last_order_on', models.DateField(blank=True, null=True, verbose_name='last order')),
-                ('revenue', models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True, verbose_name='revenue')),
-                ('cost_of_goods', models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True, verbose_name='cost of goods')),
-                ('acquisition_cost', models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True, verbose_name='acquisition cost')),
-                ('other_costs', models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True, verbose_name='other costs')),
-                ('profit_contribution', models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True, verbose_name='profit contribution')),
-                ('aov', models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True, verbose_name='average order value')),
-                ('frequency', models.FloatField(blank=True, null=True, verbose_name='orders per year')),
-                ('recency_days', models.PositiveIntegerField(blank=True, null=True, verbose_name='days since last order')),
-                ('r_score', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='R')),
-                ('f_score', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='F')),
-                ('m_score', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='M')),
-                ('segment', models.CharField(blank=True, db_index=True, max_length=30, verbose_name='RFM segment')),
-                ('simple_clv', models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True, verbose_name='simple CLV')),
-                ('retention_clv', models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True, verbose_name='retention CLV')),
-                ('predicted_clv', models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True, verbose_name='predicted CLV')),
-                ('clv_method', models.CharField(blank=True, choices=[('predictive', 'BG/NBD + Gamma-Gamma'), ('simple', 'Simple CLV')], max_length=12, verbose_name='CLV method')),
-                ('p_alive', models.FloatField(blank=True, null=True, verbose_name='probability alive')),
-                ('expected_purchases_90d', models.FloatField(blank=True, null=True, verbose_name='expected purchases, 90 days')),
-                ('expected_order_value', models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True, verbose_name='expected order value')),
-                ('relationship_value', models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True, verbose_name='relationship value')),
-                ('continuing_value', models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True, verbose_name='continuing value')),
-                ('loss_value', models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True, verbose_name='loss value')),
-                ('information_value', models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True, verbose_name='information value')),
-                ('nps_category', models.CharField(blank=True, max_length=10, verbose_name='latest NPS category')),
-                ('avg_csat', models.FloatField(blank=True, null=True, verbose_name='average CSAT')),
-                ('repeat_rate', models.FloatField(blank=True, null=True, verbose_name='repeat purchase rate')),
-                ('tenure_days', models.PositiveIntegerField(blank=True, null=True, verbose_name='tenure (days)')),
-                ('loyalty', models.FloatField(blank=True, null=True, verbose_name='loyalty (0–1)')),
-                ('referrals_count', models.PositiveIntegerField(default=0, verbose_name='customers referred')),
-                ('referral_revenue', models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True, verbose_name='revenue of referred customers')),
-                ('churn_risk', models.FloatField(blank=True, db_index=True, null=True, verbose_name='churn risk')),
-                ('pct_historical', models.FloatField(blank=True, null=True, verbose_name='historical value percentile')),
-                ('pct_future', models.FloatField(blank=True, null=True, verbose_name='future value percentile')),
-                ('pct_loyalty', models.FloatField(blank=True, null=True, verbose_name='loyalty percentile')),
-                ('pct_influence', models.FloatField(blank=True, null=True, verbose_name='influence percentile')),
-                ('value_score', models.FloatField(blank=True, db_index=True, null=True, verbose_name='value score')),
-                ('tier', models.CharField(blank=True, choices=[('A', 'A'), ('B', 'B'), ('C', 'C')], db_index=True, max_length=1, verbose_name='tier')),
-                ('customer', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='score', serialize=False, to='customers.customer')),
-                ('previous_churn_risk', models.FloatField(blank=True, null=True, verbose_name='previous churn risk')),
-                ('previous_tier', models.CharField(blank=True, max_length=1, verbose_name='previous tier')),
+                ("as_of", models.DateField(verbose_name="as of")),
+                ("model_version", models.CharField(max_length=40, verbose_name="model version")),
+                (
+                    "computed_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="computed at"
+                    ),
+                ),
+                ("orders_count", models.PositiveIntegerField(default=0, verbose_name="orders")),
+                (
+                    "purchase_days",
+                    models.PositiveIntegerField(default=0, verbose_name="purchase days"),
+                ),
+                (
+                    "first_order_on",
+                    models.DateField(blank=True, null=True, verbose_name="first order"),
+                ),
+                (
+                    "last_order_on",
+                    models.DateField(blank=True, null=True, verbose_name="last order"),
+                ),
+                (
+                    "revenue",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=16,
+                        null=True,
+                        verbose_name="revenue",
+                    ),
+                ),
+                (
+                    "cost_of_goods",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=16,
+                        null=True,
+                        verbose_name="cost of goods",
+                    ),
+                ),
+                (
+                    "acquisition_cost",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=16,
+                        null=True,
+                        verbose_name="acquisition cost",
+                    ),
+                ),
+                (
+                    "other_costs",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=16,
+                        null=True,
+                        verbose_name="other costs",
+                    ),
+                ),
+                (
+                    "profit_contribution",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=16,
+                        null=True,
+                        verbose_name="profit contribution",
+                    ),
+                ),
+                (
+                    "aov",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=16,
+                        null=True,
+                        verbose_name="average order value",
+                    ),
+                ),
+                (
+                    "frequency",
+                    models.FloatField(blank=True, null=True, verbose_name="orders per year"),
+                ),
+                (
+                    "recency_days",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="days since last order"
+                    ),
+                ),
+                (
+                    "r_score",
+                    models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="R"),
+                ),
+                (
+                    "f_score",
+                    models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="F"),
+                ),
+                (
+                    "m_score",
+                    models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="M"),
+                ),
+                (
+                    "segment",
+                    models.CharField(
+                        blank=True, db_index=True, max_length=30, verbose_name="RFM segment"
+                    ),
+                ),
+                (
+                    "simple_clv",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=16,
+                        null=True,
+                        verbose_name="simple CLV",
+                    ),
+                ),
+                (
+                    "retention_clv",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=16,
+                        null=True,
+                        verbose_name="retention CLV",
+                    ),
+                ),
+                (
+                    "predicted_clv",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=16,
+                        null=True,
+                        verbose_name="predicted CLV",
+                    ),
+                ),
+                (
+                    "clv_method",
+                    models.CharField(
+                        blank=True,
+                        choices=[("predictive", "BG/NBD + Gamma-Gamma"), ("simple", "Simple CLV")],
+                        max_length=12,
+                        verbose_name="CLV method",
+                    ),
+                ),
+                (
+                    "p_alive",
+                    models.FloatField(blank=True, null=True, verbose_name="probability alive"),
+                ),
+                (
+                    "expected_purchases_90d",
+                    models.FloatField(
+                        blank=True, null=True, verbose_name="expected purchases, 90 days"
+                    ),
+                ),
+                (
+                    "expected_order_value",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=16,
+                        null=True,
+                        verbose_name="expected order value",
+                    ),
+                ),
+                (
+                    "relationship_value",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=16,
+                        null=True,
+                        verbose_name="relationship value",
+                    ),
+                ),
+                (
+                    "continuing_value",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=16,
+                        null=True,
+                        verbose_name="continuing value",
+                    ),
+                ),
+                (
+                    "loss_value",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=16,
+                        null=True,
+                        verbose_name="loss value",
+                    ),
+                ),
+                (
+                    "information_value",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=16,
+                        null=True,
+                        verbose_name="information value",
+                    ),
+                ),
+                (
+                    "nps_category",
+                    models.CharField(blank=True, max_length=10, verbose_name="latest NPS category"),
+                ),
+                ("avg_csat", models.FloatField(blank=True, null=True, verbose_name="average CSAT")),
+                (
+                    "repeat_rate",
+                    models.FloatField(blank=True, null=True, verbose_name="repeat purchase rate"),
+                ),
+                (
+                    "tenure_days",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="tenure (days)"
+                    ),
+                ),
+                ("loyalty", models.FloatField(blank=True, null=True, verbose_name="loyalty (0–1)")),
+                (
+                    "referrals_count",
+                    models.PositiveIntegerField(default=0, verbose_name="customers referred"),
+                ),
+                (
+                    "referral_revenue",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=16,
+                        null=True,
+                        verbose_name="revenue of referred customers",
+                    ),
+                ),
+                (
+                    "churn_risk",
+                    models.FloatField(
+                        blank=True, db_index=True, null=True, verbose_name="churn risk"
+                    ),
+                ),
+                (
+                    "pct_historical",
+                    models.FloatField(
+                        blank=True, null=True, verbose_name="historical value percentile"
+                    ),
+                ),
+                (
+                    "pct_future",
+                    models.FloatField(
+                        blank=True, null=True, verbose_name="future value percentile"
+                    ),
+                ),
+                (
+                    "pct_loyalty",
+                    models.FloatField(blank=True, null=True, verbose_name="loyalty percentile"),
+                ),
+                (
+                    "pct_influence",
+                    models.FloatField(blank=True, null=True, verbose_name="influence percentile"),
+                ),
+                (
+                    "value_score",
+                    models.FloatField(
+                        blank=True, db_index=True, null=True, verbose_name="value score"
+                    ),
+                ),
+                (
+                    "tier",
+                    models.CharField(
+                        blank=True,
+                        choices=[("A", "A"), ("B", "B"), ("C", "C")],
+                        db_index=True,
+                        max_length=1,
+                        verbose_name="tier",
+                    ),
+                ),
+                (
+                    "customer",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="score",
+                        serialize=False,
+                        to="customers.customer",
+                    ),
+                ),
+                (
+                    "previous_churn_risk",
+                    models.FloatField(blank=True, null=True, verbose_name="previous churn risk"),
+                ),
+                (
+                    "previous_tier",
+                    models.CharField(blank=True, max_length=1, verbose_name="previous tier"),
+                ),
             ],
             options={
-                'verbose_name': 'customer score',
-                'verbose_name_plural': 'customer scores',
-                'indexes': [models.Index(fields=['-value_score'], name='score_value_desc')],
+                "verbose_name": "customer score",
+                "verbose_name_plural": "customer scores",
+                "indexes": [models.Index(fields=["-value_score"], name="score_value_desc")],
             },
         ),
         migrations.CreateModel(
-            name='RecalcRun',
+            name="RecalcRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('full', 'Full')], default='full', max_length=10, verbose_name='kind')),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('done', 'Done'), ('failed', 'Failed')], default='queued', max_length=10, verbose_name='status')),
-                ('trigger', models.CharField(choices=[('user', 'Started by a user'), ('schedule', 'Nightly schedule'), ('api', 'API')], default='user', max_length=10, verbose_name='trigger')),
-                ('as_of', models.DateField(verbose_name='as of')),
-                ('total', models.PositiveIntegerField(default=0, verbose_name='customers')),
-                ('processed', models.PositiveIntegerField(default=0, verbose_name='processed')),
-                ('step', models.CharField(blank=True, max_length=100, verbose_name='step')),
-                ('chunks_total', models.PositiveIntegerField(default=0, verbose_name='chunks')),
-                ('chunks_done', models.PositiveIntegerField(default=0, verbose_name='chunks done')),
-                ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='attempts')),
-                ('error', models.TextField(blank=True, verbose_name='error')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
-                ('started_at', models.DateTimeField(blank=True, null=True, verbose_name='started')),
-                ('heartbeat_at', models.DateTimeField(blank=True, null=True, verbose_name='last progress')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='finished')),
-                ('started_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("full", "Full")],
+                        default="full",
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("done", "Done"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "trigger",
+                    models.CharField(
+                        choices=[
+                            ("user", "Started by a user"),
+                            ("schedule", "Nightly schedule"),
+                            ("api", "API"),
+                        ],
+                        default="user",
+                        max_length=10,
+                        verbose_name="trigger",
+                    ),
+                ),
+                ("as_of", models.DateField(verbose_name="as of")),
+                ("total", models.PositiveIntegerField(default=0, verbose_name="customers")),
+                ("processed", models.PositiveIntegerField(default=0, verbose_name="processed")),
+                ("step", models.CharField(blank=True, max_length=100, verbose_name="step")),
+                ("chunks_total", models.PositiveIntegerField(default=0, verbose_name="chunks")),
+                ("chunks_done", models.PositiveIntegerField(default=0, verbose_name="chunks done")),
+                ("attempts", models.PositiveSmallIntegerField(default=0, verbose_name="attempts")),
+                ("error", models.TextField(blank=True, verbose_name="error")),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="created"),
+                ),
+                ("started_at", models.DateTimeField(blank=True, null=True, verbose_name="started")),
+                (
+                    "heartbeat_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last progress"),
+                ),
+                (
+                    "finished_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="finished"),
+                ),
+                (
+                    "started_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'recalculation run',
-                'verbose_name_plural': 'recalculation runs',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "recalculation run",
+                "verbose_name_plural": "recalculation runs",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='RecalcChunk',
+            name="RecalcChunk",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('index', models.PositiveIntegerField()),
-                ('first_id', models.BigIntegerField()),
-                ('last_id', models.BigIntegerField()),
-                ('size', models.PositiveIntegerField()),
-                ('done', models.BooleanField(default=False)),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='chunks', to='metrics.recalcrun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("index", models.PositiveIntegerField()),
+                ("first_id", models.BigIntegerField()),
+                ("last_id", models.BigIntegerField()),
+                ("size", models.PositiveIntegerField()),
+                ("done", models.BooleanField(default=False)),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="chunks",
+                        to="metrics.recalcrun",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['run', 'index'],
+                "ordering": ["run", "index"],
             },
         ),
         migrations.CreateModel(
-            name='PopulationStats',
+            name="PopulationStats",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('as_of', models.DateField(verbose_name='as of')),
-                ('data', models.JSONField(verbose_name='cut-offs and parameters')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
-                ('run', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='stats', to='metrics.recalcrun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("as_of", models.DateField(verbose_name="as of")),
+                ("data", models.JSONField(verbose_name="cut-offs and parameters")),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="created"),
+                ),
+                (
+                    "run",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="stats",
+                        to="metrics.recalcrun",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'get_latest_by': 'created_at',
+                "ordering": ["-created_at", "-id"],
+                "get_latest_by": "created_at",
             },
         ),
         migrations.CreateModel(
-            name='ModelFit',
+            name="ModelFit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('bgnbd', 'BG/NBD'), ('gamma_gamma', 'Gamma-Gamma')], max_length=12, verbose_name='model')),
-                ('as_of', models.DateField(verbose_name='as of')),
-                ('params', models.JSONField(default=dict, verbose_name='parameters')),
-                ('log_likelihood', models.FloatField(blank=True, null=True, verbose_name='log-likelihood')),
-                ('customers', models.PositiveIntegerField(default=0, verbose_name='customers')),
-                ('converged', models.BooleanField(default=False, verbose_name='converged')),
-                ('message', models.CharField(blank=True, max_length=300, verbose_name='message')),
-                ('duration_ms', models.PositiveIntegerField(default=0, verbose_name='duration (ms)')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
-                ('run', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='fits', to='metrics.recalcrun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("bgnbd", "BG/NBD"), ("gamma_gamma", "Gamma-Gamma")],
+                        max_length=12,
+                        verbose_name="model",
+                    ),
+                ),
+                ("as_of", models.DateField(verbose_name="as of")),
+                ("params", models.JSONField(default=dict, verbose_name="parameters")),
+                (
+                    "log_likelihood",
+                    models.FloatField(blank=True, null=True, verbose_name="log-likelihood"),
+                ),
+                ("customers", models.PositiveIntegerField(default=0, verbose_name="customers")),
+                ("converged", models.BooleanField(default=False, verbose_name="converged")),
+                ("message", models.CharField(blank=True, max_length=300, verbose_name="message")),
+                (
+                    "duration_ms",
+                    models.PositiveIntegerField(default=0, verbose_name="duration (ms)"),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="created"),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="fits",
+                        to="metrics.recalcrun",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'model fit',
-                'verbose_name_plural': 'model fits',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "model fit",
+                "verbose_name_plural": "model fits",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='ScoreSnapshot',
+            name="ScoreSnapshot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('as_of', models.DateField(verbose_name='as of')),
-                ('value_score', models.FloatField(null=True, verbose_name='value score')),
-                ('tier', models.CharField(blank=True, max_length=1, verbose_name='tier')),
-                ('profit_contribution', models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True, verbose_name='profit contribution')),
-                ('future_value', models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True, verbose_name='future value')),
-                ('churn_risk', models.FloatField(null=True, verbose_name='churn risk')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='score_snapshots', to='customers.customer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("as_of", models.DateField(verbose_name="as of")),
+                ("value_score", models.FloatField(null=True, verbose_name="value score")),
+                ("tier", models.CharField(blank=True, max_length=1, verbose_name="tier")),
+                (
+                    "profit_contribution",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=16,
+                        null=True,
+                        verbose_name="profit contribution",
+                    ),
+                ),
+                (
+                    "future_value",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=16,
+                        null=True,
+                        verbose_name="future value",
+                    ),
+                ),
+                ("churn_risk", models.FloatField(null=True, verbose_name="churn risk")),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="score_snapshots",
+                        to="customers.customer",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['customer', 'as_of'],
+                "ordering": ["customer", "as_of"],
             },
         ),
         migrations.CreateModel(
-            name='StagedScore',
+            name="StagedScore",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('as_of', models.DateField(verbose_name='as of')),
-                ('model_version', models.CharField(max_length=40, verbose_name='model version')),
-                ('computed_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='computed at')),
-                ('orders_count', models.PositiveIntegerField(default=0, verbose_name='orders')),
-                ('purchase_days', models.PositiveIntegerField(default=0, verbose_name='purchase days')),
-                ('first_order_on', models.DateField(blank=True, null=True, verbose_name='first order')),
-                ('last_order_on', models.DateField(blank=True, null=True, verbose_name='last order')),
-                ('revenue', models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True, verbose_name='revenue')),
-                ('cost_of_goods', models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True, verbose_name='cost of goods')),
-                ('acquisition_cost', models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True, verbose_name='acquisition cost')),
-                ('other_costs', models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True, verbose_name='other costs')),
-                ('profit_contribution', models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True, verbose_name='profit contribution')),
-                ('aov', models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True, verbose_name='average order value')),
-                ('frequency', models.FloatField(blank=True, null=True, verbose_name='orders per year')),
-                ('recency_days', models.PositiveIntegerField(blank=True, null=True, verbose_name='days since last order')),
-                ('r_score', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='R')),
-                ('f_score', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='F')),
-                ('m_score', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='M')),
-                ('segment', models.CharField(blank=True, db_index=True, max_length=30, verbose_name='RFM segment')),
-                ('simple_clv', models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True, verbose_name='simple CLV')),
-                ('retention_clv', models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True, verbose_name='retention CLV')),
-                ('predicted_clv', models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True, verbose_name='predicted CLV')),
-                ('clv_method', models.CharField(blank=True, choices=[('predictive', 'BG/NBD + Gamma-Gamma'), ('simple', 'Simple CLV')], max_length=12, verbose_name='CLV method')),
-                ('p_alive', models.FloatField(blank=True, null=True, verbose_name='probability alive')),
-                ('expected_purchases_90d', models.FloatField(blank=True, null=True, verbose_name='expected purchases, 90 days')),
-                ('expected_order_value', models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True, verbose_name='expected order value')),
-                ('relationship_value', models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True, verbose_name='relationship value')),
-                ('continuing_value', models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True, verbose_name='continuing value')),
-                ('loss_value', models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True, verbose_name='loss value')),
-                ('information_value', models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True, verbose_name='information value')),
-                ('nps_category', models.CharField(blank=True, max_length=10, verbose_name='latest NPS category')),
-                ('avg_csat', models.FloatField(blank=True, null=True, verbose_name='average CSAT')),
-                ('repeat_rate', models.FloatField(blank=True, null=True, verbose_name='repeat purchase rate')),
-                ('tenure_days', models.PositiveIntegerField(blank=True, null=True, verbose_name='tenure (days)')),
-                ('loyalty', models.FloatField(blank=True, null=True, verbose_name='loyalty (0–1)')),
-                ('referrals_count', models.PositiveIntegerField(default=0, verbose_name='customers referred')),
-                ('referral_revenue', models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True, verbose_name='revenue of referred customers')),
-                ('churn_risk', models.FloatField(blank=True, db_index=True, null=True, verbose_name='churn risk')),
-                ('pct_historical', models.FloatField(blank=True, null=True, verbose_name='historical value percentile')),
-                ('pct_future', models.FloatField(blank=True, null=True, verbose_name='future value percentile')),
-                ('pct_loyalty', models.FloatField(blank=True, null=True, verbose_name='loyalty percentile')),
-                ('pct_influence', models.FloatField(blank=True, null=True, verbose_name='influence percentile')),
-                ('value_score', models.FloatField(blank=True, db_index=True, null=True, verbose_name='value score')),
-                ('tier', models.CharField(blank=True, choices=[('A', 'A'), ('B', 'B'), ('C', 'C')], db_index=True, max_length=1, verbose_name='tier')),
-                ('customer_id', models.BigIntegerField()),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='metrics.recalcrun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("as_of", models.DateField(verbose_name="as of")),
+                ("model_version", models.CharField(max_length=40, verbose_name="model version")),
+                (
+                    "computed_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="computed at"
+                    ),
+                ),
+                ("orders_count", models.PositiveIntegerField(default=0, verbose_name="orders")),
+                (
+                    "purchase_days",
+                    models.PositiveIntegerField(default=0, verbose_name="purchase days"),
+                ),
+                (
+                    "first_order_on",
+                    models.DateField(blank=True, null=True, verbose_name="first order"),
+                ),
+                (
+                    "last_order_on",
+                    models.DateField(blank=True, null=True, verbose_name="last order"),
+                ),
+                (
+                    "revenue",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=16,
+                        null=True,
+                        verbose_name="revenue",
+                    ),
+                ),
+                (
+                    "cost_of_goods",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=16,
+                        null=True,
+                        verbose_name="cost of goods",
+                    ),
+                ),
+                (
+                    "acquisition_cost",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=16,
+                        null=True,
+                        verbose_name="acquisition cost",
+                    ),
+                ),
+                (
+                    "other_costs",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=16,
+                        null=True,
+                        verbose_name="other costs",
+                    ),
+                ),
+                (
+                    "profit_contribution",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=16,
+                        null=True,
+                        verbose_name="profit contribution",
+                    ),
+                ),
+                (
+                    "aov",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=16,
+                        null=True,
+                        verbose_name="average order value",
+                    ),
+                ),
+                (
+                    "frequency",
+                    models.FloatField(blank=True, null=True, verbose_name="orders per year"),
+                ),
+                (
+                    "recency_days",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="days since last order"
+                    ),
+                ),
+                (
+                    "r_score",
+                    models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="R"),
+                ),
+                (
+                    "f_score",
+                    models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="F"),
+                ),
+                (
+                    "m_score",
+                    models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="M"),
+                ),
+                (
+                    "segment",
+                    models.CharField(
+                        blank=True, db_index=True, max_length=30, verbose_name="RFM segment"
+                    ),
+                ),
+                (
+                    "simple_clv",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=16,
+                        null=True,
+                        verbose_name="simple CLV",
+                    ),
+                ),
+                (
+                    "retention_clv",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=16,
+                        null=True,
+                        verbose_name="retention CLV",
+                    ),
+                ),
+                (
+                    "predicted_clv",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=16,
+                        null=True,
+                        verbose_name="predicted CLV",
+                    ),
+                ),
+                (
+                    "clv_method",
+                    models.CharField(
+                        blank=True,
+                        choices=[("predictive", "BG/NBD + Gamma-Gamma"), ("simple", "Simple CLV")],
+                        max_length=12,
+                        verbose_name="CLV method",
+                    ),
+                ),
+                (
+                    "p_alive",
+                    models.FloatField(blank=True, null=True, verbose_name="probability alive"),
+                ),
+                (
+                    "expected_purchases_90d",
+                    models.FloatField(
+                        blank=True, null=True, verbose_name="expected purchases, 90 days"
+                    ),
+                ),
+                (
+                    "expected_order_value",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=16,
+                        null=True,
+                        verbose_name="expected order value",
+                    ),
+                ),
+                (
+                    "relationship_value",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=16,
+                        null=True,
+                        verbose_name="relationship value",
+                    ),
+                ),
+                (
+                    "continuing_value",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=16,
+                        null=True,
+                        verbose_name="continuing value",
+                    ),
+                ),
+                (
+                    "loss_value",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=16,
+                        null=True,
+                        verbose_name="loss value",
+                    ),
+                ),
+                (
+                    "information_value",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=16,
+                        null=True,
+                        verbose_name="information value",
+                    ),
+                ),
+                (
+                    "nps_category",
+                    models.CharField(blank=True, max_length=10, verbose_name="latest NPS category"),
+                ),
+                ("avg_csat", models.FloatField(blank=True, null=True, verbose_name="average CSAT")),
+                (
+                    "repeat_rate",
+                    models.FloatField(blank=True, null=True, verbose_name="repeat purchase rate"),
+                ),
+                (
+                    "tenure_days",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="tenure (days)"
+                    ),
+                ),
+                ("loyalty", models.FloatField(blank=True, null=True, verbose_name="loyalty (0–1)")),
+                (
+                    "referrals_count",
+                    models.PositiveIntegerField(default=0, verbose_name="customers referred"),
+                ),
+                (
+                    "referral_revenue",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=16,
+                        null=True,
+                        verbose_name="revenue of referred customers",
+                    ),
+                ),
+                (
+                    "churn_risk",
+                    models.FloatField(
+                        blank=True, db_index=True, null=True, verbose_name="churn risk"
+                    ),
+                ),
+                (
+                    "pct_historical",
+                    models.FloatField(
+                        blank=True, null=True, verbose_name="historical value percentile"
+                    ),
+                ),
+                (
+                    "pct_future",
+                    models.FloatField(
+                        blank=True, null=True, verbose_name="future value percentile"
+                    ),
+                ),
+                (
+                    "pct_loyalty",
+                    models.FloatField(blank=True, null=True, verbose_name="loyalty percentile"),
+                ),
+                (
+                    "pct_influence",
+                    models.FloatField(blank=True, null=True, verbose_name="influence percentile"),
+                ),
+                (
+                    "value_score",
+                    models.FloatField(
+                        blank=True, db_index=True, null=True, verbose_name="value score"
+                    ),
+                ),
+                (
+                    "tier",
+                    models.CharField(
+                        blank=True,
+                        choices=[("A", "A"), ("B", "B"), ("C", "C")],
+                        db_index=True,
+                        max_length=1,
+                        verbose_name="tier",
+                    ),
+                ),
+                ("customer_id", models.BigIntegerField()),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="metrics.recalcrun",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='MetricSettings',
+            name="MetricSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('weight_historical', models.DecimalField(decimal_places=6, default=Decimal('0.35'), max_digits=9, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('1'))], verbose_name='weight: historical value')),
-                ('weight_future', models.DecimalField(decimal_places=6, default=Decimal('0.35'), max_digits=9, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('1'))], verbose_name='weight: future value')),
-                ('weight_loyalty', models.DecimalField(decimal_places=6, default=Decimal('0.15'), max_digits=9, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('1'))], verbose_name='weight: loyalty')),
-                ('weight_influence', models.DecimalField(decimal_places=6, default=Decimal('0.15'), max_digits=9, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('1'))], verbose_name='weight: influence')),
-                ('discount_rate', models.DecimalField(decimal_places=6, default=Decimal('0.10'), max_digits=9, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('1'))], verbose_name='annual discount rate')),
-                ('horizon_months', models.PositiveIntegerField(default=36, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(240)], verbose_name='prediction horizon (months)')),
-                ('churn_inactivity_days', models.PositiveIntegerField(default=365, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(3650)], verbose_name='churn after days without an order')),
-                ('lifetime_cap_years', models.DecimalField(decimal_places=2, default=Decimal('10'), max_digits=6, validators=[django.core.validators.MinValueValidator(Decimal('0.1')), django.core.validators.MaxValueValidator(Decimal('100'))], verbose_name='expected lifetime cap (years)')),
-                ('interest_rate', models.DecimalField(decimal_places=6, default=Decimal('0.0578'), max_digits=9, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('1'))], verbose_name='interest rate r (relationship value)')),
-                ('goodwill_coefficient', models.DecimalField(decimal_places=6, default=Decimal('0.15'), max_digits=9, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('1'))], verbose_name='goodwill damage coefficient x')),
-                ('info_k', models.DecimalField(decimal_places=6, default=Decimal('1'), max_digits=9, validators=[django.core.validators.MinValueValidator(0)], verbose_name='information value K')),
-                ('info_u', models.DecimalField(decimal_places=2, default=Decimal('10'), max_digits=12, validators=[django.core.validators.MinValueValidator(0)], verbose_name='information value u (benefit per use)')),
-                ('info_c', models.DecimalField(decimal_places=2, default=Decimal('5'), max_digits=12, validators=[django.core.validators.MinValueValidator(0)], verbose_name='information value C (cost per collection)')),
-                ('tier_a_share', models.DecimalField(decimal_places=6, default=Decimal('0.20'), max_digits=9, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('1'))], verbose_name='tier A: top share')),
-                ('tier_b_share', models.DecimalField(decimal_places=6, default=Decimal('0.30'), max_digits=9, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('1'))], verbose_name='tier B: next share')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "weight_historical",
+                    models.DecimalField(
+                        decimal_places=6,
+                        default=Decimal("0.35"),
+                        max_digits=9,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0")),
+                            django.core.validators.MaxValueValidator(Decimal("1")),
+                        ],
+                        verbose_name="weight: historical value",
+                    ),
+                ),
+                (
+                    "weight_future",
+                    models.DecimalField(
+                        decimal_places=6,
+                        default=Decimal("0.35"),
+                        max_digits=9,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0")),
+                            django.core.validators.MaxValueValidator(Decimal("1")),
+                        ],
+                        verbose_name="weight: future value",
+                    ),
+                ),
+                (
+                    "weight_loyalty",
+                    models.DecimalField(
+                        decimal_places=6,
+                        default=Decimal("0.15"),
+                        max_digits=9,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0")),
+                            django.core.validators.MaxValueValidator(Decimal("1")),
+                        ],
+                        verbose_name="weight: loyalty",
+                    ),
+                ),
+                (
+                    "weight_influence",
+                    models.DecimalField(
+                        decimal_places=6,
+                        default=Decimal("0.15"),
+                        max_digits=9,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0")),
+                            django.core.validators.MaxValueValidator(Decimal("1")),
+                        ],
+                        verbose_name="weight: influence",
+                    ),
+                ),
+                (
+                    "discount_rate",
+                    models.DecimalField(
+                        decimal_places=6,
+                        default=Decimal("0.10"),
+                        max_digits=9,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0")),
+                            django.core.validators.MaxValueValidator(Decimal("1")),
+                        ],
+                        verbose_name="annual discount rate",
+                    ),
+                ),
+                (
+                    "horizon_months",
+                    models.PositiveIntegerField(
+                        default=36,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(240),
+                        ],
+                        verbose_name="prediction horizon (months)",
+                    ),
+                ),
+                (
+                    "churn_inactivity_days",
+                    models.PositiveIntegerField(
+                        default=365,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(3650),
+                        ],
+                        verbose_name="churn after days without an order",
+                    ),
+                ),
+                (
+                    "lifetime_cap_years",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("10"),
+                        max_digits=6,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0.1")),
+                            django.core.validators.MaxValueValidator(Decimal("100")),
+                        ],
+                        verbose_name="expected lifetime cap (years)",
+                    ),
+                ),
+                (
+                    "interest_rate",
+                    models.DecimalField(
+                        decimal_places=6,
+                        default=Decimal("0.0578"),
+                        max_digits=9,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0")),
+                            django.core.validators.MaxValueValidator(Decimal("1")),
+                        ],
+                        verbose_name="interest rate r (relationship value)",
+                    ),
+                ),
+                (
+                    "goodwill_coefficient",
+                    models.DecimalField(
+                        decimal_places=6,
+                        default=Decimal("0.15"),
+                        max_digits=9,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0")),
+                            django.core.validators.MaxValueValidator(Decimal("1")),
+                        ],
+                        verbose_name="goodwill damage coefficient x",
+                    ),
+                ),
+                (
+                    "info_k",
+                    models.DecimalField(
+                        decimal_places=6,
+                        default=Decimal("1"),
+                        max_digits=9,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="information value K",
+                    ),
+                ),
+                (
+                    "info_u",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("10"),
+                        max_digits=12,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="information value u (benefit per use)",
+                    ),
+                ),
+                (
+                    "info_c",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("5"),
+                        max_digits=12,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="information value C (cost per collection)",
+                    ),
+                ),
+                (
+                    "tier_a_share",
+                    models.DecimalField(
+                        decimal_places=6,
+                        default=Decimal("0.20"),
+                        max_digits=9,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0")),
+                            django.core.validators.MaxValueValidator(Decimal("1")),
+                        ],
+                        verbose_name="tier A: top share",
+                    ),
+                ),
+                (
+                    "tier_b_share",
+                    models.DecimalField(
+                        decimal_places=6,
+                        default=Decimal("0.30"),
+                        max_digits=9,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0")),
+                            django.core.validators.MaxValueValidator(Decimal("1")),
+                        ],
+                        verbose_name="tier B: next share",
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'metric settings',
-                'verbose_name_plural': 'metric settings',
-                'constraints': [models.CheckConstraint(condition=models.Q(('pk', 1)), name='metric_settings_singleton')],
+                "verbose_name": "metric settings",
+                "verbose_name_plural": "metric settings",
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("pk", 1)), name="metric_settings_singleton"
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='recalcrun',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['queued', 'running'])), fields=('kind',), name='one_active_run_per_kind'),
+            model_name="recalcrun",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status__in", ["queued", "running"])),
+                fields=("kind",),
+                name="one_active_run_per_kind",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='recalcchunk',
-            constraint=models.UniqueConstraint(fields=('run', 'index'), name='chunk_unique'),
+            model_name="recalcchunk",
+            constraint=models.UniqueConstraint(fields=("run", "index"), name="chunk_unique"),
         ),
         migrations.AddConstraint(
-            model_name='scoresnapshot',
-            constraint=models.UniqueConstraint(fields=('customer', 'as_of'), name='snapshot_one_per_day'),
+            model_name="scoresnapshot",
+            constraint=models.UniqueConstraint(
+                fields=("customer", "as_of"), name="snapshot_one_per_day"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stagedscore',
-            constraint=models.UniqueConstraint(fields=('run', 'customer_id'), name='staged_one_per_run'),
+            model_name="stagedscore",
+            constraint=models.UniqueConstraint(
+                fields=("run", "customer_id"), name="staged_one_per_run"
+            ),
         ),
     ]

@@ -2,12 +2,12 @@
 
 See docs/demo-data.md for what it makes and how fast."""
 
+import argparse
 import datetime as dt
 import time
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from crm.demo.load import DEMO_PASSWORD, demo_data_load, demo_users_ensure
 from customers.models import Customer
@@ -20,18 +20,18 @@ def _date(value):
     try:
         return dt.date.fromisoformat(value)
     except ValueError as error:
-        raise CommandError(_("--as-of takes a date as YYYY-MM-DD.")) from error
+        raise argparse.ArgumentTypeError(_("use a date as YYYY-MM-DD")) from error
 
 
 def _count(value):
-    number = int(value)
-    if number < 0:
-        raise CommandError(_("--customers cannot be negative."))
-    return number
+    if not value.isdigit():
+        raise argparse.ArgumentTypeError(_("use a whole number, 0 or more"))
+    return int(value)
 
 
 class Command(BaseCommand):
-    help = gettext_lazy(
+    # Plain strings: argparse cannot format lazy translations (Django's own commands do the same).
+    help = (
         "Create the demo users (admin, manager, rep, rep2; password demo) and demo customers "
         "with three years of orders, campaigns, contacts and activities."
     )
@@ -41,31 +41,27 @@ class Command(BaseCommand):
             "--customers",
             type=_count,
             default=2000,
-            help=gettext_lazy("How many customers to add (default 2000)."),
+            help="How many customers to add (default 2000).",
         )
-        parser.add_argument(
-            "--seed", type=int, default=42, help=gettext_lazy("Random seed (default 42).")
-        )
+        parser.add_argument("--seed", type=int, default=42, help="Random seed (default 42).")
         parser.add_argument(
             "--as-of",
             type=_date,
             default=DEFAULT_AS_OF,
-            help=gettext_lazy(
-                "The data ends the day before this date, YYYY-MM-DD (default 2026-11-01)."
-            ),
+            help="The data ends the day before this date, YYYY-MM-DD (default 2026-11-01).",
         )
         parser.add_argument(
             "--if-empty",
             action="store_true",
-            help=gettext_lazy("Add no data when the database already has customers."),
+            help="Add no data when the database already has customers.",
         )
         parser.add_argument(
             "--no-users",
             action="store_true",
-            help=gettext_lazy("Do not create the demo users."),
+            help="Do not create the demo users.",
         )
 
-    def handle(self, *args, customers, seed, as_of, if_empty, no_users, **options):
+    def handle(self, *args, customers, seed, as_of, if_empty, no_users, verbosity, **options):
         if not no_users:
             created = demo_users_ensure()
             if created:
@@ -78,7 +74,10 @@ class Command(BaseCommand):
             return
         started = time.monotonic()
         counts = demo_data_load(
-            customers=customers, seed=seed, as_of=as_of, progress=self.stdout.write
+            customers=customers,
+            seed=seed,
+            as_of=as_of,
+            progress=self.stdout.write if verbosity > 0 else None,
         )
         seconds = time.monotonic() - started
         self.stdout.write(
