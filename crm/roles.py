@@ -40,6 +40,10 @@ REP_EXTRA = [
 MANAGER_EXTRA = [
     "customers.view_all_customers",
     "customers.reassign_customer",
+    # The metrics page: recalculation runs, model fits, settings (read-only).
+    "metrics.view_recalcrun",
+    "metrics.view_modelfit",
+    "metrics.view_metricsettings",
 ]
 
 

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "axes",
     "simple_history",
     "crm",
@@ -52,6 +53,7 @@ INSTALLED_APPS = [
     "surveys",
     "metrics",
     "dataio",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -188,6 +190,7 @@ else:
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),
         "processed_folder": str(VAR_DIR / "celery" / "processed"),
+        "control_folder": str(VAR_DIR / "celery" / "control"),
         "store_processed": False,
         "polling_interval": 0.05,
     }
@@ -219,15 +222,79 @@ CELERY_BEAT_SCHEDULE = {
         "task": "surveys.tasks.sweep",
         "schedule": crontab(minute="*/15"),
     },
+    "api-idempotency-keys-purge": {
+        "task": "api.tasks.idempotency_keys_purge",
+        "schedule": crontab(minute=17),
+    },
+    "api-webhooks-dispatch-due": {"task": "api.tasks.webhooks_dispatch_due", "schedule": 30.0},
+    "api-webhooks-tier-changes": {"task": "api.tasks.webhooks_tier_changes", "schedule": 60.0},
 }
 
-# --- DRF ------------------------------------------------------------------------------
+# --- REST API (api/, docs/api.md) -----------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # API keys for integrations, the session for the browser (and the interactive docs).
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.keys.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.LimitedJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.PagePagination",
+    "PAGE_SIZE": env.int("API_PAGE_SIZE", default=50),
+    "DEFAULT_THROTTLE_CLASSES": [
+        "api.throttling.KeyRateThrottle",
+        "api.throttling.UserRateThrottle",
+        "api.throttling.AnonRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "key": env.str("API_THROTTLE_KEY_RATE", default="120/min"),
+        "user": env.str("API_THROTTLE_USER_RATE", default="240/min"),
+        "anon": env.str("API_THROTTLE_ANON_RATE", default="30/min"),
+    },
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Value CRM API",
+    "DESCRIPTION": (
+        "Customers, orders, campaigns, surveys and value scores. Authenticate with an API "
+        "key from your profile (`Authorization: Bearer <key>`). Quick start: docs/api.md."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Separate request and response components, so read-only fields are not asked for.
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI from our own static files (drf-spectacular-sidecar), never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "CustomerStatusEnum": "customers.models.Customer.Status",
+        "OrderStatusEnum": "orders.models.Order.Status",
+        "SurveyStatusEnum": "surveys.models.Survey.Status",
+        "RecalcStatusEnum": "metrics.models.RecalcRun.Status",
+        "DeliveryStatusEnum": "api.webhooks.models.WebhookDelivery.Status",
+        "CustomerKindEnum": "customers.models.Customer.Kind",
+        "ActivityKindEnum": "customers.models.Activity.Kind",
+        "CostKindEnum": "orders.models.CustomerCost.Kind",
+        "SurveyKindEnum": "surveys.models.Survey.Kind",
+        "ModelFitKindEnum": "metrics.models.ModelFit.Kind",
+        "RecalcKindEnum": "metrics.models.RecalcRun.Kind",
+        "WebhookEventEnum": "api.webhooks.models.Event",
+    },
+}
+# Largest JSON body the API reads (a bulk import of 1,000 orders fits comfortably).
+API_MAX_REQUEST_BYTES = env.int("API_MAX_REQUEST_BYTES", default=5 * 1024 * 1024)
+API_BULK_MAX_ITEMS = env.int("API_BULK_MAX_ITEMS", default=1000)
+API_IDEMPOTENCY_KEY_HOURS = env.int("API_IDEMPOTENCY_KEY_HOURS", default=24)
+# Outgoing webhooks: private and loopback addresses are refused unless allowed (SSRF guard).
+WEBHOOKS_ALLOW_PRIVATE_NETWORKS = env.bool("WEBHOOKS_ALLOW_PRIVATE_NETWORKS", default=DEBUG)
+WEBHOOKS_TIMEOUT_SECONDS = env.int("WEBHOOKS_TIMEOUT_SECONDS", default=10)
+WEBHOOKS_MAX_ATTEMPTS = env.int("WEBHOOKS_MAX_ATTEMPTS", default=6)
 
 # --- Logging --------------------------------------------------------------------------
 LOGGING = {

@@ -1,18 +1,27 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from metrics.views_dashboard import dashboard
+
 from . import views
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
+    path("", dashboard, name="dashboard"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("customers/", include("customers.urls")),
     path("orders/", include("orders.urls")),
     path("campaigns/", include("campaigns.urls")),
     path("surveys/", include("surveys.urls")),
+    path("metrics/", include("metrics.urls")),
     path("s/", include("surveys.public_urls")),
     path("search/", views.search, name="search"),
     path("data/", include("dataio.urls")),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
+    path("api/", include("api.urls")),
+    path("settings/", include("api.page_urls")),
 ]
+
+# JSON errors under /api/, Django's pages elsewhere.
+handler404 = "api.errors.not_found"
+handler500 = "api.errors.server_error"

@@ -26,7 +26,9 @@ class CustomerFilterForm(forms.Form):
     region = forms.CharField(required=False)
     tag = forms.CharField(required=False)
     tier = forms.ChoiceField(required=False, choices=[("", ""), *((t, t) for t in selectors.TIERS)])
-    segment = forms.ChoiceField(required=False, choices=[("", ""), *((slug, slug) for slug, _label in SEGMENTS)])
+    segment = forms.ChoiceField(
+        required=False, choices=[("", ""), *((slug, slug) for slug, _label in SEGMENTS)]
+    )
     churn_risk = forms.ChoiceField(
         required=False, choices=[("", ""), *((b, b) for b in selectors.CHURN_RISK_BANDS)]
     )

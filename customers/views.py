@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from crm.pagination import paginate
+from metrics.explain import segment_choices
 
 from . import selectors, services
 from .forms import ActivityForm, ContactForm, CustomerFilterForm, CustomerForm
@@ -29,7 +30,15 @@ SORT_COLUMNS = {
     "region": gettext_lazy("Region"),
     "owner": gettext_lazy("Owner"),
     "created": gettext_lazy("Created"),
+    "score": gettext_lazy("Score"),
+    "churn": gettext_lazy("Churn risk"),
 }
+CHURN_RISK_LABELS = {
+    "high": gettext_lazy("High (70% or more)"),
+    "medium": gettext_lazy("Medium (30–70%)"),
+    "low": gettext_lazy("Low (under 30%)"),
+}
+FILTER_NAMES = ("search", "owner", "status", "region", "tag", "tier", "segment", "churn_risk")
 
 # Shown side by side on the merge confirmation, in this order.
 MERGE_COMPARED_FIELDS = [
@@ -112,7 +121,7 @@ def customer_list(request):
     filters = CustomerFilterForm(request.GET).filters(can_filter_owner=sees_all)
     customers = selectors.customer_list(user=request.user, **filters).prefetch_related("tags")
     page = paginate(customers, request.GET.get("page"))
-    is_filtered = any(filters[name] for name in ("search", "owner", "status", "region", "tag"))
+    is_filtered = any(filters[name] for name in FILTER_NAMES)
     context = {
         "page": page,
         "filters": filters,
@@ -125,6 +134,9 @@ def customer_list(request):
         "regions": selectors.regions_in_use(request.user),
         "tags": selectors.tag_names(),
         "owners": selectors.assignable_users() if sees_all else (),
+        "tiers": selectors.TIERS,
+        "segments": segment_choices(),
+        "churn_risks": list(CHURN_RISK_LABELS.items()),
     }
     return _render(request, "customers/customer_list.html", "results", context)
 

@@ -324,6 +324,7 @@ class RecalcRun(models.Model):
     step = models.CharField(_("step"), max_length=100, blank=True)
     chunks_total = models.PositiveIntegerField(_("chunks"), default=0)
     chunks_done = models.PositiveIntegerField(_("chunks done"), default=0)
+    timings = models.JSONField(_("seconds per step"), default=dict, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     error = models.TextField(_("error"), blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)

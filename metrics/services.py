@@ -165,14 +165,24 @@ def full_run_prepare(*, run_id, chunk_size=CHUNK_SIZE):
     if run is None:
         return []
     params = parameters_from_settings()
-    started = time.monotonic()
+    timings = {}
+    clock = time.monotonic()
+
+    def lap(name):
+        nonlocal clock
+        now = time.monotonic()
+        timings[name] = round(now - clock, 3)
+        clock = now
+
     with transaction.atomic():
         _tune_session()
         inputs = customer_inputs(as_of=run.as_of)
+    lap("inputs")
     _progress(run, total=len(inputs), step=_("Fitting the models"))
 
     stats = engine.population_stats(inputs, params)
     stats["parameters"] = _parameters_json(params)
+    lap("population")
     _progress(run, step=_("Scoring every customer"))
     with transaction.atomic():
         # A redelivered prepare starts its run's staging again from scratch.
@@ -182,13 +192,18 @@ def full_run_prepare(*, run_id, chunk_size=CHUNK_SIZE):
         PopulationStats.objects.filter(run=run).delete()
         population = PopulationStats.objects.create(run=run, as_of=run.as_of, data=stats)
         out = engine.score(inputs, stats, params)
-        storage.stage_rows(run.pk, storage.score_rows(inputs, out, population.pk))
-        _record_fits(run, stats, duration_ms=int(1000 * (time.monotonic() - started)))
+        lap("score")
+        rows = storage.score_rows(inputs, out, population.pk)
+        lap("rows")
+        storage.stage_rows(run.pk, rows)
+        lap("stage")
+        _record_fits(run, stats, duration_ms=int(1000 * timings["population"]))
         chunks = _make_chunks(run, inputs.customer_id.tolist(), chunk_size)
         RecalcRun.objects.filter(pk=run.pk).update(
             chunks_total=len(chunks),
             chunks_done=0,
             processed=0,
+            timings=timings,
             heartbeat_at=timezone.now(),
             step=_("Publishing scores"),
         )

@@ -5,10 +5,11 @@ SQLite), then one INSERT … SELECT … ON CONFLICT per chunk publishes them. In
 updates use the same ON CONFLICT clause, so both paths store identical rows.
 """
 
-import math
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+from itertools import repeat
 
+import numpy as np
 from django.db import connection
 from django.utils import timezone
 
@@ -18,7 +19,6 @@ from .calc.score import COMPONENTS, FUTURE, HISTORICAL, INFLUENCE, LOYALTY
 from .engine import model_version
 from .models import CustomerScore, ScoreSnapshot, StagedScore
 
-CENT = Decimal("0.01")
 # Columns of ScoreFields in a fixed order, shared by staging, publishing and upserts.
 SCORE_COLUMNS = [
     "as_of",
@@ -74,92 +74,109 @@ _PERCENTILE_COLUMNS = {
 }
 
 
-def _money(value):
-    value = float(value)
-    if math.isnan(value):
-        return None
-    return Decimal(repr(value)).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def _float(value, places=6):
-    value = float(value)
-    return None if math.isnan(value) else round(value, places)
-
-
-def _int(value):
-    value = float(value)
-    return None if math.isnan(value) else int(value)
-
-
 _EPOCH = date(1970, 1, 1).toordinal()
 
 
-def _date(day_number):
-    value = float(day_number)
-    return None if math.isnan(value) else date.fromordinal(int(value) + _EPOCH)
+def _money(values):
+    """Cents as text ("12.30"; None for no value), the same on every path: COPY parses
+    it and the incremental upsert passes it as a Decimal."""
+    rounded = np.round(np.asarray(values, dtype=float), 2)
+    return [None if v != v else f"{v:.2f}" for v in rounded.tolist()]
+
+
+def _float(values, places=6):
+    return [None if v != v else round(v, places) for v in np.asarray(values, float).tolist()]
+
+
+def _int(values, zero_is_none=False):
+    return [
+        None if v != v or (zero_is_none and v == 0) else int(v)
+        for v in np.asarray(values, dtype=float).tolist()
+    ]
+
+
+def _dates(day_numbers):
+    cache = {}
+    out = []
+    for v in np.asarray(day_numbers, dtype=float).tolist():
+        if v != v:
+            out.append(None)
+            continue
+        if v not in cache:
+            cache[v] = date.fromordinal(int(v) + _EPOCH)
+        out.append(cache[v])
+    return out
 
 
 def score_rows(inputs, out, stats_id):
-    """One tuple per customer: (customer_id, *SCORE_COLUMNS values)."""
-    version = model_version(stats_id)
-    now = timezone.now()
-    as_of = inputs.as_of
-    rows = []
-    for i, customer_id in enumerate(inputs.customer_id.tolist()):
-        buyer = bool(out["buyers"][i])
-        values = {
-            "as_of": as_of,
-            "model_version": version,
-            "computed_at": now,
-            "orders_count": int(inputs.orders[i]),
-            "purchase_days": int(inputs.purchase_days[i]),
-            "first_order_on": _date(inputs.first_order[i]),
-            "last_order_on": _date(inputs.last_order[i]),
-            "revenue": _money(inputs.revenue[i]),
-            "cost_of_goods": _money(inputs.cost_of_goods[i]),
-            "acquisition_cost": _money(inputs.acquisition_cost[i]),
-            "other_costs": _money(inputs.other_costs[i]),
-            "profit_contribution": _money(out["profit"][i]),
-            "aov": _money(out["aov"][i]),
-            "frequency": _float(out["frequency"][i], 4),
-            "recency_days": _int(out["recency"][i]),
-            "r_score": int(out["r_score"][i]) or None,
-            "f_score": int(out["f_score"][i]) or None,
-            "m_score": int(out["m_score"][i]) or None,
-            "segment": out["segment"][i],
-            "simple_clv": _money(out["simple_clv"][i]),
-            "retention_clv": _money(out["retention_clv"][i]),
-            "predicted_clv": _money(out["predicted"][i]),
-            "clv_method": out["clv_method"][i],
-            "p_alive": _float(out["p_alive"][i]),
-            "expected_purchases_90d": _float(out["expected_90"][i], 4),
-            "expected_order_value": _money(out["eov"][i]),
-            "relationship_value": _money(out["relationship"][i]),
-            "continuing_value": _money(out["continuing"][i]),
-            "loss_value": _money(out["loss"][i]),
-            "information_value": _money(out["information"][i]),
-            "nps_category": out["nps_category"][i] or "",
-            "avg_csat": _float(inputs.csat_avg[i], 4),
-            "repeat_rate": _float(out["repeat_rate"][i], 4),
-            "tenure_days": _int(out["tenure"][i]),
-            "loyalty": _float(out["loyalty"][i], 4) if buyer else None,
-            "referrals_count": int(inputs.referrals[i]),
-            "referral_revenue": _money(inputs.referral_revenue[i]),
-            "churn_risk": _float(out["churn_risk"][i], 4),
-            "value_score": _float(out["value_score"][i], 2),
-            "tier": out["tier"][i],
-        }
-        for key in COMPONENTS:
-            values[_PERCENTILE_COLUMNS[key]] = _float(out["percentiles"][key][i], 2)
-        rows.append((customer_id, *(values[c] for c in SCORE_COLUMNS)))
-    return rows
+    """One tuple per customer: (customer_id, *SCORE_COLUMNS values), built column by
+    column so a million customers take seconds."""
+    n = len(inputs)
+    buyers = out["buyers"]
+    columns = {
+        "as_of": repeat(inputs.as_of, n),
+        "model_version": repeat(model_version(stats_id), n),
+        "computed_at": repeat(timezone.now(), n),
+        "orders_count": _int(inputs.orders),
+        "purchase_days": _int(inputs.purchase_days),
+        "first_order_on": _dates(inputs.first_order),
+        "last_order_on": _dates(inputs.last_order),
+        "revenue": _money(inputs.revenue),
+        "cost_of_goods": _money(inputs.cost_of_goods),
+        "acquisition_cost": _money(inputs.acquisition_cost),
+        "other_costs": _money(inputs.other_costs),
+        "profit_contribution": _money(out["profit"]),
+        "aov": _money(out["aov"]),
+        "frequency": _float(out["frequency"], 4),
+        "recency_days": _int(out["recency"]),
+        "r_score": _int(out["r_score"], zero_is_none=True),
+        "f_score": _int(out["f_score"], zero_is_none=True),
+        "m_score": _int(out["m_score"], zero_is_none=True),
+        "segment": out["segment"].tolist(),
+        "simple_clv": _money(out["simple_clv"]),
+        "retention_clv": _money(out["retention_clv"]),
+        "predicted_clv": _money(out["predicted"]),
+        "clv_method": out["clv_method"].tolist(),
+        "p_alive": _float(out["p_alive"]),
+        "expected_purchases_90d": _float(out["expected_90"], 4),
+        "expected_order_value": _money(out["eov"]),
+        "relationship_value": _money(out["relationship"]),
+        "continuing_value": _money(out["continuing"]),
+        "loss_value": _money(out["loss"]),
+        "information_value": _money(out["information"]),
+        "nps_category": [c or "" for c in out["nps_category"]],
+        "avg_csat": _float(inputs.csat_avg, 4),
+        "repeat_rate": _float(out["repeat_rate"], 4),
+        "tenure_days": _int(out["tenure"]),
+        "loyalty": _float(np.where(buyers, out["loyalty"], np.nan), 4),
+        "referrals_count": _int(inputs.referrals),
+        "referral_revenue": _money(inputs.referral_revenue),
+        "churn_risk": _float(out["churn_risk"], 4),
+        "value_score": _float(out["value_score"], 2),
+        "tier": out["tier"].tolist(),
+    }
+    for key in COMPONENTS:
+        columns[_PERCENTILE_COLUMNS[key]] = _float(out["percentiles"][key], 2)
+    return list(
+        zip(inputs.customer_id.tolist(), *(columns[c] for c in SCORE_COLUMNS), strict=False)
+    )
 
 
-def _adapt(value):
-    """SQLite stores Decimals as text unless told otherwise; keep them numeric."""
-    if isinstance(value, Decimal) and connection.vendor == "sqlite":
-        return str(value)
-    return value
+_MONEY_POSITIONS = {
+    i
+    for i, c in enumerate(SCORE_COLUMNS)
+    if StagedScore._meta.get_field(c).get_internal_type() == "DecimalField"
+}
+
+
+def _adapt(row):
+    """Parameters of one row for executemany: money text as Decimal on PostgreSQL (SQLite
+    stores the text as a number either way)."""
+    if connection.vendor != "postgresql":
+        return row
+    return tuple(
+        Decimal(v) if i in _MONEY_POSITIONS and v is not None else v for i, v in enumerate(row)
+    )
 
 
 def stage_rows(run_id, rows):
@@ -175,7 +192,7 @@ def stage_rows(run_id, rows):
             placeholders = ", ".join(["%s"] * len(columns))
             cursor.executemany(
                 f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})",
-                [(run_id, *(_adapt(v) for v in row)) for row in rows],
+                [(run_id, *row) for row in rows],
             )
 
 
@@ -239,7 +256,7 @@ def upsert_rows(rows):
         return
     columns = ["customer_id", "previous_tier", *SCORE_COLUMNS]
     placeholders = ", ".join(["%s"] * len(columns))
-    params = [(row[0], "", *(_adapt(v) for v in row[1:])) for row in rows]
+    params = [(row[0], "", *_adapt(row[1:])) for row in rows]
     with connection.cursor() as cursor:
         cursor.executemany(
             f"INSERT INTO {CustomerScore._meta.db_table} ({', '.join(columns)}) "

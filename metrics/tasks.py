@@ -23,8 +23,11 @@ def full_run_prepare(self, run_id):
     except Exception as exc:
         services.full_run_fail(run_id=int(run_id), error=exc)
         raise
+    # The chunks go to the queue the run came from, so workers dedicated to metrics (or
+    # a test's own worker) publish them, not whoever listens on the default queue.
+    queue = (self.request.delivery_info or {}).get("routing_key")
     for index in indices:
-        full_run_publish_chunk.delay(run_id, index)
+        full_run_publish_chunk.apply_async(args=(run_id, index), queue=queue)
     return len(indices)
 
 

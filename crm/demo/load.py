@@ -325,6 +325,7 @@ class CopyWriter:
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 _COPY_NULL = "\\N"
+_NULLABLE = (gen.REF, gen.DATE, gen.TIME)
 
 
 def _copy_text(kind, values):
@@ -380,7 +381,6 @@ _TO_PYTHON = {
     gen.DATE: lambda day: dt.date.fromordinal(_EPOCH_ORDINAL + day),
     gen.TIME: lambda seconds: dt.datetime.fromtimestamp(seconds, dt.UTC),
 }
-_NULLABLE = (gen.REF, gen.DATE, gen.TIME)
 
 
 def _python(column):

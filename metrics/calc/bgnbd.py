@@ -15,8 +15,9 @@ the simple CLV.
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import minimize
 from scipy.special import betaln, digamma, gammaln, hyp2f1
+
+from .optimize import minimize_bounded
 
 MIN_REPEAT_CUSTOMERS = 50
 # Each parameter stays within [1e-6, 1e6]: far outside anything a real cohort gives, so a
@@ -173,17 +174,11 @@ def fit(x, t_x, T, *, weights=None, min_repeat_customers=MIN_REPEAT_CUSTOMERS):
         # d/d log θ = θ * d/dθ
         return value, -(grad @ weights) * params / total
 
-    with np.errstate(all="ignore"):
-        result = minimize(
-            objective,
-            _starting_point(x, T, weights),
-            jac=True,
-            method="L-BFGS-B",
-            bounds=[(-_LOG_BOUND, _LOG_BOUND)] * 4,
-            options={"maxiter": 500, "ftol": 1e-13, "gtol": 1e-9},
-        )
+    result, converged = minimize_bounded(
+        objective, _starting_point(x, T, weights), log_bound=_LOG_BOUND
+    )
     at_bound = np.any(np.abs(result.x) >= _LOG_BOUND - 1e-6)
-    converged = bool(result.success and np.isfinite(result.fun) and not at_bound)
+    converged = converged and not bool(at_bound)
     params = BgNbdParams(*np.exp(result.x).tolist())
     if converged:
         message = "Converged."

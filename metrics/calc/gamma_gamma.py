@@ -14,8 +14,9 @@ zero-value purchases) are left out of the fit.
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import minimize
 from scipy.special import digamma, gammaln
+
+from .optimize import minimize_bounded
 
 MIN_REPEAT_CUSTOMERS = 50
 _LOG_BOUND = np.log(1e6)
@@ -98,18 +99,10 @@ def fit(x, average_value, *, weights=None, min_repeat_customers=MIN_REPEAT_CUSTO
     # start at q = 2).
     mean_spend = np.dot(weights, z) / total
     start = np.log([1.0, 2.0, mean_spend])
-    with np.errstate(all="ignore"):
-        result = minimize(
-            objective,
-            start,
-            jac=True,
-            method="L-BFGS-B",
-            bounds=[(-_LOG_BOUND, _LOG_BOUND)] * 3,
-            options={"maxiter": 500, "ftol": 1e-13, "gtol": 1e-9},
-        )
+    result, converged = minimize_bounded(objective, start, log_bound=_LOG_BOUND)
     at_bound = np.any(np.abs(result.x) >= _LOG_BOUND - 1e-6)
     infinite_mean = np.exp(result.x[1]) <= 1
-    converged = bool(result.success and np.isfinite(result.fun) and not at_bound)
+    converged = converged and not bool(at_bound)
     if converged and infinite_mean:
         converged = False
         message = "Unusable fit: q <= 1 makes the population's mean spend infinite."

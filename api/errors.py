@@ -1,0 +1,95 @@
+"""One error body for the whole API:
+
+    {"error": {"code": "validation_error", "message": "…", "details": {…}}}
+
+Validation, authentication, permission, not-found, throttling and the rest all come out of
+``exception_handler``, including the Django ValidationError, PermissionDenied and Http404
+that services and selectors raise. ``not_found`` and ``server_error`` give the same shape
+for URLs under /api/ that no view matched and for crashes; other URLs keep Django's pages.
+"""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, JsonResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import defaults
+from rest_framework import exceptions, serializers
+from rest_framework.views import exception_handler as drf_exception_handler
+
+API_PREFIX = "/api/"
+
+
+def error_body(code, message, details=None):
+    return {"error": {"code": code, "message": str(message), "details": details or {}}}
+
+
+def _as_api_exception(exc):
+    if isinstance(exc, DjangoValidationError):
+        return exceptions.ValidationError(detail=serializers.as_serializer_error(exc))
+    if isinstance(exc, Http404):
+        return exceptions.NotFound()
+    if isinstance(exc, DjangoPermissionDenied):
+        # Keep a service's explanation ("Only managers can reassign …").
+        return exceptions.PermissionDenied(detail=str(exc) or None)
+    return exc
+
+
+def _validation_details(detail):
+    if isinstance(detail, dict):
+        return detail
+    return {"non_field_errors": detail}
+
+
+def exception_handler(exc, context):
+    exc = _as_api_exception(exc)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None  # A crash: Django logs it and server_error answers.
+    if isinstance(exc, exceptions.ValidationError):
+        body = error_body(
+            "validation_error",
+            _("The request is invalid; see details."),
+            _validation_details(response.data),
+        )
+    else:
+        details = {}
+        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+            details["retry_after"] = int(exc.wait + 0.999)
+        extra = getattr(exc, "details", None)
+        if extra:
+            details.update(extra)
+        detail = exc.detail if isinstance(exc.detail, str) else exc.default_detail
+        body = error_body(getattr(detail, "code", None) or exc.default_code, detail, details)
+    response.data = body
+    return response
+
+
+def not_found(request, exception):
+    if request.path.startswith(API_PREFIX):
+        return JsonResponse(
+            error_body("not_found", _("No such API endpoint: %(path)s") % {"path": request.path}),
+            status=404,
+        )
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    if request.path.startswith(API_PREFIX):
+        return JsonResponse(
+            error_body("server_error", _("Something went wrong on our side; it has been logged.")),
+            status=500,
+        )
+    return defaults.server_error(request)
+
+
+class Conflict(exceptions.APIException):
+    """409, with ``details`` (e.g. the run already in progress) in the error body."""
+
+    status_code = 409
+    default_detail = gettext_lazy("The request conflicts with the current state.")
+    default_code = "conflict"
+
+    def __init__(self, detail=None, *, details=None):
+        super().__init__(detail)
+        self.details = details or {}

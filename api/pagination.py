@@ -1,0 +1,273 @@
+"""Two paginations, neither of which counts rows.
+
+``KeysetPagination`` (customers, orders, activities, scores, responses): an opaque cursor
+holds the last row's values of a unique ordering (always ending in the primary key), and
+the next page is the rows strictly after them. A deep page costs what the first does, and
+rows inserted meanwhile never shift a page (no duplicates, no gaps).
+
+``PagePagination`` (the smaller collections): ?page=N, fetching one row more than a page to
+tell whether there is a next one (as crm.pagination does for the pages).
+"""
+
+import base64
+import binascii
+import datetime as dt
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, pagination
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from crm.pagination import page_number
+
+MAX_PAGE_SIZE = 200
+
+
+def _page_size(request):
+    default = api_settings.PAGE_SIZE
+    value = request.query_params.get("page_size")
+    if value is None:
+        return default
+    try:
+        size = int(value)
+    except ValueError:
+        raise exceptions.ValidationError(
+            {"page_size": [_("A whole number between 1 and 200.")]}
+        ) from None
+    if not 1 <= size <= MAX_PAGE_SIZE:
+        raise exceptions.ValidationError({"page_size": [_("A whole number between 1 and 200.")]})
+    return size
+
+
+def _page_size_parameter():
+    return {
+        "name": "page_size",
+        "required": False,
+        "in": "query",
+        "description": f"Rows per page, 1 to {MAX_PAGE_SIZE}.",
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+    }
+
+
+def _links_schema(schema, description):
+    return {
+        "type": "object",
+        "required": ["next", "previous", "results"],
+        "properties": {
+            "next": {
+                "type": "string",
+                "nullable": True,
+                "format": "uri",
+                "description": description,
+            },
+            "previous": {"type": "string", "nullable": True, "format": "uri"},
+            "results": schema,
+        },
+    }
+
+
+class PagePagination(pagination.BasePagination):
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        self.number = page_number(request.query_params.get("page"))
+        size = _page_size(request)
+        start = (self.number - 1) * size
+        rows = list(queryset[start : start + size + 1])
+        self.has_next = len(rows) > size
+        return rows[:size]
+
+    def _link(self, number):
+        url = self.request.build_absolute_uri()
+        if number == 1:
+            return remove_query_param(url, "page")
+        return replace_query_param(url, "page", number)
+
+    def get_paginated_response(self, data):
+        return Response(
+            {
+                "next": self._link(self.number + 1) if self.has_next else None,
+                "previous": self._link(self.number - 1) if self.number > 1 else None,
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        return _links_schema(schema, "The next page; null on the last page.")
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {
+                "name": "page",
+                "required": False,
+                "in": "query",
+                "description": "Page number, from 1.",
+                "schema": {"type": "integer", "minimum": 1},
+            },
+            _page_size_parameter(),
+        ]
+
+
+@dataclass(frozen=True)
+class _Key:
+    field: str
+    descending: bool
+    nullable: bool
+    nulls_first: bool = False
+
+    def reversed(self):
+        return _Key(self.field, not self.descending, self.nullable, not self.nulls_first)
+
+    def order_by(self):
+        expression = F(self.field)
+        if not self.nullable:
+            # No NULLS clause: it would keep PostgreSQL from walking a plain index.
+            return expression.desc() if self.descending else expression.asc()
+        nulls = {"nulls_first": True} if self.nulls_first else {"nulls_last": True}
+        return expression.desc(**nulls) if self.descending else expression.asc(**nulls)
+
+    def strictly_after(self, value):
+        if value is None:
+            return Q(**{f"{self.field}__isnull": False}) if self.nulls_first else Q(pk__in=[])
+        after = Q(**{f"{self.field}__{'lt' if self.descending else 'gt'}": value})
+        if self.nullable and not self.nulls_first:
+            after |= Q(**{f"{self.field}__isnull": True})
+        return after
+
+    def equal(self, value):
+        return Q(**{f"{self.field}__isnull": True}) if value is None else Q(**{self.field: value})
+
+
+def _after(keys, values):
+    """Rows strictly after ``values`` in the order of ``keys``."""
+    condition = None
+    for key, value in reversed(list(zip(keys, values, strict=True))):
+        strictly = key.strictly_after(value)
+        condition = strictly if condition is None else strictly | (key.equal(value) & condition)
+    first, value = keys[0], values[0]
+    if not first.nullable and value is not None:
+        # Redundant with the above, but it lets the database start the index scan there.
+        condition &= Q(**{f"{first.field}__{'lte' if first.descending else 'gte'}": value})
+    return condition
+
+
+def _encode_value(value):
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _invalid_cursor():
+    return exceptions.ValidationError({"cursor": [_("Invalid cursor.")]})
+
+
+class KeysetPagination(pagination.BasePagination):
+    """The view names its orderings: ``keyset_orderings = {"-id": ("-id",), ...}`` (each
+    ending in a unique field) and ``keyset_default``; ?ordering= picks one."""
+
+    def _keys(self, queryset, fields):
+        meta = queryset.model._meta
+        keys = []
+        for name in fields:
+            field = name.lstrip("-")
+            model_field = meta.pk if field == "pk" else meta.get_field(field)
+            keys.append(_Key(model_field.attname, name.startswith("-"), model_field.null))
+        return keys
+
+    def _ordering_name(self, request, view):
+        name = request.query_params.get("ordering") or view.keyset_default
+        if name not in view.keyset_orderings:
+            choices = ", ".join(view.keyset_orderings)
+            raise exceptions.ValidationError(
+                {"ordering": [_("Choose one of: %(choices)s.") % {"choices": choices}]}
+            )
+        return name
+
+    def _decode(self, token, ordering, width):
+        try:
+            data = json.loads(base64.urlsafe_b64decode(token.encode("ascii")))
+            values, backwards = data["v"], bool(data["b"])
+            valid = data["o"] == ordering and isinstance(values, list) and len(values) == width
+        except (ValueError, KeyError, TypeError, UnicodeEncodeError, binascii.Error):
+            raise _invalid_cursor() from None
+        if not valid or not all(isinstance(v, str | int | float | None) for v in values):
+            raise _invalid_cursor()
+        return values, backwards
+
+    def _encode(self, row, backwards):
+        values = [_encode_value(getattr(row, key.field)) for key in self.keys]
+        token = json.dumps({"o": self.ordering, "v": values, "b": int(backwards)})
+        return base64.urlsafe_b64encode(token.encode()).decode("ascii")
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        self.ordering = self._ordering_name(request, view)
+        self.keys = self._keys(queryset, view.keyset_orderings[self.ordering])
+        size = _page_size(request)
+        token = request.query_params.get("cursor")
+        values, backwards = (
+            self._decode(token, self.ordering, len(self.keys)) if token else (None, False)
+        )
+        keys = [key.reversed() for key in self.keys] if backwards else self.keys
+        queryset = queryset.order_by(*(key.order_by() for key in keys))
+        if values is not None:
+            try:
+                queryset = queryset.filter(_after(keys, values))
+            except (ValueError, TypeError, DjangoValidationError) as exc:
+                # A tampered cursor: a value the field cannot take.
+                raise _invalid_cursor() from exc
+        rows = list(queryset[: size + 1])
+        more = len(rows) > size
+        rows = rows[:size]
+        if backwards:
+            rows.reverse()
+        self.next_token = self.previous_token = None
+        if rows:
+            if more or backwards:
+                self.next_token = self._encode(rows[-1], backwards=False)
+            if (more and backwards) or (values is not None and not backwards):
+                self.previous_token = self._encode(rows[0], backwards=True)
+        return rows
+
+    def _link(self, token):
+        if token is None:
+            return None
+        return replace_query_param(self.request.build_absolute_uri(), "cursor", token)
+
+    def get_paginated_response(self, data):
+        return Response(
+            {
+                "next": self._link(self.next_token),
+                "previous": self._link(self.previous_token),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        return _links_schema(schema, "The next page (an opaque cursor); null on the last page.")
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {
+                "name": "cursor",
+                "required": False,
+                "in": "query",
+                "description": "Opaque; take it from the `next` or `previous` link.",
+                "schema": {"type": "string"},
+            },
+            {
+                "name": "ordering",
+                "required": False,
+                "in": "query",
+                "description": f"Sort order (default `{view.keyset_default}`).",
+                "schema": {"type": "string", "enum": list(view.keyset_orderings)},
+            },
+            _page_size_parameter(),
+        ]

@@ -1,0 +1,49 @@
+"""Fields shared by the resources: references to rows are scoped to the requesting user,
+so naming another rep's customer reads as "does not exist", exactly as a 404 would."""
+
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from customers.models import Customer
+from customers.selectors import assignable_users, customers_visible_to
+
+
+class VisibleCustomerField(serializers.PrimaryKeyRelatedField):
+    """A customer id, looked up among the customers the requesting user may see (and
+    ``keep_pk``: a value already stored, which stays valid unchanged)."""
+
+    keep_pk = None
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("queryset", Customer.objects.all())
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        visible = customers_visible_to(self.context["request"].user)
+        if self.keep_pk is not None:
+            visible = visible | Customer.objects.filter(pk=self.keep_pk)
+        return visible
+
+
+class UserField(serializers.PrimaryKeyRelatedField):
+    """An active user's id (owners, assignees)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("queryset", get_user_model().objects.all())
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return assignable_users()
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The body of every error response."""
+
+    class Detail(serializers.Serializer):
+        code = serializers.CharField(help_text="Stable, machine-readable: validation_error, …")
+        message = serializers.CharField(help_text="For people; in the request's language.")
+        details = serializers.DictField(
+            help_text="Field errors ({field: [messages]}), per-item errors, retry_after, …"
+        )
+
+    error = Detail()

@@ -1,0 +1,148 @@
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
+from rest_framework import serializers
+
+from campaigns.models import Campaign
+from customers.models import Activity, Contact, Customer, Tag
+
+from .common import UserField, VisibleCustomerField
+
+TAG_MAX_LENGTH = Tag._meta.get_field("name").max_length
+
+
+class TagNamesField(serializers.ListField):
+    child = serializers.CharField(max_length=TAG_MAX_LENGTH)
+
+    def to_representation(self, data):
+        return [tag.name for tag in data.all()]
+
+    def to_internal_value(self, data):
+        names = []
+        for name in super().to_internal_value(data):
+            name = name.strip()
+            if name and name.lower() not in (n.lower() for n in names):
+                names.append(name)
+        return names
+
+
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "A new customer",
+            request_only=True,
+            value={
+                "name": "Acme Ltd",
+                "kind": "company",
+                "status": "active",
+                "email": "buyer@acme.example",
+                "region": "North",
+                "tags": ["wholesale"],
+                "external_id": "ERP-1001",
+            },
+        )
+    ]
+)
+class CustomerSerializer(serializers.ModelSerializer):
+    owner = UserField(
+        required=False,
+        allow_null=True,
+        help_text=_("User id. Reps always own what they create and cannot reassign."),
+    )
+    tags = TagNamesField(required=False, help_text=_("Tag names; new tags are created."))
+    acquired_by_campaign = serializers.PrimaryKeyRelatedField(
+        queryset=Campaign.objects.all(), required=False, allow_null=True
+    )
+    referred_by = VisibleCustomerField(required=False, allow_null=True)
+
+    class Meta:
+        model = Customer
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "status",
+            "owner",
+            "email",
+            "phone",
+            "website",
+            "industry",
+            "region",
+            "address",
+            "tags",
+            "churned_on",
+            "churn_reason",
+            "acquired_on",
+            "acquisition_cost_override",
+            "acquired_by_campaign",
+            "referred_by",
+            "external_id",
+            "marketing_opt_out",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+        extra_kwargs = {"acquisition_cost_override": {"min_value": 0}}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if isinstance(self.instance, Customer) and self.instance.referred_by_id:
+            # Unchanged, the referrer stays valid even if this user cannot see it.
+            self.fields["referred_by"].keep_pk = self.instance.referred_by_id
+
+    def validate_external_id(self, value):
+        return value or None
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    customer = VisibleCustomerField(help_text=_("Set when the contact is created."))
+
+    class Meta:
+        model = Contact
+        fields = ["id", "customer", "name", "role", "email", "phone", "is_primary", "created_at"]
+        read_only_fields = ["created_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance is not None:
+            self.fields["customer"].read_only = True
+
+
+class ActivitySerializer(serializers.ModelSerializer):
+    customer = VisibleCustomerField()
+    assignee = UserField(required=False, allow_null=True, help_text=_("Tasks only."))
+
+    class Meta:
+        model = Activity
+        fields = [
+            "id",
+            "customer",
+            "kind",
+            "subject",
+            "body",
+            "author",
+            "occurred_at",
+            "due_on",
+            "assignee",
+            "done",
+            "done_at",
+        ]
+        read_only_fields = ["author", "done", "done_at"]
+        extra_kwargs = {"due_on": {"help_text": _("Tasks only; required for a task.")}}
+
+
+class ActivityCreateSerializer(ActivitySerializer):
+    kind = serializers.ChoiceField(
+        choices=[c for c in Activity.Kind.choices if c[0] != Activity.Kind.SYSTEM],
+        default=Activity.Kind.NOTE,
+        help_text=_("System events are written by the CRM itself, never logged by hand."),
+    )
+
+    def validate(self, attrs):
+        if attrs.get("kind") != Activity.Kind.TASK:
+            attrs["due_on"] = None
+            attrs["assignee"] = None
+        return attrs
+
+
+class TaskDoneSerializer(serializers.Serializer):
+    done = serializers.BooleanField(help_text=_("Mark a task done or open again."))

@@ -1,0 +1,35 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from .views import campaigns, customers, metrics, orders, surveys, webhooks
+
+app_name = "api"
+
+router = SimpleRouter()
+router.register("customers", customers.CustomerViewSet, basename="customer")
+router.register("contacts", customers.ContactViewSet, basename="contact")
+router.register("activities", customers.ActivityViewSet, basename="activity")
+router.register("products", orders.ProductViewSet, basename="product")
+router.register("orders", orders.OrderViewSet, basename="order")
+router.register("customer-costs", orders.CustomerCostViewSet, basename="customercost")
+router.register("campaigns", campaigns.CampaignViewSet, basename="campaign")
+router.register(
+    r"campaigns/(?P<campaign_pk>\d+)/spend-entries",
+    campaigns.SpendEntryViewSet,
+    basename="spendentry",
+)
+router.register("surveys", surveys.SurveyViewSet, basename="survey")
+router.register("invitations", surveys.InvitationViewSet, basename="invitation")
+router.register("responses", surveys.ResponseViewSet, basename="response")
+router.register("scores", metrics.ScoreViewSet, basename="score")
+router.register("company-metrics", metrics.CompanyMetricsViewSet, basename="company-metrics")
+router.register("recalculations", metrics.RecalculationViewSet, basename="recalculation")
+router.register("model-fits", metrics.ModelFitViewSet, basename="modelfit")
+router.register("webhooks", webhooks.WebhookViewSet, basename="webhook")
+
+urlpatterns = [
+    path("v1/", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+]

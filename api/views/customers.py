@@ -1,0 +1,214 @@
+"""Customers, contacts and activities. Reads start from customers_visible_to (a rep sees
+their own customers only); writes go through customers.services."""
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from customers import services
+from customers.models import Activity, Contact, Customer
+from customers.selectors import CHURN_RISK_BANDS, TIERS, customer_list, customers_visible_to
+from metrics.calc.rfm import SEGMENTS
+
+from .. import idempotency
+from ..pagination import KeysetPagination
+from ..serializers.customers import (
+    ActivityCreateSerializer,
+    ActivitySerializer,
+    ContactSerializer,
+    CustomerSerializer,
+    TaskDoneSerializer,
+)
+from .base import ApiViewSet
+
+
+class CustomerQuery(serializers.Serializer):
+    search = serializers.CharField(
+        required=False, help_text=_("In name, email, phone; exact external id.")
+    )
+    owner = serializers.IntegerField(required=False, min_value=1, help_text=_("Owner's user id."))
+    status = serializers.ChoiceField(choices=Customer.Status.choices, required=False)
+    region = serializers.CharField(required=False)
+    tag = serializers.CharField(required=False, help_text=_("A tag name."))
+    tier = serializers.ChoiceField(choices=TIERS, required=False)
+    segment = serializers.ChoiceField(choices=[slug for slug, _label in SEGMENTS], required=False)
+    churn_risk = serializers.ChoiceField(choices=list(CHURN_RISK_BANDS), required=False)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List customers", parameters=[CustomerQuery]),
+    retrieve=extend_schema(summary="Get a customer"),
+    destroy=extend_schema(summary="Delete a customer (with its contacts, activities, orders)"),
+)
+@extend_schema(tags=["customers"])
+class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    serializer_class = CustomerSerializer
+    permission_model = Customer
+    pagination_class = KeysetPagination
+    keyset_orderings = {
+        "-id": ("-id",),
+        "id": ("id",),
+        "name": ("name", "id"),
+        "-created_at": ("-created_at", "-id"),
+        "created_at": ("created_at", "id"),
+    }
+    keyset_default = "-id"
+
+    def get_queryset(self):
+        user = self.request.user
+        if self.action == "list":
+            return customer_list(user=user, **self.query(CustomerQuery)).prefetch_related("tags")
+        return customers_visible_to(user).prefetch_related("tags")
+
+    def _save(self, save, serializer):
+        fields = dict(serializer.validated_data)
+        names = fields.pop("tags", None)
+        with transaction.atomic():
+            tags = None if names is None else services.tags_get_or_create(names=names)
+            return save(tags=tags, **fields)
+
+    @extend_schema(
+        summary="Create a customer",
+        description="A rep always owns the customers they create.",
+        parameters=[idempotency.PARAMETER],
+        responses={201: CustomerSerializer},
+    )
+    @idempotency.idempotent
+    def create(self, request):
+        serializer = self.validated()
+        customer = self._save(
+            lambda tags, **fields: services.customer_create(
+                user=request.user, tags=tags or (), **fields
+            ),
+            serializer,
+        )
+        return self.respond(self.get_queryset().get(pk=customer.pk), status_code=201)
+
+    @extend_schema(summary="Change a customer", description="Only managers can reassign.")
+    def partial_update(self, request, pk=None):
+        customer = self.get_object()
+        serializer = self.validated(instance=customer, partial=True)
+        self._save(
+            lambda **fields: services.customer_update(
+                user=request.user, customer=customer, **fields
+            ),
+            serializer,
+        )
+        return self.respond(self.get_object())
+
+    def destroy(self, request, pk=None):
+        services.customer_delete(user=request.user, customer=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ContactQuery(serializers.Serializer):
+    customer = serializers.IntegerField(required=False, min_value=1)
+
+
+def contacts_visible_to(user):
+    return Contact.objects.filter(customer__in=customers_visible_to(user))
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List contacts", parameters=[ContactQuery]),
+    retrieve=extend_schema(summary="Get a contact"),
+    partial_update=extend_schema(summary="Change a contact"),
+    destroy=extend_schema(summary="Delete a contact"),
+)
+@extend_schema(tags=["customers"])
+class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    serializer_class = ContactSerializer
+    permission_model = Contact
+
+    def get_queryset(self):
+        qs = contacts_visible_to(self.request.user).order_by("customer_id", "-is_primary", "id")
+        if self.action == "list":
+            filters = self.query(ContactQuery)
+            if "customer" in filters:
+                qs = qs.filter(customer_id=filters["customer"])
+        return qs
+
+    @extend_schema(summary="Add a contact", responses={201: ContactSerializer})
+    def create(self, request):
+        serializer = self.validated()
+        contact = services.contact_save(contact=Contact(**serializer.validated_data))
+        return self.respond(contact, status_code=201)
+
+    def partial_update(self, request, pk=None):
+        contact = self.get_object()
+        serializer = self.validated(instance=contact, partial=True)
+        for name, value in serializer.validated_data.items():
+            setattr(contact, name, value)
+        services.contact_save(contact=contact)
+        return self.respond(contact)
+
+    def destroy(self, request, pk=None):
+        services.contact_delete(contact=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ActivityQuery(serializers.Serializer):
+    customer = serializers.IntegerField(required=False, min_value=1)
+    kind = serializers.ChoiceField(choices=Activity.Kind.choices, required=False)
+    assignee = serializers.IntegerField(required=False, min_value=1)
+    open_tasks = serializers.BooleanField(
+        required=False, default=False, help_text=_("Only tasks not done yet.")
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List activities (timeline and tasks)", parameters=[ActivityQuery]),
+    retrieve=extend_schema(summary="Get an activity"),
+)
+@extend_schema(tags=["customers"])
+class ActivityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    serializer_class = ActivitySerializer
+    permission_model = Activity
+    pagination_class = KeysetPagination
+    keyset_orderings = {
+        "-occurred_at": ("-occurred_at", "-id"),
+        "-id": ("-id",),
+        "id": ("id",),
+    }
+    keyset_default = "-occurred_at"
+    http_method_names = ["get", "post", "patch", "head"]
+
+    def get_queryset(self):
+        qs = Activity.objects.filter(customer__in=customers_visible_to(self.request.user))
+        if self.action == "list":
+            filters = self.query(ActivityQuery)
+            if filters.get("open_tasks"):
+                qs = qs.open_tasks()
+            if "customer" in filters:
+                qs = qs.filter(customer_id=filters["customer"])
+            if "assignee" in filters:
+                qs = qs.filter(assignee_id=filters["assignee"])
+            if "kind" in filters:
+                qs = qs.filter(kind=filters["kind"])
+        return qs
+
+    @extend_schema(
+        summary="Log an activity or create a task",
+        request=ActivityCreateSerializer,
+        responses={201: ActivitySerializer},
+    )
+    def create(self, request):
+        fields = dict(self.validated(ActivityCreateSerializer).validated_data)
+        activity = services.activity_create(
+            user=request.user, customer=fields.pop("customer"), **fields
+        )
+        return self.respond(activity, status_code=201)
+
+    @extend_schema(
+        summary="Mark a task done or open", request=TaskDoneSerializer, responses=ActivitySerializer
+    )
+    def partial_update(self, request, pk=None):
+        activity = self.get_object()
+        done = self.validated(TaskDoneSerializer).validated_data["done"]
+        if not activity.is_task:
+            raise ValidationError({"done": [_("Only a task can be marked done.")]})
+        services.task_set_done(task=activity, done=done)
+        return self.respond(activity)

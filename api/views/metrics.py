@@ -1,0 +1,186 @@
+"""The value engine's outputs: scores (read-only), company metrics of a period, full
+recalculations (POST starts one, 202) and the model fits (read-only)."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status
+from rest_framework.reverse import reverse
+
+from customers.selectors import TIERS, customers_visible_to
+from metrics import services
+from metrics.calc.rfm import SEGMENTS
+from metrics.company import company_metrics
+from metrics.models import CustomerScore, ModelFit, RecalcRun
+
+from ..errors import Conflict
+from ..pagination import KeysetPagination
+from ..serializers.metrics import (
+    CompanyMetricsSerializer,
+    ModelFitSerializer,
+    RecalcRunSerializer,
+    ScoreSerializer,
+)
+from .base import ApiViewSet
+
+# A company-metrics period longer than this is refused: it is a dashboard figure.
+MAX_PERIOD = timedelta(days=3660)
+
+
+class ScoreQuery(serializers.Serializer):
+    tier = serializers.ChoiceField(choices=TIERS, required=False)
+    segment = serializers.ChoiceField(choices=[slug for slug, _label in SEGMENTS], required=False)
+    score_min = serializers.FloatField(required=False, min_value=0, max_value=100)
+    score_max = serializers.FloatField(required=False, min_value=0, max_value=100)
+    churn_risk_min = serializers.FloatField(required=False, min_value=0, max_value=1)
+    churn_risk_max = serializers.FloatField(required=False, min_value=0, max_value=1)
+    owner = serializers.IntegerField(required=False, min_value=1, help_text="Owner's user id.")
+
+
+_SCORE_LOOKUPS = {
+    "tier": "tier",
+    "segment": "segment",
+    "score_min": "value_score__gte",
+    "score_max": "value_score__lte",
+    "churn_risk_min": "churn_risk__gte",
+    "churn_risk_max": "churn_risk__lte",
+    "owner": "customer__owner_id",
+}
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List value scores",
+        description="One row per scored customer you can see; the id is the customer's.",
+        parameters=[ScoreQuery],
+    ),
+    retrieve=extend_schema(summary="Get a customer's value score"),
+)
+@extend_schema(tags=["metrics"])
+class ScoreViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    serializer_class = ScoreSerializer
+    # Scores are customer data: whoever sees a customer sees its score.
+    action_permissions = {
+        "list": ("customers.view_customer",),
+        "retrieve": ("customers.view_customer",),
+    }
+    pagination_class = KeysetPagination
+    keyset_orderings = {
+        "-value_score": ("-value_score", "pk"),
+        "-churn_risk": ("-churn_risk", "pk"),
+        "customer": ("pk",),
+    }
+    keyset_default = "-value_score"
+
+    def get_queryset(self):
+        qs = CustomerScore.objects.filter(customer__in=customers_visible_to(self.request.user))
+        if self.action == "list":
+            filters = self.query(ScoreQuery)
+            qs = qs.filter(**{_SCORE_LOOKUPS[name]: value for name, value in filters.items()})
+        return qs
+
+
+class PeriodQuery(serializers.Serializer):
+    start = serializers.DateField(help_text="First day of the period.")
+    end = serializers.DateField(help_text="The day after the last day (exclusive).")
+
+    def validate(self, attrs):
+        if attrs["end"] <= attrs["start"]:
+            raise serializers.ValidationError({"end": [_("The end must be after the start.")]})
+        if attrs["end"] - attrs["start"] > MAX_PERIOD:
+            raise serializers.ValidationError({"end": [_("A period is at most ten years.")]})
+        return attrs
+
+
+@extend_schema(tags=["metrics"])
+class CompanyMetricsViewSet(ApiViewSet):
+    action_permissions = {"list": ("customers.view_customer",)}
+    serializer_class = CompanyMetricsSerializer
+    pagination_class = None
+
+    @extend_schema(
+        summary="Company metrics of a period",
+        description="Revenue, retention, churn, NPS, CSAT, CAC … over [start, end), counting "
+        "the customers you can see (spend and CAC for managers and admins only).",
+        parameters=[PeriodQuery],
+    )
+    def list(self, request):
+        period = self.query(PeriodQuery)
+        metrics = company_metrics(user=request.user, start=period["start"], end=period["end"])
+        return self.respond(metrics)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List recalculation runs"),
+    retrieve=extend_schema(summary="A recalculation run and its progress"),
+)
+@extend_schema(tags=["metrics"])
+class RecalculationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    serializer_class = RecalcRunSerializer
+    http_method_names = ["get", "post", "head"]
+    # As on the metrics page: whoever sees the runs may start one.
+    action_permissions = {
+        "list": ("metrics.view_recalcrun",),
+        "retrieve": ("metrics.view_recalcrun",),
+        "create": ("metrics.view_recalcrun",),
+    }
+
+    def get_queryset(self):
+        return RecalcRun.objects.order_by("-created_at", "-id")
+
+    @extend_schema(
+        summary="Start a full recalculation",
+        description="Queues a full run as of today and answers at once with the run; follow "
+        "its progress at its URL. 409 when a run is already queued or running.",
+        request=None,
+        responses={202: RecalcRunSerializer},
+        examples=[
+            OpenApiExample(
+                "Queued",
+                status_codes=["202"],
+                response_only=True,
+                value={"id": 7, "status": "queued", "processed": 0, "percent": 0},
+            )
+        ],
+    )
+    def create(self, request):
+        try:
+            run = services.recalc_request(
+                trigger=RecalcRun.Trigger.API, user=request.user, as_of=timezone.localdate()
+            )
+        except services.RecalcAlreadyRunning as exc:
+            details = {"run": exc.run.pk} if exc.run is not None else {}
+            raise Conflict(str(exc), details=details) from exc
+        response = self.respond(run, status_code=status.HTTP_202_ACCEPTED)
+        response["Location"] = reverse("api:recalculation-detail", args=[run.pk], request=request)
+        return response
+
+
+class ModelFitQuery(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ModelFit.Kind.choices, required=False)
+    run = serializers.IntegerField(required=False, min_value=1)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List model fits (BG/NBD, Gamma-Gamma)", parameters=[ModelFitQuery]),
+    retrieve=extend_schema(summary="Get a model fit"),
+)
+@extend_schema(tags=["metrics"])
+class ModelFitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    serializer_class = ModelFitSerializer
+    action_permissions = {
+        "list": ("metrics.view_recalcrun",),
+        "retrieve": ("metrics.view_recalcrun",),
+    }
+
+    def get_queryset(self):
+        qs = ModelFit.objects.order_by("-created_at", "-id")
+        if self.action == "list":
+            filters = self.query(ModelFitQuery)
+            if "kind" in filters:
+                qs = qs.filter(kind=filters["kind"])
+            if "run" in filters:
+                qs = qs.filter(run_id=filters["run"])
+        return qs

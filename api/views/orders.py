@@ -1,0 +1,255 @@
+"""Products, orders (with their lines, status changes, refunds and a bulk import) and
+customer costs. Every amount comes from orders.services / orders.totals."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from customers.selectors import customers_visible_to
+from orders import selectors, services
+from orders.models import CustomerCost, Order, Product
+
+from .. import idempotency
+from ..pagination import KeysetPagination
+from ..serializers.common import ErrorSerializer
+from ..serializers.orders import (
+    BulkOrdersSerializer,
+    BulkResultSerializer,
+    CustomerCostSerializer,
+    OrderCreateSerializer,
+    OrderRefundSerializer,
+    OrderSerializer,
+    OrderStatusSerializer,
+    OrderUpdateSerializer,
+    ProductSerializer,
+)
+from .base import ApiViewSet
+
+
+class ProductQuery(serializers.Serializer):
+    search = serializers.CharField(required=False, help_text="In the name; exact SKU.")
+    active = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List products", parameters=[ProductQuery]),
+    retrieve=extend_schema(summary="Get a product"),
+    create=extend_schema(summary="Add a product (admins)"),
+    partial_update=extend_schema(summary="Change a product (admins)"),
+)
+@extend_schema(tags=["orders"])
+class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    serializer_class = ProductSerializer
+    permission_model = Product
+    http_method_names = ["get", "post", "patch", "head"]
+
+    def get_queryset(self):
+        if self.action == "list":
+            filters = self.query(ProductQuery)
+            return selectors.product_list(
+                search=filters.get("search", ""), active=filters.get("active")
+            )
+        return Product.objects.all()
+
+    def create(self, request):
+        product = services.product_create(user=request.user, **self.validated().validated_data)
+        return self.respond(product, status_code=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, pk=None):
+        product = self.get_object()
+        fields = self.validated(instance=product, partial=True).validated_data
+        return self.respond(services.product_update(user=request.user, product=product, **fields))
+
+
+class OrderQuery(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Order.Status.choices, required=False)
+    date_from = serializers.DateField(required=False, help_text="Ordered on or after.")
+    date_to = serializers.DateField(required=False, help_text="Ordered on or before.")
+    customer = serializers.IntegerField(required=False, min_value=1)
+    owner = serializers.IntegerField(
+        required=False, min_value=1, help_text="The customer's owner (managers and admins)."
+    )
+    search = serializers.CharField(
+        required=False, help_text="Exact order number; customer name; exact external id."
+    )
+
+
+_BULK_EXAMPLE_ERROR = {
+    "error": {
+        "code": "validation_error",
+        "message": "The request is invalid; see details.",
+        "details": {
+            "items": [{"index": 1, "errors": {"lines": [{"product": ['Invalid pk "999"']}]}}]
+        },
+    }
+}
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List orders", parameters=[OrderQuery]),
+    retrieve=extend_schema(summary="Get an order with its lines"),
+)
+@extend_schema(tags=["orders"])
+class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    serializer_class = OrderSerializer
+    permission_model = Order
+    pagination_class = KeysetPagination
+    keyset_orderings = {
+        "-ordered_on": ("-ordered_on", "-id"),
+        "ordered_on": ("ordered_on", "id"),
+        "-id": ("-id",),
+        "id": ("id",),
+    }
+    keyset_default = "-ordered_on"
+    http_method_names = ["get", "post", "patch", "head"]
+    action_permissions = {
+        "bulk": ("orders.add_order",),
+        "set_status": ("orders.change_order",),
+        "refund": ("orders.change_order",),
+    }
+
+    def get_queryset(self):
+        user = self.request.user
+        if self.action == "list":
+            qs = selectors.order_list(user=user, **self.query(OrderQuery))
+        else:
+            qs = selectors.orders_visible_to(user)
+        return qs.prefetch_related("lines")
+
+    def _created(self, order):
+        return self.respond(self.get_queryset().get(pk=order.pk), status_code=201)
+
+    @extend_schema(
+        summary="Create an order",
+        description="Totals, costs and the exchange rate are computed by the CRM.",
+        parameters=[idempotency.PARAMETER],
+        request=OrderCreateSerializer,
+        responses={201: OrderSerializer},
+    )
+    @idempotency.idempotent
+    def create(self, request):
+        serializer = self.validated(OrderCreateSerializer)
+        order = services.order_create(user=request.user, **serializer.service_fields())
+        return self._created(order)
+
+    @extend_schema(
+        summary="Change an order",
+        description="Fields left out keep their value; `lines`, when given, replace them all.",
+        request=OrderUpdateSerializer,
+    )
+    def partial_update(self, request, pk=None):
+        order = self.get_object()
+        serializer = self.validated(OrderUpdateSerializer, order=order)
+        services.order_update(user=request.user, order=order, **serializer.service_fields(order))
+        return self.respond(self.get_object())
+
+    @extend_schema(summary="Move an order to another status", request=OrderStatusSerializer)
+    @action(detail=True, methods=["post"], url_path="status")
+    def set_status(self, request, pk=None):
+        new_status = self.validated(OrderStatusSerializer).validated_data["status"]
+        services.order_set_status(user=request.user, order=self.get_object(), status=new_status)
+        return self.respond(self.get_object())
+
+    @extend_schema(summary="Refund part of a paid order", request=OrderRefundSerializer)
+    @action(detail=True, methods=["post"])
+    def refund(self, request, pk=None):
+        amount = self.validated(OrderRefundSerializer).validated_data["amount"]
+        services.order_refund(user=request.user, order=self.get_object(), amount=amount)
+        return self.respond(self.get_object())
+
+    @extend_schema(
+        summary="Import orders in bulk, all or nothing",
+        description=(
+            "Up to 1,000 orders, each as for creating one. Every order is checked first; if "
+            "any is invalid, nothing is written and the 400 lists each invalid item by index. "
+            "Otherwise all are created in one transaction."
+        ),
+        parameters=[idempotency.PARAMETER],
+        request=BulkOrdersSerializer,
+        responses={201: BulkResultSerializer, 400: ErrorSerializer},
+        examples=[
+            OpenApiExample("Item 1 is invalid", value=_BULK_EXAMPLE_ERROR, status_codes=["400"])
+        ],
+    )
+    @action(detail=False, methods=["post"])
+    @idempotency.idempotent
+    def bulk(self, request):
+        items = self._bulk_items(request.data)
+        context = self.get_serializer_context()
+        serializers_ = [OrderCreateSerializer(data=item, context=context) for item in items]
+        errors = [
+            {"index": index, "errors": serializer.errors}
+            for index, serializer in enumerate(serializers_)
+            if not serializer.is_valid()
+        ]
+        if errors:
+            raise ValidationError({"items": errors})
+        with transaction.atomic():
+            ids = []
+            for index, serializer in enumerate(serializers_):
+                try:
+                    with transaction.atomic():
+                        order = services.order_create(
+                            user=request.user, **serializer.service_fields()
+                        )
+                except DjangoValidationError as exc:
+                    errors.append({"index": index, "errors": serializers.as_serializer_error(exc)})
+                else:
+                    ids.append(order.pk)
+            if errors:
+                transaction.set_rollback(True)
+        if errors:
+            raise ValidationError({"items": errors})
+        return Response({"ids": ids}, status=status.HTTP_201_CREATED)
+
+    def _bulk_items(self, data):
+        items = data.get("orders") if isinstance(data, dict) else None
+        if not isinstance(items, list) or not items:
+            raise ValidationError({"orders": [_("Send a non-empty list of orders.")]})
+        limit = settings.API_BULK_MAX_ITEMS
+        if len(items) > limit:
+            raise ValidationError(
+                {"orders": [_("At most %(n)s orders per request.") % {"n": limit}]}
+            )
+        return items
+
+
+class CostQuery(serializers.Serializer):
+    customer = serializers.IntegerField(required=False, min_value=1)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List customer costs", parameters=[CostQuery]),
+    retrieve=extend_schema(summary="Get a customer cost"),
+    destroy=extend_schema(summary="Delete a customer cost"),
+)
+@extend_schema(tags=["orders"])
+class CustomerCostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    serializer_class = CustomerCostSerializer
+    permission_model = CustomerCost
+    http_method_names = ["get", "post", "delete", "head"]
+
+    def get_queryset(self):
+        qs = CustomerCost.objects.filter(
+            customer__in=customers_visible_to(self.request.user)
+        ).order_by("-incurred_on", "-id")
+        if self.action == "list":
+            filters = self.query(CostQuery)
+            if "customer" in filters:
+                qs = qs.filter(customer_id=filters["customer"])
+        return qs
+
+    @extend_schema(summary="Log a cost against a customer", responses={201: CustomerCostSerializer})
+    def create(self, request):
+        cost = services.customer_cost_create(user=request.user, **self.validated().validated_data)
+        return self.respond(cost, status_code=status.HTTP_201_CREATED)
+
+    def destroy(self, request, pk=None):
+        services.customer_cost_delete(user=request.user, cost=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,65 @@
+"""Outgoing webhooks, for admins (api.*_webhook permissions): register, change, delete,
+and read each webhook's delivery log."""
+
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from ..serializers.webhooks import (
+    WebhookCreatedSerializer,
+    WebhookDeliverySerializer,
+    WebhookSerializer,
+)
+from ..webhooks import services
+from ..webhooks.models import Webhook
+from .base import ApiViewSet
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List webhooks (admins)"),
+    retrieve=extend_schema(summary="Get a webhook (admins)"),
+    partial_update=extend_schema(summary="Change a webhook (admins)"),
+    destroy=extend_schema(summary="Delete a webhook and its log (admins)"),
+)
+@extend_schema(tags=["webhooks"])
+class WebhookViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    serializer_class = WebhookSerializer
+    permission_model = Webhook
+    action_permissions = {"deliveries": ("api.view_webhook",)}
+
+    def get_queryset(self):
+        return Webhook.objects.order_by("-created_at", "-id")
+
+    @extend_schema(
+        summary="Register a webhook (admins)",
+        description="Deliveries are POSTed as JSON, signed: see docs/api.md.",
+        responses={201: WebhookCreatedSerializer},
+    )
+    def create(self, request):
+        webhook = services.webhook_create(user=request.user, **self.validated().validated_data)
+        return self.respond(
+            webhook, status_code=status.HTTP_201_CREATED, serializer_class=WebhookCreatedSerializer
+        )
+
+    def partial_update(self, request, pk=None):
+        webhook = self.get_object()
+        fields = dict(self.validated(instance=webhook, partial=True).validated_data)
+        if not fields.get("secret", True):
+            fields.pop("secret")  # blank: keep the current secret
+        return self.respond(services.webhook_update(user=request.user, webhook=webhook, **fields))
+
+    def destroy(self, request, pk=None):
+        services.webhook_delete(user=request.user, webhook=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="A webhook's delivery log, newest first",
+        responses=WebhookDeliverySerializer(many=True),
+    )
+    @action(detail=True, methods=["get"])
+    def deliveries(self, request, pk=None):
+        deliveries = self.get_object().deliveries.order_by("-created_at", "-id")
+        page = self.paginate_queryset(deliveries)
+        data = WebhookDeliverySerializer(page, many=True).data
+        return self.get_paginated_response(data)

@@ -1,0 +1,270 @@
+"""Cohort retention and CAC payback, aggregated in SQL.
+
+A customer's cohort is the month of their first purchase. Month k of a cohort is the k-th
+calendar month after it (month 0 is the first month itself, 100% by definition); its
+retention is the share of the cohort's customers who made a purchase in that month. A
+month that has not begun by the as-of date is unknown (None), not 0%.
+
+Only customers whose first purchase falls in the window (the last ``months`` months up to
+the as-of date) belong to a cohort, so the database reads the window's purchases plus one
+index probe per customer in it ("nothing before the window?"), never the whole history.
+The counts come grouped by (acquiring campaign, cohort month, purchase month); the offsets
+and shares are worked out here from those few rows.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import F, Sum
+from django.db.models.functions import TruncMonth
+from django.utils.translation import gettext as _
+
+from campaigns.selectors import campaign_list, campaign_stats, campaigns_visible_to
+from customers.models import Customer
+from customers.selectors import customers_visible_to
+from orders.models import Order
+
+from .calc.numbers import to_cents, to_percent
+from .company import MONEY, add_months, month_start, shows_company_figures
+from .selectors import PURCHASE_STATUSES
+
+MONTH_CHOICES = (6, 12, 24)
+DEFAULT_MONTHS = 12
+CAMPAIGN_CURVES = 8
+PAYBACK_MONTHS = 24
+
+
+def month_index(day):
+    return day.year * 12 + day.month - 1
+
+
+def index_month(index):
+    return date(index // 12, index % 12 + 1, 1)
+
+
+@dataclass(frozen=True)
+class Cohort:
+    month: date
+    size: int
+    counts: list  # customers buying in month k (None: month k has not begun)
+    shares: list  # percent of the cohort, two places (None: not begun)
+
+
+@dataclass(frozen=True)
+class CampaignCurve:
+    campaign_id: int | None
+    name: str
+    size: int
+    shares: list  # percent of the campaign's customers whose month k has begun
+
+
+@dataclass(frozen=True)
+class CohortTable:
+    as_of: date
+    offsets: range
+    cohorts: list
+    campaigns: list
+
+    @property
+    def is_empty(self):
+        return not any(c.size for c in self.cohorts)
+
+
+def _month_sql(column):
+    """SQL for the month number (year * 12 + month - 1) of a date column, per backend."""
+    year, year_params = connection.ops.date_extract_sql("year", column, ())
+    month, month_params = connection.ops.date_extract_sql("month", column, ())
+    return f"CAST(({year}) * 12 + ({month}) - 1 AS INTEGER)", (*year_params, *month_params)
+
+
+def _scope_sql(user, column):
+    """An SQL condition limiting ``column`` to the customers ``user`` sees, with its
+    parameters; None when the user sees nobody."""
+    visible = customers_visible_to(user)
+    if not visible.query.has_filters():
+        return "1=1", ()
+    if visible.query.is_empty():
+        return None
+    sql, params = visible.order_by().values("pk").query.sql_with_params()
+    return f"{column} IN ({sql})", params
+
+
+def _cohort_rows(user, first_day, as_of):
+    """[(campaign id, cohort month number, purchase month number, customers)]."""
+    scope = _scope_sql(user, "o.customer_id")
+    if scope is None:
+        return []
+    scope_sql, scope_params = scope
+    month, month_params = _month_sql("o.ordered_on")
+    statuses = ", ".join(["%s"] * len(PURCHASE_STATUSES))
+    orders, customers = Order._meta.db_table, Customer._meta.db_table
+    sql = f"""
+        WITH months AS (
+            SELECT DISTINCT customer_id, month FROM (
+                SELECT o.customer_id AS customer_id, {month} AS month
+                FROM {orders} o
+                WHERE o.status IN ({statuses}) AND o.ordered_on >= %s AND o.ordered_on <= %s
+                  AND {scope_sql}
+            ) purchases
+        ), firsts AS (
+            SELECT customer_id, MIN(month) AS first_month FROM months GROUP BY customer_id
+        ), cohort AS (
+            SELECT f.customer_id, f.first_month, c.acquired_by_campaign_id AS campaign_id
+            FROM firsts f JOIN {customers} c ON c.id = f.customer_id
+            WHERE NOT EXISTS (
+                SELECT 1 FROM {orders} e
+                WHERE e.customer_id = f.customer_id AND e.status IN ({statuses})
+                  AND e.ordered_on < %s
+            )
+        )
+        SELECT cohort.campaign_id, cohort.first_month, months.month, COUNT(*)
+        FROM cohort JOIN months ON months.customer_id = cohort.customer_id
+        GROUP BY cohort.campaign_id, cohort.first_month, months.month
+    """  # noqa: S608 - table names from the models, values as parameters
+    params = [
+        *month_params,
+        *PURCHASE_STATUSES,
+        first_day,
+        as_of,
+        *scope_params,
+        *PURCHASE_STATUSES,
+        first_day,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(row[0], int(row[1]), int(row[2]), int(row[3])) for row in cursor.fetchall()]
+
+
+def cohort_table(*, user, as_of, months=DEFAULT_MONTHS):
+    """Retention of the last ``months`` monthly cohorts up to ``as_of``, and of the same
+    customers grouped by the campaign that acquired them."""
+    last = month_index(as_of)
+    first = last - months + 1
+    offsets = range(months)
+    rows = _cohort_rows(user, index_month(first), as_of)
+
+    # counts[(campaign, cohort)][k] = customers buying in month k
+    counts = {}
+    for campaign_id, cohort, month, n in rows:
+        per_offset = counts.setdefault((campaign_id, cohort), [0] * months)
+        per_offset[month - cohort] += n
+
+    cohorts = []
+    for cohort in range(first, last + 1):
+        row = [0] * months
+        for (_campaign, c), per_offset in counts.items():
+            if c == cohort:
+                row = [a + b for a, b in zip(row, per_offset, strict=True)]
+        size = row[0]
+        known = [k <= last - cohort for k in offsets]
+        cohorts.append(
+            Cohort(
+                month=index_month(cohort),
+                size=size,
+                counts=[n if ok else None for n, ok in zip(row, known, strict=True)],
+                shares=[
+                    to_percent(n, size) if ok else None for n, ok in zip(row, known, strict=True)
+                ],
+            )
+        )
+    return CohortTable(
+        as_of=as_of,
+        offsets=offsets,
+        cohorts=cohorts,
+        campaigns=_campaign_curves(user, counts, offsets, last),
+    )
+
+
+def _campaign_curves(user, counts, offsets, last):
+    """Per campaign, month k's share is over the customers whose month k has begun."""
+    bought, eligible = {}, {}
+    for (campaign_id, cohort), per_offset in counts.items():
+        b = bought.setdefault(campaign_id, [0] * len(offsets))
+        e = eligible.setdefault(campaign_id, [0] * len(offsets))
+        for k in offsets:
+            if k <= last - cohort:
+                b[k] += per_offset[k]
+                e[k] += per_offset[0]
+    largest = sorted((c for c in eligible if c is not None), key=lambda c: (-eligible[c][0], c))[
+        :CAMPAIGN_CURVES
+    ]
+    names = dict(campaigns_visible_to(user).filter(pk__in=largest).values_list("pk", "name"))
+    order = largest + ([None] if None in eligible else [])
+    return [
+        CampaignCurve(
+            campaign_id=c,
+            name=_("No campaign") if c is None else names.get(c, _("Campaign %(id)s") % {"id": c}),
+            size=eligible[c][0],
+            shares=[to_percent(b, e) for b, e in zip(bought[c], eligible[c], strict=True)],
+        )
+        for c in order
+    ]
+
+
+# --- CAC payback ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Payback:
+    campaign: object
+    spend: Decimal
+    acquired: int
+    profit: Decimal  # gross profit to date of the customers it acquired
+    months: int | None  # None: not paid back yet (or nothing spent)
+
+    @property
+    def paid_back(self):
+        return self.months is not None
+
+
+def campaign_payback(*, user, as_of, months=PAYBACK_MONTHS):
+    """For campaigns started in the last ``months`` months: how many calendar months,
+    counting the start month as the first, until the cumulative gross profit (revenue -
+    cost of goods) of the customers the campaign acquired covered its spend to date.
+    Company figures: None for users who do not see every customer."""
+    if not shows_company_figures(user):
+        return None
+    since = add_months(month_start(as_of), -(months - 1))
+    campaigns = list(campaign_list(user=user).filter(starts_on__gte=since, starts_on__lte=as_of))
+    if not campaigns:
+        return []
+    stats = campaign_stats(user=user, campaigns=campaigns, as_of=as_of)
+    rows = (
+        Order.objects.filter(
+            status__in=PURCHASE_STATUSES,
+            customer__acquired_by_campaign__in=[c.pk for c in campaigns],
+            ordered_on__gte=min(month_start(c.starts_on) for c in campaigns),
+            ordered_on__lte=as_of,
+        )
+        .annotate(month=TruncMonth("ordered_on"))
+        .order_by()
+        .values_list("customer__acquired_by_campaign", "month")
+        .annotate(
+            profit=Sum(F("total_base") - F("refunded_base") - F("cost_base"), output_field=MONEY)
+        )
+    )
+    profit = {}
+    for campaign_id, month, amount in rows:
+        profit.setdefault(campaign_id, {})[month_index(month)] = to_cents(amount)
+
+    result = []
+    for campaign in campaigns:
+        spend = stats[campaign.pk].spend
+        by_month = profit.get(campaign.pk, {})
+        cumulative, paid_in = Decimal("0.00"), None
+        for k, index in enumerate(range(month_index(campaign.starts_on), month_index(as_of) + 1)):
+            cumulative += by_month.get(index, Decimal("0.00"))
+            if paid_in is None and spend > 0 and cumulative >= spend:
+                paid_in = k + 1
+        result.append(
+            Payback(
+                campaign=campaign,
+                spend=spend,
+                acquired=stats[campaign.pk].acquired,
+                profit=cumulative,
+                months=paid_in,
+            )
+        )
+    return result

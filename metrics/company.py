@@ -1,0 +1,502 @@
+"""Set-based reads of the company-level metrics (spec §1) and the dashboard's aggregates.
+
+Every figure is scoped to the customers the user can see (``customers_visible_to``): a rep's
+dashboard covers their own customers. Marketing spend and CAC are company figures, so they
+are computed only for users who see every customer (managers and admins).
+
+A period is the half-open date interval [start, end). "Customers at start" are the
+customers at the moment the period begins, "customers at end" those at the moment it ends:
+a customer at the moment B has a purchase dated before B, was not marked churned before B
+(a churned customer without a churn date counts as churned at every date), and their last
+purchase before B is at most ``churn_inactivity_days`` days older than the day before B —
+the value engine's inactivity rule, as of that day. A customer is lost in the period when
+they were a customer at its start and are not at its end. New customers are those whose
+first purchase falls in the period. Purchases are placed and paid orders
+(``metrics.selectors.PURCHASE_STATUSES``); revenue is total - refunds, in the base currency.
+
+Each figure is one aggregate query over an indexed date range, whatever the number of
+customers; nothing loops over customers in Python.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, TruncMonth
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from campaigns.models import SpendEntry
+from campaigns.selectors import campaign_list, campaign_stats
+from customers.models import Customer
+from customers.selectors import can_see_all_customers, customers_visible_to
+from orders.models import Order
+from surveys.models import Survey, band_filter
+from surveys.selectors import invitations_visible_to, responses_visible_to
+
+from .calc import company as calc
+from .calc.numbers import to_cents, to_percent
+from .calc.rfm import fm_score
+from .models import CustomerScore, MetricSettings
+from .selectors import PURCHASE_STATUSES
+
+ZERO = Decimal("0.00")
+MONEY = DecimalField(max_digits=16, decimal_places=2)
+HISTOGRAM_BUCKETS = 10
+TIERS = ("A", "B", "C")
+
+
+def scoped(queryset, user, path="customer"):
+    """``queryset`` limited to rows whose customer (reached through ``path``) ``user`` sees."""
+    visible = customers_visible_to(user)
+    if not visible.query.has_filters():
+        # Managers and admins see everyone: no semi-join over a million customers.
+        return queryset
+    return queryset.filter(**{f"{path}__in": visible.values("pk")})
+
+
+def purchases(user):
+    return scoped(Order.objects.filter(status__in=PURCHASE_STATUSES), user)
+
+
+def start_of(day):
+    """The first instant of ``day`` in the current time zone, to compare timestamps."""
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def previous_period(start, end):
+    """The period of the same length that ends where [start, end) begins."""
+    return start - (end - start), start
+
+
+def shows_company_figures(user):
+    """Spend and CAC are company-wide: meaningful only next to company-wide customer counts."""
+    return can_see_all_customers(user)
+
+
+def month_start(day):
+    return day.replace(day=1)
+
+
+def add_months(month, count):
+    """The first day of the month ``count`` months after ``month`` (negative: before)."""
+    index = month.year * 12 + month.month - 1 + count
+    return date(index // 12, index % 12 + 1, 1)
+
+
+# --- Company metrics of a period ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CompanyMetrics:
+    start: date
+    end: date  # exclusive
+    new_customers: int
+    revenue: Decimal
+    profit: Decimal  # gross profit: revenue - cost of goods of the period's purchases
+    spend: Decimal | None  # None: a company figure the user is not shown
+    cac: Decimal | None
+    customers_at_start: int
+    customers_at_end: int
+    lost: int
+    retention: Decimal | None  # percent
+    churn: Decimal | None  # percent
+    nps: Decimal | None
+    nps_responses: int
+    nps_margin: Decimal | None
+    csat: Decimal | None  # percent
+    csat_responses: int
+    csat_margin: Decimal | None
+    invitations: int  # delivered in the period
+    answered: int  # of those, answered
+    response_rate: Decimal | None
+    average_clv: Decimal | None
+    clv_to_cac: Decimal | None
+    company_figures: bool
+
+    @property
+    def last_day(self):
+        return self.end - timedelta(days=1)
+
+
+def company_metrics(*, user, start, end, inactivity_days=None):
+    """The company metrics of [start, end) over the customers ``user`` sees."""
+    if inactivity_days is None:
+        inactivity_days = MetricSettings.load().churn_inactivity_days
+    flow = _customer_flow(user, start=start, end=end, inactivity_days=inactivity_days)
+    new = _new_customers(user, start=start, end=end)
+    answers = _survey_answers(user, start=start, end=end)
+    invitations = _invitations(user, start=start, end=end)
+
+    company_figures = shows_company_figures(user)
+    spend = cac = clv_to_cac = None
+    if company_figures:
+        spend = SpendEntry.objects.filter(spent_on__gte=start, spent_on__lt=end).aggregate(
+            total=Sum("amount", default=ZERO)
+        )["total"]
+        cac = calc.cac(spend=spend, new_customers=new["count"])
+    average_clv = None if new["average_clv"] is None else to_cents(new["average_clv"])
+    if average_clv is not None:
+        clv_to_cac = calc.clv_to_cac(average_clv=average_clv, cac=cac)
+    nps_counts = {
+        "promoters": answers["promoters"],
+        "passives": answers["passives"],
+        "detractors": answers["detractors"],
+    }
+    return CompanyMetrics(
+        start=start,
+        end=end,
+        new_customers=new["count"],
+        revenue=flow["revenue"],
+        profit=flow["revenue"] - flow["cost"],
+        spend=spend,
+        cac=cac,
+        customers_at_start=flow["at_start"],
+        customers_at_end=flow["at_end"],
+        lost=flow["lost"],
+        retention=calc.retention_rate(start=flow["at_start"], end=flow["at_end"], new=new["count"]),
+        churn=calc.churn_rate(lost=flow["lost"], start=flow["at_start"]),
+        nps=calc.nps_from_counts(**nps_counts),
+        nps_responses=sum(nps_counts.values()),
+        nps_margin=calc.nps_margin_of_error(**nps_counts),
+        csat=calc.csat_from_counts(satisfied=answers["satisfied"], responses=answers["csat"]),
+        csat_responses=answers["csat"],
+        csat_margin=calc.csat_margin_of_error(
+            satisfied=answers["satisfied"], responses=answers["csat"]
+        ),
+        invitations=invitations["sent"],
+        answered=invitations["answered"],
+        response_rate=calc.response_rate(
+            responses=invitations["answered"], invitations=invitations["sent"]
+        ),
+        average_clv=average_clv,
+        clv_to_cac=clv_to_cac,
+        company_figures=company_figures,
+    )
+
+
+def _churned_before(boundary):
+    return (
+        Customer.objects.filter(status=Customer.Status.CHURNED)
+        .filter(Q(churned_on__isnull=True) | Q(churned_on__lt=boundary))
+        .values("pk")
+    )
+
+
+def _customer_flow(user, *, start, end, inactivity_days):
+    """Customers at start and end, lost, and the period's revenue and cost of goods: one
+    GROUP BY customer over the purchases from (start - inactivity window) to end, summed up
+    by the database."""
+    window = timedelta(days=inactivity_days + 1)
+
+    def customer_at(boundary):
+        return Q(ordered_on__gte=boundary - window, ordered_on__lt=boundary) & ~Q(
+            customer_id__in=_churned_before(boundary)
+        )
+
+    def in_period(value):
+        return Sum(
+            Case(When(ordered_on__gte=start, then=value), default=Value(ZERO)),
+            output_field=MONEY,
+        )
+
+    per_customer = (
+        purchases(user)
+        .filter(ordered_on__gte=start - window, ordered_on__lt=end)
+        .order_by()
+        .values("customer_id")
+        .annotate(
+            was_customer=Max(Case(When(customer_at(start), then=1), default=0)),
+            is_customer=Max(Case(When(customer_at(end), then=1), default=0)),
+            net=in_period(F("total_base") - F("refunded_base")),
+            goods=in_period(F("cost_base")),
+        )
+    )
+    totals = per_customer.aggregate(
+        at_start=Sum("was_customer", default=0),
+        at_end=Sum("is_customer", default=0),
+        lost=Sum(Case(When(was_customer=1, is_customer=0, then=1), default=0), default=0),
+        revenue=Sum("net", default=ZERO),
+        cost=Sum("goods", default=ZERO),
+    )
+    totals["revenue"] = to_cents(totals["revenue"])
+    totals["cost"] = to_cents(totals["cost"])
+    return totals
+
+
+def _new_customers(user, *, start, end):
+    """How many customers made their first purchase in the period, and their average CLV
+    (predicted, else simple) from the current scores."""
+    in_period = purchases(user).filter(ordered_on__gte=start, ordered_on__lt=end)
+    earlier = Order.objects.filter(
+        customer_id=OuterRef("pk"), status__in=PURCHASE_STATUSES, ordered_on__lt=start
+    )
+    return (
+        Customer.objects.filter(pk__in=in_period.values("customer_id"))
+        .filter(~Exists(earlier))
+        .aggregate(
+            count=Count("pk"),
+            average_clv=Avg(Coalesce("score__predicted_clv", "score__simple_clv")),
+        )
+    )
+
+
+def _survey_answers(user, *, start, end):
+    """NPS and CSAT answers first given in the period; each invitation has one response
+    (edited in place), so each counts once, with its latest score."""
+    nps = Q(invitation__survey__kind=Survey.Kind.NPS)
+    csat = Q(invitation__survey__kind=Survey.Kind.CSAT)
+    return (
+        responses_visible_to(user)
+        .filter(responded_at__gte=start_of(start), responded_at__lt=start_of(end))
+        .aggregate(
+            promoters=Count("pk", filter=nps & band_filter(Survey.Kind.NPS, "good")),
+            passives=Count("pk", filter=nps & band_filter(Survey.Kind.NPS, "neutral")),
+            detractors=Count("pk", filter=nps & band_filter(Survey.Kind.NPS, "bad")),
+            satisfied=Count("pk", filter=csat & band_filter(Survey.Kind.CSAT, "good")),
+            csat=Count("pk", filter=csat),
+        )
+    )
+
+
+def _invitations(user, *, start, end):
+    """Invitations delivered in the period and how many of them were answered."""
+    return (
+        invitations_visible_to(user)
+        .delivered()
+        .filter(sent_at__gte=start_of(start), sent_at__lt=start_of(end))
+        .aggregate(sent=Count("pk"), answered=Count("response"))
+    )
+
+
+# --- Period over period ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """One dashboard card: a figure of this period and the change since the previous one."""
+
+    key: str
+    label: str
+    kind: str  # count, money, percent, score (NPS), ratio
+    value: Decimal | int | None
+    previous: Decimal | int | None
+    change: Decimal | None  # percent for count/money/ratio, points for percent/score
+    lower_is_better: bool = False
+    note: str = ""
+
+    @property
+    def change_in_points(self):
+        return self.kind in ("percent", "score")
+
+    @property
+    def change_size(self):
+        return None if self.change is None else abs(self.change)
+
+    @property
+    def direction(self):
+        if self.change is None or self.change == 0:
+            return "flat"
+        return "up" if self.change > 0 else "down"
+
+    @property
+    def judgement(self):
+        """ "good", "bad" or "" (no change), so the arrow can be coloured."""
+        if self.direction == "flat":
+            return ""
+        return "good" if (self.direction == "up") != self.lower_is_better else "bad"
+
+
+def _change(kind, value, previous):
+    if value is None or previous is None:
+        return None
+    if kind in ("percent", "score"):
+        return Decimal(value) - Decimal(previous)
+    if previous == 0:
+        return None
+    return to_percent(Decimal(value) - Decimal(previous), abs(Decimal(previous)))
+
+
+KPIS = (
+    ("new_customers", _("New customers"), "count", False),
+    ("revenue", _("Revenue"), "money", False),
+    ("profit", _("Gross profit"), "money", False),
+    ("cac", _("CAC"), "money", True),
+    ("retention", _("Retention"), "percent", False),
+    ("churn", _("Churn"), "percent", True),
+    ("nps", _("NPS"), "score", False),
+    ("csat", _("CSAT"), "percent", False),
+    ("average_clv", _("Average CLV of new customers"), "money", False),
+    ("clv_to_cac", _("CLV : CAC"), "ratio", False),
+)
+
+
+def kpis(current, previous):
+    """The dashboard's cards, in display order."""
+    cards = []
+    for key, label, kind, lower_is_better in KPIS:
+        value, before = getattr(current, key), getattr(previous, key)
+        cards.append(
+            Kpi(
+                key=key,
+                label=label,
+                kind=kind,
+                value=value,
+                previous=before,
+                change=_change(kind, value, before),
+                lower_is_better=lower_is_better,
+            )
+        )
+    return cards
+
+
+# --- Aggregates over the current scores ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScoreOverview:
+    scored: int  # customers with a value score
+    as_of: date | None
+    histogram: list  # customers per 10-point bucket of the value score, 0-10 first
+    tiers: list  # [(tier, customers, revenue)]
+
+
+def score_overview(*, user):
+    """Value-score histogram and customers and revenue per tier, in one aggregate query."""
+    scores = scoped(CustomerScore.objects.all(), user)
+    buckets = {
+        f"b{i}": Count(
+            "pk",
+            filter=Q(value_score__gte=10 * i)
+            & (
+                Q(value_score__lte=100)
+                if i == HISTOGRAM_BUCKETS - 1
+                else Q(value_score__lt=10 * i + 10)
+            ),
+        )
+        for i in range(HISTOGRAM_BUCKETS)
+    }
+    tiers = {}
+    for tier in TIERS:
+        tiers[f"n{tier}"] = Count("pk", filter=Q(tier=tier))
+        tiers[f"r{tier}"] = Sum("revenue", filter=Q(tier=tier), default=ZERO)
+    row = scores.aggregate(scored=Count("value_score"), as_of=Max("as_of"), **buckets, **tiers)
+    return ScoreOverview(
+        scored=row["scored"],
+        as_of=row["as_of"],
+        histogram=[row[f"b{i}"] for i in range(HISTOGRAM_BUCKETS)],
+        tiers=[(tier, row[f"n{tier}"], to_cents(row[f"r{tier}"])) for tier in TIERS],
+    )
+
+
+def rfm_grid(*, user):
+    """{(R, FM): customers} over the scored customers, FM = (F + M) / 2 rounded half up."""
+    rows = (
+        scoped(CustomerScore.objects.filter(r_score__isnull=False), user)
+        .order_by()
+        .values_list("r_score", "f_score", "m_score")
+        .annotate(n=Count("pk"))
+    )
+    grid = {}
+    for r, f, m, n in rows:
+        key = (r, int(fm_score(f, m)))
+        grid[key] = grid.get(key, 0) + n
+    return grid
+
+
+def monthly_revenue(*, user, last_month, months=12, end=None):
+    """[(month, revenue, gross profit)] for the ``months`` months up to ``last_month``
+    (its first day), oldest first; purchases on or after ``end`` are left out."""
+    first = add_months(last_month, -(months - 1))
+    stop = add_months(last_month, 1) if end is None else min(end, add_months(last_month, 1))
+    rows = (
+        purchases(user)
+        .filter(ordered_on__gte=first, ordered_on__lt=stop)
+        .annotate(month=TruncMonth("ordered_on"))
+        .order_by()
+        .values("month")
+        .annotate(
+            revenue=Sum(F("total_base") - F("refunded_base"), output_field=MONEY),
+            cost=Sum("cost_base"),
+        )
+    )
+    by_month = {row["month"]: row for row in rows}
+    result = []
+    for i in range(months):
+        month = add_months(first, i)
+        row = by_month.get(month)
+        revenue = to_cents(row["revenue"]) if row else ZERO
+        cost = to_cents(row["cost"]) if row else ZERO
+        result.append((month, revenue, revenue - cost))
+    return result
+
+
+@dataclass(frozen=True)
+class CampaignValue:
+    campaign: object
+    acquired: int
+    cac: Decimal | None
+    average_clv: Decimal | None
+    scored: int
+
+    @property
+    def clv_to_cac(self):
+        if self.average_clv is None:
+            return None
+        return calc.clv_to_cac(average_clv=self.average_clv, cac=self.cac)
+
+
+def campaign_values(*, user, as_of, limit=8):
+    """CAC (spend to ``as_of`` / customers acquired) next to the average CLV of the
+    customers each campaign acquired, for the most recently started campaigns that
+    acquired someone. Company figures: empty for users who do not see every customer."""
+    if not shows_company_figures(user):
+        return []
+    campaigns = list(
+        campaign_list(user=user)
+        .filter(starts_on__lte=as_of, acquired_customers__isnull=False)
+        .distinct()[:limit]
+    )
+    if not campaigns:
+        return []
+    stats = campaign_stats(user=user, campaigns=campaigns, as_of=as_of)
+    clv = {
+        row["campaign"]: row
+        for row in CustomerScore.objects.filter(
+            customer__acquired_by_campaign__in=[c.pk for c in campaigns]
+        )
+        .order_by()
+        .values(campaign=F("customer__acquired_by_campaign"))
+        .annotate(
+            average=Avg(Coalesce("predicted_clv", "simple_clv")),
+            scored=Count(Coalesce("predicted_clv", "simple_clv")),
+        )
+    }
+    values = []
+    for campaign in campaigns:
+        row = clv.get(campaign.pk, {})
+        average = row.get("average")
+        values.append(
+            CampaignValue(
+                campaign=campaign,
+                acquired=stats[campaign.pk].acquired,
+                cac=stats[campaign.pk].cac,
+                average_clv=None if average is None else to_cents(average),
+                scored=row.get("scored", 0),
+            )
+        )
+    return values

@@ -1,0 +1,347 @@
+"""A customer's stored score as display data: labels, one-line reasons, "why 87".
+
+No queries here: the view loads the score, the latest run's parameters and model fits, and
+this module turns them into translated sentences and rows for the Value tab, the customer
+list and the "Call next" page.
+"""
+
+import math
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+import numpy as np
+from django.conf import settings
+from django.contrib.humanize.templatetags.humanize import ordinal
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .calc import rfm
+from .calc.company import DETRACTOR, PASSIVE, PROMOTER
+from .calc.score import DEFAULT_WEIGHTS, FUTURE, HISTORICAL, INFLUENCE, LOYALTY
+from .calc.score import explain as explain_score
+from .models import CustomerScore, ModelFit
+
+SEGMENT_LABELS = {
+    rfm.CHAMPIONS: gettext_lazy("Champions"),
+    rfm.LOYAL: gettext_lazy("Loyal"),
+    rfm.POTENTIAL_LOYALIST: gettext_lazy("Potential loyalist"),
+    rfm.NEW: gettext_lazy("New"),
+    rfm.PROMISING: gettext_lazy("Promising"),
+    rfm.NEED_ATTENTION: gettext_lazy("Need attention"),
+    rfm.ABOUT_TO_SLEEP: gettext_lazy("About to sleep"),
+    rfm.AT_RISK: gettext_lazy("At risk"),
+    rfm.CANNOT_LOSE: gettext_lazy("Cannot lose them"),
+    rfm.HIBERNATING: gettext_lazy("Hibernating"),
+    rfm.LOST: gettext_lazy("Lost"),
+}
+NPS_LABELS = {
+    PROMOTER: gettext_lazy("Promoter"),
+    PASSIVE: gettext_lazy("Passive"),
+    DETRACTOR: gettext_lazy("Detractor"),
+}
+COMPONENT_LABELS = {
+    HISTORICAL: gettext_lazy("Historical value"),
+    FUTURE: gettext_lazy("Future value"),
+    LOYALTY: gettext_lazy("Loyalty"),
+    INFLUENCE: gettext_lazy("Influence"),
+}
+# Segments whose customers are slipping away: their loss value leads the Value tab.
+SLIPPING_SEGMENTS = {rfm.AT_RISK, rfm.CANNOT_LOSE, rfm.HIBERNATING, rfm.LOST}
+HIGH_CHURN_RISK = 0.5
+
+
+def segment_label(slug):
+    return SEGMENT_LABELS.get(slug, slug)
+
+
+def segment_choices():
+    """(slug, translated label) of the 11 RFM segments, in the methodology's order."""
+    return [(slug, SEGMENT_LABELS[slug]) for slug, _english in rfm.SEGMENTS]
+
+
+def money(value):
+    """An amount in the base currency for a sentence; "—" when there is none."""
+    if value is None:
+        return "—"
+    amount = number_format(Decimal(value), 2, use_l10n=True, force_grouping=True)
+    return f"{amount} {settings.CRM_BASE_CURRENCY}"
+
+
+def whole(value):
+    """A number rounded half up to a whole number, as the templates' floatformat does;
+    None (or NaN) stays None."""
+    if value is None or math.isnan(value):
+        return None
+    return int(Decimal(str(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def percent(share):
+    """A 0-1 share as a whole percentage for display; None stays None."""
+    return None if share is None else whole(share * 100)
+
+
+def weights_from(parameters):
+    """The component weights a run used (its stored parameters), else the defaults."""
+    if not parameters:
+        return dict(DEFAULT_WEIGHTS)
+    return {key: Decimal(str(value)) for key, value in parameters["weights"].items()}
+
+
+# --- Why this score --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ComponentRow:
+    key: str
+    label: str
+    measure: str
+    value: object
+    is_money: bool
+    percentile: int | None
+    weight_percent: str
+    points: float
+    reason: str
+
+
+@dataclass(frozen=True)
+class ScoreExplanation:
+    score: int | None
+    headline: str
+    components: tuple
+
+
+def _measure(key, score):
+    return {
+        HISTORICAL: _("profit contribution"),
+        FUTURE: _("predicted CLV")
+        if score.clv_method == CustomerScore.ClvMethod.PREDICTIVE
+        else _("simple CLV"),
+        LOYALTY: _("loyalty score"),
+        INFLUENCE: _("referred revenue"),
+    }[key]
+
+
+def _reason(key, score, percentile, horizon_months):
+    if percentile is None:
+        return _("No data: left out, and the other weights scale up.")
+    nth = ordinal(percentile)
+    if key == HISTORICAL:
+        costs = None
+        if score.revenue is not None and score.profit_contribution is not None:
+            costs = score.revenue - score.profit_contribution
+        return _(
+            "%(value)s profit contribution (revenue %(revenue)s less costs %(costs)s): "
+            "%(nth)s percentile."
+        ) % {
+            "value": money(score.profit_contribution),
+            "revenue": money(score.revenue),
+            "costs": money(costs),
+            "nth": nth,
+        }
+    if key == FUTURE:
+        if score.clv_method == CustomerScore.ClvMethod.PREDICTIVE:
+            return _(
+                "%(value)s predicted CLV over the next %(months)s months: %(nth)s percentile."
+            ) % {"value": money(score.predicted_clv), "months": horizon_months, "nth": nth}
+        return _(
+            "%(value)s simple CLV (average order × orders a year × expected lifetime − "
+            "acquisition cost): %(nth)s percentile."
+        ) % {"value": money(score.simple_clv), "nth": nth}
+    if key == LOYALTY:
+        return _(
+            "Loyalty %(value)s of 100 from NPS, CSAT, repeat purchases and tenure: "
+            "%(nth)s percentile."
+        ) % {"value": whole(score.loyalty), "nth": nth}
+    return _("%(count)s referred customers brought %(value)s in revenue: %(nth)s percentile.") % {
+        "count": score.referrals_count,
+        "value": money(score.referral_revenue),
+        "nth": nth,
+    }
+
+
+def _headline(score_value, rows):
+    parts = []
+    for row in rows:
+        if row.percentile is None:
+            continue
+        template = (
+            _("%(measure)s in the %(nth)s percentile")
+            if not parts
+            else _("%(measure)s in the %(nth)s")
+        )
+        parts.append(template % {"measure": row.measure, "nth": ordinal(row.percentile)})
+    return _("%(score)s: %(parts)s.") % {"score": score_value, "parts": ", ".join(parts)}
+
+
+def score_explanation(score, parameters=None):
+    """ "87: profit contribution in the 94th percentile, …" and one row per component,
+    largest contribution first, from the stored percentiles and the run's weights."""
+    parameters = parameters or {}
+    horizon = parameters.get("horizon_months", 36)
+
+    def stored(value):
+        return np.nan if value is None else float(value)
+
+    percentiles = {
+        HISTORICAL: stored(score.pct_historical),
+        FUTURE: stored(score.pct_future),
+        LOYALTY: stored(score.pct_loyalty),
+        INFLUENCE: stored(score.pct_influence),
+    }
+    future = score.predicted_clv if score.predicted_clv is not None else score.simple_clv
+    values = {
+        HISTORICAL: score.profit_contribution,
+        FUTURE: future,
+        LOYALTY: score.loyalty,
+        INFLUENCE: score.referral_revenue,
+    }
+    explained = explain_score(
+        score=stored(score.value_score),
+        values=values,
+        percentiles=percentiles,
+        weights=weights_from(parameters),
+    )
+    rows = tuple(
+        ComponentRow(
+            key=item.key,
+            label=str(COMPONENT_LABELS[item.key]),
+            measure=_measure(item.key, score),
+            value=item.value,
+            is_money=item.key != LOYALTY,
+            percentile=item.percentile,
+            weight_percent=format((item.weight * 100).normalize(), "f"),
+            points=round(item.points, 1),
+            reason=_reason(item.key, score, item.percentile, horizon),
+        )
+        for item in explained.components
+    )
+    return ScoreExplanation(
+        score=explained.score,
+        headline=_headline(explained.score, rows) if explained.score is not None else "",
+        components=rows,
+    )
+
+
+# --- Future value: which CLV and why ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClvVariant:
+    key: str
+    label: str
+    formula: str
+    value: Decimal | None
+    used: bool
+
+
+def clv_variants(score, parameters=None):
+    """Simple, retention and predicted CLV side by side; ``used`` marks the one the value
+    score took as future value."""
+    horizon = (parameters or {}).get("horizon_months", 36)
+    predictive = score.clv_method == CustomerScore.ClvMethod.PREDICTIVE
+    return [
+        ClvVariant(
+            "simple",
+            _("Simple CLV"),
+            _("(AOV × orders a year) × expected lifetime − acquisition cost"),
+            score.simple_clv,
+            score.clv_method == CustomerScore.ClvMethod.SIMPLE,
+        ),
+        ClvVariant(
+            "retention",
+            _("Retention CLV"),
+            _("annual margin × retention / (1 + discount rate − retention)"),
+            score.retention_clv,
+            False,
+        ),
+        ClvVariant(
+            "predicted",
+            _("Predicted CLV"),
+            _("BG/NBD × Gamma-Gamma × margin over %(months)s months, discounted")
+            % {"months": horizon},
+            score.predicted_clv,
+            predictive,
+        ),
+    ]
+
+
+def _fit_problem(fit):
+    if not fit.params or fit.message.startswith("Too little data"):
+        return _("too little data (%(n)s customers with repeat purchases)") % {"n": fit.customers}
+    return _("the fit did not converge")
+
+
+def clv_method_reason(score, fits):
+    """Why the future value is the predicted or the simple CLV. ``fits`` maps
+    ModelFit.Kind to the latest run's fits. Returns (sentence, technical detail)."""
+    if score.clv_method == CustomerScore.ClvMethod.PREDICTIVE:
+        bgnbd = fits.get(ModelFit.Kind.BGNBD)
+        customers = bgnbd.customers if bgnbd else "?"
+        return (
+            _(
+                "Using predicted CLV: BG/NBD and Gamma-Gamma are fitted "
+                "(on %(n)s customers with repeat purchases)."
+            )
+            % {"n": customers},
+            "",
+        )
+    if not score.clv_method:
+        return _("No orders yet: no future value."), ""
+    for kind, name in ((ModelFit.Kind.BGNBD, "BG/NBD"), (ModelFit.Kind.GAMMA_GAMMA, "Gamma-Gamma")):
+        fit = fits.get(kind)
+        if fit is not None and not fit.converged:
+            return (
+                _("%(model)s not fitted: %(why)s — using simple CLV.")
+                % {"model": name, "why": _fit_problem(fit)},
+                fit.message,
+            )
+    if not fits:
+        return _("No model fit recorded yet — using simple CLV."), ""
+    return _("The models were not fitted when this score was calculated — using simple CLV."), ""
+
+
+# --- Churn risk and what is at stake ---------------------------------------------------
+
+
+def churn_rule(score, *, churned, inactivity_days):
+    """Which rule produced the churn risk, as a sentence."""
+    if score.churn_risk is None:
+        return _("No orders yet: no churn risk.")
+    if churned and score.churn_risk >= 1:
+        return _("Marked as churned.")
+    if score.p_alive is not None:
+        return _("1 − P(alive) from the BG/NBD model (P(alive) %(p)s%%).") % {
+            "p": percent(score.p_alive)
+        }
+    return _(
+        "Inactivity rule: %(days)s days since the last order, of a %(window)s-day window "
+        "(BG/NBD not fitted)."
+    ) % {"days": score.recency_days, "window": inactivity_days}
+
+
+def is_slipping(score, *, churned):
+    """At risk or churned: the page then leads with what losing the customer costs."""
+    return (
+        churned
+        or (score.churn_risk is not None and score.churn_risk >= HIGH_CHURN_RISK)
+        or score.segment in SLIPPING_SEGMENTS
+    )
+
+
+def call_reason(score):
+    """ "Tier A, churn risk up from 20% to 55%, last order 140 days ago"."""
+    parts = [_("Tier %(tier)s") % {"tier": score.tier}]
+    now = percent(score.churn_risk)
+    before = percent(score.previous_churn_risk)
+    if before is not None and score.churn_risk > score.previous_churn_risk:
+        parts.append(
+            _("churn risk up from %(before)s%% to %(now)s%%") % {"before": before, "now": now}
+        )
+    else:
+        parts.append(_("churn risk %(now)s%%") % {"now": now})
+    if score.recency_days is not None:
+        parts.append(_("last order %(days)s days ago") % {"days": score.recency_days})
+    if score.segment:
+        parts.append(_("%(segment)s segment") % {"segment": segment_label(score.segment)})
+    return ", ".join(parts)

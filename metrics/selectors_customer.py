@@ -1,0 +1,103 @@
+"""Reads behind the customer-facing value pages: one customer's score and history, whom to
+call next, and the high-value detractors. Every list starts from
+``customers.selectors.customers_visible_to``, so a rep only ever sees their own customers."""
+
+from django.db.models import F, FloatField, OuterRef, Q, Subquery
+from django.db.models.functions import Cast
+
+from customers.selectors import customers_visible_to
+from orders.models import Order
+from surveys.models import Survey
+from surveys.selectors import responses_visible_to
+
+from .calc.company import DETRACTOR
+from .models import CustomerScore, ModelFit, ScoreSnapshot
+from .selectors import PURCHASE_STATUSES
+
+HIGH_VALUE_TIERS = ("A", "B")
+# Churn risk from which a high-value customer is worth a call even if it did not rise.
+CALL_CHURN_RISK = 0.5
+HISTORY_POINTS = 60
+
+
+def score_of(customer):
+    return CustomerScore.objects.filter(customer=customer).first()
+
+
+def score_history(customer, limit=HISTORY_POINTS):
+    """(as_of, value_score) of the customer's latest snapshots, oldest first."""
+    rows = (
+        ScoreSnapshot.objects.filter(customer=customer, value_score__isnull=False)
+        .order_by("-as_of")
+        .values_list("as_of", "value_score")[:limit]
+    )
+    return list(reversed(rows))
+
+
+def fits_of_run(run_id):
+    """{ModelFit.Kind: fit} recorded by one run."""
+    return {fit.kind: fit for fit in ModelFit.objects.filter(run_id=run_id)}
+
+
+def has_purchase_on(*, customer_id, day):
+    """Whether the customer already bought that day (a second order the same day is not a
+    second purchase for the models)."""
+    return Order.objects.filter(
+        customer_id=customer_id, status__in=PURCHASE_STATUSES, ordered_on=day
+    ).exists()
+
+
+def _scores_visible_to(user, owner=None):
+    customers = customers_visible_to(user)
+    if owner:
+        customers = customers.filter(owner_id=owner)
+    return CustomerScore.objects.filter(customer__in=customers).select_related(
+        "customer", "customer__owner"
+    )
+
+
+def call_next(*, user, owner=None):
+    """Tier A and B customers whose churn risk rose since the previous calculation or is
+    high, the most value at stake first: loss value (what losing them costs) times churn risk."""
+    at_stake = Cast("loss_value", FloatField()) * F("churn_risk")
+    return (
+        _scores_visible_to(user, owner)
+        .filter(tier__in=HIGH_VALUE_TIERS, churn_risk__isnull=False)
+        .filter(Q(churn_risk__gt=F("previous_churn_risk")) | Q(churn_risk__gte=CALL_CHURN_RISK))
+        .annotate(at_stake=at_stake)
+        .order_by(
+            F("at_stake").desc(nulls_last=True),
+            F("value_score").desc(nulls_last=True),
+            "customer_id",
+        )
+    )
+
+
+def high_value_detractors(*, user, owner=None):
+    """Tier A and B customers whose latest NPS answer is a detractor's, each annotated in
+    the same query with that answer's score, comment and follow-up task."""
+    latest = (
+        responses_visible_to(user)
+        .filter(
+            invitation__customer_id=OuterRef("customer_id"),
+            invitation__survey__kind=Survey.Kind.NPS,
+        )
+        .order_by("-updated_at", "-id")
+    )
+
+    def answer(field):
+        return Subquery(latest.values(field)[:1])
+
+    return (
+        _scores_visible_to(user, owner)
+        .filter(tier__in=HIGH_VALUE_TIERS, nps_category=DETRACTOR)
+        .annotate(
+            nps_score=answer("score"),
+            nps_comment=answer("comment"),
+            nps_answered_at=answer("updated_at"),
+            follow_up_id=answer("follow_up_task_id"),
+            follow_up_done=answer("follow_up_task__done"),
+            follow_up_due_on=answer("follow_up_task__due_on"),
+        )
+        .order_by(F("value_score").desc(nulls_last=True), "customer_id")
+    )

@@ -1,0 +1,220 @@
+"""The metrics pages for managers and admins (recalculation, model fits, settings, model
+health) and the methodology page for everyone."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import health, services
+from .calc import rfm
+from .forms import HoldoutForm, MetricSettingsForm
+from .models import CustomerScore, MetricSettings, ModelFit, RecalcRun
+
+ACTIVE = (RecalcRun.Status.QUEUED, RecalcRun.Status.RUNNING)
+
+
+def _require(user, permission):
+    if not user.has_perm(permission):
+        raise PermissionDenied
+
+
+def _index_url(run=None):
+    query = f"?run={run.pk}" if run else ""
+    return f"{reverse('metrics:index')}{query}#run-progress"
+
+
+def _progress_context(run):
+    if run is None:
+        return {"run": None, "active": False, "elapsed": None}
+    active = run.status in ACTIVE
+    end = timezone.now() if active else run.finished_at
+    start = run.started_at or run.created_at
+    return {"run": run, "active": active, "elapsed": end - start if end else None}
+
+
+def _shown_run(request):
+    """The active run; else the run asked for (?run=); else the latest one."""
+    active = health.run_active()
+    if active:
+        return active
+    runs = RecalcRun.objects.select_related("started_by")
+    run_id = request.GET.get("run", "")
+    if run_id.isdigit():
+        return runs.filter(pk=run_id).first()
+    return runs.order_by("-created_at", "-id").first()
+
+
+def _settings_form(user, data=None):
+    return MetricSettingsForm(
+        data,
+        instance=MetricSettings.load(),
+        read_only=not user.has_perm("metrics.change_metricsettings"),
+    )
+
+
+def _render_index(request, form):
+    context = {
+        **_progress_context(_shown_run(request)),
+        "runs": health.runs_recent(),
+        "bgnbd_fits": health.fits_recent(kind=ModelFit.Kind.BGNBD),
+        "gamma_gamma_fits": health.fits_recent(kind=ModelFit.Kind.GAMMA_GAMMA),
+        "dirty_count": health.dirty_count(),
+        "form": form,
+        "can_edit_settings": request.user.has_perm("metrics.change_metricsettings"),
+    }
+    return render(request, "metrics/index.html", context)
+
+
+@login_required
+def index(request):
+    _require(request.user, "metrics.view_recalcrun")
+    return _render_index(request, _settings_form(request.user))
+
+
+@login_required
+@require_POST
+def recalculate(request):
+    _require(request.user, "metrics.view_recalcrun")
+    try:
+        run = services.recalc_request(
+            trigger=RecalcRun.Trigger.USER, user=request.user, as_of=timezone.localdate()
+        )
+    except services.RecalcAlreadyRunning as exc:
+        # A double click or a colleague's run: not an error, just show the run in progress.
+        running = exc.run
+        if running is None:
+            messages.warning(request, _("A recalculation is already running."))
+        else:
+            messages.warning(
+                request,
+                format_html(
+                    '{} <a href="{}">{}</a>',
+                    _("A recalculation is already running."),
+                    _index_url(running),
+                    _("Follow its progress."),
+                ),
+            )
+        return redirect(_index_url(running))
+    messages.success(
+        request,
+        _("Full recalculation queued. Its progress shows below; scores change when it ends."),
+    )
+    return redirect(_index_url(run))
+
+
+@login_required
+def run_progress(request, pk):
+    """The progress card of one run, polled by htmx every second while the run is active.
+    Without htmx the card is seen on the metrics page itself."""
+    _require(request.user, "metrics.view_recalcrun")
+    run = get_object_or_404(RecalcRun.objects.select_related("started_by"), pk=pk)
+    if not request.htmx:
+        return redirect(_index_url(run))
+    context = {**_progress_context(run), "polled": True}
+    return render(request, "metrics/partials/run_progress.html", context)
+
+
+@login_required
+@require_POST
+def settings_save(request):
+    _require(request.user, "metrics.change_metricsettings")
+    form = _settings_form(request.user, request.POST)
+    if form.is_valid():
+        was_running = health.run_active() is not None
+        try:
+            services.metric_settings_update(user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            if was_running:
+                messages.success(
+                    request,
+                    _(
+                        "Settings saved. A recalculation is already running; the scores "
+                        "follow the new settings from the next full recalculation."
+                    ),
+                )
+            else:
+                messages.success(
+                    request,
+                    _("Settings saved. A full recalculation has been queued to apply them."),
+                )
+            return redirect(_index_url())
+    return _render_index(request, form)
+
+
+@login_required
+def health_page(request):
+    """Model health. The holdout and correlation checks read every order, so they run only
+    when asked (the form's button), never on a plain visit."""
+    _require(request.user, "metrics.view_modelfit")
+    stats = services.latest_stats()
+    as_of = stats.as_of if stats else timezone.localdate()
+    asked = "calibration_end" in request.GET
+    form = HoldoutForm(
+        request.GET if asked else None,
+        initial={"calibration_end": health.default_calibration_end(as_of), "as_of": as_of},
+    )
+    holdout = chart = correlation = None
+    if asked and form.is_valid():
+        data = form.cleaned_data
+        holdout = health.holdout_check_as_of(
+            calibration_end=data["calibration_end"], as_of=data["as_of"]
+        )
+        chart = health.chart_geometry(holdout.buckets) if holdout.buckets else None
+        correlation = health.frequency_monetary_check(
+            health.frequency_monetary_moments(as_of=data["as_of"])
+        )
+    methods = health.clv_method_counts()
+    context = {
+        "form": form,
+        "holdout": holdout,
+        "chart": chart,
+        "correlation": correlation,
+        "correlation_limit": health.CORRELATION_WARNING,
+        "methods": [
+            (label, methods.get(value, 0))
+            for value, label in [*CustomerScore.ClvMethod.choices, ("", _("No orders: no CLV"))]
+        ],
+        "fits": health.latest_fits(),
+    }
+    template = "metrics/health.html#results" if request.htmx else "metrics/health.html"
+    return render(request, template, context, status=422 if request.htmx and form.errors else 200)
+
+
+def _plain(value, scale=1):
+    """A Decimal setting without trailing zeros: 0.350000 -> "0.35", 10.00 -> "10"."""
+    return f"{(value * scale).normalize():f}"
+
+
+@login_required
+def methodology(request):
+    settings = MetricSettings.load()
+    names = {slug: _(name) for slug, name in rfm.SEGMENTS}
+    context = {
+        "settings": settings,
+        "segment_grid": [
+            (r, [names[slug] for slug in rfm.SEGMENT_GRID[r]])
+            for r in sorted(rfm.SEGMENT_GRID, reverse=True)
+        ],
+        "segment_names": list(names.values()),
+        "fm_columns": range(1, 6),
+        "weights": {key: _plain(value) for key, value in settings.weights.items()},
+        "lifetime_cap": _plain(settings.lifetime_cap_years),
+        "discount_percent": _plain(settings.discount_rate, 100),
+        "interest_percent": _plain(settings.interest_rate, 100),
+        "goodwill": _plain(settings.goodwill_coefficient),
+        "info_k": _plain(settings.info_k),
+        "info_u": _plain(settings.info_u),
+        "info_c": _plain(settings.info_c),
+        "tier_a": _plain(settings.tier_a_share, 100),
+        "tier_b": _plain(settings.tier_b_share, 100),
+        "correlation_limit": health.CORRELATION_WARNING,
+    }
+    return render(request, "metrics/methodology.html", context)

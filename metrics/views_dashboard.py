@@ -1,0 +1,107 @@
+"""The dashboard and the cohort page.
+
+Both are open to every logged-in user and scoped to the customers they see: a rep's
+figures cover their own customers, a manager's and an admin's everybody. Spend, CAC and
+payback are company figures and appear only to those who see every customer. A user
+without a role sees an empty state (the dashboard is everyone's landing page), and a 403
+on the cohort page.
+"""
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+from django.utils import timezone
+
+from customers.selectors import open_tasks_for
+
+from . import charts, cohorts, company
+from .models import MetricSettings
+from .periods import CohortForm, PeriodForm
+
+TASKS_SHOWN = 10
+
+
+def _has_role(user):
+    return user.has_perm("customers.view_customer")
+
+
+@login_required
+def dashboard(request):
+    today = timezone.localdate()
+    form = PeriodForm(request.GET or None)
+    period = form.period_for(today)
+    context = {
+        "form": form,
+        "period": period,
+        "tasks": open_tasks_for(user=request.user)[:TASKS_SHOWN],
+        "today": today,
+        "has_role": _has_role(request.user),
+    }
+    if context["has_role"]:
+        context.update(_figures(request.user, period))
+    template = "dashboard.html#body" if request.htmx else "dashboard.html"
+    return render(request, template, context)
+
+
+def _figures(user, period):
+    inactivity = MetricSettings.load().churn_inactivity_days
+    previous = period.previous()
+    current = company.company_metrics(
+        user=user, start=period.start, end=period.end, inactivity_days=inactivity
+    )
+    before = company.company_metrics(
+        user=user, start=previous.start, end=previous.end, inactivity_days=inactivity
+    )
+    overview = company.score_overview(user=user)
+    last_month = company.month_start(period.last_day)
+    figures = {
+        "inactivity_days": inactivity,
+        "currency": settings.CRM_BASE_CURRENCY,
+        "metrics": current,
+        "previous": previous,
+        "kpis": company.kpis(current, before),
+        "overview": overview,
+        "revenue_chart": charts.monthly_revenue_chart(
+            company.monthly_revenue(user=user, last_month=last_month, end=period.end)
+        ),
+        "cohort_chart": None,
+        "campaign_chart": None,
+        "campaign_values": [],
+    }
+    table = cohorts.cohort_table(user=user, as_of=period.last_day)
+    if not table.is_empty:
+        figures["cohort_chart"] = charts.cohort_heat_map(table)
+    if overview.scored:
+        figures["histogram_chart"] = charts.value_histogram_chart(overview)
+        figures["tier_chart"] = charts.tier_chart(overview)
+        figures["rfm_chart"] = charts.rfm_chart(company.rfm_grid(user=user))
+        values = company.campaign_values(user=user, as_of=period.last_day)
+        figures["campaign_values"] = values
+        if values:
+            figures["campaign_chart"] = charts.campaign_value_chart(values)
+    return figures
+
+
+@login_required
+def cohort_report(request):
+    if not _has_role(request.user):
+        raise PermissionDenied
+    form = CohortForm(request.GET or None)
+    as_of, months = timezone.localdate(), cohorts.DEFAULT_MONTHS
+    if form.is_bound and form.is_valid():
+        as_of = form.cleaned_data["as_of"] or as_of
+        months = form.cleaned_data["months"]
+    table = cohorts.cohort_table(user=request.user, as_of=as_of, months=months)
+    context = {
+        "form": form,
+        "as_of": as_of,
+        "table": table,
+        "payback": cohorts.campaign_payback(user=request.user, as_of=as_of),
+        "company_figures": company.shows_company_figures(request.user),
+    }
+    if not table.is_empty:
+        context["cohort_lines"] = charts.cohort_lines(table)
+        context["campaign_lines"] = charts.campaign_lines(table)
+    template = "metrics/cohorts.html#body" if request.htmx else "metrics/cohorts.html"
+    return render(request, template, context)

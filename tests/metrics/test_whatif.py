@@ -1,0 +1,243 @@
+"""What-if on the Value tab: each CLV under other assumptions or with one more order,
+computed by the engine's own formulas, never saved."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from metrics import services, whatif
+from metrics.models import CustomerScore, PopulationStats, ScoreSnapshot
+from orders.models import Order
+from tests.factories import CustomerFactory
+from tests.metrics.test_services import AS_OF, make_order, population
+
+CENT = Decimal("0.01")
+
+
+def value_url(customer):
+    return reverse("metrics:customer_value", args=[customer.pk])
+
+
+@pytest.fixture
+def customer(owner):
+    """Two orders at a 40% margin among 30 customers, scored as of AS_OF (simple CLV)."""
+    population(30, seed=4)
+    customer = CustomerFactory(owner=owner, name="Acme Corp")
+    make_order(customer, dt.date(2026, 3, 1), "1000.00")
+    make_order(customer, dt.date(2026, 7, 1), "1500.00")
+    services.full_run_sync(as_of=AS_OF)
+    return customer
+
+
+def _rows(response):
+    return {row.key: row for row in response.context["whatif"].rows}
+
+
+def _stats():
+    return PopulationStats.objects.get().data
+
+
+def ask(client, customer, **changes):
+    return client.get(value_url(customer), {"whatif": "1", **changes})
+
+
+def test_now_is_what_is_stored(client_for, owner, customer):
+    score = CustomerScore.objects.get(customer=customer)
+
+    rows = _rows(ask(client_for(owner), customer, discount_rate="0.1"))
+
+    assert rows["simple"].now == score.simple_clv
+    assert rows["retention"].now == score.retention_clv
+    assert rows["predicted"].now is None and rows["predicted"].then is None
+    assert "not fitted" in rows["predicted"].note
+
+
+def simple_clv(*, revenue, orders, first_order_on):
+    """(AOV * F) * T - CAC as the spec computes it (no acquisition cost here), with F kept
+    to four places."""
+    churn = _stats()["annual_churn"]
+    lifetime = min(1 / churn, 10) if churn else 10
+    frequency = round(orders * 365 / max((AS_OF - first_order_on).days, 30), 4)
+    return Decimal(repr(revenue / orders * frequency * lifetime)).quantize(CENT)
+
+
+def test_a_hypothetical_order_raises_simple_clv_by_formula(client_for, owner, customer):
+    response = ask(client_for(owner), customer, order_amount="500", order_date="2026-10-01")
+
+    simple = _rows(response)["simple"]
+    first = dt.date(2026, 3, 1)
+    assert simple.now == simple_clv(revenue=2500, orders=2, first_order_on=first)
+    assert simple.then == simple_clv(revenue=3000, orders=3, first_order_on=first)
+    assert simple.then > simple.now
+    assert "With a hypothetical order of 500.00 on 2026-10-01" in response.content.decode()
+
+
+def test_an_order_before_the_first_one_lengthens_the_span(client_for, owner, customer):
+    earlier = dt.date(2025, 11, 1)
+
+    response = ask(client_for(owner), customer, order_amount="500", order_date=earlier)
+
+    assert _rows(response)["simple"].then == simple_clv(
+        revenue=3000, orders=3, first_order_on=earlier
+    )
+
+
+def test_the_order_date_defaults_to_the_as_of_date(client_for, owner, customer):
+    response = ask(client_for(owner), customer, order_amount="100")
+
+    assert response.context["whatif"].order.order_date == AS_OF
+
+
+def test_discount_rate_changes_retention_clv_by_formula(client_for, owner, customer):
+    score = CustomerScore.objects.get(customer=customer)
+    retention = 1 - _stats()["annual_churn"]
+    # m r / (1 + d − r) at d = 0.10 gives the stored value; solve for m, apply d = 0.25.
+    margin = float(score.retention_clv) * (1 + 0.10 - retention) / retention
+    expected = Decimal(repr(margin * retention / (1 + 0.25 - retention))).quantize(CENT)
+
+    rows = _rows(ask(client_for(owner), customer, discount_rate="0.25"))
+
+    assert abs(rows["retention"].then - expected) <= CENT
+    assert rows["retention"].then < rows["retention"].now
+    assert rows["simple"].change == 0
+
+
+def test_margin_scales_retention_clv(client_for, owner, customer):
+    rows = _rows(ask(client_for(owner), customer, margin="0.6"))
+
+    # The customer's own margin is 40%: 60% gives one and a half times the annual margin.
+    assert abs(rows["retention"].then - rows["retention"].now * Decimal("1.5")) <= CENT
+
+
+def test_horizon_and_margin_change_the_predicted_clv(client_for, owner):
+    customers = population(150, seed=7, owner=owner)
+    services.full_run_sync(as_of=AS_OF)
+    score = CustomerScore.objects.filter(customer__in=customers, clv_method="predictive").first()
+    stats = _stats()
+    client = client_for(owner)
+
+    shorter = _rows(ask(client, score.customer, horizon_months="12"))["predicted"]
+    richer = _rows(ask(client, score.customer, margin="0.8"))["predicted"]
+
+    assert shorter.now == score.predicted_clv
+    assert shorter.then < shorter.now
+    # Predicted CLV is proportional to the margin (the population's, 0.4 here).
+    ratio = Decimal(repr(0.8 / stats["margin"]))
+    assert abs(richer.then - shorter.now * ratio) <= Decimal("0.05")
+
+
+def test_what_if_writes_nothing(client_for, owner, customer):
+    before = (Order.objects.count(), CustomerScore.objects.count(), ScoreSnapshot.objects.count())
+    stored = CustomerScore.objects.get(customer=customer)
+    client = client_for(owner)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = ask(
+            client,
+            customer,
+            margin="0.5",
+            discount_rate="0.2",
+            horizon_months="24",
+            order_amount="800",
+            order_date="2026-09-15",
+        )
+
+    assert response.status_code == 200
+    writes = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+    ]
+    assert writes == []
+    after = (Order.objects.count(), CustomerScore.objects.count(), ScoreSnapshot.objects.count())
+    assert after == before
+    assert CustomerScore.objects.get(customer=customer).simple_clv == stored.simple_clv
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"margin": "1.5"}, "margin", "less than or equal to 1"),
+        ({"margin": "-0.1"}, "margin", "greater than or equal to 0"),
+        ({"discount_rate": "2"}, "discount_rate", "less than or equal to 1"),
+        ({"horizon_months": "0"}, "horizon_months", "greater than or equal to 1"),
+        ({"horizon_months": "241"}, "horizon_months", "less than or equal to 240"),
+        ({"order_amount": "0"}, "order_amount", "more than 0"),
+        ({"order_amount": "-5"}, "order_amount", "more than 0"),
+        (
+            {"order_amount": "10", "order_date": "2026-11-02"},
+            "order_date",
+            "cannot be after the as-of date (2026-11-01)",
+        ),
+        ({"order_date": "2026-10-01"}, "order_amount", "Give the hypothetical order"),
+        ({"margin": "abc"}, "margin", "Enter a number"),
+    ],
+)
+def test_invalid_changes_are_shown_inline(client_for, owner, customer, changes, field, message):
+    response = ask(client_for(owner), customer, **changes)
+
+    assert response.status_code == 200
+    assert response.context["whatif"] is None
+    errors = " ".join(response.context["whatif_form"].errors[field])
+    assert message in errors
+    assert 'role="alert"' in response.content.decode()
+
+
+def test_nothing_changed_asks_for_a_change(client_for, owner, customer):
+    response = ask(client_for(owner), customer)
+
+    assert "Change at least one value to see its effect." in response.content.decode()
+
+
+def test_htmx_gets_only_the_what_if(client_for, owner, customer):
+    response = client_for(owner).get(
+        value_url(customer), {"whatif": "1", "discount_rate": "0.2"}, headers={"HX-Request": "true"}
+    )
+
+    html = response.content.decode()
+    assert "<html" not in html and "Why this score" not in html
+    assert 'id="whatif"' in html and "Retention CLV" in html
+
+
+def test_the_form_works_without_javascript(client_for, owner, customer):
+    html = client_for(owner).get(value_url(customer)).content.decode()
+
+    url = value_url(customer)
+    assert f'<form method="get" action="{url}" hx-get="{url}"' in html
+    # Empty fields keep today's values, shown as placeholders.
+    assert 'placeholder="0.1"' in html and 'placeholder="36"' in html
+
+
+def test_a_teammate_cannot_ask_about_my_customer(client_for, teammate, customer):
+    assert ask(client_for(teammate), customer, margin="0.5").status_code == 404
+
+
+def test_unit_what_if_reads_the_customer_as_the_engine_does(customer):
+    score = CustomerScore.objects.get(customer=customer)
+
+    result = whatif.what_if(
+        customer_id=customer.pk,
+        as_of=AS_OF,
+        stats=_stats(),
+        scenario=whatif.Scenario(order_amount=Decimal("100"), order_date=dt.date(2026, 7, 1)),
+    )
+
+    rows = {row.key: row for row in result.rows}
+    assert rows["simple"].now == score.simple_clv
+    assert rows["value_score"].now == Decimal(str(score.value_score)).quantize(Decimal("0.1"))
+
+
+def test_a_lead_sees_what_a_first_order_would_be_worth(client_for, owner, customer):
+    lead = CustomerFactory(owner=owner, status="lead")
+    services.customers_recalculate(customer_ids=[lead.pk], as_of=AS_OF)
+
+    response = ask(client_for(owner), lead, order_amount="250", order_date="2026-10-01")
+
+    simple = _rows(response)["simple"]
+    assert simple.now is None
+    assert simple.then == simple_clv(revenue=250, orders=1, first_order_on=dt.date(2026, 10, 1))
+    assert "No orders yet, so no value score" in response.content.decode()
