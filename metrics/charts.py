@@ -207,7 +207,7 @@ def heat_map(*, title, row_labels, column_labels, values, column_title="", cell_
     return chart
 
 
-def line_chart(*, title, x_labels, series, x_title="", width=640, height=290):
+def line_chart(*, title, x_labels, series, x_title="", width=880, height=300):
     """Lines of percentages (0-100) over ``x_labels``; ``series``: [(name, [value or
     None])]. Each line ends with its last value; the legend names the lines."""
     left, right, top, bottom = 44, 56, 14, 40
