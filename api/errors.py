@@ -93,3 +93,12 @@ class Conflict(exceptions.APIException):
     def __init__(self, detail=None, *, details=None):
         super().__init__(detail)
         self.details = details or {}
+
+
+class ItemErrors(exceptions.ValidationError):
+    """A bulk request's 400: {"items": [{"index": 3, "errors": {field: [messages]}}]}.
+    Set directly, so the indices stay numbers (DRF would turn them into strings)."""
+
+    def __init__(self, items):
+        super().__init__()
+        self.detail = {"items": items}

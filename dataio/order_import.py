@@ -15,6 +15,7 @@ date (``orders.money.rate_on``), looked up once per currency and date.
 
 import hashlib
 from collections import Counter
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -240,7 +241,10 @@ class OrderImporter(Importer):
                 _("Order %(number)s is already recorded for another customer.")
                 % {"number": number},
             )
-        lines, file_prices = self._lines(unit)
+        currency = values.get(
+            "currency", order.currency if order is not None else settings.CRM_BASE_CURRENCY
+        )
+        lines, file_prices = self._lines(unit, currency)
         if any(row.errors for row in unit):
             return None
         unchanged = order is not None and self._unchanged(
@@ -337,9 +341,12 @@ class OrderImporter(Importer):
         self.report.new_customers += 1
         return customer, None
 
-    def _lines(self, unit):
+    def _lines(self, unit, currency):
         """Unsaved OrderLines of the unit, priced from the file or the product, and the
-        unit prices the file gave (None: left to the list price)."""
+        unit prices the file gave (None: left to the list price). The catalogue is in the
+        base currency, so its prices and costs convert at the order date's rate (a missing
+        rate is reported when the order is priced)."""
+        rate = self._rate(currency, unit[0].values["ordered_on"])[0] or Decimal("1")
         if not self.line_file:
             product = self._imported_product()
             total = unit[0].values["total"]
@@ -358,8 +365,8 @@ class OrderImporter(Importer):
             line = OrderLine(
                 product=product,
                 quantity=row.values["quantity"],
-                unit_price=row.values.get("unit_price", product.list_price),
-                unit_cost=product.unit_cost,
+                unit_price=row.values.get("unit_price", totals.from_base(product.list_price, rate)),
+                unit_cost=totals.from_base(product.unit_cost, rate),
                 discount=row.values.get("discount", 0),
             )
             for message in totals.validate_line(line):

@@ -347,7 +347,7 @@ def rfm_chart(counts):
 
 def monthly_revenue_chart(rows):
     items = []
-    for i, (month, revenue, _profit) in enumerate(rows):
+    for i, (month, revenue) in enumerate(rows):
         lines = [date_format(month, "M")]
         if i == 0 or month.month == 1:
             lines.append(str(month.year))

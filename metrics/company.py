@@ -13,14 +13,18 @@ the value engine's inactivity rule, as of that day. A customer is lost in the pe
 they were a customer at its start and are not at its end. New customers are those whose
 first purchase falls in the period. Purchases are placed and paid orders
 (``metrics.selectors.PURCHASE_STATUSES``); revenue is total - refunds, in the base currency.
+NPS and CSAT count the answers first given in the period (one per invitation, its latest
+score); the response rate is the share of the invitations delivered in the period that
+were answered.
 
-Each figure is one aggregate query over an indexed date range, whatever the number of
-customers; nothing loops over customers in Python.
+Each figure comes from one aggregate query over an indexed date range (or over the score
+table), whatever the number of customers; nothing loops over customers in Python.
 """
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from itertools import pairwise
 
 from django.db.models import (
     Avg,
@@ -128,26 +132,58 @@ class CompanyMetrics:
     clv_to_cac: Decimal | None
     company_figures: bool
 
-    @property
-    def last_day(self):
-        return self.end - timedelta(days=1)
-
 
 def company_metrics(*, user, start, end, inactivity_days=None):
     """The company metrics of [start, end) over the customers ``user`` sees."""
+    (metrics,) = consecutive_periods(
+        user=user, boundaries=[start, end], inactivity_days=inactivity_days
+    )
+    return metrics
+
+
+def period_over_period(*, user, start, end, inactivity_days=None):
+    """(this period, the previous period of the same length), as the dashboard compares."""
+    previous_start, _start = previous_period(start, end)
+    before, current = consecutive_periods(
+        user=user, boundaries=[previous_start, start, end], inactivity_days=inactivity_days
+    )
+    return current, before
+
+
+def consecutive_periods(*, user, boundaries, inactivity_days=None):
+    """The metrics of each period between consecutive ``boundaries`` (ascending dates).
+
+    Customers at each boundary, lost and revenue come from one scan of the purchases for
+    all the periods together: the previous period ends with the customers this one starts
+    with, so comparing two periods reads the orders once."""
     if inactivity_days is None:
         inactivity_days = MetricSettings.load().churn_inactivity_days
-    flow = _customer_flow(user, start=start, end=end, inactivity_days=inactivity_days)
+    flow = _customer_flow(user, boundaries=boundaries, inactivity_days=inactivity_days)
+    company_figures = shows_company_figures(user)
+    return [
+        _period_metrics(
+            user,
+            start=start,
+            end=end,
+            flow=flow[i],
+            company_figures=company_figures,
+        )
+        for i, (start, end) in enumerate(pairwise(boundaries))
+    ]
+
+
+def _period_metrics(user, *, start, end, flow, company_figures):
     new = _new_customers(user, start=start, end=end)
     answers = _survey_answers(user, start=start, end=end)
     invitations = _invitations(user, start=start, end=end)
 
-    company_figures = shows_company_figures(user)
     spend = cac = clv_to_cac = None
     if company_figures:
-        spend = SpendEntry.objects.filter(spent_on__gte=start, spent_on__lt=end).aggregate(
-            total=Sum("amount", default=ZERO)
-        )["total"]
+        spend = to_cents(
+            SpendEntry.objects.filter(spent_on__gte=start, spent_on__lt=end).aggregate(
+                total=Sum("amount", default=ZERO)
+            )["total"]
+        )
         cac = calc.cac(spend=spend, new_customers=new["count"])
     average_clv = None if new["average_clv"] is None else to_cents(new["average_clv"])
     if average_clv is not None:
@@ -197,10 +233,10 @@ def _churned_before(boundary):
     )
 
 
-def _customer_flow(user, *, start, end, inactivity_days):
-    """Customers at start and end, lost, and the period's revenue and cost of goods: one
-    GROUP BY customer over the purchases from (start - inactivity window) to end, summed up
-    by the database."""
+def _customer_flow(user, *, boundaries, inactivity_days):
+    """Per period between consecutive boundaries: customers at its start and end, lost,
+    revenue and cost of goods. One GROUP BY customer over the purchases from the first
+    boundary minus the inactivity window to the last boundary, summed up by the database."""
     window = timedelta(days=inactivity_days + 1)
 
     def customer_at(boundary):
@@ -208,34 +244,48 @@ def _customer_flow(user, *, start, end, inactivity_days):
             customer_id__in=_churned_before(boundary)
         )
 
-    def in_period(value):
+    def in_period(start, end, value):
         return Sum(
-            Case(When(ordered_on__gte=start, then=value), default=Value(ZERO)),
+            Case(
+                When(ordered_on__gte=start, ordered_on__lt=end, then=value),
+                default=Value(ZERO),
+            ),
             output_field=MONEY,
         )
 
+    periods = list(pairwise(boundaries))
+    flags = {
+        f"at{i}": Max(Case(When(customer_at(boundary), then=1), default=0))
+        for i, boundary in enumerate(boundaries)
+    }
+    sums = {}
+    for i, (start, end) in enumerate(periods):
+        sums[f"net{i}"] = in_period(start, end, F("total_base") - F("refunded_base"))
+        sums[f"goods{i}"] = in_period(start, end, F("cost_base"))
     per_customer = (
         purchases(user)
-        .filter(ordered_on__gte=start - window, ordered_on__lt=end)
+        .filter(ordered_on__gte=boundaries[0] - window, ordered_on__lt=boundaries[-1])
         .order_by()
         .values("customer_id")
-        .annotate(
-            was_customer=Max(Case(When(customer_at(start), then=1), default=0)),
-            is_customer=Max(Case(When(customer_at(end), then=1), default=0)),
-            net=in_period(F("total_base") - F("refunded_base")),
-            goods=in_period(F("cost_base")),
-        )
+        .annotate(**flags, **sums)
     )
-    totals = per_customer.aggregate(
-        at_start=Sum("was_customer", default=0),
-        at_end=Sum("is_customer", default=0),
-        lost=Sum(Case(When(was_customer=1, is_customer=0, then=1), default=0), default=0),
-        revenue=Sum("net", default=ZERO),
-        cost=Sum("goods", default=ZERO),
-    )
-    totals["revenue"] = to_cents(totals["revenue"])
-    totals["cost"] = to_cents(totals["cost"])
-    return totals
+    totals = {f"customers{i}": Sum(f"at{i}", default=0) for i in range(len(boundaries))}
+    for i in range(len(periods)):
+        lost = Case(When(**{f"at{i}": 1, f"at{i + 1}": 0}, then=1), default=0)
+        totals[f"lost{i}"] = Sum(lost, default=0)
+        totals[f"revenue{i}"] = Sum(f"net{i}", default=ZERO)
+        totals[f"cost{i}"] = Sum(f"goods{i}", default=ZERO)
+    row = per_customer.aggregate(**totals)
+    return [
+        {
+            "at_start": row[f"customers{i}"],
+            "at_end": row[f"customers{i + 1}"],
+            "lost": row[f"lost{i}"],
+            "revenue": to_cents(row[f"revenue{i}"]),
+            "cost": to_cents(row[f"cost{i}"]),
+        }
+        for i in range(len(periods))
+    ]
 
 
 def _new_customers(user, *, start, end):
@@ -297,7 +347,6 @@ class Kpi:
     previous: Decimal | int | None
     change: Decimal | None  # percent for count/money/ratio, points for percent/score
     lower_is_better: bool = False
-    note: str = ""
 
     @property
     def change_in_points(self):
@@ -315,7 +364,7 @@ class Kpi:
 
     @property
     def judgement(self):
-        """ "good", "bad" or "" (no change), so the arrow can be coloured."""
+        """Whether the change is good or bad news ("" when flat), to colour the arrow."""
         if self.direction == "flat":
             return ""
         return "good" if (self.direction == "up") != self.lower_is_better else "bad"
@@ -419,30 +468,22 @@ def rfm_grid(*, user):
 
 
 def monthly_revenue(*, user, last_month, months=12, end=None):
-    """[(month, revenue, gross profit)] for the ``months`` months up to ``last_month``
-    (its first day), oldest first; purchases on or after ``end`` are left out."""
+    """[(month, revenue)] for the ``months`` months up to ``last_month`` (its first day),
+    oldest first; purchases on or after ``end`` are left out."""
     first = add_months(last_month, -(months - 1))
     stop = add_months(last_month, 1) if end is None else min(end, add_months(last_month, 1))
-    rows = (
+    revenue = dict(
         purchases(user)
         .filter(ordered_on__gte=first, ordered_on__lt=stop)
         .annotate(month=TruncMonth("ordered_on"))
         .order_by()
-        .values("month")
-        .annotate(
-            revenue=Sum(F("total_base") - F("refunded_base"), output_field=MONEY),
-            cost=Sum("cost_base"),
-        )
+        .values_list("month")
+        .annotate(revenue=Sum(F("total_base") - F("refunded_base"), output_field=MONEY))
     )
-    by_month = {row["month"]: row for row in rows}
-    result = []
-    for i in range(months):
-        month = add_months(first, i)
-        row = by_month.get(month)
-        revenue = to_cents(row["revenue"]) if row else ZERO
-        cost = to_cents(row["cost"]) if row else ZERO
-        result.append((month, revenue, revenue - cost))
-    return result
+    return [
+        (month, to_cents(revenue.get(month, ZERO)))
+        for month in (add_months(first, i) for i in range(months))
+    ]
 
 
 @dataclass(frozen=True)
@@ -451,7 +492,6 @@ class CampaignValue:
     acquired: int
     cac: Decimal | None
     average_clv: Decimal | None
-    scored: int
 
     @property
     def clv_to_cac(self):
@@ -466,37 +506,25 @@ def campaign_values(*, user, as_of, limit=8):
     acquired someone. Company figures: empty for users who do not see every customer."""
     if not shows_company_figures(user):
         return []
+    acquired = Customer.objects.filter(acquired_by_campaign=OuterRef("pk"))
     campaigns = list(
-        campaign_list(user=user)
-        .filter(starts_on__lte=as_of, acquired_customers__isnull=False)
-        .distinct()[:limit]
+        campaign_list(user=user).filter(Exists(acquired), starts_on__lte=as_of)[:limit]
     )
     if not campaigns:
         return []
     stats = campaign_stats(user=user, campaigns=campaigns, as_of=as_of)
-    clv = {
-        row["campaign"]: row
-        for row in CustomerScore.objects.filter(
-            customer__acquired_by_campaign__in=[c.pk for c in campaigns]
-        )
+    clv = dict(
+        CustomerScore.objects.filter(customer__acquired_by_campaign__in=[c.pk for c in campaigns])
         .order_by()
-        .values(campaign=F("customer__acquired_by_campaign"))
-        .annotate(
-            average=Avg(Coalesce("predicted_clv", "simple_clv")),
-            scored=Count(Coalesce("predicted_clv", "simple_clv")),
+        .values_list("customer__acquired_by_campaign")
+        .annotate(average=Avg(Coalesce("predicted_clv", "simple_clv")))
+    )
+    return [
+        CampaignValue(
+            campaign=campaign,
+            acquired=stats[campaign.pk].acquired,
+            cac=stats[campaign.pk].cac,
+            average_clv=None if clv.get(campaign.pk) is None else to_cents(clv[campaign.pk]),
         )
-    }
-    values = []
-    for campaign in campaigns:
-        row = clv.get(campaign.pk, {})
-        average = row.get("average")
-        values.append(
-            CampaignValue(
-                campaign=campaign,
-                acquired=stats[campaign.pk].acquired,
-                cac=stats[campaign.pk].cac,
-                average_clv=None if average is None else to_cents(average),
-                scored=row.get("scored", 0),
-            )
-        )
-    return values
+        for campaign in campaigns
+    ]

@@ -24,9 +24,9 @@ def _require(user, permission):
         raise PermissionDenied
 
 
-def _index_url(run=None):
+def _index_url(run=None, anchor=""):
     query = f"?run={run.pk}" if run else ""
-    return f"{reverse('metrics:index')}{query}#run-progress"
+    return f"{reverse('metrics:index')}{query}{anchor}"
 
 
 def _progress_context(run):
@@ -96,7 +96,7 @@ def recalculate(request):
                 format_html(
                     '{} <a href="{}">{}</a>',
                     _("A recalculation is already running."),
-                    _index_url(running),
+                    _index_url(running, "#run-progress"),
                     _("Follow its progress."),
                 ),
             )
@@ -115,7 +115,7 @@ def run_progress(request, pk):
     _require(request.user, "metrics.view_recalcrun")
     run = get_object_or_404(RecalcRun.objects.select_related("started_by"), pk=pk)
     if not request.htmx:
-        return redirect(_index_url(run))
+        return redirect(_index_url(run, "#run-progress"))
     context = {**_progress_context(run), "polled": True}
     return render(request, "metrics/partials/run_progress.html", context)
 

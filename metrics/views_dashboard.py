@@ -47,11 +47,8 @@ def dashboard(request):
 def _figures(user, period):
     inactivity = MetricSettings.load().churn_inactivity_days
     previous = period.previous()
-    current = company.company_metrics(
+    current, before = company.period_over_period(
         user=user, start=period.start, end=period.end, inactivity_days=inactivity
-    )
-    before = company.company_metrics(
-        user=user, start=previous.start, end=previous.end, inactivity_days=inactivity
     )
     overview = company.score_overview(user=user)
     last_month = company.month_start(period.last_day)

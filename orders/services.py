@@ -72,11 +72,12 @@ def next_statuses(order):
     return [status for status in Status if status in TRANSITIONS.get(order.status, ())]
 
 
-def _priced_lines(lines, frozen_costs=None):
+def _priced_lines(lines, frozen_costs=None, rate=Decimal("1")):
     """Unsaved OrderLines for ``lines``: list price by default, unit cost copied from the
-    product now, so later catalogue changes do not rewrite past orders. ``frozen_costs``
-    ({product id: unit cost}) keeps the cost a product had when it joined an order being
-    edited."""
+    product now, so later catalogue changes do not rewrite past orders. The catalogue is in
+    the base currency: an order in another currency gets both at ``rate`` (base units per
+    unit of its currency). ``frozen_costs`` ({product id: unit cost}) keeps the cost a
+    product had when it joined an order being edited."""
     frozen_costs = frozen_costs or {}
     lines = [LineData(*line) for line in lines]
     if not lines:
@@ -89,8 +90,14 @@ def _priced_lines(lines, frozen_costs=None):
         order_line = OrderLine(
             product=line.product,
             quantity=line.quantity,
-            unit_price=line.product.list_price if line.unit_price is None else line.unit_price,
-            unit_cost=frozen_costs.get(line.product.pk, line.product.unit_cost),
+            unit_price=(
+                totals.from_base(line.product.list_price, rate)
+                if line.unit_price is None
+                else line.unit_price
+            ),
+            unit_cost=frozen_costs.get(
+                line.product.pk, totals.from_base(line.product.unit_cost, rate)
+            ),
             discount=line.discount or Decimal("0"),
         )
         problems = totals.validate_line(order_line)
@@ -126,14 +133,16 @@ def _check_number_free(order):
         )
 
 
-def _frozen_costs(order):
-    if order is None or order.pk is None:
+def _frozen_costs(order, currency):
+    """Costs stay frozen while the order keeps its currency; a new currency reprices them."""
+    if order is None or order.pk is None or order.currency != currency:
         return {}
     return dict(order.lines.values_list("product_id", "unit_cost"))
 
 
 def _price(order, *, customer, number, ordered_on, currency, note, lines):
     """Set the order's fields and its totals from ``lines``; returns the unsaved lines."""
+    frozen_costs = _frozen_costs(order, currency)
     order.customer = customer
     order.number = (number or "").strip()
     order.ordered_on = ordered_on
@@ -141,8 +150,8 @@ def _price(order, *, customer, number, ordered_on, currency, note, lines):
     order.note = note or ""
     # Field formats first, so a malformed currency is reported as such, not as a missing rate.
     order.clean_fields(exclude=[*_COMPUTED_FIELDS, *([] if order.number else ["number"])])
-    order_lines = _priced_lines(lines, _frozen_costs(order))
     rate = _rate(currency=currency, on=ordered_on)
+    order_lines = _priced_lines(lines, frozen_costs, rate)
     result = totals.order_totals(order_lines, rate)
     if order.refunded_total > result.total:
         raise ValidationError(
@@ -206,13 +215,17 @@ def order_preview(*, currency, ordered_on, lines, order=None):
     writing anything."""
     preview = partial(Preview, currency=currency)
     try:
-        order_lines = _priced_lines(lines, _frozen_costs(order))
-    except ValidationError as exc:
-        return preview(totals=None, rate=None, errors=exc.messages)
-    try:
         rate = rate_on(currency=currency, on=ordered_on)
     except ValidationError as exc:
-        return preview(totals=totals.order_totals(order_lines), rate=None, errors=exc.messages)
+        rate, rate_errors = None, exc.messages
+    else:
+        rate_errors = []
+    try:
+        order_lines = _priced_lines(lines, _frozen_costs(order, currency), rate or Decimal("1"))
+    except ValidationError as exc:
+        return preview(totals=None, rate=None, errors=exc.messages + rate_errors)
+    if rate is None:
+        return preview(totals=totals.order_totals(order_lines), rate=None, errors=rate_errors)
     return preview(totals=totals.order_totals(order_lines, rate), rate=rate, errors=[])
 
 

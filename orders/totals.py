@@ -16,6 +16,11 @@ def to_cents(amount):
     return Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def from_base(amount, rate):
+    """A base-currency ``amount`` in a currency worth ``rate`` base units each, in cents."""
+    return to_cents(Decimal(amount) / Decimal(rate))
+
+
 def convert(amount, rate):
     """``amount`` in a currency worth ``rate`` base units each, in base currency cents."""
     return to_cents(Decimal(amount) * Decimal(rate))

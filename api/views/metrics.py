@@ -170,10 +170,7 @@ class ModelFitQuery(serializers.Serializer):
 @extend_schema(tags=["metrics"])
 class ModelFitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     serializer_class = ModelFitSerializer
-    action_permissions = {
-        "list": ("metrics.view_recalcrun",),
-        "retrieve": ("metrics.view_recalcrun",),
-    }
+    permission_model = ModelFit
 
     def get_queryset(self):
         qs = ModelFit.objects.order_by("-created_at", "-id")

@@ -16,6 +16,7 @@ from orders import selectors, services
 from orders.models import CustomerCost, Order, Product
 
 from .. import idempotency
+from ..errors import ItemErrors
 from ..pagination import KeysetPagination
 from ..serializers.common import ErrorSerializer
 from ..serializers.orders import (
@@ -189,7 +190,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
             if not serializer.is_valid()
         ]
         if errors:
-            raise ValidationError({"items": errors})
+            raise ItemErrors(errors)
         with transaction.atomic():
             ids = []
             for index, serializer in enumerate(serializers_):
@@ -205,7 +206,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
             if errors:
                 transaction.set_rollback(True)
         if errors:
-            raise ValidationError({"items": errors})
+            raise ItemErrors(errors)
         return Response({"ids": ids}, status=status.HTTP_201_CREATED)
 
     def _bulk_items(self, data):

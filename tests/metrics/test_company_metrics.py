@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from customers.models import Customer
-from metrics.company import company_metrics, kpis, previous_period
+from metrics.company import company_metrics, kpis, period_over_period, previous_period
 from metrics.models import CustomerScore, MetricSettings
 from orders.models import Order
 from surveys.models import Invitation, Survey
@@ -313,6 +313,26 @@ def test_the_number_of_queries_does_not_grow_with_the_data(
 )
 def test_previous_period_has_the_same_length_and_ends_where_the_period_starts(start, end, expected):
     assert previous_period(start, end) == expected
+
+
+def test_two_periods_read_together_match_each_read_alone(manager, owner):
+    regulars = customers(owner, 4)
+    for customer in regulars:
+        buy(customer, dt.date(2025, 12, 1))
+        buy(customer, dt.date(2026, 2, 10))
+    buy(CustomerFactory(owner=owner), DURING)
+    lapsing = CustomerFactory(owner=owner)
+    buy(lapsing, dt.date(2025, 2, 15))  # lost during the previous period
+    Customer.objects.filter(pk=regulars[0].pk).update(
+        status=Customer.Status.CHURNED, churned_on=dt.date(2026, 3, 2)
+    )
+
+    current, before = period_over_period(user=manager, start=START, end=END)
+
+    assert current == metrics(manager)
+    assert before == metrics(manager, *previous_period(START, END))
+    assert before.customers_at_end == current.customers_at_start == 4
+    assert (before.lost, current.lost) == (1, 1)
 
 
 def test_cards_compare_with_the_previous_period(manager, owner):

@@ -14,8 +14,8 @@ TRUE = bgnbd.BgNbdParams(r=0.25, alpha=4.0, a=0.8, b=2.5)
 
 
 def simulate(params, T, holdout, seed):
-    """A BG/NBD population: each customer buys at a Poisson rate λ ~ Gamma(r, α) from their
-    first purchase at time 0 and drops out after each repeat purchase with probability
+    """A BG/NBD population: each customer buys at a Poisson rate lambda ~ Gamma(r, alpha) from
+    their first purchase at time 0 and drops out after each repeat purchase with probability
     p ~ Beta(a, b). Returns x, t_x over (0, T] and the purchases in (T, T + holdout]."""
     rng = np.random.default_rng(seed)
     n = T.size

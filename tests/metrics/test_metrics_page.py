@@ -363,3 +363,55 @@ def test_methodology_shows_the_current_weights_and_tiers(client_for, owner, admi
     page = client_for(owner).get(reverse("metrics:methodology")).content.decode()
     assert '<td class="num">0.5</td>' in page and '<td class="num">0.2</td>' in page
     assert "the top 10%" in page
+
+
+# --- Django admin ------------------------------------------------------------------------------
+
+COMPUTED_MODELS = [
+    "customerscore",
+    "stagedscore",
+    "scoresnapshot",
+    "populationstats",
+    "modelfit",
+    "recalcrun",
+    "recalcchunk",
+    "dirtycustomer",
+]
+
+
+@pytest.mark.parametrize("model", [*COMPUTED_MODELS, "metricsettings"])
+def test_the_admin_lists_every_metrics_model(client_for, admin_user, model):
+    response = client_for(admin_user).get(reverse(f"admin:metrics_{model}_changelist"))
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("model", COMPUTED_MODELS)
+def test_computed_rows_cannot_be_added_in_the_admin(client_for, admin_user, model):
+    response = client_for(admin_user).get(reverse(f"admin:metrics_{model}_add"))
+    assert response.status_code == 403
+
+
+def test_a_run_is_view_only_in_the_admin(client_for, admin_user):
+    run = _run(status=RecalcRun.Status.FAILED, error="boom")
+    client = client_for(admin_user)
+    url = reverse("admin:metrics_recalcrun_change", args=[run.pk])
+    page = client.get(url).content.decode()
+    assert "boom" in page and 'name="_save"' not in page
+    assert client.post(url, {"status": "done"}).status_code == 403
+    run.refresh_from_db()
+    assert run.status == RecalcRun.Status.FAILED
+
+
+def test_settings_saved_in_the_admin_are_validated_and_queue_a_full_run(
+    client_for, admin_user, django_capture_on_commit_callbacks
+):
+    client = client_for(admin_user)
+    url = reverse("admin:metrics_metricsettings_change", args=[MetricSettings.load().pk])
+    bad = client.post(url, {**SETTINGS, "weight_loyalty": "0.5"})
+    assert bad.status_code == 200 and "The four weights must add up to 1" in bad.content.decode()
+    assert not RecalcRun.objects.exists()
+    with django_capture_on_commit_callbacks(execute=False):
+        response = client.post(url, SETTINGS)
+    assert response.status_code == 302
+    assert MetricSettings.load().weight_historical == Decimal("0.40")
+    assert RecalcRun.objects.filter(status=RecalcRun.Status.QUEUED).count() == 1

@@ -69,7 +69,20 @@ def test_base_total_is_rounded_half_up_to_cents(owner, customer, widget):
     order = create(owner, customer, [(widget, 3, D("33.33"))], currency="EUR")
     assert order.total == D("99.99")
     assert order.total_base == D("108.24")  # 108.239175
-    assert order.cost_base == D("24.36")  # 22.50 × 1.0825 = 24.35625
+    # The catalogue cost 7.50 (base) is 6.93 EUR a unit: 20.79 EUR × 1.0825 = 22.505675.
+    assert order.lines.get().unit_cost == D("6.93")
+    assert order.cost_base == D("22.51")
+
+
+def test_catalogue_prices_convert_into_the_order_currency(owner, customer, widget):
+    ExchangeRateFactory(currency="EUR", valid_on=dt.date(2026, 1, 1), rate=D("1.25"))
+    order = create(owner, customer, [(widget, 2)], currency="EUR")
+    line = order.lines.get()
+    assert (line.unit_price, line.unit_cost) == (
+        (widget.list_price / D("1.25")).quantize(D("0.01")),
+        (widget.unit_cost / D("1.25")).quantize(D("0.01")),
+    )
+    assert order.total_base == (line.unit_price * 2 * D("1.25")).quantize(D("0.01"))
 
 
 def test_unit_cost_is_copied_at_order_time(owner, customer, widget):
@@ -117,7 +130,8 @@ def test_order_in_another_currency_uses_the_latest_rate_on_or_before_its_date(
     assert order.exchange_rate == D("1.10")
     assert order.total == D("100.00")
     assert order.total_base == D("110.00")
-    assert order.cost_base == D("8.25")  # 7.50 × 1.10
+    # The catalogue cost, 7.50 in the base currency, is 6.82 EUR: back in base, 7.50.
+    assert order.cost_base == D("7.50")
 
 
 def test_a_rate_changed_later_does_not_change_the_order(owner, customer, widget):

@@ -346,8 +346,9 @@ def test_totals_preview_is_computed_by_the_server(world, client_for, owner):
     data = order_data(world["customer"], line(world["product"], "2", "", "1.50"), currency="EUR")
     response = client_for(owner).post(reverse("orders:preview"), data, HTTP_HX_REQUEST="true")
     content = response.content.decode()
-    assert "38.50 EUR" in content  # 40.00 − 1.50
-    assert "42.35 USD" in content  # × 1.10
+    # The list price, 20.00 USD, is 18.18 EUR: 2 × 18.18 − 1.50 = 34.86 EUR.
+    assert "34.86 EUR" in content
+    assert "38.35 USD" in content  # × 1.10 = 38.346
     assert "<html" not in content
 
 

@@ -1,6 +1,7 @@
 """``manage.py recalculate_metrics``: a full recalculation of every customer's metrics, in
 this process (default) or queued for the workers (--async)."""
 
+import argparse
 import time
 
 from django.core.exceptions import ValidationError
@@ -14,11 +15,13 @@ from metrics.models import CustomerScore, ModelFit, RecalcRun
 
 
 def _date(value):
+    # An argparse error: a usage message and exit code 2 on the command line, a
+    # CommandError from call_command.
     try:
         return services.validate_as_of(value)
     except ValidationError as error:
-        raise CommandError(
-            _("--as-of takes a date as YYYY-MM-DD, not %(value)r.") % {"value": value}
+        raise argparse.ArgumentTypeError(
+            _("expected a date as YYYY-MM-DD, got %(value)r.") % {"value": value}
         ) from error
 
 
@@ -82,7 +85,7 @@ class Command(BaseCommand):
         for fit in ModelFit.objects.filter(run=run).order_by("kind"):
             params = ", ".join(f"{name} {value:.4g}" for name, value in fit.params.items())
             self.stdout.write(
-                _("%(model)s: %(state)s on %(n)s customers. %(params)s %(message)s")
+                _("%(model)s: %(state)s (%(n)s repeat customers). %(params)s %(message)s")
                 % {
                     "model": fit.get_kind_display(),
                     "state": _("fitted") if fit.converged else _("not used"),

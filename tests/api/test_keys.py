@@ -1,0 +1,138 @@
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from api.keys import ApiKey, api_key_create, api_key_revoke, key_hash
+from tests.factories import CustomerFactory
+
+KEYS_URL = "/settings/api-keys/"
+
+
+def _bearer(raw, scheme="Bearer"):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"{scheme} {raw}")
+    return client
+
+
+def test_creating_a_key_shows_it_once_and_stores_only_its_hash(client_for, owner):
+    client = client_for(owner)
+    response = client.post(KEYS_URL, {"name": "ERP sync"})
+
+    assert response.status_code == 200
+    raw = response.context["raw_key"]
+    assert raw.startswith("crm_") and raw in response.content.decode()
+    assert response["Cache-Control"].startswith("max-age=0")
+    api_key = ApiKey.objects.get(user=owner)
+    assert api_key.name == "ERP sync"
+    assert api_key.prefix == raw[:8]
+    assert api_key.hashed_key == key_hash(raw) and raw not in api_key.hashed_key
+
+    listing = client.get(KEYS_URL).content.decode()
+    assert raw not in listing
+    assert "ERP sync" in listing and f"{raw[:8]}…" in listing and "Never" in listing
+
+
+def test_key_name_is_required(client_for, owner):
+    response = client_for(owner).post(KEYS_URL, {"name": ""})
+    assert response.status_code == 200
+    assert response.context["form"].errors["name"]
+    assert not ApiKey.objects.exists()
+
+
+def test_key_page_needs_login(db, client_for):
+    response = client_for(None).get(KEYS_URL)
+    assert response.status_code == 302 and reverse("login") in response.url
+
+
+def test_empty_state(client_for, outsider):
+    assert "No API keys yet" in client_for(outsider).get(KEYS_URL).content.decode()
+
+
+def test_the_user_menu_links_to_the_keys(client_for, owner):
+    assert KEYS_URL in client_for(owner).get(reverse("dashboard")).content.decode()
+
+
+def test_a_key_authenticates_as_its_user_with_both_schemes(owner):
+    CustomerFactory(owner=owner, name="Mine")
+    CustomerFactory(name="Someone else's")
+    _key, raw = api_key_create(user=owner, name="k")
+    for scheme in ("Bearer", "Api-Key"):
+        response = _bearer(raw, scheme).get("/api/v1/customers/")
+        assert response.status_code == 200
+        assert [c["name"] for c in response.json()["results"]] == ["Mine"]
+
+
+def test_last_used_is_recorded(owner):
+    api_key, raw = api_key_create(user=owner, name="k")
+    _bearer(raw).get("/api/v1/customers/")
+    api_key.refresh_from_db()
+    assert api_key.last_used_at is not None
+
+
+def test_revoking_asks_first_then_the_key_is_refused(client_for, owner):
+    api_key, raw = api_key_create(user=owner, name="Old laptop")
+    client = client_for(owner)
+    url = f"/settings/api-keys/{api_key.pk}/revoke/"
+
+    confirm = client.get(url)
+    assert confirm.status_code == 200 and "Revoke “Old laptop”?" in confirm.content.decode()
+    api_key.refresh_from_db()
+    assert api_key.revoked_at is None
+
+    response = client.post(url)
+    assert response.status_code == 302
+    api_key.refresh_from_db()
+    assert api_key.is_revoked
+    refused = _bearer(raw).get("/api/v1/customers/")
+    assert refused.status_code == 401
+    assert refused.json()["error"] == {
+        "code": "authentication_failed",
+        "message": "This API key has been revoked.",
+        "details": {},
+    }
+    assert "Revoked" in client.get(KEYS_URL).content.decode()
+
+
+def test_nobody_revokes_another_users_key(client_for, owner, admin_user):
+    api_key, _raw = api_key_create(user=owner, name="k")
+    assert (
+        client_for(admin_user).post(f"/settings/api-keys/{api_key.pk}/revoke/").status_code == 404
+    )
+    api_key.refresh_from_db()
+    assert not api_key.is_revoked
+
+
+def test_revoking_twice_keeps_the_first_date(owner):
+    api_key, _raw = api_key_create(user=owner, name="k")
+    first = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    api_key_revoke(api_key=api_key, now=first)
+    api_key_revoke(api_key=api_key, now=first + dt.timedelta(days=1))
+    api_key.refresh_from_db()
+    assert api_key.revoked_at == first
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["Bearer crm_not-a-real-key", "Bearer", "Bearer two parts", "Api-Key wrong"],
+)
+def test_bad_keys_are_401(db, header):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=header)
+    response = client.get("/api/v1/customers/")
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "authentication_failed"
+    assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_a_deactivated_users_key_is_refused(owner):
+    _key, raw = api_key_create(user=owner, name="k")
+    owner.is_active = False
+    owner.save()
+    assert _bearer(raw).get("/api/v1/customers/").status_code == 401
+
+
+def test_the_browser_session_works_too(client_for, owner):
+    CustomerFactory(owner=owner)
+    assert client_for(owner).get("/api/v1/customers/").status_code == 200
