@@ -24,7 +24,7 @@ def test_scale(client_for, manager, owner):
                 subtotal, discount_total, total, cost_total, refunded_total, total_base, cost_base,
                 refunded_base, note, created_at, updated_at)
             SELECT c.id, 'N' || c.id || '-' || k, 'paid',
-                LEAST(DATE '2023-06-01' + (c.id * 7919 % 1000) + ((k * 104729 + c.id) % 400), DATE '2026-03-31'),
+                LEAST(DATE '2023-06-01' + ((c.id * 7919 % 1000) + ((k * 104729 + c.id) % 400))::int, DATE '2026-03-31'),
                 'USD', 1, 100, 0, 100, 50, 0, 100 + (c.id % 50), 50, 0, '', now(), now()
             FROM customers_customer c, generate_series(1, 10) k
             WHERE k <= 1 + c.id % 19
