@@ -4,6 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import Campaign
 from customers.models import Customer, Tag
+from metrics.explain import segment_choices
+from metrics.models import CustomerScore
 
 from . import selectors
 from .models import Survey, band_labels
@@ -79,6 +81,22 @@ class AudienceForm(forms.Form):
     last_order_before = forms.DateField(
         label=_("Last order on or before"), required=False, widget=DateInput()
     )
+    tiers = forms.MultipleChoiceField(
+        label=_("Value tier"),
+        choices=CustomerScore.Tier.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("The customer's current tier. Customers without a value score are left out."),
+    )
+    segments = forms.MultipleChoiceField(
+        label=_("RFM segment"),
+        choices=segment_choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "The customer's current segment. Customers without a value score are left out."
+        ),
+    )
     entries = forms.CharField(
         label=_("Emails or external ids"),
         required=False,
@@ -145,6 +163,8 @@ class AudienceForm(forms.Form):
             "region": data.get("region", "").strip(),
             "last_order_after": iso(data.get("last_order_after")),
             "last_order_before": iso(data.get("last_order_before")),
+            "tiers": data.get("tiers") or [],
+            "segments": data.get("segments") or [],
         }
 
 

@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import Count, F, OuterRef, Q, Subquery
-from django.db.models.functions import Lower, TruncMonth, TruncWeek
+from django.db.models import Count, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Lower, TruncMonth, TruncWeek
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from customers.selectors import customers_visible_to
 from metrics.calc.company import (
@@ -25,6 +26,9 @@ from metrics.calc.company import (
     nps_margin_of_error,
     response_rate,
 )
+from metrics.calc.rfm import SEGMENTS
+from metrics.explain import segment_label
+from metrics.models import CustomerScore
 from orders.models import Order
 
 from .models import Invitation, Response, Survey, band_filter, band_labels
@@ -197,8 +201,10 @@ def audience_customers(*, user, criteria):
     """(customers the criteria select, list entries that matched nobody).
 
     ``criteria`` is a survey's ``audience``: {"mode": "filters", "status", "owner",
-    "campaign", "tag", "region", "last_order_after", "last_order_before"} or
-    {"mode": "list", "entries": [...]}. Missing keys do not filter.
+    "campaign", "tag", "region", "last_order_after", "last_order_before", "tiers",
+    "segments"} or {"mode": "list", "entries": [...]}. Missing keys do not filter.
+    ``tiers`` and ``segments`` are lists matched against the customer's current value score,
+    so a customer without one is left out whenever either is set.
     """
     qs = customers_visible_to(user)
     if criteria.get("mode") == "list":
@@ -213,6 +219,10 @@ def audience_customers(*, user, criteria):
         qs = qs.filter(tags__id=criteria["tag"])
     if criteria.get("region"):
         qs = qs.filter(region=criteria["region"])
+    if criteria.get("tiers"):
+        qs = qs.filter(score__tier__in=criteria["tiers"])
+    if criteria.get("segments"):
+        qs = qs.filter(score__segment__in=criteria["segments"])
     after, before = criteria.get("last_order_after"), criteria.get("last_order_before")
     if after or before:
         qs = qs.annotate(last_order_on=_last_counted_order_on())
@@ -366,10 +376,21 @@ def _score(kind, row, delivered=None):
     )
 
 
+# Each breakdown's path from the customer. Tier and segment come from the customer's
+# *current* value score (metrics.CustomerScore), not the one they had when they answered;
+# the results page says so.
 BREAKDOWNS = {
-    "owner": "invitation__customer__owner__username",
-    "campaign": "invitation__customer__acquired_by_campaign__name",
-    "region": "invitation__customer__region",
+    "owner": "owner__username",
+    "campaign": "acquired_by_campaign__name",
+    "region": "region",
+    "tier": "score__tier",
+    "segment": "score__segment",
+}
+# The value breakdowns' rows in display order. A customer without a score row and one whose
+# score has no tier or segment (no counted order yet) form one "not scored" row, last.
+VALUE_ORDER = {
+    "tier": CustomerScore.Tier.values,
+    "segment": [slug for slug, _english in SEGMENTS],
 }
 PERIODS = {"week": TruncWeek, "month": TruncMonth}
 
@@ -412,20 +433,9 @@ def survey_results(*, user, survey, period="month"):
         .order_by("bucket")
     ]
 
-    breakdowns = {}
-    for name, path in BREAKDOWNS.items():
-        delivered = dict(
-            invitations.delivered()
-            .values_list(path.removeprefix("invitation__"))
-            .annotate(n=Count("id"))
-        )
-        rows = (
-            responses.values(key=F(path)).annotate(responses=Count("id"), **counts).order_by("key")
-        )
-        breakdowns[name] = [
-            (row["key"], _score(survey.kind, row, delivered=delivered.get(row["key"], 0)))
-            for row in rows
-        ]
+    breakdowns = {
+        name: _breakdown(name, survey.kind, responses, invitations) for name in BREAKDOWNS
+    }
     return Results(
         survey=survey,
         overall=overall,
@@ -434,6 +444,44 @@ def survey_results(*, user, survey, period="month"):
         trend=trend,
         breakdowns=breakdowns,
     )
+
+
+def _breakdown_key(name, customer_path):
+    path = customer_path + BREAKDOWNS[name]
+    if name in VALUE_ORDER:
+        # No score row reads as NULL, a score without tier or segment as "": one group.
+        return Coalesce(F(path), Value(""))
+    return F(path)
+
+
+def _breakdown(name, kind, responses, invitations):
+    """[(label, Score)] of one breakdown. Value breakdowns label their rows for display
+    (segment names, "Not scored"); the others with the raw value, None for none."""
+    delivered = {
+        row["key"]: row["n"]
+        for row in invitations.delivered()
+        .values(key=_breakdown_key(name, "customer__"))
+        .annotate(n=Count("id"))
+    }
+    rows = (
+        responses.values(key=_breakdown_key(name, "invitation__customer__"))
+        .annotate(responses=Count("id"), **_band_counts(kind))
+        .order_by("key")
+    )
+    scores = [
+        (row["key"], _score(kind, row, delivered=delivered.get(row["key"], 0))) for row in rows
+    ]
+    if name not in VALUE_ORDER:
+        return scores
+    order = VALUE_ORDER[name]
+    scores.sort(key=lambda item: order.index(item[0]) if item[0] in order else len(order))
+    return [(_value_label(name, key), score) for key, score in scores]
+
+
+def _value_label(name, key):
+    if not key:
+        return gettext_lazy("Not scored")
+    return segment_label(key) if name == "segment" else key
 
 
 def survey_comments(*, user, survey, band="", search=""):
@@ -450,9 +498,15 @@ def survey_comments(*, user, survey, band="", search=""):
 
 
 def survey_export_rows(*, user, survey):
+    """Every answer with its customer; ``value_tier`` and ``rfm_segment`` are the customer's
+    current score (None when they have none)."""
     return (
         responses_visible_to(user)
         .filter(invitation__survey=survey)
         .select_related("invitation__customer__owner", "invitation__customer__acquired_by_campaign")
+        .annotate(
+            value_tier=F("invitation__customer__score__tier"),
+            rfm_segment=F("invitation__customer__score__segment"),
+        )
         .order_by("responded_at", "id")
     )

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from crm.pagination import paginate
 from customers.selectors import customer_get
+from metrics.explain import segment_label
 
 from . import selectors, services
 from .forms import AudienceForm, CommentFilterForm, SendForm, SurveyForm
@@ -236,6 +237,8 @@ def survey_export(request, pk):
             _("First answered"),
             _("Last changed"),
             _("Changes"),
+            _("Value tier (current)"),
+            _("RFM segment (current)"),
         ]
     )
     for answer in selectors.survey_export_rows(user=request.user, survey=survey).iterator(
@@ -257,6 +260,8 @@ def survey_export(request, pk):
                 answer.responded_at.isoformat(),
                 answer.updated_at.isoformat(),
                 answer.edit_count,
+                answer.value_tier,
+                segment_label(answer.rfm_segment) if answer.rfm_segment else "",
             )
         )
     return response

@@ -100,6 +100,8 @@ class ContactSerializer(serializers.ModelSerializer):
         model = Contact
         fields = ["id", "customer", "name", "role", "email", "phone", "is_primary", "created_at"]
         read_only_fields = ["created_at"]
+        # Not DRF's one-primary check: the service demotes the previous primary first.
+        validators = []
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

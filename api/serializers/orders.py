@@ -79,9 +79,6 @@ class LineInputSerializer(serializers.Serializer):
     )
     discount = serializers.DecimalField(**MONEY, min_value=0, required=False, default=Decimal("0"))
 
-    def line_data(self, data):
-        return LineData(data["product"], data["quantity"], data.get("unit_price"), data["discount"])
-
 
 _LINES_HELP = _("Every line of the order (1 to %(max)s); totals are computed from them.") % {
     "max": MAX_LINES
@@ -124,10 +121,18 @@ class OrderCreateSerializer(serializers.Serializer):
     )
 
     def service_fields(self):
-        """Keyword arguments for orders.services.order_create."""
-        data = dict(self.validated_data)
-        data["lines"] = [LineInputSerializer().line_data(line) for line in data["lines"]]
-        return data
+        return order_create_fields(self.validated_data)
+
+
+def order_create_fields(validated):
+    """Keyword arguments for orders.services.order_create from one validated order."""
+    data = dict(validated)
+    data["lines"] = [_line_data(line) for line in data["lines"]]
+    return data
+
+
+def _line_data(line):
+    return LineData(line["product"], line["quantity"], line.get("unit_price"), line["discount"])
 
 
 class OrderUpdateSerializer(serializers.Serializer):
@@ -147,7 +152,7 @@ class OrderUpdateSerializer(serializers.Serializer):
         request gave none."""
         data = dict(self.validated_data)
         if "lines" in data:
-            lines = [LineInputSerializer().line_data(line) for line in data["lines"]]
+            lines = [_line_data(line) for line in data["lines"]]
         else:
             lines = [
                 LineData(line.product, line.quantity, line.unit_price, line.discount)

@@ -29,6 +29,7 @@ from ..serializers.orders import (
     OrderStatusSerializer,
     OrderUpdateSerializer,
     ProductSerializer,
+    order_create_fields,
 )
 from .base import ApiViewSet
 
@@ -86,7 +87,7 @@ _BULK_EXAMPLE_ERROR = {
         "code": "validation_error",
         "message": "The request is invalid; see details.",
         "details": {
-            "items": [{"index": 1, "errors": {"lines": [{"product": ['Invalid pk "999"']}]}}]
+            "items": [{"index": 1, "errors": {"lines": {"0": {"product": ['Invalid pk "999"']}}}}]
         },
     }
 }
@@ -181,29 +182,31 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
     @action(detail=False, methods=["post"])
     @idempotency.idempotent
     def bulk(self, request):
-        items = self._bulk_items(request.data)
-        context = self.get_serializer_context()
-        serializers_ = [OrderCreateSerializer(data=item, context=context) for item in items]
-        errors = [
-            {"index": index, "errors": serializer.errors}
-            for index, serializer in enumerate(serializers_)
-            if not serializer.is_valid()
-        ]
-        if errors:
-            raise ItemErrors(errors)
+        # One list serializer: the fields are built once, not once per order.
+        serializer = OrderCreateSerializer(
+            data=self._bulk_items(request.data), many=True, context=self.get_serializer_context()
+        )
+        if not serializer.is_valid():
+            raise ItemErrors(
+                [
+                    {"index": index, "errors": errors}
+                    for index, errors in sorted(serializer.errors.items())
+                ]
+            )
+        errors, ids = [], []
         with transaction.atomic():
-            ids = []
-            for index, serializer in enumerate(serializers_):
+            for index, validated in enumerate(serializer.validated_data):
                 try:
                     with transaction.atomic():
                         order = services.order_create(
-                            user=request.user, **serializer.service_fields()
+                            user=request.user, **order_create_fields(validated)
                         )
                 except DjangoValidationError as exc:
                     errors.append({"index": index, "errors": serializers.as_serializer_error(exc)})
                 else:
                     ids.append(order.pk)
             if errors:
+                # Every item was tried, so the answer lists all of them; then nothing stays.
                 transaction.set_rollback(True)
         if errors:
             raise ItemErrors(errors)

@@ -102,6 +102,7 @@ def test_more_than_the_limit_is_refused_before_anything_is_checked(api_for, owne
     assert not Order.objects.exists()
 
 
+@pytest.mark.slow
 def test_a_thousand_orders_in_one_request(api_for, owner, setup):
     customer, apple, pear = setup
     orders = [_order(customer, apple if i % 2 else pear) for i in range(1000)]

@@ -1,0 +1,123 @@
+"""Cursor pagination: stable under inserts, both directions, any ordering offered; and
+page-number pagination for the small collections. Neither counts rows."""
+
+import base64
+import datetime as dt
+import itertools
+import json
+
+import pytest
+
+from tests.api.factories import ScoreFactory
+from tests.factories import CustomerFactory
+from tests.orders.factories import OrderFactory, ProductFactory
+
+
+def _flat(pages):
+    return list(itertools.chain.from_iterable(pages))
+
+
+def _walk(api, url, direction="next"):
+    """Every page from ``url`` on, following ``direction`` links: [[row ids of a page]]."""
+    pages = []
+    while url:
+        body = api.get(url).json()
+        pages.append([row.get("id", row.get("customer")) for row in body["results"]])
+        url = body[direction]
+    return pages
+
+
+def test_pages_cover_every_row_once(api_for, manager):
+    customers = CustomerFactory.create_batch(7)
+    pages = _walk(api_for(manager), "/api/v1/customers/?page_size=3")
+    assert [len(page) for page in pages] == [3, 3, 1]
+    assert _flat(pages) == sorted((c.pk for c in customers), reverse=True)
+
+
+def test_stable_while_rows_are_inserted_between_pages(api_for, manager):
+    original = CustomerFactory.create_batch(6)
+    api = api_for(manager)
+    seen = []
+    url = "/api/v1/customers/?page_size=2&ordering=name"
+    inserted = 0
+    while url:
+        body = api.get(url).json()
+        seen += [row["id"] for row in body["results"]]
+        # New rows before, among and after the ones still to come.
+        for name in ("Customer 0000a", "Customer 0003a", "ZZZ"):
+            CustomerFactory(name=f"{name}{inserted}")
+        inserted += 1
+        url = body["next"]
+    originals = [pk for pk in seen if pk in {c.pk for c in original}]
+    assert originals == [c.pk for c in sorted(original, key=lambda c: c.name)]
+    assert len(seen) == len(set(seen))
+
+
+def test_orders_by_date_then_id_across_equal_dates(api_for, owner):
+    product = ProductFactory()
+    customer = CustomerFactory(owner=owner)
+    days = [dt.date(2026, 3, d) for d in (1, 2, 2, 2, 3, 2, 1)]
+    orders = [OrderFactory(customer=customer, ordered_on=day, lines=[(product, 1)]) for day in days]
+    api = api_for(owner)
+    pages = _walk(api, "/api/v1/orders/?page_size=2")
+    expected = [o.pk for o in sorted(orders, key=lambda o: (o.ordered_on, o.pk), reverse=True)]
+    assert _flat(pages) == expected
+    OrderFactory(customer=customer, ordered_on=dt.date(2026, 3, 2), lines=[(product, 1)])
+    # An order inserted at a date already passed does not shift later pages.
+    ascending = _walk(api, "/api/v1/orders/?page_size=3&ordering=ordered_on")
+    assert len(_flat(ascending)) == 8
+
+
+def test_previous_links_walk_back_the_same_pages(api_for, manager):
+    CustomerFactory.create_batch(7)
+    api = api_for(manager)
+    forward = _walk(api, "/api/v1/customers/?page_size=3")
+    last_url = "/api/v1/customers/?page_size=3"
+    for _ in range(len(forward) - 1):
+        last_url = api.get(last_url).json()["next"]
+    backward = _walk(api, last_url, direction="previous")
+    assert backward == list(reversed(forward))
+    assert api.get("/api/v1/customers/?page_size=3").json()["previous"] is None
+
+
+def test_nullable_orderings_list_blanks_last(api_for, manager):
+    """Scores without a value sort last, and the cursor still crosses into them."""
+    values = [80.0, None, 20.0, 80.0, None, 55.5]
+    scores = [ScoreFactory(customer=CustomerFactory(), value_score=v) for v in values]
+    pages = _walk(api_for(manager), "/api/v1/scores/?page_size=2&ordering=-value_score")
+    ranked = sorted(scores, key=lambda s: (s.value_score is None, -(s.value_score or 0), s.pk))
+    assert _flat(pages) == [s.pk for s in ranked]
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "garbage",
+        base64.urlsafe_b64encode(b'{"o": "-id", "v": [], "b": 0}').decode(),
+        base64.urlsafe_b64encode(b'{"o": "name", "v": [1], "b": 0}').decode(),
+        base64.urlsafe_b64encode(json.dumps({"o": "-id", "v": ["x"], "b": 0}).encode()).decode(),
+        base64.urlsafe_b64encode(json.dumps({"o": "-id", "v": [[1]], "b": 0}).encode()).decode(),
+    ],
+)
+def test_tampered_cursors_are_400(api_for, manager, cursor):
+    CustomerFactory()
+    response = api_for(manager).get(f"/api/v1/customers/?cursor={cursor}")
+    assert response.status_code == 400
+    assert response.json()["error"]["details"] == {"cursor": ["Invalid cursor."]}
+
+
+@pytest.mark.parametrize("query", ["ordering=email", "page_size=0", "page_size=201"])
+def test_bad_ordering_or_size_is_400(api_for, manager, query):
+    response = api_for(manager).get(f"/api/v1/customers/?{query}")
+    assert response.status_code == 400
+
+
+def test_page_numbers_for_small_collections(api_for, manager):
+    ProductFactory.create_batch(5)
+    api = api_for(manager)
+    first = api.get("/api/v1/products/?page_size=2").json()
+    assert first["previous"] is None and "page=2" in first["next"]
+    third = api.get("/api/v1/products/?page_size=2&page=3").json()
+    assert len(third["results"]) == 1 and third["next"] is None
+    assert "page=2" in third["previous"]
+    assert api.get("/api/v1/products/?page=9").json()["results"] == []
