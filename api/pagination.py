@@ -27,6 +27,8 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 from crm.pagination import page_number
 
 MAX_PAGE_SIZE = 200
+# Page numbers go this far (an OFFSET past it would be slow anyway, and overflows SQLite).
+MAX_PAGE = 100_000
 
 
 def _page_size(request):
@@ -76,6 +78,8 @@ class PagePagination(pagination.BasePagination):
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
         self.number = page_number(request.query_params.get("page"))
+        if self.number > MAX_PAGE:
+            raise exceptions.ValidationError({"page": [_("At most page %(n)s.") % {"n": MAX_PAGE}]})
         size = _page_size(request)
         start = (self.number - 1) * size
         rows = list(queryset[start : start + size + 1])
@@ -107,7 +111,7 @@ class PagePagination(pagination.BasePagination):
                 "required": False,
                 "in": "query",
                 "description": "Page number, from 1.",
-                "schema": {"type": "integer", "minimum": 1},
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
             },
             _page_size_parameter(),
         ]

@@ -155,7 +155,7 @@ def _tune_session():
     # default 4 MB work_mem it spills to disk (see docs/benchmarks.md).
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL work_mem = '512MB'")
+            cursor.execute("SET LOCAL work_mem = '1GB'")
 
 
 def full_run_prepare(*, run_id, chunk_size=CHUNK_SIZE):
@@ -244,21 +244,28 @@ def _make_chunks(run, ids, chunk_size):
 
 def full_run_publish_chunk(*, run_id, index):
     """Publish one chunk; the chunk that completes the run finishes it. Idempotent."""
-    with transaction.atomic():
-        claimed = RecalcChunk.objects.filter(run_id=run_id, index=index, done=False).update(
-            done=True
-        )
-        if not claimed:
-            return False
-        chunk = RecalcChunk.objects.get(run_id=run_id, index=index)
-        storage.publish_staged(run_id, chunk.first_id, chunk.last_id)
-        RecalcRun.objects.filter(pk=run_id).update(
-            processed=F("processed") + chunk.size,
-            chunks_done=F("chunks_done") + 1,
-            heartbeat_at=timezone.now(),
-        )
-    if not RecalcChunk.objects.filter(run_id=run_id, done=False).exists():
+    try:
+        published = _publish_chunk(run_id, index)
+    except storage.StagingLost as exc:
+        full_run_fail(run_id=run_id, error=exc)
+        return False
+    if published and not RecalcChunk.objects.filter(run_id=run_id, done=False).exists():
         _finish(run_id)
+    return published
+
+
+@transaction.atomic
+def _publish_chunk(run_id, index):
+    claimed = RecalcChunk.objects.filter(run_id=run_id, index=index, done=False).update(done=True)
+    if not claimed:
+        return False
+    chunk = RecalcChunk.objects.get(run_id=run_id, index=index)
+    storage.publish_staged(run_id, chunk.first_id, chunk.last_id)
+    RecalcRun.objects.filter(pk=run_id).update(
+        processed=F("processed") + chunk.size,
+        chunks_done=F("chunks_done") + 1,
+        heartbeat_at=timezone.now(),
+    )
     return True
 
 

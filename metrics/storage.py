@@ -223,6 +223,10 @@ def _snapshot_sql(source_sql):
 _FUTURE_SQL = "COALESCE(predicted_clv, simple_clv)"
 
 
+class StagingLost(Exception):
+    """The staged rows of a chunk are gone (a database crash empties the unlogged table)."""
+
+
 def publish_staged(run_id, first_id, last_id):
     """Copy one chunk of a run's staged rows into the current scores and the history."""
     staged = StagedScore._meta.db_table
@@ -241,6 +245,8 @@ def publish_staged(run_id, first_id, last_id):
             f"{_conflict_clause()}",
             params,
         )
+        if cursor.rowcount == 0 and _staged_missing(cursor, params):
+            raise StagingLost(f"Staged scores of run {run_id} are missing; run it again.")
         cursor.execute(
             _snapshot_sql(
                 f"SELECT customer_id, as_of, value_score, tier, profit_contribution, "
@@ -248,6 +254,16 @@ def publish_staged(run_id, first_id, last_id):
             ),
             params,
         )
+
+
+def _staged_missing(cursor, params):
+    """No staged row at all for the chunk (as opposed to all its customers deleted)."""
+    cursor.execute(
+        f"SELECT 1 FROM {StagedScore._meta.db_table} "
+        "WHERE run_id = %s AND customer_id BETWEEN %s AND %s LIMIT 1",
+        params,
+    )
+    return cursor.fetchone() is None
 
 
 def upsert_rows(rows):

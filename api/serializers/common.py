@@ -7,8 +7,26 @@ from rest_framework import serializers
 from customers.models import Customer
 from customers.selectors import assignable_users, customers_visible_to
 
+# The largest id a database column holds (bigint); a larger number cannot name a row.
+MAX_ID = 2**63 - 1
 
-class VisibleCustomerField(serializers.PrimaryKeyRelatedField):
+
+def id_query_field(**kwargs):
+    """An id in a query string (a filter)."""
+    return serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID, **kwargs)
+
+
+class IdRelatedField(serializers.PrimaryKeyRelatedField):
+    """A related row by id; a number no column can hold "does not exist" rather than
+    overflowing in the database driver."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, int) and not isinstance(data, bool) and not 0 < data <= MAX_ID:
+            self.fail("does_not_exist", pk_value=data)
+        return super().to_internal_value(data)
+
+
+class VisibleCustomerField(IdRelatedField):
     """A customer id, looked up among the customers the requesting user may see (and
     ``keep_pk``: a value already stored, which stays valid unchanged)."""
 
@@ -25,7 +43,7 @@ class VisibleCustomerField(serializers.PrimaryKeyRelatedField):
         return visible
 
 
-class UserField(serializers.PrimaryKeyRelatedField):
+class UserField(IdRelatedField):
     """An active user's id (owners, assignees)."""
 
     def __init__(self, **kwargs):

@@ -5,7 +5,7 @@ from rest_framework import serializers
 from campaigns.models import Campaign
 from customers.models import Activity, Contact, Customer, Tag
 
-from .common import UserField, VisibleCustomerField
+from .common import IdRelatedField, UserField, VisibleCustomerField
 
 TAG_MAX_LENGTH = Tag._meta.get_field("name").max_length
 
@@ -49,7 +49,7 @@ class CustomerSerializer(serializers.ModelSerializer):
         help_text=_("User id. Reps always own what they create and cannot reassign."),
     )
     tags = TagNamesField(required=False, help_text=_("Tag names; new tags are created."))
-    acquired_by_campaign = serializers.PrimaryKeyRelatedField(
+    acquired_by_campaign = IdRelatedField(
         queryset=Campaign.objects.all(), required=False, allow_null=True
     )
     referred_by = VisibleCustomerField(required=False, allow_null=True)

@@ -10,7 +10,7 @@ from orders.models import MONEY, CustomerCost, Order, OrderLine, Product
 from orders.selectors import products_for_order
 from orders.services import INITIAL_STATUSES, LineData
 
-from .common import VisibleCustomerField
+from .common import IdRelatedField, VisibleCustomerField
 
 
 class ProductSerializer(serializers.ModelSerializer):
@@ -57,7 +57,7 @@ class OrderSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class _ProductField(serializers.PrimaryKeyRelatedField):
+class _ProductField(IdRelatedField):
     """A product an order line may use: an active one, or one already on the order."""
 
     def __init__(self, **kwargs):

@@ -1,11 +1,20 @@
 """What every resource view shares: authentication and throttling come from settings;
 permissions are the model permissions plus the scoped querysets (api.permissions)."""
 
-from rest_framework import status, viewsets
+from rest_framework import exceptions, status, viewsets
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from ..permissions import ModelPermissions
+from ..serializers.common import MAX_ID
+
+
+def checked_id(value):
+    """A path id as a number, or 404 for one no row can have."""
+    number = int(value)
+    if number > MAX_ID:
+        raise exceptions.NotFound
+    return number
 
 
 class ApiViewSet(viewsets.GenericViewSet):
@@ -14,6 +23,10 @@ class ApiViewSet(viewsets.GenericViewSet):
     http_method_names = ["get", "post", "patch", "delete", "head"]
     permission_model = None
     lookup_value_regex = r"\d+"
+
+    def get_object(self):
+        checked_id(self.kwargs[self.lookup_url_kwarg or self.lookup_field])
+        return super().get_object()
 
     def query(self, serializer_class):
         """Validated query-string filters (400 for a malformed one)."""

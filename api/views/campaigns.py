@@ -9,7 +9,7 @@ from campaigns import selectors, services
 from campaigns.models import Campaign, SpendEntry
 
 from ..serializers.campaigns import CampaignSerializer, SpendEntrySerializer
-from .base import ApiViewSet
+from .base import ApiViewSet, checked_id
 
 
 class CampaignQuery(serializers.Serializer):
@@ -68,9 +68,8 @@ class SpendEntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
     http_method_names = ["get", "post", "delete", "head"]
 
     def campaign(self):
-        return selectors.campaign_get(
-            user=self.request.user, campaign_id=self.kwargs["campaign_pk"]
-        )
+        campaign_id = checked_id(self.kwargs["campaign_pk"])
+        return selectors.campaign_get(user=self.request.user, campaign_id=campaign_id)
 
     def get_queryset(self):
         return selectors.spend_entries_of(self.campaign())

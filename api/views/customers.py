@@ -15,6 +15,7 @@ from metrics.calc.rfm import SEGMENTS
 
 from .. import idempotency
 from ..pagination import KeysetPagination
+from ..serializers.common import id_query_field
 from ..serializers.customers import (
     ActivityCreateSerializer,
     ActivitySerializer,
@@ -29,7 +30,7 @@ class CustomerQuery(serializers.Serializer):
     search = serializers.CharField(
         required=False, help_text=_("In name, email, phone; exact external id.")
     )
-    owner = serializers.IntegerField(required=False, min_value=1, help_text=_("Owner's user id."))
+    owner = id_query_field(help_text=_("Owner's user id."))
     status = serializers.ChoiceField(choices=Customer.Status.choices, required=False)
     region = serializers.CharField(required=False)
     tag = serializers.CharField(required=False, help_text=_("A tag name."))
@@ -105,7 +106,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
 
 
 class ContactQuery(serializers.Serializer):
-    customer = serializers.IntegerField(required=False, min_value=1)
+    customer = id_query_field()
 
 
 def contacts_visible_to(user):
@@ -151,9 +152,9 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
 
 
 class ActivityQuery(serializers.Serializer):
-    customer = serializers.IntegerField(required=False, min_value=1)
+    customer = id_query_field()
     kind = serializers.ChoiceField(choices=Activity.Kind.choices, required=False)
-    assignee = serializers.IntegerField(required=False, min_value=1)
+    assignee = id_query_field()
     open_tasks = serializers.BooleanField(
         required=False, default=False, help_text=_("Only tasks not done yet.")
     )

@@ -1,7 +1,7 @@
 """The value engine's outputs: scores (read-only), company metrics of a period, full
 recalculations (POST starts one, 202) and the model fits (read-only)."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,6 +17,7 @@ from metrics.models import CustomerScore, ModelFit, RecalcRun
 
 from ..errors import Conflict
 from ..pagination import KeysetPagination
+from ..serializers.common import id_query_field
 from ..serializers.metrics import (
     CompanyMetricsSerializer,
     ModelFitSerializer,
@@ -27,6 +28,8 @@ from .base import ApiViewSet
 
 # A company-metrics period longer than this is refused: it is a dashboard figure.
 MAX_PERIOD = timedelta(days=3660)
+# Periods fall in these years (the metrics look back a churn window before the start).
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
 
 
 class ScoreQuery(serializers.Serializer):
@@ -36,7 +39,7 @@ class ScoreQuery(serializers.Serializer):
     score_max = serializers.FloatField(required=False, min_value=0, max_value=100)
     churn_risk_min = serializers.FloatField(required=False, min_value=0, max_value=1)
     churn_risk_max = serializers.FloatField(required=False, min_value=0, max_value=1)
-    owner = serializers.IntegerField(required=False, min_value=1, help_text="Owner's user id.")
+    owner = id_query_field(help_text="Owner's user id.")
 
 
 _SCORE_LOOKUPS = {
@@ -87,8 +90,10 @@ class PeriodQuery(serializers.Serializer):
     end = serializers.DateField(help_text="The day after the last day (exclusive).")
 
     def validate(self, attrs):
-        if attrs["end"] <= attrs["start"]:
-            raise serializers.ValidationError({"end": [_("The end must be after the start.")]})
+        if not FIRST_DAY <= attrs["start"] < attrs["end"] <= LAST_DAY:
+            raise serializers.ValidationError(
+                {"end": [_("Give a start before the end, both from 1900 to 2999.")]}
+            )
         if attrs["end"] - attrs["start"] > MAX_PERIOD:
             raise serializers.ValidationError({"end": [_("A period is at most ten years.")]})
         return attrs
@@ -160,7 +165,7 @@ class RecalculationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Api
 
 class ModelFitQuery(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ModelFit.Kind.choices, required=False)
-    run = serializers.IntegerField(required=False, min_value=1)
+    run = id_query_field()
 
 
 @extend_schema_view(

@@ -18,7 +18,7 @@ from orders.models import CustomerCost, Order, Product
 from .. import idempotency
 from ..errors import ItemErrors
 from ..pagination import KeysetPagination
-from ..serializers.common import ErrorSerializer
+from ..serializers.common import ErrorSerializer, id_query_field
 from ..serializers.orders import (
     BulkOrdersSerializer,
     BulkResultSerializer,
@@ -73,10 +73,8 @@ class OrderQuery(serializers.Serializer):
     status = serializers.ChoiceField(choices=Order.Status.choices, required=False)
     date_from = serializers.DateField(required=False, help_text="Ordered on or after.")
     date_to = serializers.DateField(required=False, help_text="Ordered on or before.")
-    customer = serializers.IntegerField(required=False, min_value=1)
-    owner = serializers.IntegerField(
-        required=False, min_value=1, help_text="The customer's owner (managers and admins)."
-    )
+    customer = id_query_field()
+    owner = id_query_field(help_text="The customer's owner (managers and admins).")
     search = serializers.CharField(
         required=False, help_text="Exact order number; customer name; exact external id."
     )
@@ -225,7 +223,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
 
 
 class CostQuery(serializers.Serializer):
-    customer = serializers.IntegerField(required=False, min_value=1)
+    customer = id_query_field()
 
 
 @extend_schema_view(

@@ -8,6 +8,7 @@ from surveys import selectors, services
 from surveys.models import Invitation, Response, Survey
 
 from ..pagination import KeysetPagination
+from ..serializers.common import id_query_field
 from ..serializers.surveys import InvitationSerializer, ResponseSerializer, SurveySerializer
 from .base import ApiViewSet
 
@@ -48,8 +49,8 @@ class SurveyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
 
 
 class InvitationQuery(serializers.Serializer):
-    survey = serializers.IntegerField(required=False, min_value=1)
-    customer = serializers.IntegerField(required=False, min_value=1)
+    survey = id_query_field()
+    customer = id_query_field()
     state = serializers.ChoiceField(choices=Invitation.State.choices, required=False)
 
 
@@ -76,8 +77,8 @@ class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
 
 
 class ResponseQuery(serializers.Serializer):
-    survey = serializers.IntegerField(required=False, min_value=1)
-    customer = serializers.IntegerField(required=False, min_value=1)
+    survey = id_query_field()
+    customer = id_query_field()
     score_min = serializers.IntegerField(required=False, min_value=0, max_value=10)
     score_max = serializers.IntegerField(required=False, min_value=0, max_value=10)
     answered_since = serializers.DateTimeField(

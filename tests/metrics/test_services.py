@@ -15,6 +15,7 @@ from metrics.models import (
     RecalcChunk,
     RecalcRun,
     ScoreSnapshot,
+    StagedScore,
 )
 from orders.models import Order
 from tests.factories import CustomerFactory, UserFactory
@@ -256,3 +257,19 @@ def test_every_path_gives_identical_results(db, histories):
     assert scores() == full
     services.full_run_sync(as_of=AS_OF, chunk_size=3)
     assert scores() == full
+
+
+def test_lost_staging_fails_the_run_and_keeps_the_published_scores(db):
+    population(30, seed=4)
+    services.full_run_sync(as_of=AS_OF)
+    expected = scores()
+    run = RecalcRun.objects.create(as_of=AS_OF)
+    indices = services.full_run_prepare(run_id=run.pk, chunk_size=10)
+    # A database crash empties the unlogged staging table.
+    StagedScore.objects.filter(run=run).delete()
+    assert services.full_run_publish_chunk(run_id=run.pk, index=indices[0]) is False
+    run.refresh_from_db()
+    assert run.status == RecalcRun.Status.FAILED and "missing" in run.error
+    assert scores() == expected
+    # The next run is not blocked by the failed one.
+    assert services.full_run_sync(as_of=AS_OF).status == RecalcRun.Status.DONE

@@ -1,0 +1,118 @@
+"""The webhook pages (admins) and the webhook resource of the API."""
+
+import pytest
+from django.urls import reverse
+
+from api.webhooks.models import Webhook, WebhookDelivery
+from tests.api.factories import DeliveryFactory, WebhookFactory
+
+PAGES = [
+    ("get", "api_pages:webhooks", False),
+    ("get", "api_pages:webhook_create", False),
+    ("get", "api_pages:webhook_detail", True),
+    ("get", "api_pages:webhook_edit", True),
+    ("get", "api_pages:webhook_delete", True),
+    ("post", "api_pages:webhook_delete", True),
+]
+
+
+@pytest.mark.parametrize(("method", "name", "detail"), PAGES)
+@pytest.mark.parametrize(
+    ("persona", "expected"),
+    [(None, 302), ("outsider", 403), ("owner", 403), ("manager", 403), ("admin_user", 200)],
+)
+def test_webhook_pages_are_for_admins(
+    db, request, client_for, method, name, detail, persona, expected
+):
+    webhook = WebhookFactory()
+    user = request.getfixturevalue(persona) if persona else None
+    url = reverse(name, args=[webhook.pk] if detail else [])
+    response = getattr(client_for(user), method)(url)
+    if method == "post" and expected == 200:
+        expected = 302  # deleted, back to the list
+    assert response.status_code == expected
+
+
+def test_create_then_the_detail_shows_the_log(client_for, admin_user):
+    client = client_for(admin_user)
+    response = client.post(
+        reverse("api_pages:webhook_create"),
+        {"url": "https://hooks.example.com/crm", "events": ["order.created"], "active": "on"},
+    )
+    webhook = Webhook.objects.get()
+    assert response.status_code == 302 and response.url == webhook.get_absolute_url()
+    assert webhook.created_by == admin_user and webhook.secret
+
+    DeliveryFactory(webhook=webhook, status=WebhookDelivery.Status.FAILED, last_error="HTTP 500")
+    page = client.get(webhook.get_absolute_url()).content.decode()
+    assert "HTTP 500" in page and "Retry" in page and "Order created" in page
+
+
+def test_form_errors_are_shown_inline(client_for, admin_user, settings):
+    settings.WEBHOOKS_ALLOW_PRIVATE_NETWORKS = False
+    response = client_for(admin_user).post(
+        reverse("api_pages:webhook_create"), {"url": "http://127.0.0.1/x", "events": []}
+    )
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.errors["events"]
+    assert not Webhook.objects.exists()
+
+
+def test_editing_keeps_the_secret_when_left_empty(client_for, admin_user):
+    webhook = WebhookFactory(secret="keep-me")
+    client_for(admin_user).post(
+        reverse("api_pages:webhook_edit", args=[webhook.pk]),
+        {"url": webhook.url, "events": ["customer.created", "order.updated"], "secret": ""},
+    )
+    webhook.refresh_from_db()
+    assert webhook.secret == "keep-me" and webhook.events == ["customer.created", "order.updated"]
+    assert webhook.active is False
+
+
+def test_retry_puts_a_failed_delivery_back(
+    client_for, admin_user, django_capture_on_commit_callbacks
+):
+    delivery = DeliveryFactory(status=WebhookDelivery.Status.FAILED, attempts=6)
+    url = reverse("api_pages:delivery_retry", args=[delivery.webhook_id, delivery.pk])
+    with django_capture_on_commit_callbacks(execute=False):
+        response = client_for(admin_user).post(url)
+    assert response.status_code == 302
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (WebhookDelivery.Status.PENDING, 0)
+
+
+def test_delivery_log_pages_with_htmx(client_for, admin_user):
+    webhook = WebhookFactory()
+    DeliveryFactory.create_batch(30, webhook=webhook)
+    response = client_for(admin_user).get(
+        webhook.get_absolute_url() + "?page=2", HTTP_HX_REQUEST="true"
+    )
+    html = response.content.decode()
+    assert "<table" in html and "<h1>" not in html
+
+
+def test_empty_states(client_for, admin_user):
+    client = client_for(admin_user)
+    assert "No webhooks yet." in client.get(reverse("api_pages:webhooks")).content.decode()
+    webhook = WebhookFactory()
+    assert "Nothing sent yet" in client.get(webhook.get_absolute_url()).content.decode()
+
+
+def test_api_shows_the_secret_only_on_creation(api_for, admin_user):
+    api = api_for(admin_user)
+    created = api.post(
+        "/api/v1/webhooks/",
+        {"url": "https://hooks.example.com/a", "events": ["customer.updated"]},
+    ).json()
+    assert len(created["secret"]) > 30
+    assert "secret" not in api.get(f"/api/v1/webhooks/{created['id']}/").json()
+    bad = api.post("/api/v1/webhooks/", {"url": "https://x.example.com", "events": ["nope"]})
+    assert bad.status_code == 400 and "events" in bad.json()["error"]["details"]
+
+
+def test_api_delivery_log(api_for, admin_user):
+    delivery = DeliveryFactory(last_error="timed out", attempts=2)
+    rows = api_for(admin_user).get(f"/api/v1/webhooks/{delivery.webhook_id}/deliveries/").json()
+    assert rows["results"][0]["last_error"] == "timed out"
+    assert rows["results"][0]["attempts"] == 2 and rows["results"][0]["status"] == "pending"
