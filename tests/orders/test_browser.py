@@ -24,7 +24,8 @@ def test_rep_enters_an_order_with_htmx_lines_and_live_totals(page, live_server):
     customer = CustomerFactory(owner=rep, name="Northwind Traders")
     widget = ProductFactory(name="Widget", list_price=D("20.00"), unit_cost=D("8.00"))
     gadget = ProductFactory(name="Gadget", list_price=D("5.00"), unit_cost=D("1.00"))
-    ExchangeRateFactory(currency="EUR", valid_on="2026-01-01", rate=D("1.10"))
+    # Catalogue prices are in USD: at 1.25, the widget is 16.00 EUR and the gadget 4.00 EUR.
+    ExchangeRateFactory(currency="EUR", valid_on="2026-01-01", rate=D("1.25"))
 
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill('input[name="username"]', "rita")
@@ -40,15 +41,15 @@ def test_rep_enters_an_order_with_htmx_lines_and_live_totals(page, live_server):
     page.select_option('select[name="lines-0-product"]', value=str(widget.pk))
     page.fill('input[name="lines-0-quantity"]', "2")
     page.locator('input[name="lines-0-quantity"]').blur()
-    expect(page.locator("#order-totals")).to_contain_text("40.00 EUR")
-    expect(page.locator("#order-totals")).to_contain_text("44.00 USD")
+    expect(page.locator("#order-totals")).to_contain_text("32.00 EUR")
+    expect(page.locator("#order-totals")).to_contain_text("40.00 USD")
 
     page.get_by_role("button", name="Add line").click()
     expect(rows).to_have_count(4)
     page.select_option('select[name="lines-3-product"]', value=str(gadget.pk))
     page.fill('input[name="lines-3-quantity"]', "3")
     page.locator('input[name="lines-3-quantity"]').blur()
-    expect(page.locator("#order-totals")).to_contain_text("55.00 EUR")
+    expect(page.locator("#order-totals")).to_contain_text("44.00 EUR")
 
     rows.nth(1).get_by_role("button", name="Remove").click()
     expect(rows).to_have_count(3)
@@ -57,7 +58,7 @@ def test_rep_enters_an_order_with_htmx_lines_and_live_totals(page, live_server):
     page.locator("main .actions button.primary").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Order SO-")
     order = Order.objects.get()
-    assert (order.total, order.total_base, order.lines.count()) == (D("55.00"), D("60.50"), 2)
+    assert (order.total, order.total_base, order.lines.count()) == (D("44.00"), D("55.00"), 2)
 
 
 def test_order_list_filters_while_typing(page, live_server):
