@@ -113,6 +113,13 @@ def text_width(text, size=FONT):
     return len(str(text)) * size * GLYPH
 
 
+def fit(text, width, size=FONT):
+    """``text`` cut with an ellipsis to about ``width`` pixels."""
+    room = int(width / (size * GLYPH))
+    text = str(text)
+    return text if len(text) <= room else text[: max(room - 1, 1)] + "…"
+
+
 def _scale(values):
     top = max((float(v) for v in values if v is not None), default=0.0)
     return top if top > 0 else 1.0
@@ -156,7 +163,9 @@ def grouped_bars(*, title, categories, series, shared_scale=True, width=640):
     for i, category in enumerate(categories):
         y0 = 2 + i * group_h
         chart.labels.append(
-            Label(label_w - 8, y0 + (group_h - pad) / 2 + 4, category, anchor="end")
+            Label(
+                label_w - 8, y0 + (group_h - pad) / 2 + 4, fit(category, label_w - 8), anchor="end"
+            )
         )
         for j, (_name, colour, values) in enumerate(series):
             value, text = values[i]

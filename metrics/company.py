@@ -21,11 +21,13 @@ Each figure comes from one aggregate query over an indexed date range (or over t
 table), whatever the number of customers; nothing loops over customers in Python.
 """
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from itertools import pairwise
 
+from django.db import connection, transaction
 from django.db.models import (
     Avg,
     Case,
@@ -45,7 +47,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import SpendEntry
-from campaigns.selectors import campaign_list, campaign_stats
+from campaigns.selectors import campaign_list
 from customers.models import Customer
 from customers.selectors import can_see_all_customers, customers_visible_to
 from orders.models import Order
@@ -71,6 +73,18 @@ def scoped(queryset, user, path="customer"):
         # Managers and admins see everyone: no semi-join over a million customers.
         return queryset
     return queryset.filter(**{f"{path}__in": visible.values("pk")})
+
+
+@contextmanager
+def analytics_session():
+    """A transaction for a page of aggregates. PostgreSQL's JIT compiler is switched off in
+    it: compiling these one-off queries full of CASE expressions took about 3 s of a 10 s
+    aggregate over 10M orders and saved nothing."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL jit = off")
+        yield
 
 
 def purchases(user):
@@ -424,6 +438,10 @@ class ScoreOverview:
     tiers: list  # [(tier, customers, revenue)]
 
 
+def has_scores(*, user):
+    return scoped(CustomerScore.objects.all(), user).exists()
+
+
 def score_overview(*, user):
     """Value-score histogram and customers and revenue per tier, in one aggregate query."""
     scores = scoped(CustomerScore.objects.all(), user)
@@ -487,6 +505,41 @@ def monthly_revenue(*, user, last_month, months=12, end=None):
 
 
 @dataclass(frozen=True)
+class CampaignCac:
+    spend: Decimal  # spend to date
+    acquired: int
+    cac: Decimal | None
+
+
+def campaign_cac(*, campaigns, as_of):
+    """{campaign id: CampaignCac}: spend to ``as_of`` over the customers each acquired, as
+    campaigns.selectors.campaign_stats computes it, without the revenue it also reads
+    (all orders of the acquired customers: seconds at 10M orders). Two GROUP BY queries."""
+    ids = [c.pk for c in campaigns]
+    spend = dict(
+        SpendEntry.objects.filter(campaign_id__in=ids, spent_on__lte=as_of)
+        .order_by()
+        .values_list("campaign_id")
+        .annotate(total=Sum("amount"))
+    )
+    acquired = dict(
+        Customer.objects.filter(acquired_by_campaign_id__in=ids)
+        .order_by()
+        .values_list("acquired_by_campaign_id")
+        .annotate(n=Count("pk"))
+    )
+    result = {}
+    for pk in ids:
+        spent = to_cents(spend.get(pk, ZERO))
+        result[pk] = CampaignCac(
+            spend=spent,
+            acquired=acquired.get(pk, 0),
+            cac=calc.cac(spend=spent, new_customers=acquired.get(pk, 0)),
+        )
+    return result
+
+
+@dataclass(frozen=True)
 class CampaignValue:
     campaign: object
     acquired: int
@@ -512,7 +565,7 @@ def campaign_values(*, user, as_of, limit=8):
     )
     if not campaigns:
         return []
-    stats = campaign_stats(user=user, campaigns=campaigns, as_of=as_of)
+    stats = campaign_cac(campaigns=campaigns, as_of=as_of)
     clv = dict(
         CustomerScore.objects.filter(customer__acquired_by_campaign__in=[c.pk for c in campaigns])
         .order_by()

@@ -39,7 +39,8 @@ def dashboard(request):
         "has_role": _has_role(request.user),
     }
     if context["has_role"]:
-        context.update(_figures(request.user, period))
+        with company.analytics_session():
+            context.update(_figures(request.user, period))
     template = "dashboard.html#body" if request.htmx else "dashboard.html"
     return render(request, template, context)
 
@@ -66,10 +67,10 @@ def _figures(user, period):
         "campaign_chart": None,
         "campaign_values": [],
     }
-    table = cohorts.cohort_table(user=user, as_of=period.last_day)
-    if not table.is_empty:
-        figures["cohort_chart"] = charts.cohort_heat_map(table)
     if overview.scored:
+        table = cohorts.cohort_table(user=user, as_of=period.last_day)
+        if not table.is_empty:
+            figures["cohort_chart"] = charts.cohort_heat_map(table)
         figures["histogram_chart"] = charts.value_histogram_chart(overview)
         figures["tier_chart"] = charts.tier_chart(overview)
         figures["rfm_chart"] = charts.rfm_chart(company.rfm_grid(user=user))
@@ -89,12 +90,16 @@ def cohort_report(request):
     if form.is_bound and form.is_valid():
         as_of = form.cleaned_data["as_of"] or as_of
         months = form.cleaned_data["months"]
-    table = cohorts.cohort_table(user=request.user, as_of=as_of, months=months)
+    with company.analytics_session():
+        table = cohorts.cohort_table(user=request.user, as_of=as_of, months=months)
+        payback = cohorts.campaign_payback(user=request.user, as_of=as_of)
+        scored = not table.is_empty or company.has_scores(user=request.user)
     context = {
         "form": form,
         "as_of": as_of,
+        "scored": scored,
         "table": table,
-        "payback": cohorts.campaign_payback(user=request.user, as_of=as_of),
+        "payback": payback,
         "company_figures": company.shows_company_figures(request.user),
     }
     if not table.is_empty:

@@ -4,7 +4,15 @@ from rest_framework import serializers
 from metrics.models import CustomerScore, ModelFit, RecalcRun
 
 
+def _blank_or(choices):
+    """A choice that may also be "" (not yet calculated)."""
+    return serializers.ChoiceField(choices=[("", ""), *choices], read_only=True)
+
+
 class ScoreSerializer(serializers.ModelSerializer):
+    tier = _blank_or(CustomerScore.Tier.choices)
+    clv_method = _blank_or(CustomerScore.ClvMethod.choices)
+
     class Meta:
         model = CustomerScore
         fields = "__all__"

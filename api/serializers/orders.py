@@ -180,8 +180,8 @@ class OrderRefundSerializer(serializers.Serializer):
 
 
 class BulkOrdersSerializer(serializers.Serializer):
-    """Only for the schema: the bulk view validates each order on its own, to report the
-    errors of every item by index."""
+    """The request body of a bulk import (for the schema: the view checks the size first
+    and reports the errors of each invalid item by index)."""
 
     orders = OrderCreateSerializer(many=True, min_length=1, max_length=settings.API_BULK_MAX_ITEMS)
 

@@ -63,9 +63,16 @@ def _address_allowed(address):
     return ip.is_global and not ip.is_multicast
 
 
+def _port(parts):
+    try:
+        return parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return None
+
+
 def _check_url(url):
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    if parts.scheme not in ("http", "https") or not parts.hostname or _port(parts) is None:
         raise ValidationError({"url": _("Use an http:// or https:// address.")})
     try:
         literal = ipaddress.ip_address(parts.hostname)
@@ -265,10 +272,10 @@ def _resolve(host, port):
 def http_post(url, *, body, headers, timeout):
     """POST ``body``; returns the HTTP status. Redirects are not followed."""
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    port = _port(parts)
+    if parts.scheme not in ("http", "https") or not parts.hostname or port is None:
         raise DeliveryError(_("Not an http(s) URL."))
     https = parts.scheme == "https"
-    port = parts.port or (443 if https else 80)
     address = _resolve(parts.hostname, port)
     connection_class = _PinnedHTTPSConnection if https else _PinnedHTTPConnection
     connection = connection_class(parts.hostname, port, address=address, timeout=timeout)

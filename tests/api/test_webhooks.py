@@ -153,7 +153,14 @@ def test_an_unreachable_receiver_is_logged(db, settings):
 
 
 @pytest.mark.parametrize(
-    "url", ["http://127.0.0.1/x", "http://10.1.2.3/x", "http://[::1]/x", "ftp://hooks.example.com/"]
+    "url",
+    [
+        "http://127.0.0.1/x",
+        "http://10.1.2.3/x",
+        "http://[::1]/x",
+        "ftp://hooks.example.com/",
+        "https://hooks.example.com:99999/",
+    ],
 )
 def test_registration_refuses_private_addresses_and_other_schemes(admin_user, settings, url):
     settings.WEBHOOKS_ALLOW_PRIVATE_NETWORKS = False

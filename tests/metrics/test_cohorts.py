@@ -6,7 +6,10 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from campaigns.selectors import campaign_list, campaign_stats
 from metrics.cohorts import campaign_payback, cohort_table
+from metrics.company import campaign_cac
+from metrics.services import full_run_sync
 from orders.models import Order
 from tests.campaigns.factories import CampaignFactory, SpendEntryFactory
 from tests.factories import CustomerFactory
@@ -45,6 +48,8 @@ def cohorts(owner, teammate):
     buy(f, dt.date(2026, 1, 10))
     g = CustomerFactory(owner=owner)
     buy(g, dt.date(2026, 2, 1), status=Order.Status.CANCELLED)
+    # Cohorts take each customer's first purchase from their score.
+    full_run_sync(as_of=AS_OF)
     return fair
 
 
@@ -157,6 +162,19 @@ def test_payback_is_a_company_figure(owner, campaigns):
     assert campaign_payback(user=owner, as_of=AS_OF) is None
 
 
+def test_campaign_cac_agrees_with_the_campaigns_page(manager, campaigns):
+    listed = list(campaign_list(user=manager))
+    ours = campaign_cac(campaigns=listed, as_of=AS_OF)
+    theirs = campaign_stats(user=manager, campaigns=listed, as_of=AS_OF)
+    for campaign in listed:
+        assert (ours[campaign.pk].spend, ours[campaign.pk].acquired, ours[campaign.pk].cac) == (
+            theirs[campaign.pk].spend,
+            theirs[campaign.pk].acquired,
+            theirs[campaign.pk].cac,
+        )
+    assert ours[campaigns.pk].cac == Decimal("500.00")
+
+
 # --- The page -----------------------------------------------------------------------------
 
 
@@ -195,10 +213,19 @@ def test_a_rep_gets_their_curves_and_no_payback(client_for, owner, cohorts, camp
     assert "3 months" not in html
 
 
-def test_no_cohort_gives_an_empty_state(client_for, manager):
+def test_without_scores_the_page_says_so(client_for, manager, owner):
+    buy(CustomerFactory(owner=owner), dt.date(2026, 3, 1))
     html = client_for(manager).get(URL, {"as_of": "2026-03-31"}).content.decode()
-    assert "No customer made a first purchase in these months." in html
+    assert html.count("No scores yet") == 2
     assert "<svg" not in html
+
+
+def test_no_first_purchase_in_the_window_gives_an_empty_state(client_for, manager, owner):
+    buy(CustomerFactory(owner=owner), dt.date(2020, 3, 1))
+    full_run_sync(as_of=AS_OF)
+    html = client_for(manager).get(URL, {"as_of": "2026-03-31"}).content.decode()
+    assert html.count("No customer made a first purchase in these months.") == 2
+    assert "No scores yet" not in html and "<svg" not in html
 
 
 @pytest.mark.parametrize(
