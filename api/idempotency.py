@@ -67,12 +67,6 @@ class KeyReused(exceptions.APIException):
     default_code = "idempotency_key_reused"
 
 
-class KeyInProgress(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = _("A request with this Idempotency-Key is still being processed.")
-    default_code = "idempotency_key_in_progress"
-
-
 def _fingerprint(request):
     """The parsed body, canonically serialised: whitespace and key order do not matter."""
     body = json.dumps(request.data, sort_keys=True, separators=(",", ":"), default=str)
@@ -86,8 +80,7 @@ def _expired_before():
 def _replay(record, fingerprint):
     if record.request_hash != fingerprint:
         raise KeyReused
-    if record.response_status is None:
-        raise KeyInProgress
+    # Rows are seen only once committed, and only successful answers are committed.
     return Response(
         record.response_body,
         status=record.response_status,

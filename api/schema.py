@@ -4,6 +4,7 @@ can give, all in the one error body; API keys appear as HTTP bearer authenticati
 from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
+from . import idempotency
 from .serializers.common import ErrorSerializer
 
 _ERRORS = {
@@ -11,7 +12,7 @@ _ERRORS = {
     "401": "Missing, invalid or revoked API key.",
     "403": "Your role does not allow this.",
     "404": "No such object, or not one you can see.",
-    "409": "Conflicts with the current state (or the same Idempotency-Key is in progress).",
+    "409": "Conflicts with the current state (e.g. a recalculation is already running).",
     "413": "Request body too large.",
     "415": "Send JSON (Content-Type: application/json).",
     "422": "Idempotency-Key reused for a different request.",
@@ -26,9 +27,14 @@ class AutoSchema(openapi.AutoSchema):
         if "{" in self.path:
             codes.append("404")
         if self.method in _WITH_BODY:
-            codes += ["400", "409", "413", "415", "422"]
+            codes += ["400", "413", "415"]
         elif self.method == "GET":
             codes.append("400")
+        if any(
+            getattr(parameter, "name", None) == idempotency.HEADER
+            for parameter in self.get_override_parameters()
+        ):
+            codes.append("422")
         return sorted(codes)
 
     def _get_response_bodies(self, direction="response"):

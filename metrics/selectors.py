@@ -41,6 +41,12 @@ def _scope(column, customer_ids):
     return f"{column} IN ({', '.join(['%s'] * len(ids))})", ids
 
 
+def _float(expression):
+    """Money is summed as floats: the engine computes in floats anyway, and PostgreSQL's
+    numeric additions make the population aggregate about a third slower."""
+    return f"CAST({expression} AS DOUBLE PRECISION)"
+
+
 def _fetch(sql, params):
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -94,8 +100,8 @@ def _add_orders(inputs, as_of, customer_ids):
         WITH per_day AS (
             SELECT customer_id, ordered_on,
                    COUNT(*) AS n,
-                   SUM(total_base - refunded_base) AS value,
-                   SUM(cost_base) AS cost,
+                   SUM({_float("total_base - refunded_base")}) AS value,
+                   SUM({_float("cost_base")}) AS cost,
                    MIN(ordered_on) OVER (PARTITION BY customer_id) AS first_day
             FROM {Order._meta.db_table}
             WHERE status IN ({statuses}) AND ordered_on <= %s AND {scope}
@@ -134,7 +140,7 @@ def _add_costs(inputs, as_of, customer_ids):
 
     scope, params = _scope("customer_id", customer_ids)
     rows = _fetch(
-        f"SELECT customer_id, SUM(amount_base) FROM {CustomerCost._meta.db_table} "
+        f"SELECT customer_id, SUM({_float('amount_base')}) FROM {CustomerCost._meta.db_table} "
         f"WHERE incurred_on <= %s AND {scope} GROUP BY customer_id",
         [as_of, *params],
     )
@@ -175,7 +181,7 @@ def _add_referrals(inputs, as_of, customer_ids):
     statuses = ", ".join(f"'{s}'" for s in PURCHASE_STATUSES)
     sql = f"""
         SELECT r.referred_by_id, COUNT(DISTINCT r.id),
-               COALESCE(SUM(o.total_base - o.refunded_base), 0)
+               COALESCE(SUM({_float("o.total_base - o.refunded_base")}), 0)
         FROM {Customer._meta.db_table} r
         LEFT JOIN {Order._meta.db_table} o
           ON o.customer_id = r.id AND o.status IN ({statuses}) AND o.ordered_on <= %s

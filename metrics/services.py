@@ -152,10 +152,12 @@ def _progress(run, **fields):
 
 def _tune_session():
     # The population aggregate sorts and hashes millions of rows; with PostgreSQL's
-    # default 4 MB work_mem it spills to disk (see docs/benchmarks.md).
+    # default 4 MB work_mem it spills to disk, and JIT compilation costs seconds on a
+    # query that runs once (see docs/benchmarks.md).
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL work_mem = '1GB'")
+            cursor.execute("SET LOCAL jit = off")
 
 
 def full_run_prepare(*, run_id, chunk_size=CHUNK_SIZE):

@@ -17,7 +17,7 @@ from metrics.models import CustomerScore, ModelFit, RecalcRun
 
 from ..errors import Conflict
 from ..pagination import KeysetPagination
-from ..serializers.common import id_query_field
+from ..serializers.common import ErrorSerializer, id_query_field
 from ..serializers.metrics import (
     CompanyMetricsSerializer,
     ModelFitSerializer,
@@ -140,7 +140,7 @@ class RecalculationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Api
         description="Queues a full run as of today and answers at once with the run; follow "
         "its progress at its URL. 409 when a run is already queued or running.",
         request=None,
-        responses={202: RecalcRunSerializer},
+        responses={202: RecalcRunSerializer, 409: ErrorSerializer},
         examples=[
             OpenApiExample(
                 "Queued",

@@ -147,3 +147,14 @@ def test_concurrent_duplicates_create_once(api_for, owner):
     assert sorted(r.status_code for r in results) == [201, 201]
     assert len({r.json()["id"] for r in results}) == 1
     assert Customer.objects.filter(name="Race").count() == 1
+
+
+def test_losing_the_race_at_the_unique_constraint_replays_the_winner(api_for, owner, monkeypatch):
+    """The other request committed between our lookup and our insert."""
+    api = api_for(owner)
+    first = _post(api, "/api/v1/customers/", {"name": "Acme"}, "key-1")
+    monkeypatch.setattr("api.idempotency._stored", lambda user, key: IdempotencyKey.objects.none())
+    retry = _post(api, "/api/v1/customers/", {"name": "Acme"}, "key-1")
+    assert retry.status_code == 201 and retry.json() == first.json()
+    assert retry["Idempotent-Replayed"] == "true"
+    assert Customer.objects.filter(name="Acme").count() == 1
