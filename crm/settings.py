@@ -329,6 +329,7 @@ if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            # A separate Redis database is safer in production (CACHE_REDIS_URL).
+            "LOCATION": env.str("CACHE_REDIS_URL", default=REDIS_URL),
         }
     }

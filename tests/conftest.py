@@ -22,6 +22,20 @@ def celery_eager():
 
 
 @pytest.fixture(autouse=True, scope="session")
+def local_cache():
+    """A per-process cache: with REDIS_URL set the app caches in Redis, and tests that
+    clear the cache must not clear the broker or another test process's counters."""
+    from django.test.utils import override_settings
+
+    override = override_settings(
+        CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    )
+    override.enable()
+    yield
+    override.disable()
+
+
+@pytest.fixture(autouse=True, scope="session")
 def fast_password_hashing():
     """Every persona's password is hashed; the real hasher is slow on purpose."""
     from django.conf import settings

@@ -21,7 +21,7 @@ from django.db.models import Max
 from psycopg.copy import QueuedLibpqWriter
 
 from campaigns.models import Campaign, SpendEntry
-from crm.roles import ADMIN, SALES_MANAGER, SALES_REP
+from crm.roles import ADMIN, SALES_MANAGER, SALES_REP, sync_roles
 from customers.models import Customer, Tag
 from orders.models import ExchangeRate, Product, base_currency
 
@@ -62,6 +62,8 @@ def demo_users_ensure():
     accounts are left alone: their passwords may no longer be the demo one."""
     User = get_user_model()
     created = []
+    if Group.objects.filter(name__in={user[2] for user in DEMO_USERS}).count() < 3:
+        sync_roles()  # someone deleted a role group; the demo users need all three
     for username, last_name, role, superuser in DEMO_USERS:
         if User.objects.filter(username=username).exists():
             continue

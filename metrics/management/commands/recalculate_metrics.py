@@ -25,6 +25,12 @@ def _date(value):
         ) from error
 
 
+PARAMETER_ORDER = {
+    ModelFit.Kind.BGNBD: ("r", "alpha", "a", "b"),
+    ModelFit.Kind.GAMMA_GAMMA: ("p", "q", "gamma"),
+}
+
+
 class Command(BaseCommand):
     help = gettext_lazy(
         "Recalculate every customer's metrics (RFM, CLV, model fits, value score, tiers)."
@@ -83,7 +89,12 @@ class Command(BaseCommand):
             }
         )
         for fit in ModelFit.objects.filter(run=run).order_by("kind"):
-            params = ", ".join(f"{name} {value:.4g}" for name, value in fit.params.items())
+            # In the models' own order: PostgreSQL's jsonb does not keep the keys' order.
+            params = ", ".join(
+                f"{name} {fit.params[name]:.4g}"
+                for name in PARAMETER_ORDER[fit.kind]
+                if name in fit.params
+            )
             self.stdout.write(
                 _("%(model)s: %(state)s (%(n)s repeat customers). %(params)s %(message)s")
                 % {
