@@ -41,5 +41,6 @@ def test_the_interactive_docs_use_our_own_static_files(db):
     sources = re.findall(r'(?:src|href)="([^"]+)"', html)
     assert any("drf_spectacular_sidecar/swagger-ui-dist/" in s for s in sources)
     assert not any(s.startswith(("http://", "https://", "//")) for s in sources)
-    assert "cdn" not in html.lower()
+    # (Not a bare "cdn": the page's random CSRF token may contain those letters.)
+    assert not re.search(r"cdn\.|jsdelivr|unpkg|cdnjs", html.lower())
     assert finders.find("drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js")
