@@ -68,14 +68,17 @@ def parameters_from_settings(settings=None):
     )
 
 
-def _parameters_json(params):
+def parameters_to_json(params):
+    """Parameters as stored with a run's stats: incremental updates and the what-if use the
+    full run's parameters, not today's settings, so their results match that run."""
     data = asdict(params)
     data["weights"] = {k: str(v) for k, v in params.weights.items()}
     data["tier_a_share"], data["tier_b_share"] = str(params.tier_a_share), str(params.tier_b_share)
     return data
 
 
-def _parameters_from_json(data):
+def parameters_from_json(data):
+    """The inverse of ``parameters_to_json``."""
     data = dict(data)
     data["weights"] = {k: Decimal(v) for k, v in data["weights"].items()}
     data["tier_a_share"] = Decimal(data["tier_a_share"])
@@ -183,7 +186,7 @@ def full_run_prepare(*, run_id, chunk_size=CHUNK_SIZE):
     _progress(run, total=len(inputs), step=_("Fitting the models"))
 
     stats = engine.population_stats(inputs, params)
-    stats["parameters"] = _parameters_json(params)
+    stats["parameters"] = parameters_to_json(params)
     lap("population")
     _progress(run, step=_("Scoring every customer"))
     with transaction.atomic():
@@ -352,7 +355,7 @@ def customers_recalculate(*, customer_ids, as_of):
             recalc_request(trigger=RecalcRun.Trigger.SCHEDULE, as_of=as_of)
         return False
     stats = population.data
-    params = _parameters_from_json(stats["parameters"])
+    params = parameters_from_json(stats["parameters"])
     inputs = customer_inputs(as_of=as_of, customer_ids=customer_ids)
     out = engine.score(inputs, stats, params)
     with transaction.atomic():

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from . import engine
 from .selectors import customer_inputs
 from .selectors_customer import has_purchase_on
-from .services import _parameters_from_json
+from .services import parameters_from_json
 
 CENT = Decimal("0.01")
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -221,7 +221,7 @@ def _share(value):
 def what_if(*, customer_id, as_of, stats, scenario):
     """Each CLV variant (and the value score) now and under ``scenario``; ``stats`` is the
     latest run's PopulationStats.data. Reads only."""
-    params = _parameters_from_json(stats["parameters"])
+    params = parameters_from_json(stats["parameters"])
     inputs = customer_inputs(as_of=as_of, customer_ids=[customer_id])
     now = engine.score(inputs, stats, params)
 
