@@ -11,7 +11,6 @@ from .models import (
     RecalcChunk,
     RecalcRun,
     ScoreSnapshot,
-    StagedScore,
 )
 
 
@@ -53,11 +52,6 @@ class CustomerScoreAdmin(ComputedAdmin):
     list_filter = ["tier", "segment", "clv_method"]
     list_select_related = ["customer"]
     search_fields = ["customer__name"]
-
-
-@admin.register(StagedScore)
-class StagedScoreAdmin(ComputedAdmin):
-    list_display = ["run", "customer_id", "value_score", "tier"]
 
 
 @admin.register(ScoreSnapshot)

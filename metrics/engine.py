@@ -2,9 +2,10 @@
 
 Two steps, both pure (numpy and metrics.calc, no ORM):
 
-- ``population_stats`` looks at the whole population once per full run: RFM cut-offs, the
+- ``population_scores`` looks at the whole population once per full run: RFM cut-offs, the
   BG/NBD and Gamma-Gamma fits, the annual churn rate, the reference distributions of the
-  score components and the tier cut-offs. The result is plain JSON, stored with the run.
+  score components and the tier cut-offs (plain JSON, stored with the run), and scores
+  every customer on the way.
 - ``score`` computes each customer's figures from their own inputs and those stats. It is
   element-wise, so scoring one customer after an order (incremental) gives exactly what the
   full run gave them for the same data.
@@ -111,8 +112,12 @@ def _fit_models(d):
     return bg, gg
 
 
-def population_stats(inputs, params):
-    """Everything a customer's score depends on beyond their own inputs, as JSON."""
+def population_scores(inputs, params):
+    """A full run's two results at once: the population's stats (plain JSON, everything a
+    customer's score depends on beyond their own inputs) and every customer's figures.
+
+    The figures are what ``score`` gives each customer against those stats: the same
+    functions in the same order, computed once instead of twice."""
     d = _derived(inputs, params.churn_inactivity_days)
     buyers = d["has_orders"]
     stats = {"as_of": inputs.as_of.isoformat(), "buyers": int(buyers.sum())}
@@ -142,16 +147,13 @@ def population_stats(inputs, params):
     )
 
     # Score references and tier cut-offs come from the population scored with the stats
-    # so far, through the same function every later customer goes through.
-    partial = _per_customer(inputs, d, stats, params)
-    components = _components(partial)
-    stats["references"] = {key: _reference(values[buyers]) for key, values in components.items()}
-    scores = composite.value_scores(
-        {k: np.where(buyers, v, np.nan) for k, v in components.items()},
-        weights=params.weights,
-        references=stats["references"],
-    ).scores
-    scored = scores[~np.isnan(scores)]
+    # so far, through the same functions every later customer goes through.
+    out = _per_customer(inputs, d, stats, params)
+    stats["references"] = {
+        key: _reference(values[buyers]) for key, values in _components(out).items()
+    }
+    _composite(out, stats, params)
+    scored = out["value_score"][~np.isnan(out["value_score"])]
     stats["tiers"] = (
         composite.tier_cutoffs(
             scored, a_share=params.tier_a_share, b_share=params.tier_b_share
@@ -159,7 +161,8 @@ def population_stats(inputs, params):
         if scored.size
         else None
     )
-    return stats
+    _assign_tiers(out, stats)
+    return stats, out
 
 
 def _fit_json(fit, customers):
@@ -267,10 +270,11 @@ def _per_customer(inputs, d, stats, params):
     # Loyalty, influence, churn risk.
     tenure = np.where(buyers, d["T"], np.nan)
     out["tenure"] = tenure
-    categories = [
-        None if np.isnan(s) else ("promoter" if s >= 9 else "passive" if s >= 7 else "detractor")
-        for s in inputs.nps_latest
-    ]
+    nps = inputs.nps_latest
+    categories = np.full(n, None, dtype=object)
+    categories[nps >= 0] = "detractor"
+    categories[nps >= 7] = "passive"
+    categories[nps >= 9] = "promoter"
     out["nps_category"] = categories
     out["repeat_rate"] = np.where(
         buyers, (inputs.orders - 1) / np.maximum(inputs.orders, 1), np.nan
@@ -306,10 +310,17 @@ def score(inputs, stats, params):
     """Every stored figure for each customer in ``inputs``, against a run's ``stats``."""
     d = _derived(inputs, params.churn_inactivity_days)
     out = _per_customer(inputs, d, stats, params)
+    _composite(out, stats, params)
+    _assign_tiers(out, stats)
+    return out
+
+
+def _composite(out, stats, params):
+    """The value score and component percentiles, against the stats' references."""
+    n = len(out["buyers"])
     buyers = out["buyers"]
-    scores = np.full(len(inputs), np.nan)
-    tiers = np.full(len(inputs), "", dtype=object)
-    percentiles = {key: np.full(len(inputs), np.nan) for key in composite.COMPONENTS}
+    scores = np.full(n, np.nan)
+    percentiles = {key: np.full(n, np.nan) for key in composite.COMPONENTS}
     if stats.get("references") and buyers.any():
         result = composite.value_scores(
             {k: np.where(buyers, v, np.nan) for k, v in _components(out).items()},
@@ -317,14 +328,19 @@ def score(inputs, stats, params):
             references=stats["references"],
         )
         scores, percentiles = result.scores, result.percentiles
-        if stats.get("tiers") is not None:
-            has_score = ~np.isnan(scores)
-            tiers[has_score] = composite.tiers_against_cutoffs(scores[has_score], stats["tiers"])
-    out.update(value_score=scores, tier=tiers, percentiles=percentiles)
+    out.update(value_score=scores, percentiles=percentiles)
     out["clv_method"] = np.where(
         ~np.isnan(out["predicted"]), "predictive", np.where(buyers, "simple", "")
     )
-    return out
+
+
+def _assign_tiers(out, stats):
+    scores = out["value_score"]
+    tiers = np.full(len(scores), "", dtype=object)
+    if stats.get("tiers") is not None:
+        has_score = ~np.isnan(scores)
+        tiers[has_score] = composite.tiers_against_cutoffs(scores[has_score], stats["tiers"])
+    out["tier"] = tiers
 
 
 def model_version(stats_id):

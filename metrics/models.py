@@ -127,8 +127,7 @@ class MetricSettings(models.Model):
 
 
 class ScoreFields(models.Model):
-    """Every component of a customer's value, its inputs and the model used. Shared by the
-    current score and the rows a full run stages before it publishes them."""
+    """Every component of a customer's value, its inputs and the model used."""
 
     class Tier(models.TextChoices):
         A = "A", _("A")
@@ -159,7 +158,7 @@ class ScoreFields(models.Model):
     r_score = models.PositiveSmallIntegerField(_("R"), null=True, blank=True)
     f_score = models.PositiveSmallIntegerField(_("F"), null=True, blank=True)
     m_score = models.PositiveSmallIntegerField(_("M"), null=True, blank=True)
-    segment = models.CharField(_("RFM segment"), max_length=30, blank=True, db_index=True)
+    segment = models.CharField(_("RFM segment"), max_length=30, blank=True)
     # Future value
     simple_clv = models.DecimalField(_("simple CLV"), **MONEY)
     retention_clv = models.DecimalField(_("retention CLV"), **MONEY)
@@ -183,14 +182,14 @@ class ScoreFields(models.Model):
     loyalty = models.FloatField(_("loyalty (0–1)"), null=True, blank=True)
     referrals_count = models.PositiveIntegerField(_("customers referred"), default=0)
     referral_revenue = models.DecimalField(_("revenue of referred customers"), **MONEY)
-    churn_risk = models.FloatField(_("churn risk"), null=True, blank=True, db_index=True)
+    churn_risk = models.FloatField(_("churn risk"), null=True, blank=True)
     # Composite
     pct_historical = models.FloatField(_("historical value percentile"), null=True, blank=True)
     pct_future = models.FloatField(_("future value percentile"), null=True, blank=True)
     pct_loyalty = models.FloatField(_("loyalty percentile"), null=True, blank=True)
     pct_influence = models.FloatField(_("influence percentile"), null=True, blank=True)
-    value_score = models.FloatField(_("value score"), null=True, blank=True, db_index=True)
-    tier = models.CharField(_("tier"), max_length=1, choices=Tier, blank=True, db_index=True)
+    value_score = models.FloatField(_("value score"), null=True, blank=True)
+    tier = models.CharField(_("tier"), max_length=1, choices=Tier, blank=True)
 
     class Meta:
         abstract = True
@@ -209,17 +208,78 @@ class CustomerScore(ScoreFields):
     class Meta:
         verbose_name = _("customer score")
         verbose_name_plural = _("customer scores")
-        indexes = [models.Index(fields=["-value_score"], name="score_value_desc")]
+        # Only what the lists sort on: every index costs time on each of a full run's
+        # million upserts, and tier or segment (a handful of values) never narrow a search
+        # enough for an index to pay (see docs/benchmarks.md).
+        indexes = [
+            models.Index(fields=["-value_score"], name="score_value_desc"),
+            models.Index(fields=["churn_risk"], name="score_churn_risk"),
+        ]
 
     def __str__(self):
         return f"{self.customer_id}: {self.value_score}"
 
 
-class StagedScore(ScoreFields):
-    """A full run's result for one customer, waiting to be published by a chunk task."""
+class StagedScore(models.Model):
+    """A full run's result for one customer, waiting to be published by a chunk task.
 
-    run = models.ForeignKey("RecalcRun", on_delete=models.CASCADE, related_name="+")
+    Stored encoded (see metrics.storage): money in cents, dates as day numbers, texts as
+    codes, and a sentinel for "no value", so that a million rows go in with one binary COPY.
+    Only metrics.storage reads and writes these rows. (Floats are NaN for no value; SQLite
+    turns NaN into NULL, hence null=True.)"""
+
+    # The unique constraint below indexes (run, customer_id); a second index on run alone,
+    # or a foreign-key check per row, would only slow the COPY down (deleting a run still
+    # deletes its rows, through Django).
+    run = models.ForeignKey(
+        "RecalcRun",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
     customer_id = models.BigIntegerField()
+    orders_count = models.IntegerField()
+    purchase_days = models.IntegerField()
+    first_order_on = models.IntegerField()
+    last_order_on = models.IntegerField()
+    revenue = models.BigIntegerField()
+    cost_of_goods = models.BigIntegerField()
+    acquisition_cost = models.BigIntegerField()
+    other_costs = models.BigIntegerField()
+    profit_contribution = models.BigIntegerField()
+    aov = models.BigIntegerField()
+    frequency = models.FloatField(null=True)
+    recency_days = models.IntegerField()
+    r_score = models.IntegerField()
+    f_score = models.IntegerField()
+    m_score = models.IntegerField()
+    segment = models.SmallIntegerField()
+    simple_clv = models.BigIntegerField()
+    retention_clv = models.BigIntegerField()
+    predicted_clv = models.BigIntegerField()
+    clv_method = models.SmallIntegerField()
+    p_alive = models.FloatField(null=True)
+    expected_purchases_90d = models.FloatField(null=True)
+    expected_order_value = models.BigIntegerField()
+    relationship_value = models.BigIntegerField()
+    continuing_value = models.BigIntegerField()
+    loss_value = models.BigIntegerField()
+    information_value = models.BigIntegerField()
+    nps_category = models.SmallIntegerField()
+    avg_csat = models.FloatField(null=True)
+    repeat_rate = models.FloatField(null=True)
+    tenure_days = models.IntegerField()
+    loyalty = models.FloatField(null=True)
+    referrals_count = models.IntegerField()
+    referral_revenue = models.BigIntegerField()
+    churn_risk = models.FloatField(null=True)
+    pct_historical = models.FloatField(null=True)
+    pct_future = models.FloatField(null=True)
+    pct_loyalty = models.FloatField(null=True)
+    pct_influence = models.FloatField(null=True)
+    value_score = models.FloatField(null=True)
+    tier = models.SmallIntegerField()
 
     class Meta:
         constraints = [
@@ -233,8 +293,12 @@ class StagedScore(ScoreFields):
 class ScoreSnapshot(models.Model):
     """A customer's headline figures on one date, for the history chart."""
 
+    # Indexed by the (customer, as_of) constraint below.
     customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.CASCADE, related_name="score_snapshots"
+        "customers.Customer",
+        on_delete=models.CASCADE,
+        related_name="score_snapshots",
+        db_index=False,
     )
     as_of = models.DateField(_("as of"))
     value_score = models.FloatField(_("value score"), null=True)

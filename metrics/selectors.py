@@ -14,6 +14,8 @@ from django.utils import timezone
 from customers.models import Activity, Customer
 from orders.models import Order
 
+from . import pgcopy
+from .calc import purchases
 from .engine import CustomerInputs, day_number
 
 # Orders that count as purchases in the value models: placed or paid. Drafts and cancelled
@@ -83,55 +85,97 @@ def customer_inputs(*, as_of, customer_ids=None):
     columns["profile_facts"] = np.array([row[2] for row in id_rows], dtype=float)
     if customer_ids is not None:
         customer_ids = ids.tolist()
-    _add_orders(inputs, as_of, customer_ids)
+    _add_orders_and_referrals(inputs, as_of, customer_ids)
     _add_costs(inputs, as_of, customer_ids)
-    _add_referrals(inputs, as_of, customer_ids)
     _add_activity(inputs, as_of, customer_ids)
     _add_surveys(inputs, as_of, customer_ids)
     return inputs
 
 
-def _add_orders(inputs, as_of, customer_ids):
-    scope, params = _scope("customer_id", customer_ids)
+def _purchases(as_of, scope, params):
+    """Every purchase up to ``as_of`` of the customers in ``scope``, one entry per order:
+    ``(customer_id, day, value in cents, cost in cents)`` arrays. The population's ten
+    million orders come through a binary COPY; grouping them by customer and purchase day
+    is numpy's job (calc.purchases)."""
     statuses = ", ".join(f"'{s}'" for s in PURCHASE_STATUSES)
-    # Purchases on one calendar day count as one purchase (their amounts add up): the
-    # first day's value is split off so Gamma-Gamma sees repeat purchases only.
-    sql = f"""
-        WITH per_day AS (
-            SELECT customer_id, ordered_on,
-                   COUNT(*) AS n,
-                   SUM({_float("total_base - refunded_base")}) AS value,
-                   SUM({_float("cost_base")}) AS cost,
-                   MIN(ordered_on) OVER (PARTITION BY customer_id) AS first_day
-            FROM {Order._meta.db_table}
-            WHERE status IN ({statuses}) AND ordered_on <= %s AND {scope}
-            GROUP BY customer_id, ordered_on
+    where = f"status IN ({statuses}) AND ordered_on <= %s AND {scope}"
+    table = Order._meta.db_table
+    if connection.vendor == "postgresql":
+        # numeric to bigint rounds; a ROUND() first would cost a second on ten million rows.
+        value = "CAST((total_base - refunded_base) * 100 AS BIGINT)"
+        cost = "CAST(cost_base * 100 AS BIGINT)"
+        query = (
+            f"SELECT customer_id, ordered_on - DATE '1970-01-01', {value}, {cost} "
+            f"FROM {table} WHERE {where}"
         )
-        SELECT customer_id, SUM(n), SUM(value), SUM(cost), MIN(ordered_on), MAX(ordered_on),
-               COUNT(*),
-               SUM(CASE WHEN ordered_on > first_day THEN value ELSE 0 END),
-               SUM(CASE WHEN ordered_on > first_day THEN n ELSE 0 END)
-        FROM per_day GROUP BY customer_id
-    """
-    rows = _fetch(sql, [as_of, *params])
-    rows = [
-        (r[0], r[1], r[2], r[3], _day_number(r[4]), _day_number(r[5]), r[6], r[7], r[8])
-        for r in rows
-    ]
-    names = [
-        "orders",
-        "revenue",
-        "cost_of_goods",
-        "first_order",
-        "last_order",
-        "purchase_days",
-        "repeat_value",
-        "repeat_orders",
-    ]
-    inputs.columns.update(zip(names, _scatter(inputs.customer_id, rows, 8), strict=True))
-    no_orders = inputs.orders == 0
-    inputs.first_order[no_orders] = np.nan
-    inputs.last_order[no_orders] = np.nan
+        with connection.cursor() as cursor:
+            columns = pgcopy.read_columns(
+                cursor,
+                query,
+                [as_of, *params],
+                [("customer_id", ">i8"), ("day", ">i4"), ("value", ">i8"), ("cost", ">i8")],
+            )
+        return columns["customer_id"], columns["day"], columns["value"], columns["cost"]
+    # SQLite keeps money as floating point, and CAST truncates: round first.
+    value = "CAST(ROUND((total_base - refunded_base) * 100) AS INTEGER)"
+    cost = "CAST(ROUND(cost_base * 100) AS INTEGER)"
+    rows = _fetch(
+        f"SELECT customer_id, ordered_on, {value}, {cost} FROM {table} WHERE {where}",
+        [as_of, *params],
+    )
+    return (
+        np.array([r[0] for r in rows], dtype=np.int64),
+        np.array([_day_number(r[1]) for r in rows], dtype=np.int64),
+        np.array([r[2] for r in rows], dtype=np.int64),
+        np.array([r[3] for r in rows], dtype=np.int64),
+    )
+
+
+def _add_orders_and_referrals(inputs, as_of, customer_ids):
+    """Purchase histories of the customers, and of the customers they referred (whose
+    revenue is the referrers' influence), from one read of the orders."""
+    scope, params = _scope("referred_by_id", customer_ids)
+    referred = _fetch(
+        f"SELECT id, referred_by_id FROM {Customer._meta.db_table} "
+        f"WHERE referred_by_id IS NOT NULL AND {scope}",
+        params,
+    )
+    referred_id = np.array([r[0] for r in referred], dtype=np.int64)
+    referrer_id = np.array([r[1] for r in referred], dtype=np.int64)
+    wanted = None
+    if customer_ids is not None:
+        wanted = sorted(set(customer_ids) | set(referred_id.tolist()))
+    scope, params = _scope("customer_id", wanted)
+    bought = purchases.histories(*_purchases(as_of, scope, params))
+
+    ids, columns = inputs.customer_id, inputs.columns
+    columns["orders"] = _aligned(ids, bought.customer_id, bought.orders)
+    columns["purchase_days"] = _aligned(ids, bought.customer_id, bought.purchase_days)
+    columns["repeat_orders"] = _aligned(ids, bought.customer_id, bought.repeat_orders)
+    for name, cents in (
+        ("revenue", bought.revenue_cents),
+        ("cost_of_goods", bought.cost_cents),
+        ("repeat_value", bought.repeat_value_cents),
+    ):
+        columns[name] = _aligned(ids, bought.customer_id, cents) / 100
+    for name, days in (("first_order", bought.first_order), ("last_order", bought.last_order)):
+        columns[name] = _aligned(ids, bought.customer_id, days, fill=np.nan)
+
+    referred_cents = _aligned(referred_id, bought.customer_id, bought.revenue_cents)
+    referrers, counts, cents = purchases.referral_totals(referrer_id, referred_cents)
+    columns["referrals"] = _aligned(ids, referrers, counts)
+    columns["referral_revenue"] = _aligned(ids, referrers, cents) / 100
+
+
+def _aligned(ids, keys, values, fill=0):
+    """``values`` (one per sorted ``keys``) placed at the positions of ``ids`` as floats,
+    ``fill`` elsewhere."""
+    out = np.full(len(ids), fill, dtype=float)
+    if len(keys) and len(ids):
+        positions = np.clip(np.searchsorted(keys, ids), 0, len(keys) - 1)
+        found = keys[positions] == ids
+        out[found] = values[positions[found]]
+    return out
 
 
 def _add_costs(inputs, as_of, customer_ids):
@@ -174,23 +218,6 @@ def _add_costs(inputs, as_of, customer_ids):
     """
     rows = _fetch(sql, [as_of, *params, *params])
     (inputs.columns["acquisition_cost"],) = _scatter(inputs.customer_id, rows, 1)
-
-
-def _add_referrals(inputs, as_of, customer_ids):
-    scope, params = _scope("r.referred_by_id", customer_ids)
-    statuses = ", ".join(f"'{s}'" for s in PURCHASE_STATUSES)
-    sql = f"""
-        SELECT r.referred_by_id, COUNT(DISTINCT r.id),
-               COALESCE(SUM({_float("o.total_base - o.refunded_base")}), 0)
-        FROM {Customer._meta.db_table} r
-        LEFT JOIN {Order._meta.db_table} o
-          ON o.customer_id = r.id AND o.status IN ({statuses}) AND o.ordered_on <= %s
-        WHERE r.referred_by_id IS NOT NULL AND {scope}
-        GROUP BY r.referred_by_id
-    """
-    rows = _fetch(sql, [as_of, *params])
-    referrals, revenue = _scatter(inputs.customer_id, rows, 2)
-    inputs.columns.update(referrals=referrals, referral_revenue=revenue)
 
 
 def _add_activity(inputs, as_of, customer_ids):

@@ -185,7 +185,7 @@ def full_run_prepare(*, run_id, chunk_size=CHUNK_SIZE):
     lap("inputs")
     _progress(run, total=len(inputs), step=_("Fitting the models"))
 
-    stats = engine.population_stats(inputs, params)
+    stats, out = engine.population_scores(inputs, params)
     stats["parameters"] = parameters_to_json(params)
     lap("population")
     _progress(run, step=_("Scoring every customer"))
@@ -195,12 +195,11 @@ def full_run_prepare(*, run_id, chunk_size=CHUNK_SIZE):
         RecalcChunk.objects.filter(run=run).delete()
         ModelFit.objects.filter(run=run).delete()
         PopulationStats.objects.filter(run=run).delete()
-        population = PopulationStats.objects.create(run=run, as_of=run.as_of, data=stats)
-        out = engine.score(inputs, stats, params)
-        lap("score")
-        rows = storage.score_rows(inputs, out, population.pk)
-        lap("rows")
-        storage.stage_rows(run.pk, rows)
+        PopulationStats.objects.create(run=run, as_of=run.as_of, data=stats)
+        encoded = storage.encode(inputs, out)
+        lap("encode")
+        storage.stage(run.pk, encoded)
+        storage.begin_publication()
         lap("stage")
         _record_fits(run, stats, duration_ms=int(1000 * timings["population"]))
         chunks = _make_chunks(run, inputs.customer_id.tolist(), chunk_size)
@@ -248,13 +247,15 @@ def _make_chunks(run, ids, chunk_size):
 
 
 def full_run_publish_chunk(*, run_id, index):
-    """Publish one chunk; the chunk that completes the run finishes it. Idempotent."""
+    """Publish one chunk; the chunk that completes the run finishes it. Idempotent: a
+    retried task whose chunk is already published still finishes the run if that is
+    what failed (say, the swap timed out waiting for readers)."""
     try:
         published = _publish_chunk(run_id, index)
     except storage.StagingLost as exc:
         full_run_fail(run_id=run_id, error=exc)
         return False
-    if published and not RecalcChunk.objects.filter(run_id=run_id, done=False).exists():
+    if not RecalcChunk.objects.filter(run_id=run_id, done=False).exists():
         _finish(run_id)
     return published
 
@@ -265,7 +266,11 @@ def _publish_chunk(run_id, index):
     if not claimed:
         return False
     chunk = RecalcChunk.objects.get(run_id=run_id, index=index)
-    storage.publish_staged(run_id, chunk.first_id, chunk.last_id)
+    population = PopulationStats.objects.defer("data").get(run_id=run_id)
+    values = storage.run_values(
+        as_of=population.as_of, population=population, computed_at=population.created_at
+    )
+    storage.publish_staged(run_id, chunk.first_id, chunk.last_id, values)
     RecalcRun.objects.filter(pk=run_id).update(
         processed=F("processed") + chunk.size,
         chunks_done=F("chunks_done") + 1,
@@ -285,17 +290,23 @@ def _finish(run_id):
         if not finished:
             return
         run = RecalcRun.objects.get(pk=run_id)
-        StagedScore.objects.filter(run_id=run_id).delete()
+        carried = storage.end_publication(since=run.started_at)
+        storage.clear_staging()
         # The run read every customer's data as of its start: marks made before it began
         # are covered; later ones stay for the sweep.
         DirtyCustomer.objects.filter(marked_at__lt=run.started_at).delete()
+        customers_mark_dirty(customer_ids=carried)
+    storage.after_publication()
 
 
 def full_run_fail(*, run_id, error):
-    RecalcRun.objects.filter(
+    failed = RecalcRun.objects.filter(
         pk=run_id, status__in=[RecalcRun.Status.QUEUED, RecalcRun.Status.RUNNING]
     ).update(status=RecalcRun.Status.FAILED, error=str(error)[:2000], finished_at=timezone.now())
     StagedScore.objects.filter(run_id=run_id).delete()
+    if failed:
+        # Only the active run may touch the next table (a late task of an old run must not).
+        storage.abandon_publication()
 
 
 def full_run_sync(*, as_of, trigger=RecalcRun.Trigger.USER, user=None, chunk_size=CHUNK_SIZE):
@@ -328,6 +339,9 @@ def stalled_runs_resume(*, now=None):
         if run.chunks_total and pending:
             for index in pending:
                 full_run_publish_chunk.delay(run.pk, index)
+        elif run.chunks_total:
+            # Every chunk is published; finishing is what was lost.
+            _finish(run.pk)
         else:
             full_run_prepare.delay(run.pk)
         RecalcRun.objects.filter(pk=run.pk).update(heartbeat_at=now)
@@ -359,7 +373,9 @@ def customers_recalculate(*, customer_ids, as_of):
     inputs = customer_inputs(as_of=as_of, customer_ids=customer_ids)
     out = engine.score(inputs, stats, params)
     with transaction.atomic():
-        storage.upsert_rows(storage.score_rows(inputs, out, population.pk))
+        storage.upsert(
+            storage.encode(inputs, out), storage.run_values(as_of=as_of, population=population)
+        )
     return True
 
 

@@ -1,13 +1,14 @@
-"""Turning the engine's arrays into score rows, and writing them in bulk.
+"""Turning the engine's arrays into stored score rows, in bulk.
 
-Rows are written set-based: COPY into the staging table on PostgreSQL (executemany on
-SQLite), then one INSERT … SELECT … ON CONFLICT per chunk publishes them. Incremental
-updates use the same ON CONFLICT clause, so both paths store identical rows.
+Every figure is first *encoded* column by column into numbers only: money as whole cents,
+dates as day numbers, text as codes, and a sentinel (-1, NaN, the smallest bigint) for "no
+value". A full run writes those columns into the staging table with one binary COPY on
+PostgreSQL (executemany on SQLite), and each chunk publishes its id range with one
+INSERT … SELECT … ON CONFLICT that decodes them. An incremental update sends the same
+encoded rows through the same decoding SQL, so both paths store identical rows.
 """
 
-from datetime import date
-from decimal import Decimal
-from itertools import repeat
+from dataclasses import dataclass
 
 import numpy as np
 from django.db import connection
@@ -15,245 +16,356 @@ from django.utils import timezone
 
 from customers.models import Customer
 
+from . import pgcopy, swap
+from .calc import rfm
 from .calc.score import COMPONENTS, FUTURE, HISTORICAL, INFLUENCE, LOYALTY
 from .engine import model_version
 from .models import CustomerScore, ScoreSnapshot, StagedScore
 
-# Columns of ScoreFields in a fixed order, shared by staging, publishing and upserts.
-SCORE_COLUMNS = [
-    "as_of",
-    "model_version",
-    "computed_at",
-    "orders_count",
-    "purchase_days",
-    "first_order_on",
-    "last_order_on",
-    "revenue",
-    "cost_of_goods",
-    "acquisition_cost",
-    "other_costs",
-    "profit_contribution",
-    "aov",
-    "frequency",
-    "recency_days",
-    "r_score",
-    "f_score",
-    "m_score",
-    "segment",
-    "simple_clv",
-    "retention_clv",
-    "predicted_clv",
-    "clv_method",
-    "p_alive",
-    "expected_purchases_90d",
-    "expected_order_value",
-    "relationship_value",
-    "continuing_value",
-    "loss_value",
-    "information_value",
-    "nps_category",
-    "avg_csat",
-    "repeat_rate",
-    "tenure_days",
-    "loyalty",
-    "referrals_count",
-    "referral_revenue",
-    "churn_risk",
-    "pct_historical",
-    "pct_future",
-    "pct_loyalty",
-    "pct_influence",
-    "value_score",
-    "tier",
-]
+NO_INT = -1
+NO_CENTS = np.iinfo(np.int64).min
+NO_DAY = np.iinfo(np.int32).min
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str  # int, day, money, float, code
+    places: int = 0  # decimals kept of a float
+    labels: tuple = ()  # a code's texts, code 0 first
+
+
+_SEGMENT_LABELS = ("", *(slug for slug, _name in rfm.SEGMENTS))
+# Columns of ScoreFields in a fixed order, shared by staging, publishing and upserts; the
+# run's date, model version and time are the same for every row and are not staged.
+STAGED_COLUMNS = (
+    Column("orders_count", "int"),
+    Column("purchase_days", "int"),
+    Column("first_order_on", "day"),
+    Column("last_order_on", "day"),
+    Column("revenue", "money"),
+    Column("cost_of_goods", "money"),
+    Column("acquisition_cost", "money"),
+    Column("other_costs", "money"),
+    Column("profit_contribution", "money"),
+    Column("aov", "money"),
+    Column("frequency", "float", 4),
+    Column("recency_days", "int"),
+    Column("r_score", "int"),
+    Column("f_score", "int"),
+    Column("m_score", "int"),
+    Column("segment", "code", labels=_SEGMENT_LABELS),
+    Column("simple_clv", "money"),
+    Column("retention_clv", "money"),
+    Column("predicted_clv", "money"),
+    Column("clv_method", "code", labels=("", "predictive", "simple")),
+    Column("p_alive", "float", 6),
+    Column("expected_purchases_90d", "float", 4),
+    Column("expected_order_value", "money"),
+    Column("relationship_value", "money"),
+    Column("continuing_value", "money"),
+    Column("loss_value", "money"),
+    Column("information_value", "money"),
+    Column("nps_category", "code", labels=("", "promoter", "passive", "detractor")),
+    Column("avg_csat", "float", 4),
+    Column("repeat_rate", "float", 4),
+    Column("tenure_days", "int"),
+    Column("loyalty", "float", 4),
+    Column("referrals_count", "int"),
+    Column("referral_revenue", "money"),
+    Column("churn_risk", "float", 4),
+    Column("pct_historical", "float", 2),
+    Column("pct_future", "float", 2),
+    Column("pct_loyalty", "float", 2),
+    Column("pct_influence", "float", 2),
+    Column("value_score", "float", 2),
+    Column("tier", "code", labels=("", "A", "B", "C")),
+)
+RUN_COLUMNS = ("as_of", "model_version", "computed_at")
+SCORE_COLUMNS = [*RUN_COLUMNS, *(c.name for c in STAGED_COLUMNS)]
 _PERCENTILE_COLUMNS = {
     HISTORICAL: "pct_historical",
     FUTURE: "pct_future",
     LOYALTY: "pct_loyalty",
     INFLUENCE: "pct_influence",
 }
+_BINARY_TYPES = {"int": ">i4", "day": ">i4", "money": ">i8", "float": ">f8", "code": ">i2"}
 
 
-_EPOCH = date(1970, 1, 1).toordinal()
+@dataclass
+class Encoded:
+    """A batch of customers' rows: their ids and the columns encoded."""
+
+    customer_id: np.ndarray
+    columns: dict
+
+    def __len__(self):
+        return len(self.customer_id)
 
 
-def _money(values):
-    """Cents as text ("12.30"; None for no value), the same on every path: COPY parses
-    it and the incremental upsert passes it as a Decimal."""
-    rounded = np.round(np.asarray(values, dtype=float), 2)
-    return [None if v != v else f"{v:.2f}" for v in rounded.tolist()]
-
-
-def _float(values, places=6):
-    return [None if v != v else round(v, places) for v in np.asarray(values, float).tolist()]
-
-
-def _int(values, zero_is_none=False):
-    return [
-        None if v != v or (zero_is_none and v == 0) else int(v)
-        for v in np.asarray(values, dtype=float).tolist()
-    ]
-
-
-def _dates(day_numbers):
-    cache = {}
-    out = []
-    for v in np.asarray(day_numbers, dtype=float).tolist():
-        if v != v:
-            out.append(None)
-            continue
-        if v not in cache:
-            cache[v] = date.fromordinal(int(v) + _EPOCH)
-        out.append(cache[v])
+def _with_sentinel(values, sentinel, scale=1):
+    """Floats (NaN for no value) as integers, ``sentinel`` where there is no value."""
+    values = np.asarray(values, dtype=float)
+    missing = np.isnan(values)
+    out = np.rint(np.where(missing, 0.0, values) * scale).astype(np.int64)
+    out[missing] = sentinel
     return out
 
 
-def score_rows(inputs, out, stats_id):
-    """One tuple per customer: (customer_id, *SCORE_COLUMNS values), built column by
-    column so a million customers take seconds."""
-    n = len(inputs)
+def _codes(texts, labels):
+    index = {label: code for code, label in enumerate(labels)}
+    return np.array([index[t or ""] for t in texts], dtype=np.int64)
+
+
+def encode(inputs, out):
+    """Every stored figure of each customer, encoded column by column."""
     buyers = out["buyers"]
-    columns = {
-        "as_of": repeat(inputs.as_of, n),
-        "model_version": repeat(model_version(stats_id), n),
-        "computed_at": repeat(timezone.now(), n),
-        "orders_count": _int(inputs.orders),
-        "purchase_days": _int(inputs.purchase_days),
-        "first_order_on": _dates(inputs.first_order),
-        "last_order_on": _dates(inputs.last_order),
-        "revenue": _money(inputs.revenue),
-        "cost_of_goods": _money(inputs.cost_of_goods),
-        "acquisition_cost": _money(inputs.acquisition_cost),
-        "other_costs": _money(inputs.other_costs),
-        "profit_contribution": _money(out["profit"]),
-        "aov": _money(out["aov"]),
-        "frequency": _float(out["frequency"], 4),
-        "recency_days": _int(out["recency"]),
-        "r_score": _int(out["r_score"], zero_is_none=True),
-        "f_score": _int(out["f_score"], zero_is_none=True),
-        "m_score": _int(out["m_score"], zero_is_none=True),
-        "segment": out["segment"].tolist(),
-        "simple_clv": _money(out["simple_clv"]),
-        "retention_clv": _money(out["retention_clv"]),
-        "predicted_clv": _money(out["predicted"]),
-        "clv_method": out["clv_method"].tolist(),
-        "p_alive": _float(out["p_alive"]),
-        "expected_purchases_90d": _float(out["expected_90"], 4),
-        "expected_order_value": _money(out["eov"]),
-        "relationship_value": _money(out["relationship"]),
-        "continuing_value": _money(out["continuing"]),
-        "loss_value": _money(out["loss"]),
-        "information_value": _money(out["information"]),
-        "nps_category": [c or "" for c in out["nps_category"]],
-        "avg_csat": _float(inputs.csat_avg, 4),
-        "repeat_rate": _float(out["repeat_rate"], 4),
-        "tenure_days": _int(out["tenure"]),
-        "loyalty": _float(np.where(buyers, out["loyalty"], np.nan), 4),
-        "referrals_count": _int(inputs.referrals),
-        "referral_revenue": _money(inputs.referral_revenue),
-        "churn_risk": _float(out["churn_risk"], 4),
-        "value_score": _float(out["value_score"], 2),
-        "tier": out["tier"].tolist(),
+    r, f, m = (np.where(out[k] == 0, np.nan, out[k]) for k in ("r_score", "f_score", "m_score"))
+    values = {
+        "orders_count": inputs.orders,
+        "purchase_days": inputs.purchase_days,
+        "first_order_on": inputs.first_order,
+        "last_order_on": inputs.last_order,
+        "revenue": inputs.revenue,
+        "cost_of_goods": inputs.cost_of_goods,
+        "acquisition_cost": inputs.acquisition_cost,
+        "other_costs": inputs.other_costs,
+        "profit_contribution": out["profit"],
+        "aov": out["aov"],
+        "frequency": out["frequency"],
+        "recency_days": out["recency"],
+        "r_score": r,
+        "f_score": f,
+        "m_score": m,
+        "segment": out["segment"],
+        "simple_clv": out["simple_clv"],
+        "retention_clv": out["retention_clv"],
+        "predicted_clv": out["predicted"],
+        "clv_method": out["clv_method"],
+        "p_alive": out["p_alive"],
+        "expected_purchases_90d": out["expected_90"],
+        "expected_order_value": out["eov"],
+        "relationship_value": out["relationship"],
+        "continuing_value": out["continuing"],
+        "loss_value": out["loss"],
+        "information_value": out["information"],
+        "nps_category": out["nps_category"],
+        "avg_csat": inputs.csat_avg,
+        "repeat_rate": out["repeat_rate"],
+        "tenure_days": out["tenure"],
+        "loyalty": np.where(buyers, out["loyalty"], np.nan),
+        "referrals_count": inputs.referrals,
+        "referral_revenue": inputs.referral_revenue,
+        "churn_risk": out["churn_risk"],
+        "value_score": out["value_score"],
+        "tier": out["tier"],
     }
     for key in COMPONENTS:
-        columns[_PERCENTILE_COLUMNS[key]] = _float(out["percentiles"][key], 2)
-    return list(
-        zip(inputs.customer_id.tolist(), *(columns[c] for c in SCORE_COLUMNS), strict=False)
-    )
-
-
-_MONEY_POSITIONS = {
-    i
-    for i, c in enumerate(SCORE_COLUMNS)
-    if StagedScore._meta.get_field(c).get_internal_type() == "DecimalField"
-}
-
-
-def _adapt(row):
-    """Parameters of one row for executemany: money text as Decimal on PostgreSQL (SQLite
-    stores the text as a number either way)."""
-    if connection.vendor != "postgresql":
-        return row
-    return tuple(
-        Decimal(v) if i in _MONEY_POSITIONS and v is not None else v for i, v in enumerate(row)
-    )
-
-
-def stage_rows(run_id, rows):
-    """Write a full run's rows into the staging table (COPY on PostgreSQL)."""
-    table = StagedScore._meta.db_table
-    columns = ["run_id", "customer_id", *SCORE_COLUMNS]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row((run_id, *row))
+        values[_PERCENTILE_COLUMNS[key]] = out["percentiles"][key]
+    columns = {}
+    for column in STAGED_COLUMNS:
+        value = values[column.name]
+        if column.kind == "int":
+            columns[column.name] = _with_sentinel(value, NO_INT)
+        elif column.kind == "day":
+            columns[column.name] = _with_sentinel(value, NO_DAY)
+        elif column.kind == "money":
+            # Whole cents the way np.round(value, 2) rounds: rint(value * 100).
+            columns[column.name] = _with_sentinel(value, NO_CENTS, scale=100)
+        elif column.kind == "float":
+            columns[column.name] = np.round(np.asarray(value, dtype=float), column.places)
         else:
-            placeholders = ", ".join(["%s"] * len(columns))
-            cursor.executemany(
-                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})",
-                [(run_id, *row) for row in rows],
-            )
+            columns[column.name] = _codes(value, column.labels)
+    return Encoded(np.asarray(inputs.customer_id, dtype=np.int64), columns)
 
 
-def _conflict_clause():
-    """Overwrite every figure; keep what the previous calculation said when this one is
-    for a later date (a re-run for the same date keeps the earlier "previous")."""
+def run_values(*, as_of, population, computed_at=None):
+    """What every row of one calculation shares: its date, the model version (the full
+    run whose population it was scored against) and when it was computed."""
+    return {
+        "as_of": as_of,
+        "model_version": model_version(population.pk),
+        "computed_at": computed_at or timezone.now(),
+    }
+
+
+# --- Decoding, in SQL ------------------------------------------------------------------
+
+
+def _decoded(column, source):
+    """SQL turning an encoded column of ``source`` back into the stored value."""
+    value = f"{source}.{column.name}"
+    if column.kind == "int":
+        return f"NULLIF({value}, {NO_INT})"
+    if column.kind == "money":
+        return f"NULLIF({value}, {NO_CENTS}) / 100.0"
+    if column.kind == "day":
+        day = f"NULLIF({value}, {NO_DAY})"
+        if connection.vendor == "postgresql":
+            return f"DATE '1970-01-01' + {day}"
+        return f"date({day} * 86400, 'unixepoch')"
+    if column.kind == "float":
+        # SQLite stores NaN as NULL already.
+        if connection.vendor == "postgresql":
+            return f"NULLIF({value}, 'NaN'::float8)"
+        return value
+    cases = " ".join(f"WHEN {code} THEN '{label}'" for code, label in enumerate(column.labels))
+    return f"CASE {value} {cases} END"
+
+
+def _upsert_sql(source_sql, source):
+    """INSERT … SELECT of decoded rows into the current scores. The first three
+    placeholders are the run's date, model version and time."""
     table = CustomerScore._meta.db_table
+    columns = ", ".join(SCORE_COLUMNS)
+    decoded = ", ".join(_decoded(c, source) for c in STAGED_COLUMNS)
     updates = [f"{c} = excluded.{c}" for c in SCORE_COLUMNS]
-    for column, source in (("previous_churn_risk", "churn_risk"), ("previous_tier", "tier")):
+    # Keep what the previous calculation said when this one is for a later date (a re-run
+    # for the same date keeps the earlier "previous").
+    for column, origin in (("previous_churn_risk", "churn_risk"), ("previous_tier", "tier")):
         updates.append(
-            f"{column} = CASE WHEN {table}.as_of < excluded.as_of THEN {table}.{source} "
+            f"{column} = CASE WHEN {table}.as_of < excluded.as_of THEN {table}.{origin} "
             f"ELSE {table}.{column} END"
         )
-    return f"ON CONFLICT (customer_id) DO UPDATE SET {', '.join(updates)}"
-
-
-def _snapshot_sql(source_sql):
-    table = ScoreSnapshot._meta.db_table
     return (
-        f"INSERT INTO {table} (customer_id, as_of, value_score, tier, profit_contribution, "
-        f"future_value, churn_risk) {source_sql} "
+        f"INSERT INTO {table} (customer_id, previous_tier, {columns}) "
+        f"SELECT {source}.customer_id, '', %s, %s, %s, {decoded} {source_sql} "
+        f"ON CONFLICT (customer_id) DO UPDATE SET {', '.join(updates)}"
+    )
+
+
+def _snapshot_sql(source_sql, source):
+    """INSERT … SELECT of the history rows; the first placeholder is the run's date."""
+    by_name = {c.name: c for c in STAGED_COLUMNS}
+    figures = ", ".join(
+        _decoded(by_name[name], source)
+        for name in ("value_score", "tier", "profit_contribution", "churn_risk")
+    )
+    future = (
+        f"COALESCE({_decoded(by_name['predicted_clv'], source)}, "
+        f"{_decoded(by_name['simple_clv'], source)})"
+    )
+    return (
+        f"INSERT INTO {ScoreSnapshot._meta.db_table} (customer_id, as_of, value_score, tier, "
+        f"profit_contribution, churn_risk, future_value) "
+        f"SELECT {source}.customer_id, %s, {figures}, {future} {source_sql} "
         "ON CONFLICT (customer_id, as_of) DO UPDATE SET value_score = excluded.value_score, "
         "tier = excluded.tier, profit_contribution = excluded.profit_contribution, "
         "future_value = excluded.future_value, churn_risk = excluded.churn_risk"
     )
 
 
-_FUTURE_SQL = "COALESCE(predicted_clv, simple_clv)"
+# --- Full runs: staging and publishing ----------------------------------------------------
+
+
+def stage(run_id, encoded):
+    """Write a full run's encoded rows into the staging table (binary COPY on PostgreSQL)."""
+    table = StagedScore._meta.db_table
+    names = [c.name for c in STAGED_COLUMNS]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            columns = [
+                ("run_id", ">i8", np.full(len(encoded), run_id, dtype=np.int64)),
+                ("customer_id", ">i8", encoded.customer_id),
+                *((c.name, _BINARY_TYPES[c.kind], encoded.columns[c.name]) for c in STAGED_COLUMNS),
+            ]
+            pgcopy.write_columns(cursor, table, columns)
+            return
+        placeholders = ", ".join(["%s"] * (len(names) + 2))
+        cursor.executemany(
+            f"INSERT INTO {table} (run_id, customer_id, {', '.join(names)}) "
+            f"VALUES ({placeholders})",
+            [(run_id, *row) for row in _python_rows(encoded)],
+        )
+
+
+def _python_rows(encoded):
+    """The encoded rows as tuples of Python numbers: ``(customer_id, *columns)``."""
+    columns = [encoded.columns[c.name].tolist() for c in STAGED_COLUMNS]
+    return list(zip(encoded.customer_id.tolist(), *columns, strict=True))
+
+
+def clear_staging():
+    """Empty the staging table once a run is over. Only one run is active at a time, so
+    nothing staged is still wanted; TRUNCATE frees a million rows at once."""
+    table = StagedScore._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"TRUNCATE {table}")
+        else:
+            cursor.execute(f"DELETE FROM {table}")
 
 
 class StagingLost(Exception):
     """The staged rows of a chunk are gone (a database crash empties the unlogged table)."""
 
 
-def publish_staged(run_id, first_id, last_id):
-    """Copy one chunk of a run's staged rows into the current scores and the history."""
+def begin_publication():
+    """Get ready for a run's chunks (PostgreSQL: an empty next scores table)."""
+    if connection.vendor == "postgresql":
+        swap.create_next()
+
+
+def end_publication(*, since):
+    """Put a run's published rows in place (PostgreSQL: swap the next table in); call in
+    the transaction that marks the run done. Returns the customers whose newer rows from
+    incremental updates were kept, to be recalculated against the new population."""
+    if connection.vendor == "postgresql":
+        return swap.swap_in(since=since)
+    return []
+
+
+def after_publication():
+    if connection.vendor == "postgresql":
+        swap.after_swap()
+
+
+def abandon_publication():
+    if connection.vendor == "postgresql":
+        swap.drop_next()
+
+
+def publish_staged(run_id, first_id, last_id, run_values):
+    """Copy one chunk of a run's staged rows into the scores (on PostgreSQL the next
+    table, swapped in when every chunk is done) and the history."""
     staged = StagedScore._meta.db_table
-    columns = ", ".join(SCORE_COLUMNS)
     # Customers deleted since the run was staged are skipped. (A WHERE clause is also what
     # lets SQLite parse INSERT … SELECT … ON CONFLICT.)
     where = (
-        "WHERE run_id = %s AND customer_id BETWEEN %s AND %s "
-        f"AND customer_id IN (SELECT id FROM {Customer._meta.db_table})"
+        f"WHERE {staged}.run_id = %s AND {staged}.customer_id BETWEEN %s AND %s "
+        f"AND {staged}.customer_id IN (SELECT id FROM {Customer._meta.db_table})"
     )
     params = [run_id, first_id, last_id]
+    run = [run_values[c] for c in RUN_COLUMNS]
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {CustomerScore._meta.db_table} (customer_id, previous_tier, "
-            f"{columns}) SELECT customer_id, '', {columns} FROM {staged} {where} "
-            f"{_conflict_clause()}",
-            params,
-        )
+        if connection.vendor == "postgresql":
+            as_of = run_values["as_of"]
+            cursor.execute(_next_insert_sql(where, staged), [as_of, as_of, *run, *params])
+        else:
+            cursor.execute(_upsert_sql(f"FROM {staged} {where}", staged), [*run, *params])
         if cursor.rowcount == 0 and _staged_missing(cursor, params):
             raise StagingLost(f"Staged scores of run {run_id} are missing; run it again.")
         cursor.execute(
-            _snapshot_sql(
-                f"SELECT customer_id, as_of, value_score, tier, profit_contribution, "
-                f"{_FUTURE_SQL}, churn_risk FROM {staged} {where}"
-            ),
-            params,
+            _snapshot_sql(f"FROM {staged} {where}", staged), [run_values["as_of"], *params]
         )
+
+
+def _next_insert_sql(where, source):
+    """INSERT … SELECT of decoded rows into the next table, with what the live table says
+    now as the "previous" figures, the way the upsert's conflict clause keeps them.
+    Placeholders: the run's date twice, then its date, model version and time."""
+    live = CustomerScore._meta.db_table
+    decoded = ", ".join(_decoded(c, source) for c in STAGED_COLUMNS)
+    return (
+        f"INSERT INTO {swap.NEXT_TABLE} (customer_id, previous_tier, previous_churn_risk, "
+        f"{', '.join(SCORE_COLUMNS)}) "
+        f"SELECT {source}.customer_id, "
+        f"CASE WHEN live.as_of < %s THEN live.tier ELSE COALESCE(live.previous_tier, '') END, "
+        f"CASE WHEN live.as_of < %s THEN live.churn_risk ELSE live.previous_churn_risk END, "
+        f"%s, %s, %s, {decoded} "
+        f"FROM {source} LEFT JOIN {live} live ON live.customer_id = {source}.customer_id "
+        f"{where}"
+    )
 
 
 def _staged_missing(cursor, params):
@@ -266,25 +378,25 @@ def _staged_missing(cursor, params):
     return cursor.fetchone() is None
 
 
-def upsert_rows(rows):
-    """Write a few customers' rows directly (incremental recalculation)."""
-    if not rows:
-        return
-    columns = ["customer_id", "previous_tier", *SCORE_COLUMNS]
-    placeholders = ", ".join(["%s"] * len(columns))
-    params = [(row[0], "", *_adapt(row[1:])) for row in rows]
+# --- Incremental updates -----------------------------------------------------------------
+
+# Rows per statement: 42 parameters each stays well under both databases' limits.
+_UPSERT_BATCH = 200
+
+
+def upsert(encoded, run_values):
+    """Write a few customers' rows directly (incremental recalculation), through the same
+    decoding SQL as a full run's publication."""
+    rows = _python_rows(encoded)
+    names = ", ".join(["customer_id", *(c.name for c in STAGED_COLUMNS)])
+    run = [run_values[c] for c in RUN_COLUMNS]
+    placeholder = f"({', '.join(['%s'] * (len(STAGED_COLUMNS) + 1))})"
     with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {CustomerScore._meta.db_table} ({', '.join(columns)}) "
-            f"VALUES ({placeholders}) {_conflict_clause()}",
-            params,
-        )
-        ids = [row[0] for row in rows]
-        cursor.execute(
-            _snapshot_sql(
-                f"SELECT customer_id, as_of, value_score, tier, profit_contribution, "
-                f"{_FUTURE_SQL}, churn_risk FROM {CustomerScore._meta.db_table} "
-                f"WHERE customer_id IN ({', '.join(['%s'] * len(ids))})"
-            ),
-            ids,
-        )
+        for start in range(0, len(rows), _UPSERT_BATCH):
+            batch = rows[start : start + _UPSERT_BATCH]
+            values = f"WITH v ({names}) AS (VALUES {', '.join([placeholder] * len(batch))}) "
+            params = [value for row in batch for value in row]
+            # A WHERE clause lets SQLite parse INSERT … SELECT … ON CONFLICT.
+            source_sql = "FROM v WHERE 1 = 1"
+            cursor.execute(values + _upsert_sql(source_sql, "v"), [*params, *run])
+            cursor.execute(values + _snapshot_sql(source_sql, "v"), [*params, run_values["as_of"]])

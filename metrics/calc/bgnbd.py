@@ -18,6 +18,7 @@ import numpy as np
 from scipy.special import betaln, digamma, gammaln, hyp2f1
 
 from .optimize import minimize_bounded
+from .parallel import split_map
 
 MIN_REPEAT_CUSTOMERS = 50
 # Each parameter stays within [1e-6, 1e6]: far outside anything a real cohort gives, so a
@@ -167,12 +168,17 @@ def fit(x, t_x, T, *, weights=None, min_repeat_customers=MIN_REPEAT_CUSTOMERS):
 
     def objective(log_params):
         params = np.exp(log_params)
-        ll, grad = _log_likelihoods(*params, x, t_x, T, with_gradient=True)
-        value = -np.dot(weights, ll) / total
+
+        def part(x, t_x, T, weights):
+            ll, grad = _log_likelihoods(*params, x, t_x, T, with_gradient=True)
+            return np.dot(weights, ll), grad @ weights
+
+        parts = split_map(part, x, t_x, T, weights)
+        value = -sum(p[0] for p in parts) / total
         if not np.isfinite(value):
             return np.inf, np.zeros(4)
         # d/d log θ = θ * d/dθ
-        return value, -(grad @ weights) * params / total
+        return value, -sum(p[1] for p in parts) * params / total
 
     result, converged = minimize_bounded(
         objective, _starting_point(x, T, weights), log_bound=_LOG_BOUND

@@ -12,6 +12,7 @@ import numpy as np
 
 from .bgnbd import collapse, expected_purchases
 from .customer import DAYS_PER_YEAR
+from .parallel import split_map
 
 MONTHS_PER_YEAR = 12
 DAYS_PER_MONTH = DAYS_PER_YEAR / MONTHS_PER_YEAR
@@ -30,10 +31,15 @@ def discounted_expected_purchases(
     distinct histories cost."""
     rows = collapse(x, t_x, T)
     months = np.arange(horizon_months + 1)
-    # One row per month boundary (0…H), one column per distinct history.
-    cumulative = expected_purchases(
-        params, months[:, None] * month_length, rows.x, rows.t_x, rows.T
-    )
+    horizons = months[:, None] * month_length
+
+    def cumulative_for(x, t_x, T):
+        # One row per month boundary (0…H), one column per distinct history.
+        return expected_purchases(params, horizons, x, t_x, T)
+
+    # Element-wise (the hypergeometric function of every history and month), so splitting
+    # the histories between threads changes no result.
+    cumulative = np.concatenate(split_map(cumulative_for, rows.x, rows.t_x, rows.T), axis=1)
     per_month = np.diff(cumulative, axis=0)
     discount = (1 + monthly_discount_rate(annual_discount)) ** -months[1:]
     # Added month by month on purpose: a matrix product or .sum(axis=0) may add in another

@@ -93,9 +93,10 @@ def loyalty_scores(*, nps_category, average_csat, orders, tenure_days, cap_days=
     - repeat purchase rate, the share of their orders that are repeat orders:
       (orders - 1) / orders, 0 without orders;
     - tenure (days since the first order) / ``cap_days``, at most 1 (3 years by default)."""
-    nps = np.array(
-        [np.nan if category is None else NPS_POINTS[category] for category in nps_category]
-    )
+    nps_category = np.asarray(nps_category, dtype=object)
+    nps = np.full(nps_category.shape, np.nan)
+    for category, points in NPS_POINTS.items():
+        nps[nps_category == category] = points
     csat = (np.asarray(average_csat, dtype=float) - 1) / 4
     orders = np.asarray(orders, dtype=float)
     repeat = np.where(orders > 0, (orders - 1) / np.maximum(orders, 1), 0.0)

@@ -369,7 +369,6 @@ def test_methodology_shows_the_current_weights_and_tiers(client_for, owner, admi
 
 COMPUTED_MODELS = [
     "customerscore",
-    "stagedscore",
     "scoresnapshot",
     "populationstats",
     "modelfit",
