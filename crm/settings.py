@@ -324,6 +324,11 @@ SURVEY_SEND_BATCH_SIZE = env.int("SURVEY_SEND_BATCH_SIZE", default=100)
 SURVEY_RATE_LIMIT = env.int("SURVEY_RATE_LIMIT", default=30)
 # Links in emails are absolute: the address customers reach the CRM at.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# Dashboard and cohort figures that took at least ANALYTICS_CACHE_AFTER seconds to compute
+# (a big database) are kept ANALYTICS_CACHE_SECONDS, with a note and a refresh link; small
+# databases always get fresh figures.
+ANALYTICS_CACHE_AFTER = env.float("ANALYTICS_CACHE_AFTER", default=1.0)
+ANALYTICS_CACHE_SECONDS = env.int("ANALYTICS_CACHE_SECONDS", default=600)
 if REDIS_URL:
     # The survey pages' rate limit must be shared by every web process.
     CACHES = {

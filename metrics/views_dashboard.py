@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from customers.selectors import open_tasks_for
 
-from . import charts, cohorts, company
+from . import charts, cohorts, company, page_cache
 from .models import MetricSettings
 from .periods import CohortForm, PeriodForm
 
@@ -39,13 +39,39 @@ def dashboard(request):
         "has_role": _has_role(request.user),
     }
     if context["has_role"]:
-        with company.analytics_session():
-            context.update(_figures(request.user, period))
+        figures, calculated_at, from_cache = page_cache.cached_figures(
+            page="dashboard",
+            user=request.user,
+            params=(period.start, period.end),
+            compute=lambda: _figures(request.user, period),
+            refresh=_refresh(request),
+        )
+        context.update(figures)
+        context.update(_cache_context(request, calculated_at, from_cache))
     template = "dashboard.html#body" if request.htmx else "dashboard.html"
     return render(request, template, context)
 
 
+def _refresh(request):
+    return request.GET.get("refresh") == "1"
+
+
+def _cache_context(request, calculated_at, from_cache):
+    query = request.GET.copy()
+    query["refresh"] = "1"
+    return {
+        "calculated_at": calculated_at,
+        "from_cache": from_cache,
+        "refresh_url": f"{request.path}?{query.urlencode()}",
+    }
+
+
 def _figures(user, period):
+    with company.analytics_session():
+        return _period_figures(user, period)
+
+
+def _period_figures(user, period):
     inactivity = MetricSettings.load().churn_inactivity_days
     previous = period.previous()
     current, before = company.period_over_period(
@@ -81,6 +107,20 @@ def _figures(user, period):
     return figures
 
 
+def _cohort_figures(user, as_of, months):
+    with company.analytics_session():
+        table = cohorts.cohort_table(user=user, as_of=as_of, months=months)
+        figures = {
+            "table": table,
+            "payback": cohorts.campaign_payback(user=user, as_of=as_of),
+            "scored": not table.is_empty or company.has_scores(user=user),
+        }
+    if not table.is_empty:
+        figures["cohort_lines"] = charts.cohort_lines(table)
+        figures["campaign_lines"] = charts.campaign_lines(table)
+    return figures
+
+
 @login_required
 def cohort_report(request):
     if not _has_role(request.user):
@@ -90,20 +130,19 @@ def cohort_report(request):
     if form.is_bound and form.is_valid():
         as_of = form.cleaned_data["as_of"] or as_of
         months = form.cleaned_data["months"]
-    with company.analytics_session():
-        table = cohorts.cohort_table(user=request.user, as_of=as_of, months=months)
-        payback = cohorts.campaign_payback(user=request.user, as_of=as_of)
-        scored = not table.is_empty or company.has_scores(user=request.user)
+    figures, calculated_at, from_cache = page_cache.cached_figures(
+        page="cohorts",
+        user=request.user,
+        params=(as_of, months),
+        compute=lambda: _cohort_figures(request.user, as_of, months),
+        refresh=_refresh(request),
+    )
     context = {
         "form": form,
         "as_of": as_of,
-        "scored": scored,
-        "table": table,
-        "payback": payback,
         "company_figures": company.shows_company_figures(request.user),
+        **figures,
+        **_cache_context(request, calculated_at, from_cache),
     }
-    if not table.is_empty:
-        context["cohort_lines"] = charts.cohort_lines(table)
-        context["campaign_lines"] = charts.campaign_lines(table)
     template = "metrics/cohorts.html#body" if request.htmx else "metrics/cohorts.html"
     return render(request, template, context)

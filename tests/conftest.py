@@ -35,6 +35,15 @@ def local_cache():
     override.disable()
 
 
+@pytest.fixture(autouse=True)
+def empty_cache(local_cache):
+    """Each test starts with an empty cache: cached page figures or rate-limit counters of
+    an earlier test (whose rows may have had the same ids) must not leak into it."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture(autouse=True, scope="session")
 def fast_password_hashing():
     """Every persona's password is hashed; the real hasher is slow on purpose."""

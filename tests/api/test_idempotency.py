@@ -127,22 +127,24 @@ def test_purge_deletes_only_old_keys(owner):
 def test_concurrent_duplicates_create_once(api_for, owner):
     """Two requests with one key at the same time: the unique constraint makes the second
     wait for the first, then replay it."""
-    start = threading.Barrier(2)
+    # Clients (and their API keys) are made here: a thread that failed before the barrier
+    # would leave the other waiting for ever. The timeouts turn a hang into a failure.
+    apis = [api_for(owner) for _ in range(2)]
+    start = threading.Barrier(2, timeout=30)
     results = []
 
-    def send():
-        api = api_for(owner)
-        start.wait()
+    def send(api):
         try:
+            start.wait()
             results.append(_post(api, "/api/v1/customers/", {"name": "Race"}, "race"))
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=send) for _ in range(2)]
+    threads = [threading.Thread(target=send, args=(api,)) for api in apis]
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
+        thread.join(timeout=60)
 
     assert sorted(r.status_code for r in results) == [201, 201]
     assert len({r.json()["id"] for r in results}) == 1

@@ -10,7 +10,6 @@ from metrics import charts
 from metrics.models import MetricSettings
 from metrics.periods import PeriodForm, preset_period
 from metrics.services import full_run_sync
-from tests.campaigns.factories import CampaignFactory, SpendEntryFactory
 from tests.factories import CustomerFactory, TaskFactory
 from tests.metrics.purchases import buy
 
@@ -18,25 +17,6 @@ URL = reverse("dashboard")
 MARCH = {"period": "custom", "start": "2026-03-01", "end": "2026-03-31"}
 HTMX = {"HX-Request": "true"}
 NO_SCORES = "No scores yet"
-
-
-@pytest.fixture
-def shop(owner, teammate):
-    """A campaign, spend, and customers of two reps buying before and during March 2026."""
-    campaign = CampaignFactory(name="Spring fair", starts_on=dt.date(2025, 12, 1))
-    SpendEntryFactory(campaign=campaign, spent_on=dt.date(2026, 3, 5), amount=Decimal("600.00"))
-    people = []
-    for i in range(6):
-        rep = owner if i % 2 == 0 else teammate
-        customer = CustomerFactory(owner=rep, name=f"Shop {i}", acquired_by_campaign=campaign)
-        people.append(customer)
-        buy(customer, dt.date(2026, 1, 10 + i), amount="100.00", cost="40.00")
-        if i < 4:
-            buy(customer, dt.date(2026, 3, 10 + i), amount="200.00", cost="80.00")
-    for i in range(3):
-        new = CustomerFactory(owner=owner, name=f"New {i}")
-        buy(new, dt.date(2026, 3, 20), amount="50.00", cost="20.00")
-    return people
 
 
 def _page(client, params=MARCH, **headers):
