@@ -186,6 +186,8 @@ else:
     _broker_dir = VAR_DIR / "celery" / "broker"
     _results_dir = VAR_DIR / "celery" / "results"
     CELERY_BROKER_URL = "filesystem://"
+    # kombu's filesystem transport, writing each message atomically (see crm/broker.py).
+    CELERY_BROKER_TRANSPORT = "crm.broker:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),
