@@ -199,7 +199,7 @@ def full_run_prepare(*, run_id, chunk_size=CHUNK_SIZE):
         encoded = storage.encode(inputs, out)
         lap("encode")
         storage.stage(run.pk, encoded)
-        storage.begin_publication()
+        storage.begin_publication(run.as_of)
         lap("stage")
         _record_fits(run, stats, duration_ms=int(1000 * timings["population"]))
         chunks = _make_chunks(run, inputs.customer_id.tolist(), chunk_size)

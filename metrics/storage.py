@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from customers.models import Customer
 
-from . import pgcopy, swap
+from . import history, pgcopy, swap
 from .calc import rfm
 from .calc.score import COMPONENTS, FUTURE, HISTORICAL, INFLUENCE, LOYALTY
 from .engine import model_version
@@ -300,8 +300,10 @@ class StagingLost(Exception):
     """The staged rows of a chunk are gone (a database crash empties the unlogged table)."""
 
 
-def begin_publication():
-    """Get ready for a run's chunks (PostgreSQL: an empty next scores table)."""
+def begin_publication(as_of):
+    """Get ready for a run's chunks (PostgreSQL: an empty next scores table, and the
+    history partition of the run's week)."""
+    history.ensure_partition(as_of)
     if connection.vendor == "postgresql":
         swap.create_next()
 
@@ -390,6 +392,7 @@ def upsert(encoded, run_values):
     rows = _python_rows(encoded)
     names = ", ".join(["customer_id", *(c.name for c in STAGED_COLUMNS)])
     run = [run_values[c] for c in RUN_COLUMNS]
+    history.ensure_partition(run_values["as_of"])
     placeholder = f"({', '.join(['%s'] * (len(STAGED_COLUMNS) + 1))})"
     with connection.cursor() as cursor:
         for start in range(0, len(rows), _UPSERT_BATCH):
