@@ -4,8 +4,10 @@ Every figure is first *encoded* column by column into numbers only: money as who
 dates as day numbers, text as codes, and a sentinel (-1, NaN, the smallest bigint) for "no
 value". A full run writes those columns into the staging table with one binary COPY on
 PostgreSQL (executemany on SQLite), and each chunk publishes its id range with one
-INSERT … SELECT … ON CONFLICT that decodes them. An incremental update sends the same
-encoded rows through the same decoding SQL, so both paths store identical rows.
+INSERT … SELECT that decodes them: on PostgreSQL into the next scores table, swapped in
+when the run ends (metrics.swap), on SQLite as an upsert. An incremental update sends the
+same encoded rows through the same decoding SQL, so every path stores identical rows. The
+history rows go into their week's partition (metrics.history).
 """
 
 from dataclasses import dataclass

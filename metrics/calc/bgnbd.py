@@ -18,7 +18,7 @@ import numpy as np
 from scipy.special import betaln, digamma, gammaln, hyp2f1
 
 from .optimize import minimize_bounded
-from .parallel import split_map
+from .parallel import weighted_totals
 
 MIN_REPEAT_CUSTOMERS = 50
 # Each parameter stays within [1e-6, 1e6]: far outside anything a real cohort gives, so a
@@ -168,17 +168,18 @@ def fit(x, t_x, T, *, weights=None, min_repeat_customers=MIN_REPEAT_CUSTOMERS):
 
     def objective(log_params):
         params = np.exp(log_params)
-
-        def part(x, t_x, T, weights):
-            ll, grad = _log_likelihoods(*params, x, t_x, T, with_gradient=True)
-            return np.dot(weights, ll), grad @ weights
-
-        parts = split_map(part, x, t_x, T, weights)
-        value = -sum(p[0] for p in parts) / total
+        ll, grad = weighted_totals(
+            lambda x, t_x, T: _log_likelihoods(*params, x, t_x, T, with_gradient=True),
+            weights,
+            x,
+            t_x,
+            T,
+        )
+        value = -ll / total
         if not np.isfinite(value):
             return np.inf, np.zeros(4)
         # d/d log θ = θ * d/dθ
-        return value, -sum(p[1] for p in parts) * params / total
+        return value, -grad * params / total
 
     result, converged = minimize_bounded(
         objective, _starting_point(x, T, weights), log_bound=_LOG_BOUND

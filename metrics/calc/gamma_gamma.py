@@ -17,7 +17,7 @@ import numpy as np
 from scipy.special import digamma, gammaln
 
 from .optimize import minimize_bounded
-from .parallel import split_map
+from .parallel import weighted_totals
 
 MIN_REPEAT_CUSTOMERS = 50
 _LOG_BOUND = np.log(1e6)
@@ -90,16 +90,13 @@ def fit(x, average_value, *, weights=None, min_repeat_customers=MIN_REPEAT_CUSTO
 
     def objective(log_params):
         params = np.exp(log_params)
-
-        def part(x, z, weights):
-            ll, grad = _log_likelihoods(*params, x, z, with_gradient=True)
-            return np.dot(weights, ll), grad @ weights
-
-        parts = split_map(part, x, z, weights)
-        value = -sum(p[0] for p in parts) / total
+        ll, grad = weighted_totals(
+            lambda x, z: _log_likelihoods(*params, x, z, with_gradient=True), weights, x, z
+        )
+        value = -ll / total
         if not np.isfinite(value):
             return np.inf, np.zeros(3)
-        return value, -sum(p[1] for p in parts) * params / total
+        return value, -grad * params / total
 
     # p = q = 1 and gamma giving the observed mean spend (mean = pgamma / (q - 1) needs q > 1, so
     # start at q = 2).

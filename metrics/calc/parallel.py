@@ -28,3 +28,15 @@ def split_map(function, *arrays):
     # through fork() has no threads.
     with ThreadPoolExecutor(_THREADS) as pool:
         return list(pool.map(lambda piece: function(*piece), pieces))
+
+
+def weighted_totals(function, weights, *arrays):
+    """``(Σ weights · ll, grad @ weights)`` of ``function(*arrays) -> (ll, grad)``, the
+    per-row log-likelihoods and their gradient, added up part by part in a fixed order."""
+
+    def part(weights, *arrays):
+        ll, grad = function(*arrays)
+        return np.dot(weights, ll), grad @ weights
+
+    parts = split_map(part, weights, *arrays)
+    return sum(p[0] for p in parts), sum(p[1] for p in parts)
