@@ -24,7 +24,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from crm.pagination import page_number
+from core.pagination import page_number
 
 MAX_PAGE_SIZE = 200
 # Page numbers go this far (an OFFSET past it would be slow anyway, and overflows SQLite).

@@ -27,7 +27,7 @@ from django.db.models import F  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
-from crm import roles  # noqa: E402
+from core import roles  # noqa: E402
 from customers.models import Customer  # noqa: E402
 
 PAGES = [("dashboard", "/"), ("cohorts", "/metrics/cohorts/")]

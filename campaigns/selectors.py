@@ -13,9 +13,9 @@ from django.shortcuts import get_object_or_404
 
 from customers.models import Customer
 from customers.selectors import customers_visible_to
-from metrics.calc.company import cac
-from metrics.calc.numbers import to_percent
 from orders.models import Order
+from valuemodels.company import cac
+from valuemodels.numbers import to_percent
 
 from .models import Campaign, SpendEntry
 

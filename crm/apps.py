@@ -8,7 +8,7 @@ class CrmConfig(AppConfig):
     verbose_name = _("CRM")
 
     def ready(self):
-        from . import roles
+        from core import roles
 
         # Permissions of apps migrated after the role migration join their roles here.
         post_migrate.connect(roles.sync_role_permissions_on_migrate, dispatch_uid="crm.roles")

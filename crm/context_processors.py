@@ -1,4 +1,4 @@
-from .roles import is_admin, user_role
+from core.roles import is_admin, user_role
 
 
 def roles(request):

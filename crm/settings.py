@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "campaigns",
     "surveys",
     "metrics",
+    "analytics",
     "dataio",
     "api",
 ]
@@ -118,7 +119,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "dashboard"
+LOGIN_REDIRECT_URL = "analytics:dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
 # Lock a username from one address after repeated failures, for a while: an IP-only lock

@@ -1,12 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from metrics.views_dashboard import dashboard
-
 from . import views
 
 urlpatterns = [
-    path("", dashboard, name="dashboard"),
+    path("", include("analytics.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("customers/", include("customers.urls")),
     path("orders/", include("orders.urls")),

@@ -4,7 +4,7 @@ from django.core.validators import MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from metrics.calc.rfm import SEGMENTS
+from valuemodels.rfm import SEGMENTS
 
 from . import selectors
 from .models import Activity, Contact, Customer, Tag

@@ -17,8 +17,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
-from crm.pagination import paginate
-from metrics.explain import segment_choices
+from core.pagination import paginate
+from valuemodels.labels import segment_choices
 
 from . import selectors, services
 from .forms import ActivityForm, ContactForm, CustomerFilterForm, CustomerForm

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from crm.pagination import paginate
+from core.pagination import paginate
 from customers.forms import CustomerFilterForm
 from customers.selectors import can_see_all_customers
 from orders.forms import OrderFilterForm

@@ -17,9 +17,9 @@ from decimal import Decimal
 
 import numpy as np
 
-from .calc import METHOD_VERSION, bgnbd, gamma_gamma, predictive, rfm
-from .calc import score as composite
-from .calc.customer import DAYS_PER_YEAR, MIN_SPAN_DAYS
+from valuemodels import METHOD_VERSION, bgnbd, gamma_gamma, predictive, rfm
+from valuemodels import score as composite
+from valuemodels.customer import DAYS_PER_YEAR, MIN_SPAN_DAYS
 
 EXPECTED_PURCHASES_DAYS = 90
 # Reference distributions are stored as this many quantiles (plus min and max), so the

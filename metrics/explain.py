@@ -14,50 +14,17 @@ from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import ordinal
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from .calc import rfm
-from .calc.company import DETRACTOR, PASSIVE, PROMOTER
-from .calc.score import DEFAULT_WEIGHTS, FUTURE, HISTORICAL, INFLUENCE, LOYALTY
-from .calc.score import explain as explain_score
+from valuemodels import rfm
+from valuemodels.labels import COMPONENT_LABELS, segment_label
+from valuemodels.score import DEFAULT_WEIGHTS, FUTURE, HISTORICAL, INFLUENCE, LOYALTY
+from valuemodels.score import explain as explain_score
+
 from .models import CustomerScore, ModelFit
 
-SEGMENT_LABELS = {
-    rfm.CHAMPIONS: gettext_lazy("Champions"),
-    rfm.LOYAL: gettext_lazy("Loyal"),
-    rfm.POTENTIAL_LOYALIST: gettext_lazy("Potential loyalist"),
-    rfm.NEW: gettext_lazy("New"),
-    rfm.PROMISING: gettext_lazy("Promising"),
-    rfm.NEED_ATTENTION: gettext_lazy("Need attention"),
-    rfm.ABOUT_TO_SLEEP: gettext_lazy("About to sleep"),
-    rfm.AT_RISK: gettext_lazy("At risk"),
-    rfm.CANNOT_LOSE: gettext_lazy("Cannot lose them"),
-    rfm.HIBERNATING: gettext_lazy("Hibernating"),
-    rfm.LOST: gettext_lazy("Lost"),
-}
-NPS_LABELS = {
-    PROMOTER: gettext_lazy("Promoter"),
-    PASSIVE: gettext_lazy("Passive"),
-    DETRACTOR: gettext_lazy("Detractor"),
-}
-COMPONENT_LABELS = {
-    HISTORICAL: gettext_lazy("Historical value"),
-    FUTURE: gettext_lazy("Future value"),
-    LOYALTY: gettext_lazy("Loyalty"),
-    INFLUENCE: gettext_lazy("Influence"),
-}
 # Segments whose customers are slipping away: their loss value leads the Value tab.
 SLIPPING_SEGMENTS = {rfm.AT_RISK, rfm.CANNOT_LOSE, rfm.HIBERNATING, rfm.LOST}
 HIGH_CHURN_RISK = 0.5
-
-
-def segment_label(slug):
-    return SEGMENT_LABELS.get(slug, slug)
-
-
-def segment_choices():
-    """(slug, translated label) of the 11 RFM segments, in the methodology's order."""
-    return [(slug, SEGMENT_LABELS[slug]) for slug, _english in rfm.SEGMENTS]
 
 
 def money(value):

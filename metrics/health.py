@@ -16,8 +16,8 @@ from django.db import connection
 from django.db.models import Count
 
 from orders.models import Order
+from valuemodels import bgnbd
 
-from .calc import bgnbd
 from .models import CustomerScore, DirtyCustomer, ModelFit, RecalcRun
 from .selectors import PURCHASE_STATUSES
 

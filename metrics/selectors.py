@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from customers.models import Activity, Customer
 from orders.models import Order
+from valuemodels import purchases
 
 from . import pgcopy
-from .calc import purchases
 from .engine import CustomerInputs, day_number
 
 # Orders that count as purchases in the value models: placed or paid. Drafts and cancelled

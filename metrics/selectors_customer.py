@@ -9,8 +9,8 @@ from customers.selectors import customers_visible_to
 from orders.models import Order
 from surveys.models import Survey
 from surveys.selectors import responses_visible_to
+from valuemodels.company import DETRACTOR
 
-from .calc.company import DETRACTOR
 from .models import CustomerScore, ModelFit, ScoreSnapshot
 from .selectors import PURCHASE_STATUSES
 

@@ -17,10 +17,10 @@ from django.db import connection
 from django.utils import timezone
 
 from customers.models import Customer
+from valuemodels import rfm
+from valuemodels.score import COMPONENTS, FUTURE, HISTORICAL, INFLUENCE, LOYALTY
 
 from . import history, pgcopy, swap
-from .calc import rfm
-from .calc.score import COMPONENTS, FUTURE, HISTORICAL, INFLUENCE, LOYALTY
 from .engine import model_version
 from .models import CustomerScore, ScoreSnapshot, StagedScore
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views_admin, views_customer, views_dashboard
+from . import views_admin, views_customer
 
 app_name = "metrics"
 
@@ -18,5 +18,4 @@ urlpatterns = [
     path("settings/", views_admin.settings_save, name="settings"),
     path("health/", views_admin.health_page, name="health"),
     path("methodology/", views_admin.methodology, name="methodology"),
-    path("cohorts/", views_dashboard.cohort_report, name="cohorts"),
 ]

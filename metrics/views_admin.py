@@ -11,8 +11,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from valuemodels import rfm
+
 from . import health, services
-from .calc import rfm
 from .forms import HoldoutForm, MetricSettingsForm
 from .models import CustomerScore, MetricSettings, ModelFit, RecalcRun
 

@@ -7,10 +7,11 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from crm.pagination import paginate
+from core.pagination import paginate
 from customers.forms import CustomerFilterForm
 from customers.models import Customer
 from customers.selectors import assignable_users, can_see_all_customers, customer_get
+from valuemodels import labels
 
 from . import explain, selectors_customer, services, whatif
 from .history_chart import history_chart
@@ -63,8 +64,8 @@ def _value_context(customer, score, stats):
         "p_alive_percent": explain.percent(score.p_alive),
         "repeat_rate_percent": explain.percent(score.repeat_rate),
         "slipping": explain.is_slipping(score, churned=churned),
-        "segment_label": explain.segment_label(score.segment),
-        "nps_label": explain.NPS_LABELS.get(score.nps_category, ""),
+        "segment_label": labels.segment_label(score.segment),
+        "nps_label": labels.NPS_LABELS.get(score.nps_category, ""),
         "chart": history_chart(
             selectors_customer.score_history(customer),
             tier_cutoffs=stats.data.get("tiers") if stats else None,

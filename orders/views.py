@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from crm.pagination import paginate
+from core.pagination import paginate
 from customers.selectors import (
     can_see_all_customers,
     customer_get,

@@ -4,8 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import Campaign
 from customers.models import Customer, Tag
-from metrics.explain import segment_choices
-from metrics.models import CustomerScore
+from valuemodels.labels import TIER_CHOICES, segment_choices
 
 from . import selectors
 from .models import Survey, band_labels
@@ -83,7 +82,7 @@ class AudienceForm(forms.Form):
     )
     tiers = forms.MultipleChoiceField(
         label=_("Value tier"),
-        choices=CustomerScore.Tier.choices,
+        choices=TIER_CHOICES,
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("The customer's current tier. Customers without a value score are left out."),

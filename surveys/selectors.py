@@ -19,17 +19,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from customers.selectors import customers_visible_to
-from metrics.calc.company import (
+from orders.models import Order
+from valuemodels.company import (
     csat_from_counts,
     csat_margin_of_error,
     nps_from_counts,
     nps_margin_of_error,
     response_rate,
 )
-from metrics.calc.rfm import SEGMENTS
-from metrics.explain import segment_label
-from metrics.models import CustomerScore
-from orders.models import Order
+from valuemodels.labels import TIER_CHOICES, segment_label
+from valuemodels.rfm import SEGMENTS
 
 from .models import Invitation, Response, Survey, band_filter, band_labels
 
@@ -377,8 +376,8 @@ def _score(kind, row, delivered=None):
 
 
 # Each breakdown's path from the customer. Tier and segment come from the customer's
-# *current* value score (metrics.CustomerScore), not the one they had when they answered;
-# the results page says so.
+# *current* value score (the ORM relation ``customer.score``), not the one they had when
+# they answered; the results page says so.
 BREAKDOWNS = {
     "owner": "owner__username",
     "campaign": "acquired_by_campaign__name",
@@ -389,7 +388,7 @@ BREAKDOWNS = {
 # The value breakdowns' rows in display order. A customer without a score row and one whose
 # score has no tier or segment (no counted order yet) form one "not scored" row, last.
 VALUE_ORDER = {
-    "tier": CustomerScore.Tier.values,
+    "tier": [tier for tier, _label in TIER_CHOICES],
     "segment": [slug for slug, _english in SEGMENTS],
 }
 PERIODS = {"week": TruncWeek, "month": TruncMonth}

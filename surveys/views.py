@@ -11,9 +11,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.pagination import paginate
+from core.pagination import paginate
 from customers.selectors import customer_get
-from metrics.explain import segment_label
+from valuemodels.labels import segment_label
 
 from . import selectors, services
 from .forms import AudienceForm, CommentFilterForm, SendForm, SurveyForm

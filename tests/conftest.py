@@ -7,7 +7,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 import pytest
 
-from crm.roles import ADMIN, SALES_MANAGER, SALES_REP
+from core.roles import ADMIN, SALES_MANAGER, SALES_REP
 from tests.factories import UserFactory
 
 

@@ -4,7 +4,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from crm.roles import sync_roles
+from core.roles import sync_roles
 from customers.models import Activity, Contact, Customer, Tag
 
 PASSWORD = "correct-horse-battery"

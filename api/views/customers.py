@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from customers import services
 from customers.models import Activity, Contact, Customer
 from customers.selectors import CHURN_RISK_BANDS, TIERS, customer_list, customers_visible_to
-from metrics.calc.rfm import SEGMENTS
+from valuemodels.rfm import SEGMENTS
 
 from .. import idempotency
 from ..pagination import KeysetPagination

@@ -9,11 +9,11 @@ from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_v
 from rest_framework import mixins, serializers, status
 from rest_framework.reverse import reverse
 
+from analytics.company import company_metrics
 from customers.selectors import TIERS, customers_visible_to
 from metrics import services
-from metrics.calc.rfm import SEGMENTS
-from metrics.company import company_metrics
 from metrics.models import CustomerScore, ModelFit, RecalcRun
+from valuemodels.rfm import SEGMENTS
 
 from ..errors import Conflict
 from ..pagination import KeysetPagination

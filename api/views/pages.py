@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from crm.pagination import paginate
+from core.pagination import paginate
 
 from .. import keys
 from ..forms import ApiKeyForm, WebhookForm

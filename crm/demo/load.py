@@ -21,7 +21,7 @@ from django.db.models import Max
 from psycopg.copy import QueuedLibpqWriter
 
 from campaigns.models import Campaign, SpendEntry
-from crm.roles import ADMIN, SALES_MANAGER, SALES_REP, sync_roles
+from core.roles import ADMIN, SALES_MANAGER, SALES_REP, sync_roles
 from customers.models import Customer, Tag
 from orders.models import ExchangeRate, Product, base_currency
 

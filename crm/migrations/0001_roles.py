@@ -4,7 +4,7 @@ from django.db import migrations
 
 
 def create_roles(apps, schema_editor):
-    from crm.roles import sync_roles
+    from core.roles import sync_roles
 
     # Permissions are normally created after all migrations; the roles need them now.
     for app_config in global_apps.get_app_configs():
@@ -13,7 +13,7 @@ def create_roles(apps, schema_editor):
 
 
 def delete_roles(apps, schema_editor):
-    from crm.roles import role_permission_names
+    from core.roles import role_permission_names
 
     apps.get_model("auth", "Group").objects.filter(name__in=role_permission_names()).delete()
 

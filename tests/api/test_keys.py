@@ -51,7 +51,7 @@ def test_empty_state(client_for, outsider):
 
 
 def test_the_user_menu_links_to_the_keys(client_for, owner):
-    assert KEYS_URL in client_for(owner).get(reverse("dashboard")).content.decode()
+    assert KEYS_URL in client_for(owner).get(reverse("analytics:dashboard")).content.decode()
 
 
 def test_a_key_authenticates_as_its_user_with_both_schemes(owner):

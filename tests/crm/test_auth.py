@@ -4,7 +4,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from crm.roles import ADMIN, SALES_MANAGER, SALES_REP, is_admin, user_role
+from core.roles import ADMIN, SALES_MANAGER, SALES_REP, is_admin, user_role
 from tests.factories import PASSWORD, UserFactory
 
 
@@ -29,7 +29,7 @@ def test_roles_exist_with_expected_permissions(db):
 
 
 def test_pages_need_login(client, db):
-    response = client.get(reverse("dashboard"))
+    response = client.get(reverse("analytics:dashboard"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
 
@@ -38,9 +38,9 @@ def test_login_and_logout(client, db):
     user = UserFactory(username="sam", role=SALES_REP)
     response = client.post(reverse("login"), {"username": "sam", "password": PASSWORD})
     assert response.status_code == 302
-    assert client.get(reverse("dashboard")).status_code == 200
+    assert client.get(reverse("analytics:dashboard")).status_code == 200
     client.post(reverse("logout"))
-    assert client.get(reverse("dashboard")).status_code == 302
+    assert client.get(reverse("analytics:dashboard")).status_code == 302
     assert user.is_authenticated
 
 

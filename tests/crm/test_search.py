@@ -107,7 +107,7 @@ def test_each_group_is_limited_and_says_there_is_more(manager):
 
 
 def test_search_box_is_in_the_top_bar(client_for, owner):
-    content = client_for(owner).get(reverse("dashboard")).content.decode()
+    content = client_for(owner).get(reverse("analytics:dashboard")).content.decode()
     assert f'action="{reverse("search")}"' in content
     assert 'hx-target="#global-search-results"' in content
 

@@ -13,8 +13,8 @@ from django.db import connection
 from django.urls import reverse
 
 from campaigns.models import Campaign
+from core.roles import ADMIN, SALES_MANAGER, SALES_REP
 from crm.demo import generate, load
-from crm.roles import ADMIN, SALES_MANAGER, SALES_REP
 from customers.models import Activity, Contact, Customer, Tag
 from orders.models import CustomerCost, ExchangeRate, Order, OrderLine, Product, base_currency
 from orders.totals import LineInput, convert, order_totals

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from crm.roles import SALES_REP
+from core.roles import SALES_REP
 from tests.factories import PASSWORD, CustomerFactory, UserFactory
 
 if not Path("/usr/bin/chromium").exists():

@@ -363,7 +363,7 @@ def test_my_tasks_lists_my_open_tasks_and_highlights_overdue(client_for, owner, 
 def test_dashboard_still_shows_the_task_table(client_for, owner):
     TaskFactory(customer=CustomerFactory(owner=owner), subject="Call back", due_on=LONG_AGO)
 
-    html = client_for(owner).get(reverse("dashboard")).content.decode()
+    html = client_for(owner).get(reverse("analytics:dashboard")).content.decode()
 
     assert "Call back" in html and "overdue" in html and "Mark done" in html
 

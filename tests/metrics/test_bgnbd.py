@@ -3,7 +3,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from metrics.calc import bgnbd
+from valuemodels import bgnbd
 
 # Fader, Hardie & Lee (2005) and /work/shared/notes/stack-facts.md.
 CDNOW = bgnbd.BgNbdParams(r=0.2426, alpha=4.4135, a=0.7929, b=2.4258)

@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from analytics.cohorts import campaign_payback, cohort_table
+from analytics.company import campaign_cac
 from campaigns.selectors import campaign_list, campaign_stats
-from metrics.cohorts import campaign_payback, cohort_table
-from metrics.company import campaign_cac
 from metrics.services import full_run_sync
 from orders.models import Order
 from tests.campaigns.factories import CampaignFactory, SpendEntryFactory
@@ -16,7 +16,7 @@ from tests.factories import CustomerFactory
 from tests.metrics.purchases import buy
 
 AS_OF = dt.date(2026, 3, 31)
-URL = reverse("metrics:cohorts")
+URL = reverse("analytics:cohorts")
 
 
 @pytest.fixture

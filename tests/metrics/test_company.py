@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from metrics.calc import company
+from valuemodels import company
 
 
 @pytest.mark.parametrize(

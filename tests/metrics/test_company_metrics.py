@@ -6,8 +6,8 @@ from types import SimpleNamespace
 
 import pytest
 
+from analytics.company import company_metrics, kpis, period_over_period, previous_period
 from customers.models import Customer
-from metrics.company import company_metrics, kpis, period_over_period, previous_period
 from metrics.models import CustomerScore, MetricSettings
 from orders.models import Order
 from surveys.models import Invitation, Survey

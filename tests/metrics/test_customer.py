@@ -3,7 +3,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
-from metrics.calc import customer
+from valuemodels import customer
 
 
 def test_revenue_subtracts_refunds():

@@ -6,14 +6,14 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from metrics import charts
+from analytics import charts
+from analytics.periods import PeriodForm, preset_period
 from metrics.models import MetricSettings
-from metrics.periods import PeriodForm, preset_period
 from metrics.services import full_run_sync
 from tests.factories import CustomerFactory, TaskFactory
 from tests.metrics.purchases import buy
 
-URL = reverse("dashboard")
+URL = reverse("analytics:dashboard")
 MARCH = {"period": "custom", "start": "2026-03-01", "end": "2026-03-31"}
 HTMX = {"HX-Request": "true"}
 NO_SCORES = "No scores yet"

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from metrics.calc import gamma_gamma
+from valuemodels import gamma_gamma
 
 # Hardie's note on the Gamma-Gamma model and /work/shared/notes/stack-facts.md.
 CDNOW = gamma_gamma.GammaGammaParams(p=6.2488, q=3.7446, gamma=15.4477)

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 
 from metrics import health, services
-from metrics.calc import bgnbd
 from orders.models import Order
 from tests.factories import CustomerFactory
 from tests.metrics.test_services import AS_OF, make_order, population
+from valuemodels import bgnbd
 
 # CDNOW-like parameters (weeks): most customers buy rarely, many drop out.
 TRUE = bgnbd.BgNbdParams(r=0.25, alpha=4.0, a=0.8, b=2.5)

@@ -6,9 +6,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from metrics import services
-from metrics.calc import rfm
 from metrics.models import DirtyCustomer, MetricSettings, ModelFit, RecalcRun
 from tests.metrics.test_services import AS_OF, population
+from valuemodels import rfm
 
 HTMX = {"HX-Request": "true"}
 
@@ -104,10 +104,10 @@ def test_get_is_not_allowed_on_the_actions(client_for, admin_user):
 
 
 def test_nav_links_follow_the_role(client_for, owner, manager):
-    rep_page = client_for(owner).get(reverse("dashboard")).content.decode()
+    rep_page = client_for(owner).get(reverse("analytics:dashboard")).content.decode()
     assert f'href="{reverse("metrics:methodology")}"' in rep_page
     assert f'href="{reverse("metrics:index")}"' not in rep_page
-    manager_page = client_for(manager).get(reverse("dashboard")).content.decode()
+    manager_page = client_for(manager).get(reverse("analytics:dashboard")).content.decode()
     assert f'href="{reverse("metrics:index")}"' in manager_page
 
 

@@ -6,14 +6,14 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from crm.roles import SALES_MANAGER
+from core.roles import SALES_MANAGER
 from metrics.services import full_run_sync
 from tests.factories import CustomerFactory, UserFactory
 from tests.metrics.purchases import buy
 from tests.metrics.test_dashboard import MARCH
 
-DASHBOARD = reverse("dashboard")
-COHORTS = reverse("metrics:cohorts")
+DASHBOARD = reverse("analytics:dashboard")
+COHORTS = reverse("analytics:cohorts")
 NOTE = "are kept for a few minutes"
 
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from metrics.calc import bgnbd, predictive
+from valuemodels import bgnbd, predictive
 
 CDNOW = bgnbd.BgNbdParams(r=0.2426, alpha=4.4135, a=0.7929, b=2.4258)
 # Customer 1 and customer 1516 of the CDNOW cohort (weeks).

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from metrics.calc.purchases import histories, referral_totals
+from valuemodels.purchases import histories, referral_totals
 
 
 def test_orders_on_one_day_are_one_purchase_and_the_first_day_is_split_off():

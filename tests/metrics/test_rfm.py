@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from metrics.calc import rfm
+from valuemodels import rfm
 
 
 def brute_force_scores(values, reverse=False):

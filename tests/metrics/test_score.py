@@ -6,8 +6,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy.stats import percentileofscore
 
-from metrics.calc import score
-from metrics.calc.ranking import percentile_ranks
+from valuemodels import score
+from valuemodels.ranking import percentile_ranks
 
 NAN = float("nan")
 

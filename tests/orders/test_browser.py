@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from crm.roles import SALES_REP
+from core.roles import SALES_REP
 from orders.models import Order
 from tests.factories import PASSWORD, CustomerFactory, UserFactory
 

@@ -10,15 +10,15 @@ import pytest
 from django.urls import reverse
 
 from metrics import services as metrics_services
-from metrics.calc.company import csat, nps, response_rate
-from metrics.calc.rfm import SEGMENTS
-from metrics.explain import segment_label
 from metrics.models import CustomerScore
 from surveys import selectors
 from surveys.models import Invitation, Survey
 from tests.factories import CustomerFactory
 from tests.metrics.test_services import AS_OF, population
 from tests.surveys.factories import InvitationFactory, ResponseFactory, SurveyFactory
+from valuemodels.company import csat, nps, response_rate
+from valuemodels.labels import segment_label
+from valuemodels.rfm import SEGMENTS
 
 TIER_ORDER = ["A", "B", "C"]
 SEGMENT_ORDER = [slug for slug, _english in SEGMENTS]

@@ -100,8 +100,8 @@ def test_customer_tab_shows_history_with_answers(client_for, owner, survey):
 
 
 def test_nav_link_for_roles_only(client_for, owner, outsider):
-    assert b">Surveys</a>" in client_for(owner).get(reverse("dashboard")).content
-    assert b">Surveys</a>" not in client_for(outsider).get(reverse("dashboard")).content
+    assert b">Surveys</a>" in client_for(owner).get(reverse("analytics:dashboard")).content
+    assert b">Surveys</a>" not in client_for(outsider).get(reverse("analytics:dashboard")).content
 
 
 def test_rep_sees_only_their_customers_in_results_comments_and_export(

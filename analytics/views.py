@@ -14,9 +14,9 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from customers.selectors import open_tasks_for
+from metrics.models import MetricSettings
 
 from . import charts, cohorts, company, page_cache
-from .models import MetricSettings
 from .periods import CohortForm, PeriodForm
 
 TASKS_SHOWN = 10
@@ -48,7 +48,7 @@ def dashboard(request):
         )
         context.update(figures)
         context.update(_cache_context(request, calculated_at, from_cache))
-    template = "dashboard.html#body" if request.htmx else "dashboard.html"
+    template = "analytics/dashboard.html#body" if request.htmx else "analytics/dashboard.html"
     return render(request, template, context)
 
 
@@ -144,5 +144,5 @@ def cohort_report(request):
         **figures,
         **_cache_context(request, calculated_at, from_cache),
     }
-    template = "metrics/cohorts.html#body" if request.htmx else "metrics/cohorts.html"
+    template = "analytics/cohorts.html#body" if request.htmx else "analytics/cohorts.html"
     return render(request, template, context)

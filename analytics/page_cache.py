@@ -19,8 +19,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from customers.selectors import can_see_all_customers
-
-from .models import RecalcRun
+from metrics.models import RecalcRun
 
 # The permissions the analytics figures depend on beyond which customers the user sees.
 INPUT_PERMISSIONS = (

@@ -50,15 +50,14 @@ from campaigns.models import SpendEntry
 from campaigns.selectors import campaign_list
 from customers.models import Customer
 from customers.selectors import can_see_all_customers, customers_visible_to
+from metrics.models import CustomerScore, MetricSettings
+from metrics.selectors import PURCHASE_STATUSES
 from orders.models import Order
 from surveys.models import Survey, band_filter
 from surveys.selectors import invitations_visible_to, responses_visible_to
-
-from .calc import company as calc
-from .calc.numbers import to_cents, to_percent
-from .calc.rfm import fm_score
-from .models import CustomerScore, MetricSettings
-from .selectors import PURCHASE_STATUSES
+from valuemodels import company as calc
+from valuemodels.numbers import to_cents, to_percent
+from valuemodels.rfm import fm_score
 
 ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=16, decimal_places=2)

@@ -1,7 +1,7 @@
 """Charts drawn server-side as inline SVG: no JavaScript, no chart library.
 
 Builders turn figures into a ``Chart`` of plain shapes (rectangles, texts, lines) that one
-template, ``metrics/chart.html``, draws. Every bar and cell carries its number as visible
+template, ``analytics/chart.html``, draws. Every bar and cell carries its number as visible
 text, so the charts read without hovering; the pages add tables where exact figures matter.
 The second half of the module shapes the dashboard's and the cohort page's figures into
 charts (labels, number formats, colours).
@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
-from .calc import rfm
+from valuemodels import rfm
 
 FONT = 12
 SMALL = 11

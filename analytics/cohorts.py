@@ -23,9 +23,10 @@ from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
 from campaigns.selectors import campaign_list, campaigns_visible_to
+from metrics.selectors import PURCHASE_STATUSES
 from orders.models import Order
+from valuemodels.numbers import to_cents, to_percent
 
-from .calc.numbers import to_cents, to_percent
 from .company import (
     MONEY,
     add_months,
@@ -34,7 +35,6 @@ from .company import (
     purchases,
     shows_company_figures,
 )
-from .selectors import PURCHASE_STATUSES
 
 MONTH_CHOICES = (6, 12, 24)
 DEFAULT_MONTHS = 12

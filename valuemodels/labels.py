@@ -1,0 +1,49 @@
+"""The names people read for the models' codes: RFM segments, NPS categories and the score's
+components. They are marked for translation here, beside the codes they name, so that
+``makemessages`` extracts them; ``gettext_lazy`` is this package's only Django import and
+translates when a page renders the label.
+"""
+
+from django.utils.translation import gettext_lazy
+
+from . import rfm
+from .company import DETRACTOR, PASSIVE, PROMOTER
+from .score import FUTURE, HISTORICAL, INFLUENCE, LOYALTY
+
+SEGMENT_LABELS = {
+    rfm.CHAMPIONS: gettext_lazy("Champions"),
+    rfm.LOYAL: gettext_lazy("Loyal"),
+    rfm.POTENTIAL_LOYALIST: gettext_lazy("Potential loyalist"),
+    rfm.NEW: gettext_lazy("New"),
+    rfm.PROMISING: gettext_lazy("Promising"),
+    rfm.NEED_ATTENTION: gettext_lazy("Need attention"),
+    rfm.ABOUT_TO_SLEEP: gettext_lazy("About to sleep"),
+    rfm.AT_RISK: gettext_lazy("At risk"),
+    rfm.CANNOT_LOSE: gettext_lazy("Cannot lose them"),
+    rfm.HIBERNATING: gettext_lazy("Hibernating"),
+    rfm.LOST: gettext_lazy("Lost"),
+}
+NPS_LABELS = {
+    PROMOTER: gettext_lazy("Promoter"),
+    PASSIVE: gettext_lazy("Passive"),
+    DETRACTOR: gettext_lazy("Detractor"),
+}
+COMPONENT_LABELS = {
+    HISTORICAL: gettext_lazy("Historical value"),
+    FUTURE: gettext_lazy("Future value"),
+    LOYALTY: gettext_lazy("Loyalty"),
+    INFLUENCE: gettext_lazy("Influence"),
+}
+
+
+def segment_label(slug: str) -> str:
+    return SEGMENT_LABELS.get(slug, slug)
+
+
+def segment_choices() -> list[tuple[str, str]]:
+    """(slug, translated label) of the 11 RFM segments, in the methodology's order."""
+    return [(slug, SEGMENT_LABELS[slug]) for slug, _english in rfm.SEGMENTS]
+
+
+# Best first, as lists and filters show them (score.TIERS runs lowest first for classify).
+TIER_CHOICES = [("A", gettext_lazy("A")), ("B", gettext_lazy("B")), ("C", gettext_lazy("C"))]
