@@ -22,15 +22,13 @@ from django.db.models import Count, F, Sum
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
-from campaigns.selectors import campaign_list, campaigns_visible_to
-from metrics.selectors import PURCHASE_STATUSES
+from campaigns.selectors import campaign_cac, campaign_list, campaigns_visible_to
 from orders.models import Order
 from valuemodels.numbers import to_cents, to_percent
 
 from .company import (
     MONEY,
     add_months,
-    campaign_cac,
     month_start,
     purchases,
     shows_company_figures,
@@ -198,10 +196,10 @@ def campaign_payback(*, user, as_of, months=PAYBACK_MONTHS):
     campaigns = list(campaign_list(user=user).filter(starts_on__gte=since, starts_on__lte=as_of))
     if not campaigns:
         return []
-    stats = campaign_cac(campaigns=campaigns, as_of=as_of)
+    stats = campaign_cac(as_of=as_of, campaign_ids=[c.pk for c in campaigns])
     rows = (
-        Order.objects.filter(
-            status__in=PURCHASE_STATUSES,
+        Order.objects.purchases()
+        .filter(
             customer__acquired_by_campaign__in=[c.pk for c in campaigns],
             ordered_on__gte=min(month_start(c.starts_on) for c in campaigns),
             ordered_on__lte=as_of,

@@ -12,7 +12,7 @@ purchase before B is at most ``churn_inactivity_days`` days older than the day b
 the value engine's inactivity rule, as of that day. A customer is lost in the period when
 they were a customer at its start and are not at its end. New customers are those whose
 first purchase falls in the period. Purchases are placed and paid orders
-(``metrics.selectors.PURCHASE_STATUSES``); revenue is total - refunds, in the base currency.
+(``Order.objects.purchases()``); revenue is total - refunds, in the base currency.
 NPS and CSAT count the answers first given in the period (one per invitation, its latest
 score); the response rate is the share of the invitations delivered in the period that
 were answered.
@@ -46,12 +46,10 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from campaigns.models import SpendEntry
-from campaigns.selectors import campaign_list
+from campaigns.selectors import campaign_cac, campaign_list, spend_between
 from customers.models import Customer
 from customers.selectors import can_see_all_customers, customers_visible_to
 from metrics.models import CustomerScore, MetricSettings
-from metrics.selectors import PURCHASE_STATUSES
 from orders.models import Order
 from surveys.models import Survey, band_filter
 from surveys.selectors import invitations_visible_to, responses_visible_to
@@ -87,7 +85,7 @@ def analytics_session():
 
 
 def purchases(user):
-    return scoped(Order.objects.filter(status__in=PURCHASE_STATUSES), user)
+    return scoped(Order.objects.purchases(), user)
 
 
 def start_of(day):
@@ -192,11 +190,7 @@ def _period_metrics(user, *, start, end, flow, company_figures):
 
     spend = cac = clv_to_cac = None
     if company_figures:
-        spend = to_cents(
-            SpendEntry.objects.filter(spent_on__gte=start, spent_on__lt=end).aggregate(
-                total=Sum("amount", default=ZERO)
-            )["total"]
-        )
+        spend = spend_between(start=start, end=end)
         cac = calc.cac(spend=spend, new_customers=new["count"])
     average_clv = None if new["average_clv"] is None else to_cents(new["average_clv"])
     if average_clv is not None:
@@ -305,9 +299,7 @@ def _new_customers(user, *, start, end):
     """How many customers made their first purchase in the period, and their average CLV
     (predicted, else simple) from the current scores."""
     in_period = purchases(user).filter(ordered_on__gte=start, ordered_on__lt=end)
-    earlier = Order.objects.filter(
-        customer_id=OuterRef("pk"), status__in=PURCHASE_STATUSES, ordered_on__lt=start
-    )
+    earlier = Order.objects.purchases().filter(customer_id=OuterRef("pk"), ordered_on__lt=start)
     return (
         Customer.objects.filter(pk__in=in_period.values("customer_id"))
         .filter(~Exists(earlier))
@@ -504,41 +496,6 @@ def monthly_revenue(*, user, last_month, months=12, end=None):
 
 
 @dataclass(frozen=True)
-class CampaignCac:
-    spend: Decimal  # spend to date
-    acquired: int
-    cac: Decimal | None
-
-
-def campaign_cac(*, campaigns, as_of):
-    """{campaign id: CampaignCac}: spend to ``as_of`` over the customers each acquired, as
-    campaigns.selectors.campaign_stats computes it, without the revenue it also reads
-    (all orders of the acquired customers: seconds at 10M orders). Two GROUP BY queries."""
-    ids = [c.pk for c in campaigns]
-    spend = dict(
-        SpendEntry.objects.filter(campaign_id__in=ids, spent_on__lte=as_of)
-        .order_by()
-        .values_list("campaign_id")
-        .annotate(total=Sum("amount"))
-    )
-    acquired = dict(
-        Customer.objects.filter(acquired_by_campaign_id__in=ids)
-        .order_by()
-        .values_list("acquired_by_campaign_id")
-        .annotate(n=Count("pk"))
-    )
-    result = {}
-    for pk in ids:
-        spent = to_cents(spend.get(pk, ZERO))
-        result[pk] = CampaignCac(
-            spend=spent,
-            acquired=acquired.get(pk, 0),
-            cac=calc.cac(spend=spent, new_customers=acquired.get(pk, 0)),
-        )
-    return result
-
-
-@dataclass(frozen=True)
 class CampaignValue:
     campaign: object
     acquired: int
@@ -564,7 +521,7 @@ def campaign_values(*, user, as_of, limit=8):
     )
     if not campaigns:
         return []
-    stats = campaign_cac(campaigns=campaigns, as_of=as_of)
+    stats = campaign_cac(as_of=as_of, campaign_ids=[c.pk for c in campaigns])
     clv = dict(
         CustomerScore.objects.filter(customer__acquired_by_campaign__in=[c.pk for c in campaigns])
         .order_by()

@@ -9,10 +9,9 @@ on the cohort page.
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import render
 from django.utils import timezone
 
+from core.web import has_perms, permission_required, render_page
 from customers.selectors import open_tasks_for
 from metrics.models import MetricSettings
 
@@ -20,10 +19,8 @@ from . import charts, cohorts, company, page_cache
 from .periods import CohortForm, PeriodForm
 
 TASKS_SHOWN = 10
-
-
-def _has_role(user):
-    return user.has_perm("customers.view_customer")
+# What every role has: without it there are no customer figures to show.
+ROLE_PERMISSION = "customers.view_customer"
 
 
 @login_required
@@ -36,7 +33,7 @@ def dashboard(request):
         "period": period,
         "tasks": open_tasks_for(user=request.user)[:TASKS_SHOWN],
         "today": today,
-        "has_role": _has_role(request.user),
+        "has_role": has_perms(request.user, ROLE_PERMISSION),
     }
     if context["has_role"]:
         figures, calculated_at, from_cache = page_cache.cached_figures(
@@ -47,23 +44,16 @@ def dashboard(request):
             refresh=_refresh(request),
         )
         context.update(figures)
-        context.update(_cache_context(request, calculated_at, from_cache))
-    template = "analytics/dashboard.html#body" if request.htmx else "analytics/dashboard.html"
-    return render(request, template, context)
+        context.update(_cache_context(calculated_at, from_cache))
+    return render_page(request, "analytics/dashboard.html", context, partial="body")
 
 
 def _refresh(request):
     return request.GET.get("refresh") == "1"
 
 
-def _cache_context(request, calculated_at, from_cache):
-    query = request.GET.copy()
-    query["refresh"] = "1"
-    return {
-        "calculated_at": calculated_at,
-        "from_cache": from_cache,
-        "refresh_url": f"{request.path}?{query.urlencode()}",
-    }
+def _cache_context(calculated_at, from_cache):
+    return {"calculated_at": calculated_at, "from_cache": from_cache}
 
 
 def _figures(user, period):
@@ -121,10 +111,8 @@ def _cohort_figures(user, as_of, months):
     return figures
 
 
-@login_required
+@permission_required(ROLE_PERMISSION)
 def cohort_report(request):
-    if not _has_role(request.user):
-        raise PermissionDenied
     form = CohortForm(request.GET or None)
     as_of, months = timezone.localdate(), cohorts.DEFAULT_MONTHS
     if form.is_bound and form.is_valid():
@@ -142,7 +130,6 @@ def cohort_report(request):
         "as_of": as_of,
         "company_figures": company.shows_company_figures(request.user),
         **figures,
-        **_cache_context(request, calculated_at, from_cache),
+        **_cache_context(calculated_at, from_cache),
     }
-    template = "analytics/cohorts.html#body" if request.htmx else "analytics/cohorts.html"
-    return render(request, template, context)
+    return render_page(request, "analytics/cohorts.html", context, partial="body")

@@ -6,7 +6,7 @@ the next page is the rows strictly after them. A deep page costs what the first 
 rows inserted meanwhile never shift a page (no duplicates, no gaps).
 
 ``PagePagination`` (the smaller collections): ?page=N, fetching one row more than a page to
-tell whether there is a next one (as crm.pagination does for the pages).
+tell whether there is a next one (as core.pagination does for the pages).
 """
 
 import base64

@@ -1,6 +1,6 @@
 """The same rules as the pages, in two layers.
 
-1. What a user may do: Django model permissions (the roles in crm/roles.py). Reading needs
+1. What a user may do: Django model permissions (the roles in core/roles.py). Reading needs
    ``view_<model>``, creating ``add_``, changing ``change_``, deleting ``delete_``; a view's
    ``action_permissions`` names the permissions of its other actions. Missing: 403.
 2. Which rows: every queryset starts from the app's ``*_visible_to(user)`` selector, so an

@@ -5,17 +5,21 @@ those are company figures. The customers a campaign acquired, and the revenue fr
 are customer data, so they go through ``customers_visible_to``: a rep sees their own.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Aggregate, Count, F, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
+from core.types import AnyUser
 from customers.models import Customer
 from customers.selectors import customers_visible_to
 from orders.models import Order
 from valuemodels.company import cac
-from valuemodels.numbers import to_percent
+from valuemodels.numbers import to_cents, to_percent
 
 from .models import Campaign, SpendEntry
 
@@ -23,17 +27,19 @@ ZERO = Decimal("0.00")
 HISTORY_LIMIT = 20
 
 
-def campaigns_visible_to(user):
+def campaigns_visible_to(user: AnyUser) -> QuerySet[Campaign]:
     if not user.is_authenticated or not user.has_perm("campaigns.view_campaign"):
         return Campaign.objects.none()
     return Campaign.objects.all()
 
 
-def campaign_get(*, user, campaign_id):
+def campaign_get(*, user: AnyUser, campaign_id: int) -> Campaign:
     return get_object_or_404(campaigns_visible_to(user), pk=campaign_id)
 
 
-def campaign_list(*, user, search="", channel="", active_on=None):
+def campaign_list(
+    *, user: AnyUser, search: str = "", channel: str = "", active_on: date | None = None
+) -> QuerySet[Campaign]:
     """Campaigns, newest start first; ``active_on`` keeps those running on that date."""
     qs = campaigns_visible_to(user)
     search = search.strip()
@@ -58,51 +64,94 @@ class CampaignStats:
     revenue: Decimal  # net counted orders of the customers the user may see
 
 
-def _totals(queryset, key, value):
+def _totals(queryset: QuerySet[Any], key: str, value: Aggregate) -> dict[Any, Any]:
     """{key: aggregate} in one GROUP BY query."""
     return dict(queryset.order_by().values(key).annotate(total=value).values_list(key, "total"))
 
 
-def campaign_stats(*, user, campaigns, as_of):
+@dataclass(frozen=True)
+class CampaignCac:
+    spend: Decimal  # spend to the as-of date, in cents
+    acquired: int  # customers it acquired, company-wide
+    cac: Decimal | None  # spend / acquired in cents; None when nobody was acquired
+
+    @property
+    def cost_per_customer(self) -> Decimal | None:
+        """spend / acquired, not rounded: what the value engine charges each customer the
+        campaign acquired (its stored acquisition cost is then rounded to the cent)."""
+        return self.spend / self.acquired if self.acquired else None
+
+
+def campaign_cac(
+    *, as_of: date, campaign_ids: Iterable[int] | None = None
+) -> dict[int, CampaignCac]:
+    """{campaign id: CampaignCac}: each campaign's spend up to ``as_of`` (inclusive) over
+    the customers it acquired. The one definition of CAC per campaign, read by the campaign
+    pages, the dashboard, the cohort page and the value engine.
+
+    ``campaign_ids=None``: every campaign that has spent or acquired someone. Company
+    figures, not scoped to a user: callers decide who sees them. Two GROUP BY queries
+    whatever the number of campaigns."""
+    spend_rows = SpendEntry.objects.filter(spent_on__lte=as_of)
+    acquired_rows = Customer.objects.filter(acquired_by_campaign_id__isnull=False)
+    if campaign_ids is not None:
+        campaign_ids = list(campaign_ids)
+        spend_rows = spend_rows.filter(campaign_id__in=campaign_ids)
+        acquired_rows = acquired_rows.filter(acquired_by_campaign_id__in=campaign_ids)
+    spend = _totals(spend_rows, "campaign_id", Sum("amount", default=ZERO))
+    acquired = _totals(acquired_rows, "acquired_by_campaign_id", Count("id"))
+    if campaign_ids is None:
+        campaign_ids = sorted(spend.keys() | acquired.keys())
+    result = {}
+    for pk in campaign_ids:
+        spent, count = to_cents(spend.get(pk, ZERO)), acquired.get(pk, 0)
+        result[pk] = CampaignCac(
+            spend=spent, acquired=count, cac=cac(spend=spent, new_customers=count)
+        )
+    return result
+
+
+def spend_between(*, start: date, end: date) -> Decimal:
+    """All campaigns' spend dated in [start, end), in cents: a period's marketing spend, the
+    numerator of the company CAC of that period."""
+    total = SpendEntry.objects.filter(spent_on__gte=start, spent_on__lt=end).aggregate(
+        total=Sum("amount", default=ZERO)
+    )["total"]
+    return to_cents(total)
+
+
+def campaign_stats(
+    *, user: AnyUser, campaigns: Iterable[Campaign], as_of: date
+) -> dict[int, CampaignStats]:
     """{campaign id: CampaignStats} for ``campaigns`` (e.g. one page of a list).
 
     Four aggregate queries whatever the number of campaigns, none per campaign.
     """
     campaigns = list(campaigns)
     ids = [c.pk for c in campaigns]
-    spend = _totals(
-        SpendEntry.objects.filter(campaign_id__in=ids, spent_on__lte=as_of),
-        "campaign_id",
-        Sum("amount", default=ZERO),
-    )
-    acquired = _totals(
-        Customer.objects.filter(acquired_by_campaign_id__in=ids),
-        "acquired_by_campaign_id",
-        Count("id"),
-    )
+    costs = campaign_cac(as_of=as_of, campaign_ids=ids)
     visible = customers_visible_to(user).filter(acquired_by_campaign_id__in=ids)
     visible_acquired = _totals(visible, "acquired_by_campaign_id", Count("id"))
     revenue = _totals(
-        Order.objects.counted().filter(customer__in=visible),
+        Order.objects.purchases().filter(customer__in=visible),
         "customer__acquired_by_campaign_id",
         Sum(F("total_base") - F("refunded_base"), default=ZERO),
     )
     stats = {}
     for campaign in campaigns:
-        spent = spend.get(campaign.pk, ZERO)
-        count = acquired.get(campaign.pk, 0)
+        cost = costs[campaign.pk]
         stats[campaign.pk] = CampaignStats(
-            spend=spent,
-            budget_used=to_percent(spent, campaign.budget),
-            acquired=count,
-            cac=cac(spend=spent, new_customers=count),
+            spend=cost.spend,
+            budget_used=to_percent(cost.spend, campaign.budget),
+            acquired=cost.acquired,
+            cac=cost.cac,
             visible_acquired=visible_acquired.get(campaign.pk, 0),
             revenue=revenue.get(campaign.pk, ZERO),
         )
     return stats
 
 
-def campaign_customers(*, user, campaign):
+def campaign_customers(*, user: AnyUser, campaign: Campaign) -> QuerySet[Customer]:
     """The customers ``campaign`` acquired that ``user`` may see."""
     return (
         customers_visible_to(user)
@@ -112,11 +161,11 @@ def campaign_customers(*, user, campaign):
     )
 
 
-def spend_entries_of(campaign):
+def spend_entries_of(campaign: Campaign) -> QuerySet[SpendEntry]:
     return SpendEntry.objects.filter(campaign=campaign).order_by("-spent_on", "-id")
 
 
-def spend_entry_get(*, user, campaign, entry_id):
+def spend_entry_get(*, user: AnyUser, campaign: Campaign, entry_id: int) -> SpendEntry:
     return get_object_or_404(
         SpendEntry.objects.filter(campaign__in=campaigns_visible_to(user)),
         campaign=campaign,
@@ -136,10 +185,10 @@ class HistoryEntry:
     when: object
     user: object
     kind: str  # "+" created, "~" changed, "-" deleted (django-simple-history's codes)
-    changes: list
+    changes: list[Change]
 
 
-def _display(field, value):
+def _display(field: Any, value: Any) -> Any:
     if value is None or value == "":
         return None
     if field.choices:
@@ -147,7 +196,7 @@ def _display(field, value):
     return value
 
 
-def campaign_history(campaign, limit=HISTORY_LIMIT):
+def campaign_history(campaign: Campaign, limit: int = HISTORY_LIMIT) -> list[HistoryEntry]:
     """The latest changes to ``campaign``: who, when, and each field's old and new value.
 
     One query: one record more than shown is fetched so the oldest shown can be diffed.
@@ -164,7 +213,7 @@ def campaign_history(campaign, limit=HISTORY_LIMIT):
         if previous is not None and record.history_type == "~":
             delta = record.diff_against(previous)
             for change in delta.changes:
-                field = Campaign._meta.get_field(change.field)
+                field: Any = Campaign._meta.get_field(change.field)  # a concrete field
                 changes.append(
                     Change(
                         field=field.verbose_name,

@@ -5,26 +5,20 @@ import datetime as dt
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.pagination import paginate
+from core.web import add_service_errors, permission_required, render_page, wants_fragment
 from customers.selectors import can_see_all_customers
 
 from . import selectors, services
 from .forms import CampaignFilterForm, CampaignForm, SpendEntryForm
 
 ACQUIRED_TARGET = "acquired-customers"
-
-
-def _query_without_page(request):
-    params = request.GET.copy()
-    params.pop("page", None)
-    return params.urlencode()
 
 
 def _as_of(request):
@@ -45,8 +39,7 @@ def _permissions(user):
     }
 
 
-@login_required
-@permission_required("campaigns.view_campaign", raise_exception=True)
+@permission_required("campaigns.view_campaign")
 def campaign_list(request):
     filters = CampaignFilterForm(request.GET)
     as_of = filters.value("as_of", timezone.localdate())
@@ -63,12 +56,10 @@ def campaign_list(request):
         "rows": [(campaign, stats[campaign.pk]) for campaign in page.items],
         "filtered": bool(search or channel or active_on),
         "as_of": as_of,
-        "query": _query_without_page(request),
         "currency": settings.CRM_BASE_CURRENCY,
         **_permissions(request.user),
     }
-    template = "campaigns/list.html#results" if request.htmx else "campaigns/list.html"
-    return render(request, template, context)
+    return render_page(request, "campaigns/list.html", context, partial="results")
 
 
 def _acquired_context(request, campaign):
@@ -78,7 +69,6 @@ def _acquired_context(request, campaign):
             selectors.campaign_customers(user=request.user, campaign=campaign),
             request.GET.get("page"),
         ),
-        "query": _query_without_page(request),
         "acquired_target": ACQUIRED_TARGET,
         "only_own_customers": not can_see_all_customers(request.user),
     }
@@ -107,37 +97,34 @@ def _render_detail(request, campaign, spend_form, status=200):
         "history": selectors.campaign_history(campaign),
         "history_limit": selectors.HISTORY_LIMIT,
     }
-    return render(request, "campaigns/detail.html", context, status=status)
+    return render_page(request, "campaigns/detail.html", context, status=status)
 
 
-@login_required
-@permission_required("campaigns.view_campaign", raise_exception=True)
+@permission_required("campaigns.view_campaign")
 def campaign_detail(request, pk):
     campaign = selectors.campaign_get(user=request.user, campaign_id=pk)
-    if request.htmx and request.htmx.target == ACQUIRED_TARGET:
-        return render(
+    if wants_fragment(request) and request.htmx.target == ACQUIRED_TARGET:
+        return render_page(
             request, "campaigns/detail.html#acquired", _acquired_context(request, campaign)
         )
     return _render_detail(request, campaign, SpendEntryForm())
 
 
-@login_required
-@permission_required("campaigns.add_campaign", raise_exception=True)
+@permission_required("campaigns.add_campaign")
 def campaign_create(request):
     form = CampaignForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             campaign = services.campaign_create(user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Campaign created."))
             return redirect(campaign)
-    return render(request, "campaigns/form.html", {"form": form})
+    return render_page(request, "campaigns/form.html", {"form": form})
 
 
-@login_required
-@permission_required("campaigns.change_campaign", raise_exception=True)
+@permission_required("campaigns.change_campaign")
 def campaign_update(request, pk):
     campaign = selectors.campaign_get(user=request.user, campaign_id=pk)
     form = CampaignForm(request.POST or None, instance=campaign)
@@ -145,17 +132,16 @@ def campaign_update(request, pk):
         try:
             services.campaign_update(user=request.user, campaign=campaign, **form.cleaned_data)
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Campaign saved."))
             return redirect(campaign)
     # The heading names the saved campaign, not the edits a failed form left on the instance.
     saved = selectors.campaign_get(user=request.user, campaign_id=pk)
-    return render(request, "campaigns/form.html", {"form": form, "campaign": saved})
+    return render_page(request, "campaigns/form.html", {"form": form, "campaign": saved})
 
 
-@login_required
-@permission_required("campaigns.delete_campaign", raise_exception=True)
+@permission_required("campaigns.delete_campaign")
 def campaign_delete(request, pk):
     campaign = selectors.campaign_get(user=request.user, campaign_id=pk)
     if request.method == "POST":
@@ -167,11 +153,10 @@ def campaign_delete(request, pk):
         "spend_entry_count": campaign.spend_entries.count(),
         "acquired_count": campaign.acquired_customers.count(),
     }
-    return render(request, "campaigns/confirm_delete.html", context)
+    return render_page(request, "campaigns/confirm_delete.html", context)
 
 
-@login_required
-@permission_required("campaigns.add_spendentry", raise_exception=True)
+@permission_required("campaigns.add_spendentry")
 @require_POST
 def spend_add(request, pk):
     """Add a spend entry. htmx swaps the figures and ledger in place; without JS the
@@ -182,22 +167,21 @@ def spend_add(request, pk):
         try:
             services.spend_entry_add(user=request.user, campaign=campaign, **form.cleaned_data)
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_errors(form, error)
         else:
             if request.htmx:
                 context = _money_context(request, campaign, SpendEntryForm())
-                return render(request, "campaigns/detail.html#money", context)
+                return render_page(request, "campaigns/detail.html#money", context)
             messages.success(request, _("Spend added."))
             return redirect(campaign)
     if request.htmx:
-        return render(
+        return render_page(
             request, "campaigns/detail.html#money", _money_context(request, campaign, form)
         )
     return _render_detail(request, campaign, form)
 
 
-@login_required
-@permission_required("campaigns.delete_spendentry", raise_exception=True)
+@permission_required("campaigns.delete_spendentry")
 def spend_delete(request, pk, entry_pk):
     campaign = selectors.campaign_get(user=request.user, campaign_id=pk)
     entry = selectors.spend_entry_get(user=request.user, campaign=campaign, entry_id=entry_pk)
@@ -205,4 +189,4 @@ def spend_delete(request, pk, entry_pk):
         services.spend_entry_delete(user=request.user, spend_entry=entry)
         messages.success(request, _("Spend entry deleted."))
         return redirect(campaign)
-    return render(request, "campaigns/confirm_spend_delete.html", {"entry": entry})
+    return render_page(request, "campaigns/confirm_spend_delete.html", {"entry": entry})

@@ -5,9 +5,17 @@ so a deployment can build its own roles in the admin. Owner scoping for reps liv
 ``customers.selectors.customers_visible_to``.
 """
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 from django.contrib.auth.models import Group, Permission
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+
+from .types import AnyUser
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 SALES_REP = "Sales rep"
 SALES_MANAGER = "Sales manager"
@@ -47,17 +55,17 @@ MANAGER_EXTRA = [
 ]
 
 
-def _crud(models):
+def _crud(models: Iterable[str]) -> list[str]:
     return [f"{m.split('.')[0]}.{action}_{m.split('.')[1]}" for m in models for action in _CRUD]
 
 
-def role_permission_names():
+def role_permission_names() -> dict[str, list[str] | None]:
     """{group name: list of "app_label.codename"}; None means every permission."""
     rep = _crud(REP_MODELS) + REP_EXTRA
     return {SALES_REP: rep, SALES_MANAGER: rep + MANAGER_EXTRA, ADMIN: None}
 
 
-def _permissions(names):
+def _permissions(names: Iterable[str] | None) -> QuerySet[Permission]:
     if names is None:
         return Permission.objects.all()
     query = Q(pk__in=[])
@@ -67,19 +75,19 @@ def _permissions(names):
     return Permission.objects.filter(query)
 
 
-def sync_roles():
+def sync_roles() -> None:
     """Create the role groups and give them exactly their permissions. Idempotent."""
     for group_name, names in role_permission_names().items():
         group, _created = Group.objects.get_or_create(name=group_name)
         group.permissions.set(_permissions(names))
 
 
-def sync_role_permissions_on_migrate(sender, **kwargs):
+def sync_role_permissions_on_migrate(sender: object, **kwargs: object) -> None:
     if Group.objects.filter(name__in=role_permission_names()).exists():
         sync_roles()
 
 
-def user_role(user):
+def user_role(user: AnyUser) -> "StrOrPromise":
     """The role label to show for a user (highest role wins)."""
     if user.is_superuser:
         return ROLE_LABELS[ADMIN]
@@ -88,7 +96,3 @@ def user_role(user):
         if group_name in names:
             return ROLE_LABELS[group_name]
     return ""
-
-
-def is_admin(user):
-    return user.is_authenticated and (user.is_superuser or user.groups.filter(name=ADMIN).exists())

@@ -9,6 +9,9 @@ example's pattern: ``"app/page.html#partial"``). Two things make that safe:
   in place of the page;
 - the response varies on ``HX-Request``, so no cache (the browser's included) hands the
   fragment to a plain page load or the page to a swap.
+
+Links that keep the current filters (pagers, sort headers, exports) build their query string
+in the template with Django's ``{% querystring %}`` tag, not in the view.
 """
 
 from collections.abc import Callable, Mapping
@@ -29,7 +32,7 @@ View = TypeVar("View", bound=Callable[..., HttpResponse])
 def wants_fragment(request: HttpRequest) -> bool:
     """An htmx swap wants the fragment; restoring history after a cache miss wants the page."""
     htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not htmx.history_restore_request
+    return bool(htmx and not htmx.history_restore_request)
 
 
 def render_page(

@@ -1,4 +1,4 @@
-from core.roles import is_admin, user_role
+from core.roles import user_role
 
 
 def roles(request):
@@ -7,6 +7,5 @@ def roles(request):
         return {}
     return {
         "user_role": user_role(user),
-        "user_is_admin": is_admin(user),
         "user_sees_all_customers": user.has_perm("customers.view_all_customers"),
     }

@@ -1,7 +1,8 @@
 """Global search across customers, contacts and orders, for the top bar and /search/.
 
-Every group starts from ``customers_visible_to``: a rep never finds a teammate's customer,
-nor that customer's contacts or orders. On PostgreSQL each ``icontains`` is
+Every group starts from its app's scope (``customers_visible_to``, ``contacts_visible_to``,
+``orders_visible_to``), the same the pages and the API use: a rep never finds a teammate's
+customer, nor that customer's contacts or orders. On PostgreSQL each ``icontains`` is
 ``UPPER(col::text) LIKE UPPER(%q%)``, served by the trigram indexes of
 customers/migrations/0002 and crm/migrations/0002; external ids match exactly, on their
 unique index, because an OR with an unindexed branch would turn the whole query into a
@@ -18,9 +19,8 @@ from functools import reduce
 
 from django.db.models import Q
 
-from customers.models import Contact
-from customers.selectors import customers_visible_to
-from orders.models import Order
+from customers.selectors import contacts_visible_to, customers_visible_to
+from orders.selectors import orders_visible_to
 
 MIN_LENGTH = 2
 CONTAINS_LENGTH = 3  # shorter queries match the start of a field
@@ -66,18 +66,17 @@ def global_search(*, user, query, limit=10):
     query = query.strip()
     if len(query) < MIN_LENGTH:
         return SearchResults(query=query, customers=NOTHING, contacts=NOTHING, orders=NOTHING)
-    customers = customers_visible_to(user)
-    customer_hits = customers.filter(
+    customer_hits = customers_visible_to(user).filter(
         _matching(query, "name", "email", "phone") | Q(external_id=query)
     )
     contact_hits = (
-        Contact.objects.filter(customer__in=customers)
+        contacts_visible_to(user)
         .filter(_matching(query, "name", "email", "phone"))
         .select_related("customer")
     )
-    order_hits = Order.objects.filter(
-        _matching(query, "number"), customer__in=customers
-    ).select_related("customer")
+    order_hits = (
+        orders_visible_to(user).filter(_matching(query, "number")).select_related("customer")
+    )
     return SearchResults(
         query=query,
         customers=_first(customer_hits.order_by("name", "id"), limit),

@@ -5,6 +5,7 @@ Production sets DEBUG=0, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and REDIS_URL; 
 or malformed value fails loudly at start-up rather than running with a silent default.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -97,9 +98,10 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # A file, not memory, so a real Celery worker process in the tests can see the data.
+    # A file, not memory, so a real Celery worker process in the tests can see the data; one
+    # per test run, so two runs in one checkout never write into each other's database.
     DATABASES["default"]["TEST"] = {
-        "NAME": env.str("TEST_DB_NAME", default=str(VAR_DIR / "test-db.sqlite3"))
+        "NAME": env.str("TEST_DB_NAME", default=str(VAR_DIR / f"test-db-{os.getpid()}.sqlite3"))
     }
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 else:

@@ -1,7 +1,8 @@
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import render
+
+from core.web import render_page, wants_fragment
 
 from .search import MIN_LENGTH, global_search
 
@@ -13,10 +14,11 @@ SEARCH_DROPDOWN = "global-search-results"
 def search(request):
     """The full results page; the top bar's search-as-you-type gets the dropdown fragment."""
     results = global_search(user=request.user, query=request.GET.get("q", ""))
-    template = "search.html"
-    if request.htmx:
-        template += "#dropdown" if request.htmx.target == SEARCH_DROPDOWN else "#results"
-    return render(request, template, {"results": results, "min_length": MIN_LENGTH})
+    partial = None
+    if wants_fragment(request):
+        partial = "dropdown" if request.htmx.target == SEARCH_DROPDOWN else "results"
+    context = {"results": results, "min_length": MIN_LENGTH}
+    return render_page(request, "search.html", context, partial=partial)
 
 
 def healthz(request):

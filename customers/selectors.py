@@ -1,16 +1,23 @@
-"""Reads of customer data. ``customers_visible_to`` is the single door: pages, exports and
-the API all start from it, so a rep never sees another rep's customers anywhere."""
+"""Reads of customer data. ``customers_visible_to`` is the single door: pages, exports,
+search and the API all start from it, so a rep never sees another rep's customers
+anywhere. The scopes derived from it (``contacts_visible_to``, ``activities_visible_to``)
+live beside it, once."""
 
 import heapq
 import itertools
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import F, Q
+from django.db.models import F, Model, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext
 
-from .models import Activity, Contact, Customer, Tag
+from core.types import AnyUser
+from core.types import User as UserModel
+
+from .models import Activity, ActivityQuerySet, Contact, Customer, Tag
 
 User = get_user_model()
 
@@ -31,11 +38,11 @@ TIERS = ("A", "B", "C")
 CHURN_RISK_BANDS = {"high": (0.7, None), "medium": (0.3, 0.7), "low": (None, 0.3)}
 
 
-def can_see_all_customers(user):
+def can_see_all_customers(user: AnyUser) -> bool:
     return user.has_perm("customers.view_all_customers")
 
 
-def customers_visible_to(user):
+def customers_visible_to(user: AnyUser) -> QuerySet[Customer]:
     if not user.is_authenticated or not user.has_perm("customers.view_customer"):
         return Customer.objects.none()
     if can_see_all_customers(user):
@@ -43,24 +50,34 @@ def customers_visible_to(user):
     return Customer.objects.owned_by(user)
 
 
-def customer_get(*, user, customer_id):
+def contacts_visible_to(user: AnyUser) -> QuerySet[Contact]:
+    """The contacts of the customers ``user`` can see."""
+    return Contact.objects.filter(customer__in=customers_visible_to(user))
+
+
+def activities_visible_to(user: AnyUser) -> ActivityQuerySet:
+    """The activities and tasks of the customers ``user`` can see."""
+    return Activity.objects.filter(customer__in=customers_visible_to(user))
+
+
+def customer_get(*, user: AnyUser, customer_id: int) -> Customer:
     """The customer, or 404 when it does not exist or the user may not see it."""
     return get_object_or_404(customers_visible_to(user), pk=customer_id)
 
 
 def customer_list(
     *,
-    user,
-    search="",
-    owner=None,
-    status="",
-    region="",
-    tag="",
-    tier="",
-    segment="",
-    churn_risk="",
-    sort="name",
-):
+    user: AnyUser,
+    search: str = "",
+    owner: int | None = None,
+    status: str = "",
+    region: str = "",
+    tag: str = "",
+    tier: str = "",
+    segment: str = "",
+    churn_risk: str = "",
+    sort: str = "name",
+) -> QuerySet[Customer]:
     """The user's customers, filtered and sorted. ``tier``, ``segment`` and ``churn_risk``
     (a CHURN_RISK_BANDS key) filter on the customer's current value score."""
     qs = customers_visible_to(user).select_related("owner", "score")
@@ -102,29 +119,30 @@ def customer_list(
     return qs.order_by(f"{prefix}{SORTABLE_FIELDS[key]}", f"{prefix}id")
 
 
-def contacts_of(customer):
+def contacts_of(customer: Customer) -> QuerySet[Contact]:
     return Contact.objects.filter(customer=customer)
 
 
-def activities_of(customer):
+def activities_of(customer: Customer) -> QuerySet[Activity]:
     return Activity.objects.filter(customer=customer).select_related("author", "assignee")
 
 
-def open_tasks_for(*, user):
+def open_tasks_for(*, user: AnyUser) -> QuerySet[Activity]:
     """The user's open tasks, on customers they can still see, soonest due first."""
     return (
-        Activity.objects.open_tasks()
-        .filter(assignee=user, customer__in=customers_visible_to(user))
+        activities_visible_to(user)
+        .open_tasks()
+        .filter(assignee=user)
         .select_related("customer")
         .order_by("due_on", "id")
     )
 
 
-def assignable_users():
+def assignable_users() -> QuerySet[UserModel]:
     return get_user_model().objects.filter(is_active=True).order_by("username")
 
 
-def regions_in_use(user):
+def regions_in_use(user: AnyUser) -> QuerySet[Customer, str]:
     return (
         customers_visible_to(user)
         .exclude(region="")
@@ -134,29 +152,29 @@ def regions_in_use(user):
     )
 
 
-def contact_get(*, customer, contact_id):
+def contact_get(*, customer: Customer, contact_id: int) -> Contact:
     return get_object_or_404(contacts_of(customer), pk=contact_id)
 
 
-def primary_contact(customer):
+def primary_contact(customer: Customer) -> Contact | None:
     return contacts_of(customer).filter(is_primary=True).first()
 
 
-def task_get(*, user, task_id):
+def task_get(*, user: AnyUser, task_id: int) -> Activity:
     """A task on a customer the user can see, or 404."""
     return get_object_or_404(
-        Activity.objects.filter(
-            kind=Activity.Kind.TASK, customer__in=customers_visible_to(user)
-        ).select_related("customer", "author", "assignee"),
+        activities_visible_to(user)
+        .filter(kind=Activity.Kind.TASK)
+        .select_related("customer", "author", "assignee"),
         pk=task_id,
     )
 
 
-def tag_names():
+def tag_names() -> QuerySet[Tag, str]:
     return Tag.objects.order_by("name").values_list("name", flat=True)
 
 
-def customer_related_counts(customer):
+def customer_related_counts(customer: Customer) -> dict[str, int]:
     """What goes with a customer when it is deleted or merged away."""
     return {
         "contacts": customer.contacts.count(),
@@ -166,7 +184,9 @@ def customer_related_counts(customer):
     }
 
 
-def merge_candidates(*, user, survivor, search, limit=20):
+def merge_candidates(
+    *, user: AnyUser, survivor: Customer, search: str, limit: int = 20
+) -> QuerySet[Customer]:
     """Customers the user could merge into ``survivor``, by name, email or external id."""
     search = search.strip()
     if not search:
@@ -185,11 +205,11 @@ def merge_candidates(*, user, survivor, search, limit=20):
 class HistoryFeed:
     """A customer's and its contacts' history records, newest first.
 
-    Sliceable like a queryset, so ``crm.pagination.paginate`` pages it without COUNT:
+    Sliceable like a queryset, so ``core.pagination.paginate`` pages it without COUNT:
     a slice reads at most ``stop`` rows from each history table and merges them.
     """
 
-    def __init__(self, customer):
+    def __init__(self, customer: Customer) -> None:
         order = ("-history_date", "-history_id")
         self.sources = [
             customer.history.select_related("history_user").order_by(*order),
@@ -198,7 +218,7 @@ class HistoryFeed:
             .order_by(*order),
         ]
 
-    def __getitem__(self, window):
+    def __getitem__(self, window: slice) -> list[Any]:
         rows = heapq.merge(
             *(source[: window.stop] for source in self.sources),
             key=lambda record: (record.history_date, record.history_id),
@@ -207,7 +227,7 @@ class HistoryFeed:
         return list(itertools.islice(rows, window.start, window.stop))
 
 
-def customer_history(customer):
+def customer_history(customer: Customer) -> HistoryFeed:
     return HistoryFeed(customer)
 
 
@@ -216,7 +236,7 @@ class HistoryEntry:
     record: object
     subject: str
     action: str
-    changes: list
+    changes: list["FieldChange"]
 
 
 @dataclass
@@ -226,12 +246,14 @@ class FieldChange:
     new: object
 
 
-def _related_names(*, user, records_changes):
+def _related_names(
+    *, user: AnyUser, records_changes: Iterable[tuple[Any, list[Any]]]
+) -> dict[tuple[type[Model], Any], str]:
     """{(model, pk): label} for the foreign keys in the changes, read in one query per model.
 
     Customers go through the visibility door: a rep sees "#id" for someone else's customer.
     """
-    wanted = {}
+    wanted: dict[type[Model], set[Any]] = {}
     for record, changes in records_changes:
         for change in changes:
             field = record.instance_type._meta.get_field(change.field)
@@ -239,17 +261,17 @@ def _related_names(*, user, records_changes):
                 wanted.setdefault(field.related_model, set()).update(
                     v for v in (change.old, change.new) if v is not None
                 )
-    names = {}
+    names: dict[tuple[type[Model], Any], str] = {}
     for model, pks in wanted.items():
         source = customers_visible_to(user) if model is Customer else model._default_manager
         for pk, obj in source.in_bulk(pks).items():
             names[(model, pk)] = (
-                (obj.get_full_name() or obj.get_username()) if model is User else str(obj)
+                (obj.get_full_name() or obj.get_username()) if isinstance(obj, User) else str(obj)
             )
     return names
 
 
-def _display(field, value, names):
+def _display(field: Any, value: Any, names: Mapping[tuple[type[Model], Any], str]) -> Any:
     if value is None or value == "":
         return "—"
     if field.is_relation:
@@ -261,19 +283,19 @@ def _display(field, value, names):
     return value
 
 
-def history_entries(*, user, records):
+def history_entries(*, user: AnyUser, records: Iterable[Any]) -> list[HistoryEntry]:
     """What each history record changed, field by field, ready to show."""
     actions = {"+": gettext("created"), "~": gettext("changed"), "-": gettext("deleted")}
-    records_changes = []
+    records_changes: list[tuple[Any, list[Any]]] = []
     for record in records:
-        changes = []
+        changes: list[Any] = []
         if record.history_type == "~":
             previous = record.prev_record
             if previous is not None:
                 changes = record.diff_against(previous).changes
         records_changes.append((record, changes))
     names = _related_names(user=user, records_changes=records_changes)
-    entries = []
+    entries: list[HistoryEntry] = []
     for record, changes in records_changes:
         meta = record.instance_type._meta
         subject = (

@@ -1,5 +1,14 @@
-"""Writes of customer data. Each function is one transaction and takes keyword arguments;
-callers have already checked that ``user`` may touch the customer (via the selectors)."""
+"""Writes of customer data. Each function is one transaction and takes keyword arguments.
+
+Each write checks itself that the acting ``user`` may do it: the model permission, and
+that the customer is one the user can see (``selectors.customers_visible_to``); otherwise
+PermissionDenied, whoever the caller (page, API, import, task). ``user=None`` is the
+system (tasks, commands, the app's own bookkeeping; see ``core.services``).
+"""
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
@@ -9,8 +18,38 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Activity, Customer, Tag
+from core.services import check_fields, is_system, require_permission
+from core.types import Actor
+
+from . import selectors
+from .models import Activity, Contact, Customer, Tag
 from .signals import customer_merging
+
+# What a caller may set on a customer; the rest (ids, timestamps) the CRM keeps itself.
+CUSTOMER_FIELDS = frozenset(
+    {
+        "name",
+        "kind",
+        "status",
+        "owner",
+        "email",
+        "phone",
+        "website",
+        "industry",
+        "region",
+        "address",
+        "churned_on",
+        "churn_reason",
+        "acquired_on",
+        "acquisition_cost_override",
+        "acquired_by_campaign",
+        "referred_by",
+        "external_id",
+        "marketing_opt_out",
+    }
+)
+# What a caller may set on a new activity; its customer and author come from the call.
+ACTIVITY_FIELDS = frozenset({"kind", "subject", "body", "occurred_at", "due_on", "assignee"})
 
 # Fields a merge copies from the duplicate when the survivor has them empty.
 _MERGE_FILL_FIELDS = [
@@ -26,7 +65,7 @@ _MERGE_FILL_FIELDS = [
 ]
 
 
-def merge_fill_fields(*, survivor, duplicate):
+def merge_fill_fields(*, survivor: Customer, duplicate: Customer) -> list[str]:
     """The fields a merge copies from ``duplicate`` because ``survivor`` has them empty."""
     fields = [
         field
@@ -39,15 +78,31 @@ def merge_fill_fields(*, survivor, duplicate):
     return fields
 
 
-def _check_owner_change(*, user, customer, owner):
+def require_customer_access(*, user: Actor, customers: Iterable[Customer], permission: str) -> None:
+    """PermissionDenied unless ``user`` has ``permission`` and can see every one of
+    ``customers``; the system (``user=None``) always may."""
+    require_permission(user, permission)
+    if is_system(user) or selectors.can_see_all_customers(user):
+        return
+    ids = {customer.pk for customer in customers}
+    if selectors.customers_visible_to(user).filter(pk__in=ids).count() != len(ids):
+        raise PermissionDenied(_("This customer belongs to someone else."))
+
+
+def _check_owner_change(*, user: Actor, customer: Customer, owner: object) -> None:
+    if is_system(user):
+        return
     if owner != customer.owner and not user.has_perm("customers.reassign_customer"):
         raise PermissionDenied(_("Only managers can reassign a customer to another owner."))
 
 
 @transaction.atomic
-def customer_create(*, user, tags=(), **fields):
-    """Create a customer. A rep who cannot reassign always owns what they create."""
-    if not user.has_perm("customers.reassign_customer"):
+def customer_create(*, user: Actor, tags: Iterable[Tag] = (), **fields: Any) -> Customer:
+    """Create a customer from the CUSTOMER_FIELDS given. A rep who cannot reassign always
+    owns what they create; without an owner, the system's customer has none."""
+    check_fields(fields, CUSTOMER_FIELDS, service="customer_create")
+    require_permission(user, "customers.add_customer")
+    if not is_system(user) and not user.has_perm("customers.reassign_customer"):
         fields["owner"] = user
     fields.setdefault("owner", user)
     customer = Customer(**fields)
@@ -58,8 +113,13 @@ def customer_create(*, user, tags=(), **fields):
 
 
 @transaction.atomic
-def tags_get_or_create(*, names):
-    """The tags with these names, matched case-insensitively; missing ones are created."""
+def tags_get_or_create(*, user: Actor, names: Iterable[str]) -> list[Tag]:
+    """The tags with these names, matched case-insensitively; missing ones are created, for
+    a user who may create or change customers (tags are set on customers only)."""
+    if not is_system(user) and not (
+        user.has_perm("customers.add_customer") or user.has_perm("customers.change_customer")
+    ):
+        raise PermissionDenied(_("You do not have permission to do this."))
     tags = []
     for name in names:
         tag = Tag.objects.filter(name__iexact=name).first()
@@ -68,7 +128,12 @@ def tags_get_or_create(*, names):
 
 
 @transaction.atomic
-def customer_update(*, user, customer, tags=None, **fields):
+def customer_update(
+    *, user: Actor, customer: Customer, tags: Iterable[Tag] | None = None, **fields: Any
+) -> Customer:
+    """Change the CUSTOMER_FIELDS given (a partial update); ``tags`` None keeps them."""
+    check_fields(fields, CUSTOMER_FIELDS, service="customer_update")
+    require_customer_access(user=user, customers=[customer], permission="customers.change_customer")
     if "owner" in fields:
         _check_owner_change(user=user, customer=customer, owner=fields["owner"])
     for name, value in fields.items():
@@ -81,17 +146,21 @@ def customer_update(*, user, customer, tags=None, **fields):
 
 
 @transaction.atomic
-def customer_delete(*, user, customer):
+def customer_delete(*, user: Actor, customer: Customer) -> None:
+    require_customer_access(user=user, customers=[customer], permission="customers.delete_customer")
     customer.delete()
 
 
 @transaction.atomic
-def customer_merge(*, user, survivor, duplicate):
+def customer_merge(*, user: Actor, survivor: Customer, duplicate: Customer) -> Customer:
     """Fold ``duplicate`` into ``survivor`` and delete it, all or nothing.
 
     Contacts, activities and referrals move here; other apps move their rows in a
     ``customer_merging`` receiver. An activity on the survivor records the merge.
     """
+    require_customer_access(
+        user=user, customers=[survivor, duplicate], permission="customers.merge_customer"
+    )
     if survivor.pk == duplicate.pk:
         raise ValidationError(_("A customer cannot be merged into itself."))
     # Lock both rows so a concurrent edit or second merge waits instead of interleaving.
@@ -133,8 +202,10 @@ def customer_merge(*, user, survivor, duplicate):
 
 
 @transaction.atomic
-def contact_save(*, contact):
+def contact_save(*, user: Actor, contact: Contact) -> Contact:
     """Create or update a contact; making it primary demotes the previous primary."""
+    permission = "customers.change_contact" if contact.pk else "customers.add_contact"
+    require_customer_access(user=user, customers=[contact.customer], permission=permission)
     # Demote first: full_clean checks the one-primary constraint against the database.
     if contact.is_primary:
         contact.customer.contacts.exclude(pk=contact.pk).filter(is_primary=True).update(
@@ -146,12 +217,19 @@ def contact_save(*, contact):
 
 
 @transaction.atomic
-def contact_delete(*, contact):
+def contact_delete(*, user: Actor, contact: Contact) -> None:
+    require_customer_access(
+        user=user, customers=[contact.customer], permission="customers.delete_contact"
+    )
     contact.delete()
 
 
 @transaction.atomic
-def activity_create(*, user, customer, **fields):
+def activity_create(*, user: Actor, customer: Customer, **fields: Any) -> Activity:
+    """Log an activity or create a task (ACTIVITY_FIELDS) on ``customer``. The system
+    (``user=None``) writes the CRM's own entries: follow-ups, unsubscribes."""
+    check_fields(fields, ACTIVITY_FIELDS, service="activity_create")
+    require_customer_access(user=user, customers=[customer], permission="customers.add_activity")
     activity = Activity(customer=customer, author=user, **fields)
     if activity.kind == Activity.Kind.TASK and activity.assignee is None:
         activity.assignee = user
@@ -161,15 +239,21 @@ def activity_create(*, user, customer, **fields):
 
 
 @transaction.atomic
-def task_set_done(*, task, done, now=None):
+def task_set_done(
+    *, user: Actor, task: Activity, done: bool, now: datetime | None = None
+) -> Activity:
+    require_customer_access(
+        user=user, customers=[task.customer], permission="customers.change_activity"
+    )
     task.done = done
     task.done_at = (now or timezone.now()) if done else None
     task.save(update_fields=["done", "done_at"])
     return task
 
 
-def task_reminders_send(*, today):
-    """Email each assignee their open tasks due on or before ``today``, once a day.
+def task_reminders_send(*, today: date) -> int:
+    """Email each assignee their open tasks due on or before ``today``, once a day. A
+    system job (the daily task): no acting user, nothing a person can ask for.
 
     Each task is claimed with a conditional UPDATE before the email goes out, so a
     retried or duplicated run sends nothing twice. Returns the number of emails sent.
@@ -182,7 +266,7 @@ def task_reminders_send(*, today):
         .select_related("assignee", "customer")
         .order_by("assignee_id", "due_on", "id")
     )
-    by_assignee = {}
+    by_assignee: dict[Any, list[Activity]] = {}
     for task in due:
         by_assignee.setdefault(task.assignee, []).append(task)
     sent = 0

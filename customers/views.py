@@ -5,19 +5,25 @@ Flash messages are queued only before a full-page redirect: a swapped fragment i
 feedback and shows no messages, so one queued then would pop up on some later page."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
-from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
+from django_htmx.http import reswap, retarget
 
 from core.pagination import paginate
+from core.web import (
+    add_service_errors,
+    permission_required,
+    redirect_after,
+    render_page,
+    require_perms,
+)
 from valuemodels.labels import segment_choices
 
 from . import selectors, services
@@ -60,62 +66,21 @@ MERGE_COMPARED_FIELDS = [
 ]
 
 
-def _perm(codename):
-    return permission_required(f"customers.{codename}", raise_exception=True)
-
-
-def _require(request, codename):
-    if not request.user.has_perm(f"customers.{codename}"):
-        raise PermissionDenied
-
-
-def _wants_fragment(request):
-    # A history-restore request (back button after hx-push-url) needs the whole page.
-    return bool(request.htmx) and not request.htmx.history_restore_request
-
-
-def _render(request, template, partial, context, status=200):
-    name = f"{template}#{partial}" if _wants_fragment(request) else template
-    return render(request, name, context, status=status)
-
-
-def _redirect(request, url):
-    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
-
-
-def _query_without(request, *names):
-    params = request.GET.copy()
-    for name in names:
-        params.pop(name, None)
-    return params.urlencode()
-
-
-def _add_service_errors(form, error):
-    """Put a service's ValidationError on the form's fields (or on the form as a whole)."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, errors in error.error_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
-
-
 # --- List -----------------------------------------------------------------------------
 
 
-def _sort_columns(request, current):
-    """Header links: a click sorts by the column, a second click reverses it."""
+def _sort_columns(current):
+    """Header links: a click sorts by the column, a second click reverses it. ``sort`` is
+    the value the link puts in the current query string (partials/sort_header.html)."""
     columns = {}
     for key, label in SORT_COLUMNS.items():
         direction = {key: "asc", f"-{key}": "desc"}.get(current, "")
-        params = request.GET.copy()
-        params.pop("page", None)
-        params["sort"] = f"-{key}" if direction == "asc" else key
-        columns[key] = {"label": label, "direction": direction, "query": params.urlencode()}
+        sort = f"-{key}" if direction == "asc" else key
+        columns[key] = {"label": label, "direction": direction, "sort": sort}
     return columns
 
 
-@login_required
-@_perm("view_customer")
+@permission_required("customers.view_customer")
 def customer_list(request):
     sees_all = selectors.can_see_all_customers(request.user)
     filters = CustomerFilterForm(request.GET).filters(can_filter_owner=sees_all)
@@ -128,8 +93,7 @@ def customer_list(request):
         "is_filtered": is_filtered,
         # Only asked when the page is empty: "no customers at all" or "none match".
         "has_customers": bool(page.items) or selectors.customers_visible_to(request.user).exists(),
-        "columns": _sort_columns(request, filters["sort"]),
-        "query": _query_without(request, "page"),
+        "columns": _sort_columns(filters["sort"]),
         "statuses": Customer.Status.choices,
         "regions": selectors.regions_in_use(request.user),
         "tags": selectors.tag_names(),
@@ -138,7 +102,7 @@ def customer_list(request):
         "segments": segment_choices(),
         "churn_risks": list(CHURN_RISK_LABELS.items()),
     }
-    return _render(request, "customers/customer_list.html", "results", context)
+    return render_page(request, "customers/customer_list.html", context, partial="results")
 
 
 # --- Create and edit ------------------------------------------------------------------
@@ -148,20 +112,19 @@ def _save_customer(form, save):
     """Run ``save`` (a customer service) with the form's data; None when it refused."""
     try:
         with transaction.atomic():
-            tags = services.tags_get_or_create(names=form.cleaned_data["tags"])
+            tags = services.tags_get_or_create(user=form.user, names=form.cleaned_data["tags"])
             return save(tags=tags, **form.service_fields())
     except ValidationError as error:
-        _add_service_errors(form, error)
+        add_service_errors(form, error)
         return None
 
 
 def _customer_form_page(request, form, customer):
     context = {"form": form, "customer": customer}
-    return _render(request, "customers/customer_form.html", "form", context)
+    return render_page(request, "customers/customer_form.html", context, partial="form")
 
 
-@login_required
-@_perm("add_customer")
+@permission_required("customers.add_customer")
 def customer_create(request):
     form = CustomerForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -170,12 +133,11 @@ def customer_create(request):
         )
         if customer is not None:
             messages.success(request, _("Customer “%(name)s” created.") % {"name": customer.name})
-            return _redirect(request, customer.get_absolute_url())
+            return redirect_after(request, customer.get_absolute_url())
     return _customer_form_page(request, form, None)
 
 
-@login_required
-@_perm("change_customer")
+@permission_required("customers.change_customer")
 def customer_edit(request, pk):
     customer = selectors.customer_get(user=request.user, customer_id=pk)
     # The form validates its own copy: the service must compare the new owner with the
@@ -191,15 +153,14 @@ def customer_edit(request, pk):
         )
         if saved is not None:
             messages.success(request, _("Customer “%(name)s” saved.") % {"name": saved.name})
-            return _redirect(request, saved.get_absolute_url())
+            return redirect_after(request, saved.get_absolute_url())
     return _customer_form_page(request, form, customer)
 
 
 # --- Detail tabs ----------------------------------------------------------------------
 
 
-@login_required
-@_perm("view_customer")
+@permission_required("customers.view_customer")
 def customer_detail(request, pk):
     customer = selectors.customer_get(user=request.user, customer_id=pk)
     referrer_visible = (
@@ -215,7 +176,7 @@ def customer_detail(request, pk):
         "latest_activities": selectors.activities_of(customer)[:5],
         "today": timezone.localdate(),
     }
-    return render(request, "customers/customer_detail.html", context)
+    return render_page(request, "customers/customer_detail.html", context)
 
 
 def _contacts_context(customer, form=None):
@@ -227,71 +188,67 @@ def _contacts_context(customer, form=None):
     }
 
 
-@login_required
-@_perm("view_customer")
+@permission_required("customers.view_customer")
 def customer_contacts(request, pk):
     """The Contacts tab; a POST adds a contact."""
     customer = selectors.customer_get(user=request.user, customer_id=pk)
     form = None
     if request.method == "POST":
-        _require(request, "add_contact")
+        require_perms(request.user, "customers.add_contact")
         form = ContactForm(request.POST, instance=Contact(customer=customer))
         if form.is_valid():
-            contact = services.contact_save(contact=form.instance)
+            contact = services.contact_save(user=request.user, contact=form.instance)
             if not request.htmx:
                 messages.success(request, _("Contact “%(name)s” added.") % {"name": contact.name})
                 return redirect("customers:contacts", pk=customer.pk)
             form = None
     context = _contacts_context(customer, form)
-    return _render(request, "customers/contacts.html", "contacts", context)
+    return render_page(request, "customers/contacts.html", context, partial="contacts")
 
 
 def _contacts_fragment(request, customer):
     """After an inline edit or delete, htmx redraws the whole contacts section: making
     one contact primary changes another's badge too."""
-    response = render(request, "customers/contacts.html#contacts", _contacts_context(customer))
+    response = render_page(request, "customers/contacts.html#contacts", _contacts_context(customer))
     return reswap(retarget(response, "#contacts"), "innerHTML")
 
 
-@login_required
-@_perm("change_contact")
+@permission_required("customers.change_contact")
 def contact_edit(request, pk, contact_pk):
     customer = selectors.customer_get(user=request.user, customer_id=pk)
     contact = selectors.contact_get(customer=customer, contact_id=contact_pk)
     form = ContactForm(request.POST or None, instance=contact)
     if request.method == "POST" and form.is_valid():
-        services.contact_save(contact=form.instance)
+        services.contact_save(user=request.user, contact=form.instance)
         if request.htmx:
             return _contacts_fragment(request, customer)
         messages.success(request, _("Contact “%(name)s” saved.") % {"name": contact.name})
         return redirect("customers:contacts", pk=customer.pk)
     context = {"customer": customer, "active_tab": "contacts", "contact": contact, "form": form}
-    return _render(request, "customers/contact_form.html", "contact_form", context)
+    return render_page(request, "customers/contact_form.html", context, partial="contact_form")
 
 
-@login_required
-@_perm("delete_contact")
+@permission_required("customers.delete_contact")
 def contact_delete(request, pk, contact_pk):
     customer = selectors.customer_get(user=request.user, customer_id=pk)
     contact = selectors.contact_get(customer=customer, contact_id=contact_pk)
     if request.method == "POST":
-        services.contact_delete(contact=contact)
+        services.contact_delete(user=request.user, contact=contact)
         if request.htmx:
             return _contacts_fragment(request, customer)
         messages.success(request, _("Contact “%(name)s” deleted.") % {"name": contact.name})
         return redirect("customers:contacts", pk=customer.pk)
     context = {"customer": customer, "active_tab": "contacts", "contact": contact}
-    return _render(request, "customers/contact_confirm_delete.html", "confirm", context)
+    return render_page(request, "customers/contact_confirm_delete.html", context, partial="confirm")
 
 
-@login_required
-@_perm("view_customer")
+@permission_required("customers.view_customer")
 def customer_activities(request, pk):
     """The Activities tab: the timeline, and a POST logs an activity or creates a task."""
     customer = selectors.customer_get(user=request.user, customer_id=pk)
     form = ActivityForm(user=request.user)
     if request.method == "POST":
-        _require(request, "add_activity")
+        require_perms(request.user, "customers.add_activity")
         form = ActivityForm(request.POST, user=request.user)
         if form.is_valid():
             try:
@@ -299,7 +256,7 @@ def customer_activities(request, pk):
                     user=request.user, customer=customer, **form.cleaned_data
                 )
             except ValidationError as error:
-                _add_service_errors(form, error)
+                add_service_errors(form, error)
             else:
                 if not request.htmx:
                     messages.success(
@@ -312,14 +269,12 @@ def customer_activities(request, pk):
         "active_tab": "activities",
         "form": form,
         "page": paginate(selectors.activities_of(customer), request.GET.get("page")),
-        "query": _query_without(request, "page"),
         "today": timezone.localdate(),
     }
-    return _render(request, "customers/activities.html", "activities", context)
+    return render_page(request, "customers/activities.html", context, partial="activities")
 
 
-@login_required
-@_perm("view_customer")
+@permission_required("customers.view_customer")
 def customer_history(request, pk):
     customer = selectors.customer_get(user=request.user, customer_id=pk)
     page = paginate(selectors.customer_history(customer), request.GET.get("page"))
@@ -328,42 +283,37 @@ def customer_history(request, pk):
         "active_tab": "history",
         "page": page,
         "entries": selectors.history_entries(user=request.user, records=page.items),
-        "query": _query_without(request, "page"),
     }
-    return _render(request, "customers/history.html", "history", context)
+    return render_page(request, "customers/history.html", context, partial="history")
 
 
 # --- Tasks ----------------------------------------------------------------------------
 
 
-@login_required
-@_perm("view_activity")
+@permission_required("customers.view_activity")
 def my_tasks(request):
     page = paginate(selectors.open_tasks_for(user=request.user), request.GET.get("page"))
-    context = {
-        "page": page,
-        "query": _query_without(request, "page"),
-        "today": timezone.localdate(),
-    }
-    return render(request, "customers/my_tasks.html", context)
+    context = {"page": page, "today": timezone.localdate()}
+    return render_page(request, "customers/my_tasks.html", context)
 
 
-@login_required
-@_perm("change_activity")
+@permission_required("customers.change_activity")
 @require_POST
 def task_toggle(request, pk):
     """Mark a task done (``done=1``) or open again (``done=0``): the state is explicit, so
     a double click does not undo itself."""
     task = selectors.task_get(user=request.user, task_id=pk)
-    services.task_set_done(task=task, done=request.POST.get("done") == "1")
+    services.task_set_done(user=request.user, task=task, done=request.POST.get("done") == "1")
     next_url = request.POST.get("next", "")
     if request.htmx:
         # next_url: the redrawn form must still lead back to the page, not to this URL.
         context = {"today": timezone.localdate(), "next_url": next_url}
         # The task table's rows and the timeline's items show a task differently.
         if request.htmx.target == f"task-{task.pk}":
-            return render(request, "customers/partials/task_row.html", {**context, "task": task})
-        return render(
+            return render_page(
+                request, "customers/partials/task_row.html", {**context, "task": task}
+            )
+        return render_page(
             request, "customers/partials/activity_item.html", {**context, "activity": task}
         )
     if not url_has_allowed_host_and_scheme(
@@ -376,8 +326,7 @@ def task_toggle(request, pk):
 # --- Delete and merge -----------------------------------------------------------------
 
 
-@login_required
-@_perm("delete_customer")
+@permission_required("customers.delete_customer")
 def customer_delete(request, pk):
     customer = selectors.customer_get(user=request.user, customer_id=pk)
     if request.method == "POST":
@@ -385,7 +334,7 @@ def customer_delete(request, pk):
         messages.success(request, _("Customer “%(name)s” deleted.") % {"name": customer.name})
         return redirect("customers:list")
     context = {"customer": customer, "counts": selectors.customer_related_counts(customer)}
-    return render(request, "customers/customer_confirm_delete.html", context)
+    return render_page(request, "customers/customer_confirm_delete.html", context)
 
 
 def _field_display(customer, name):
@@ -417,8 +366,7 @@ def _merge_rows(survivor, duplicate):
     ]
 
 
-@login_required
-@_perm("merge_customer")
+@permission_required("customers.merge_customer")
 def customer_merge(request, pk):
     """Merge another customer into this one (the survivor): pick, confirm, merge."""
     survivor = selectors.customer_get(user=request.user, customer_id=pk)
@@ -432,7 +380,7 @@ def customer_merge(request, pk):
                 user=request.user, survivor=survivor, search=search
             ),
         }
-        return _render(request, "customers/customer_merge.html", "candidates", context)
+        return render_page(request, "customers/customer_merge.html", context, partial="candidates")
     if not duplicate_id.isdigit():
         return redirect("customers:merge", pk=survivor.pk)
     duplicate = selectors.customer_get(user=request.user, customer_id=int(duplicate_id))
@@ -458,4 +406,4 @@ def customer_merge(request, pk):
         "moving": selectors.customer_related_counts(duplicate),
         "duplicate_tags": duplicate.tags.all(),
     }
-    return render(request, "customers/customer_merge_confirm.html", context)
+    return render_page(request, "customers/customer_merge_confirm.html", context)

@@ -11,6 +11,8 @@ from decimal import Decimal, InvalidOperation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.csv import FORMULA_STARTS
+
 DATE_FORMATS = [
     ("iso", gettext_lazy("YYYY-MM-DD (ISO 8601)")),
     ("dmy", gettext_lazy("DD/MM/YYYY")),
@@ -30,8 +32,6 @@ _WHOLE = re.compile(r"^-?\d+(\.0+)?$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _TRUE = {"1", "y", "yes", "true", "t", "x"}
 _FALSE = {"0", "n", "no", "false", "f"}
-# Exports prefix these with a quote so spreadsheets do not run them as formulas.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class CellError(Exception):
@@ -39,7 +39,8 @@ class CellError(Exception):
 
 
 def text(value):
-    """The cell stripped, without the quote an export put before a formula-like value."""
+    """The cell stripped, without the quote an export put before a formula-like value
+    (``core.csv.safe_cell``)."""
     value = value.strip()
     if len(value) > 1 and value[0] == "'" and value[1].startswith(FORMULA_STARTS):
         return value[1:]
@@ -48,7 +49,8 @@ def text(value):
 
 def parse_date(value, date_format="iso"):
     try:
-        return dt.datetime.strptime(value, _DATE_PATTERNS[date_format]).date()
+        # Only the date is kept, so the parsed datetime needs no time zone.
+        return dt.datetime.strptime(value, _DATE_PATTERNS[date_format]).date()  # noqa: DTZ007
     except ValueError:
         raise CellError(
             _("“%(value)s” is not a date like %(example)s.")

@@ -3,17 +3,14 @@
 The querysets come from the list pages' own selectors with the same filters, so an
 export holds exactly what the user sees in the list (a rep: only their own customers and
 orders). Headers are the import field names, so an exported file imports back as is.
+The rows are written by ``core.csv`` (formula-safe cells, a BOM, streamed), like every
+other CSV of the CRM.
 """
-
-import csv
 
 from customers.selectors import customer_list
 from orders.selectors import order_list
 
-from .cells import FORMULA_STARTS
-
 CHUNK_SIZE = 2000
-BOM = "\ufeff"
 
 CUSTOMER_HEADER = [
     "external_id",
@@ -65,34 +62,6 @@ ORDER_LINE_HEADER = [
     "discount",
     "unit_cost",
 ]
-
-
-def safe_cell(value):
-    """The value as spreadsheet text that is never run as a formula: text starting with
-    = + - @ (or a tab or carriage return) gets a leading quote, as OWASP advises."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    text = str(value)
-    if isinstance(value, str) and text.startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
-
-
-class _Echo:
-    """A file-like object whose write returns the line, for csv.writer in a generator."""
-
-    def write(self, value):
-        return value
-
-
-def csv_lines(header, rows):
-    """The CSV text, one line at a time, a byte order mark first so Excel reads UTF-8."""
-    writer = csv.writer(_Echo())
-    yield BOM + writer.writerow(header)
-    for row in rows:
-        yield writer.writerow([safe_cell(value) for value in row])
 
 
 def customer_rows(*, user, filters):

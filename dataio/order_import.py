@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from core.services import SYSTEM
 from customers.models import Customer
 from metrics.services import customers_mark_dirty
 from orders import services as order_services
@@ -497,8 +498,10 @@ class OrderImporter(Importer):
             bulk_create_with_history(new_customers, Customer, batch_size=_BATCH, default_user=user)
         product = self.imported_product
         if product is not None and product.pk is None and (creates or updates):
+            # The placeholder product is the CRM's bookkeeping, not the importing user's
+            # catalogue change (a rep may import orders but not edit the catalogue).
             self.imported_product = order_services.product_create(
-                user=user,
+                user=SYSTEM,
                 sku=product.sku,
                 name=product.name,
                 list_price=product.list_price,

@@ -12,25 +12,37 @@ import logging
 import os
 import tempfile
 import uuid
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from typing import IO, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.csv import BOM, safe_cell
+from core.types import Actor, AnyUser, User
+
 from . import engine, parsing
 from .columns import guess_mapping, mapping_errors
 from .customer_import import CustomerImporter
-from .exports import safe_cell
 from .models import ImportJob
 from .order_import import OrderImporter
 
 logger = logging.getLogger(__name__)
 
-IMPORTERS = {ImportJob.Kind.CUSTOMERS: CustomerImporter, ImportJob.Kind.ORDERS: OrderImporter}
+# Called with each row error as it is found, and with the rows read so far after a batch.
+OnError = Callable[[engine.RowError], None]
+Progress = Callable[[int], None]
+
+IMPORTERS: dict[str, type[engine.Importer]] = {
+    ImportJob.Kind.CUSTOMERS: CustomerImporter,
+    ImportJob.Kind.ORDERS: OrderImporter,
+}
 # Options the mapping step may change; the encoding and delimiter are fixed at upload.
 MAPPING_OPTIONS = ("date_format", "dry_run", "create_customers", "without_external_id")
 
@@ -38,7 +50,7 @@ MAPPING_OPTIONS = ("date_format", "dry_run", "create_customers", "without_extern
 class ImportFailed(Exception):
     """Some rows failed during a commit; raised to roll the transaction back."""
 
-    def __init__(self, report):
+    def __init__(self, report: engine.Report) -> None:
         super().__init__(f"{report.error_rows} rows with errors")
         self.report = report
 
@@ -47,25 +59,33 @@ class StaleRun(Exception):
     """The job moved on (a new mapping, or finished) while this task was running."""
 
 
-def required_permissions(kind, options):
+def required_permissions(kind: str, options: Mapping[str, Any]) -> tuple[str, ...]:
     if kind == ImportJob.Kind.CUSTOMERS:
         return ("customers.add_customer", "customers.change_customer")
-    perms = ("orders.add_order", "orders.change_order")
+    perms: tuple[str, ...] = ("orders.add_order", "orders.change_order")
     if options.get("create_customers"):
         perms += ("customers.add_customer",)
     return perms
 
 
-def can_import(user, kind, options=None):
+def can_import(user: AnyUser, kind: str, options: Mapping[str, Any] | None = None) -> bool:
     return user.has_perms(required_permissions(kind, options or {}))
 
 
-def _check_permission(user, kind, options):
+def _check_permission(user: Actor, kind: str, options: Mapping[str, Any]) -> None:
     if user is not None and not can_import(user, kind, options):
         raise PermissionDenied
 
 
-def _importer(*, kind, user, headers, mapping, options, on_error):
+def _importer(
+    *,
+    kind: str,
+    user: Actor,
+    headers: list[str],
+    mapping: dict[str, int],
+    options: dict[str, Any],
+    on_error: OnError | None,
+) -> engine.Importer:
     _check_permission(user, kind, options)
     scope = engine.Scope(user)
     errors = mapping_errors(
@@ -79,7 +99,17 @@ def _importer(*, kind, user, headers, mapping, options, on_error):
     )
 
 
-def import_validate(*, kind, stream, headers, mapping, options, user, progress=None, on_error=None):
+def import_validate(
+    *,
+    kind: str,
+    stream: IO[bytes],
+    headers: list[str],
+    mapping: dict[str, int],
+    options: dict[str, Any],
+    user: Actor,
+    progress: Progress | None = None,
+    on_error: OnError | None = None,
+) -> engine.Report:
     """Check every row of ``stream`` (a binary file) and count what an import would do.
     Writes nothing. ``user`` None runs with every customer in scope (management commands
     without --user)."""
@@ -90,7 +120,17 @@ def import_validate(*, kind, stream, headers, mapping, options, user, progress=N
 
 
 @transaction.atomic
-def import_commit(*, kind, stream, headers, mapping, options, user, progress=None, on_error=None):
+def import_commit(
+    *,
+    kind: str,
+    stream: IO[bytes],
+    headers: list[str],
+    mapping: dict[str, int],
+    options: dict[str, Any],
+    user: Actor,
+    progress: Progress | None = None,
+    on_error: OnError | None = None,
+) -> engine.Report:
     """Import every row of ``stream`` in one transaction; ImportFailed (with the report)
     when any row fails, and then nothing is written."""
     importer = _importer(
@@ -106,7 +146,9 @@ def import_commit(*, kind, stream, headers, mapping, options, user, progress=Non
 
 
 @transaction.atomic
-def import_job_create(*, user, kind, upload, encoding="utf-8", delimiter=""):
+def import_job_create(
+    *, user: User, kind: str, upload: UploadedFile, encoding: str = "utf-8", delimiter: str = ""
+) -> ImportJob:
     """Store an uploaded file with its headers and a guessed mapping. A file whose first
     line cannot be read is refused with a ValidationError naming the problem."""
     _check_permission(user, kind, {})
@@ -120,7 +162,7 @@ def import_job_create(*, user, kind, upload, encoding="utf-8", delimiter=""):
     job = ImportJob(
         user=user,
         kind=kind,
-        original_name=os.path.basename(upload.name)[:255],
+        original_name=os.path.basename(upload.name or "")[:255],
         headers=headers,
         mapping=guess_mapping(kind, headers, can_reassign=engine.Scope(user).can_reassign),
         options={"encoding": encoding, "delimiter": delimiter, "date_format": "iso"},
@@ -131,12 +173,12 @@ def import_job_create(*, user, kind, upload, encoding="utf-8", delimiter=""):
     return job
 
 
-def _check_owner(job, user):
+def _check_owner(job: ImportJob, user: AnyUser) -> None:
     if job.user_id != user.pk:
         raise PermissionDenied(_("Only the person who uploaded this file can change or run it."))
 
 
-def _reset_results():
+def _reset_results() -> dict[str, Any]:
     return {
         "rows_processed": 0,
         "created_count": 0,
@@ -152,21 +194,23 @@ def _reset_results():
 
 
 @transaction.atomic
-def import_job_configure(*, job, user, mapping, options):
+def import_job_configure(
+    *, job: ImportJob, user: User, mapping: dict[str, int], options: Mapping[str, Any]
+) -> ImportJob:
     """Set the mapping and options, then validate the file again in the background."""
     from . import tasks
 
     _check_owner(job, user)
-    options = {
+    merged = {
         **job.options,
         **{name: options[name] for name in MAPPING_OPTIONS if name in options},
     }
-    _check_permission(user, job.kind, options)
+    _check_permission(user, job.kind, merged)
     errors = mapping_errors(
         job.kind,
         mapping,
         headers=job.headers,
-        options=options,
+        options=merged,
         can_reassign=engine.Scope(user).can_reassign,
     )
     if errors:
@@ -174,7 +218,7 @@ def import_job_configure(*, job, user, mapping, options):
     old_report = job.report_file.name
     claimed = ImportJob.objects.filter(pk=job.pk, status__in=ImportJob.REMAPPABLE).update(
         mapping=mapping,
-        options=options,
+        options=merged,
         status=ImportJob.Status.VALIDATING,
         version=F("version") + 1,
         task_id="",
@@ -193,19 +237,19 @@ def import_job_configure(*, job, user, mapping, options):
 
 
 @contextmanager
-def _error_report():
+def _error_report() -> Iterator[tuple[OnError, Callable[[ImportJob, engine.Report], str]]]:
     """(on_error callback, save(job, report) -> stored file name or "") for the full error
     report, written as the rows are read, never held in memory."""
     with tempfile.TemporaryFile() as raw:
         text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
-        text.write("\ufeff")  # Excel reads a CSV as UTF-8 only with a BOM.
+        text.write(BOM)  # Excel reads a CSV as UTF-8 only with a BOM.
         writer = csv.writer(text)
         writer.writerow([_("row"), _("column"), _("message")])
 
-        def on_error(error):
+        def on_error(error: engine.RowError) -> None:
             writer.writerow([error.row or "", safe_cell(error.column), safe_cell(error.message)])
 
-        def save(job, report):
+        def save(job: ImportJob, report: engine.Report) -> str:
             if not report.has_errors:
                 return ""
             text.flush()
@@ -220,7 +264,7 @@ def _error_report():
             text.detach()
 
 
-def _results(report):
+def _results(report: engine.Report) -> dict[str, Any]:
     return {
         "rows_processed": report.rows,
         "created_count": report.created,
@@ -233,7 +277,7 @@ def _results(report):
     }
 
 
-def _stopped(message):
+def _stopped(message: str) -> dict[str, Any]:
     return {
         "status": ImportJob.Status.FAILED,
         "errors": [{"row": None, "column": "", "message": str(message)}],
@@ -241,7 +285,7 @@ def _stopped(message):
     }
 
 
-def import_job_validate(*, job_id, version):
+def import_job_validate(*, job_id: int, version: int) -> engine.Report | None:
     """Validate a job's file (the validation task). Progress is written every batch; a
     job re-mapped meanwhile stops this run, whose results are then dropped."""
     current = ImportJob.objects.filter(
@@ -251,7 +295,7 @@ def import_job_validate(*, job_id, version):
     if job is None:
         return None
 
-    def progress(rows):
+    def progress(rows: int) -> None:
         if not current.update(rows_processed=rows):
             raise StaleRun
 
@@ -286,7 +330,7 @@ def import_job_validate(*, job_id, version):
 
 
 @transaction.atomic
-def import_job_commit_request(*, job, user):
+def import_job_commit_request(*, job: ImportJob, user: User) -> ImportJob:
     """Start the import of a validated job with no errors (the commit task)."""
     from . import tasks
 
@@ -304,7 +348,7 @@ def import_job_commit_request(*, job, user):
     return job
 
 
-def import_job_commit(*, job_id, progress=None):
+def import_job_commit(*, job_id: int, progress: Progress | None = None) -> engine.Report | None:
     """Import a job's file (the commit task), all or nothing.
 
     The job row is locked for the whole transaction and marked done inside it, so a
@@ -334,6 +378,7 @@ def import_job_commit(*, job_id, progress=None):
                 )
                 return report
         except ImportFailed as failed:
+            assert job is not None  # import_commit runs only once the job was found
             report = failed.report
             importing.update(
                 status=ImportJob.Status.FAILED,

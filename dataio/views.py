@@ -6,13 +6,15 @@ import os
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, StreamingHttpResponse
-from django.shortcuts import redirect, render
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.csv import csv_response
 from core.pagination import paginate
+from core.web import add_service_errors, permission_required, render_page
 from customers.forms import CustomerFilterForm
 from customers.selectors import can_see_all_customers
 from orders.forms import OrderFilterForm
@@ -60,7 +62,7 @@ def import_home(request):
         "can_export_orders": request.user.has_perm("orders.view_order"),
         "sees_all": can_see_all_customers(request.user),
     }
-    return render(request, "dataio/home.html", context)
+    return render_page(request, "dataio/home.html", context)
 
 
 @login_required
@@ -89,7 +91,7 @@ def import_upload(request, kind):
         "kind": ImportJob.Kind(kind),
         "fields": fields_for(kind, can_reassign=Scope(request.user).can_reassign),
     }
-    return render(request, "dataio/upload.html", context)
+    return render_page(request, "dataio/upload.html", context)
 
 
 @login_required
@@ -111,11 +113,11 @@ def import_mapping(request, pk):
                 options=form.cleaned_data["options"],
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_errors(form, error)
         else:
             return redirect(job)
     context = {"job": job, "form": form, "sample": selectors.sample_rows(job)}
-    return render(request, "dataio/mapping.html", context)
+    return render_page(request, "dataio/mapping.html", context)
 
 
 @login_required
@@ -131,8 +133,7 @@ def import_detail(request, pk):
         "percent": min(100, rows * 100 // job.rows_total) if job.rows_total else 0,
         "is_owner": job.user_id == request.user.pk,
     }
-    template = "dataio/job.html#status" if request.htmx else "dataio/job.html"
-    return render(request, template, context)
+    return render_page(request, "dataio/job.html", context, partial="status")
 
 
 @login_required
@@ -149,7 +150,7 @@ def import_commit(request, pk):
     if not job.can_commit:
         messages.warning(request, _("This import cannot start: validate it without errors first."))
         return redirect(job)
-    return render(request, "dataio/commit.html", {"job": job})
+    return render_page(request, "dataio/commit.html", {"job": job})
 
 
 @login_required
@@ -168,21 +169,15 @@ def import_report(request, pk):
 
 
 def _csv_response(name, header, rows):
-    response = StreamingHttpResponse(
-        exports.csv_lines(header, rows), content_type="text/csv; charset=utf-8"
-    )
     filename = f"{name}-{timezone.localdate().isoformat()}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return csv_response(filename=filename, header=header, rows=rows)
 
 
-@login_required
+@permission_required("customers.view_customer")
 @require_GET
 def export_customers(request):
     """The customer list as CSV, with the list page's query string (q, owner, status,
     region, tag, sort)."""
-    if not request.user.has_perm("customers.view_customer"):
-        raise PermissionDenied
     filters = CustomerFilterForm(request.GET).filters(
         can_filter_owner=can_see_all_customers(request.user)
     )
@@ -190,13 +185,11 @@ def export_customers(request):
     return _csv_response("customers", exports.CUSTOMER_HEADER, rows)
 
 
-@login_required
+@permission_required("orders.view_order")
 @require_GET
 def export_orders(request):
     """The order list as CSV, with the list page's query string (search, status,
     date_from, date_to, owner); ``lines=1`` gives one row per order line."""
-    if not request.user.has_perm("orders.view_order"):
-        raise PermissionDenied
     filters = OrderFilterForm(request.GET, show_owner=can_see_all_customers(request.user)).filters()
     if request.GET.get("lines"):
         rows = exports.order_line_rows(user=request.user, filters=filters)

@@ -1,6 +1,6 @@
 """The value engine: from per-customer inputs to every stored figure, vectorised.
 
-Two steps, both pure (numpy and metrics.calc, no ORM):
+Two steps, both pure (numpy and valuemodels, no ORM):
 
 - ``population_scores`` looks at the whole population once per full run: RFM cut-offs, the
   BG/NBD and Gamma-Gamma fits, the annual churn rate, the reference distributions of the

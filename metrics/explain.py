@@ -2,7 +2,7 @@
 
 No queries here: the view loads the score, the latest run's parameters and model fits, and
 this module turns them into translated sentences and rows for the Value tab, the customer
-list and the "Call next" page.
+list and the "Call next" page, and the score history into the Value tab's chart.
 """
 
 import math
@@ -15,6 +15,7 @@ from django.contrib.humanize.templatetags.humanize import ordinal
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from core import charts
 from valuemodels import rfm
 from valuemodels.labels import COMPONENT_LABELS, segment_label
 from valuemodels.score import DEFAULT_WEIGHTS, FUTURE, HISTORICAL, INFLUENCE, LOYALTY
@@ -312,3 +313,27 @@ def call_reason(score):
     if score.segment:
         parts.append(_("%(segment)s segment") % {"segment": segment_label(score.segment)})
     return ", ".join(parts)
+
+
+def score_history_chart(history, tier_cutoffs=None):
+    """The Value tab's chart of ``history`` [(date, value score 0-100)], oldest first, with
+    the latest run's two tier cut-offs (C/B, B/A) as dashed lines. None when there is
+    nothing to draw."""
+    if not history:
+        return None
+    (first_day, first), (last_day, last) = history[0], history[-1]
+    marks = list(zip(tier_cutoffs or (), ("B", "A"), strict=False))
+    title = _("Value score from %(first)s on %(first_day)s to %(last)s on %(last_day)s") % {
+        "first": f"{first:.0f}",
+        "first_day": first_day.isoformat(),
+        "last": f"{last:.0f}",
+        "last_day": last_day.isoformat(),
+    }
+    return charts.dated_line_chart(
+        title=title,
+        points=history,
+        marks=marks,
+        note=_("Dashed lines: where tiers B and A begin in the latest run.") if marks else "",
+        caption=_("Value score history"),
+        headers=(_("As of"), _("Value score")),
+    )

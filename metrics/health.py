@@ -15,11 +15,10 @@ import numpy as np
 from django.db import connection
 from django.db.models import Count
 
-from orders.models import Order
+from orders.models import PURCHASE_STATUSES, Order
 from valuemodels import bgnbd
 
 from .models import CustomerScore, DirtyCustomer, ModelFit, RecalcRun
-from .selectors import PURCHASE_STATUSES
 
 HOLDOUT_WEEKS = 26
 # Calibration repeat purchases are grouped 0, 1, ... and "this many or more".

@@ -5,26 +5,25 @@ never a query per customer. The same functions serve a full recalculation (every
 and an incremental one (a list of ids), which is what keeps both paths' results identical.
 """
 
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from django.db import connection
 from django.utils import timezone
 
 from customers.models import Activity, Customer
-from orders.models import Order
+from orders.models import PURCHASE_STATUSES, Order
 from valuemodels import purchases
+from valuemodels.arrays import FloatArray, IntArray
 
 from . import pgcopy
 from .engine import CustomerInputs, day_number
 
-# Orders that count as purchases in the value models: placed or paid. Drafts and cancelled
-# orders never happened; fully refunded orders are left out (spec 2.5), and a partial
-# refund lowers the order's revenue.
-PURCHASE_STATUSES = (Order.Status.PLACED, Order.Status.PAID)
 
-
-def _day_number(value):
+def _day_number(value: date | str | None) -> float:
     """Days since 1970-01-01 for a date (or an ISO string, as SQLite returns)."""
     if value is None:
         return np.nan
@@ -33,7 +32,7 @@ def _day_number(value):
     return day_number(value)
 
 
-def _scope(column, customer_ids):
+def _scope(column: str, customer_ids: Iterable[int] | None) -> tuple[str, list[int]]:
     """An SQL condition and its parameters limiting ``column`` to some customers."""
     if customer_ids is None:
         return "1=1", []
@@ -43,19 +42,31 @@ def _scope(column, customer_ids):
     return f"{column} IN ({', '.join(['%s'] * len(ids))})", ids
 
 
-def _float(expression):
-    """Money is summed as floats: the engine computes in floats anyway, and PostgreSQL's
-    numeric additions make the population aggregate about a third slower."""
+def _float(expression: str) -> str:
+    """One money value read as a float, as the engine computes; never a sum (``_cents``)."""
     return f"CAST({expression} AS DOUBLE PRECISION)"
 
 
-def _fetch(sql, params):
+def _cents(expression: str) -> str:
+    """A money expression in whole cents (an integer), so sums are exact and the same in any
+    order or grouping, as ``valuemodels.purchases`` adds them; PostgreSQL's numeric sums
+    are also about a third slower than integer ones."""
+    if connection.vendor == "postgresql":
+        # numeric to bigint rounds; a ROUND() first would cost a second on ten million rows.
+        return f"CAST({expression} * 100 AS BIGINT)"
+    # SQLite keeps money as floating point, and CAST truncates: round first.
+    return f"CAST(ROUND({expression} * 100) AS INTEGER)"
+
+
+def _fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
 
-def _scatter(ids, rows, width, fill=0.0):
+def _scatter(
+    ids: IntArray, rows: Sequence[Sequence[Any]], width: int, fill: float = 0.0
+) -> FloatArray:
     """Place rows ``(customer_id, v1, v2, ...)`` into arrays aligned with ``ids``."""
     out = np.full((width, len(ids)), fill, dtype=float)
     if rows:
@@ -66,7 +77,7 @@ def _scatter(ids, rows, width, fill=0.0):
     return out
 
 
-def customer_inputs(*, as_of, customer_ids=None):
+def customer_inputs(*, as_of: date, customer_ids: Iterable[int] | None = None) -> CustomerInputs:
     """Inputs of every customer (``customer_ids=None``) or of the given ones."""
     scope, params = _scope("id", customer_ids)
     facts = " + ".join(
@@ -83,16 +94,18 @@ def customer_inputs(*, as_of, customer_ids=None):
     columns["churned"] = np.array([row[1] == Customer.Status.CHURNED for row in id_rows], bool)
     # Six profile fields plus "has contacts" (counted with activities below).
     columns["profile_facts"] = np.array([row[2] for row in id_rows], dtype=float)
-    if customer_ids is not None:
-        customer_ids = ids.tolist()
-    _add_orders_and_referrals(inputs, as_of, customer_ids)
-    _add_costs(inputs, as_of, customer_ids)
-    _add_activity(inputs, as_of, customer_ids)
-    _add_surveys(inputs, as_of, customer_ids)
+    # The helpers read the ids more than once: a list, of the customers that exist.
+    existing = ids.tolist() if customer_ids is not None else None
+    _add_orders_and_referrals(inputs, as_of, existing)
+    _add_costs(inputs, as_of, existing)
+    _add_activity(inputs, as_of, existing)
+    _add_surveys(inputs, as_of, existing)
     return inputs
 
 
-def _purchases(as_of, scope, params):
+def _purchases(
+    as_of: date, scope: str, params: list[int]
+) -> tuple[IntArray, IntArray, IntArray, IntArray]:
     """Every purchase up to ``as_of`` of the customers in ``scope``, one entry per order:
     ``(customer_id, day, value in cents, cost in cents)`` arrays. The population's ten
     million orders come through a binary COPY; grouping them by customer and purchase day
@@ -100,10 +113,8 @@ def _purchases(as_of, scope, params):
     statuses = ", ".join(f"'{s}'" for s in PURCHASE_STATUSES)
     where = f"status IN ({statuses}) AND ordered_on <= %s AND {scope}"
     table = Order._meta.db_table
+    value, cost = _cents("(total_base - refunded_base)"), _cents("cost_base")
     if connection.vendor == "postgresql":
-        # numeric to bigint rounds; a ROUND() first would cost a second on ten million rows.
-        value = "CAST((total_base - refunded_base) * 100 AS BIGINT)"
-        cost = "CAST(cost_base * 100 AS BIGINT)"
         query = (
             f"SELECT customer_id, ordered_on - DATE '1970-01-01', {value}, {cost} "
             f"FROM {table} WHERE {where}"
@@ -116,9 +127,6 @@ def _purchases(as_of, scope, params):
                 [("customer_id", ">i8"), ("day", ">i4"), ("value", ">i8"), ("cost", ">i8")],
             )
         return columns["customer_id"], columns["day"], columns["value"], columns["cost"]
-    # SQLite keeps money as floating point, and CAST truncates: round first.
-    value = "CAST(ROUND((total_base - refunded_base) * 100) AS INTEGER)"
-    cost = "CAST(ROUND(cost_base * 100) AS INTEGER)"
     rows = _fetch(
         f"SELECT customer_id, ordered_on, {value}, {cost} FROM {table} WHERE {where}",
         [as_of, *params],
@@ -131,7 +139,9 @@ def _purchases(as_of, scope, params):
     )
 
 
-def _add_orders_and_referrals(inputs, as_of, customer_ids):
+def _add_orders_and_referrals(
+    inputs: CustomerInputs, as_of: date, customer_ids: list[int] | None
+) -> None:
     """Purchase histories of the customers, and of the customers they referred (whose
     revenue is the referrers' influence), from one read of the orders."""
     scope, params = _scope("referred_by_id", customer_ids)
@@ -167,7 +177,9 @@ def _add_orders_and_referrals(inputs, as_of, customer_ids):
     columns["referral_revenue"] = _aligned(ids, referrers, cents) / 100
 
 
-def _aligned(ids, keys, values, fill=0):
+def _aligned(
+    ids: IntArray, keys: IntArray, values: npt.NDArray[Any], fill: float = 0
+) -> FloatArray:
     """``values`` (one per sorted ``keys``) placed at the positions of ``ids`` as floats,
     ``fill`` elsewhere."""
     out = np.full(len(ids), fill, dtype=float)
@@ -178,49 +190,43 @@ def _aligned(ids, keys, values, fill=0):
     return out
 
 
-def _add_costs(inputs, as_of, customer_ids):
-    from campaigns.models import Campaign, SpendEntry
+def _add_costs(inputs: CustomerInputs, as_of: date, customer_ids: list[int] | None) -> None:
+    from campaigns.selectors import campaign_cac
     from orders.models import CustomerCost
 
+    # Summed in exact cents, like the orders' money.
     scope, params = _scope("customer_id", customer_ids)
     rows = _fetch(
-        f"SELECT customer_id, SUM({_float('amount_base')}) FROM {CustomerCost._meta.db_table} "
+        f"SELECT customer_id, SUM({_cents('amount_base')}) FROM {CustomerCost._meta.db_table} "
         f"WHERE incurred_on <= %s AND {scope} GROUP BY customer_id",
         [as_of, *params],
     )
-    (inputs.columns["other_costs"],) = _scatter(inputs.customer_id, rows, 1)
+    (cents,) = _scatter(inputs.customer_id, rows, 1)
+    inputs.columns["other_costs"] = cents / 100
 
-    # Acquisition cost: the customer's override, else their campaign's CAC (spend to date
-    # over customers it acquired), else nothing.
-    customer = Customer._meta.db_table
-    scope, params = _scope("c.id", customer_ids)
-    sql = f"""
-        WITH spend AS (
-            SELECT campaign_id, SUM(amount) AS total FROM {SpendEntry._meta.db_table}
-            WHERE spent_on <= %s GROUP BY campaign_id
-        ), acquired AS (
-            SELECT acquired_by_campaign_id AS campaign_id, COUNT(*) AS n FROM {customer}
-            WHERE acquired_by_campaign_id IS NOT NULL GROUP BY acquired_by_campaign_id
-        )
-        SELECT c.id,
-               CASE WHEN c.acquisition_cost_override IS NOT NULL
-                    THEN c.acquisition_cost_override
-                    ELSE COALESCE(spend.total, 0) * 1.0 / acquired.n END
-        FROM {customer} c
-        JOIN {Campaign._meta.db_table} camp ON camp.id = c.acquired_by_campaign_id
-        JOIN acquired ON acquired.campaign_id = c.acquired_by_campaign_id
-        LEFT JOIN spend ON spend.campaign_id = c.acquired_by_campaign_id
-        WHERE {scope}
-        UNION ALL
-        SELECT c.id, c.acquisition_cost_override FROM {customer} c
-        WHERE c.acquired_by_campaign_id IS NULL AND c.acquisition_cost_override IS NOT NULL
-          AND {scope}
-    """
-    rows = _fetch(sql, [as_of, *params, *params])
+    # Acquisition cost: the customer's override, else their campaign's spend to date over
+    # the customers it acquired (campaigns.selectors.campaign_cac, not rounded to the
+    # cent), else nothing.
+    scope, params = _scope("id", customer_ids)
+    rows = _fetch(
+        f"SELECT id, acquired_by_campaign_id, {_float('acquisition_cost_override')} "
+        f"FROM {Customer._meta.db_table} WHERE {scope} AND "
+        "(acquired_by_campaign_id IS NOT NULL OR acquisition_cost_override IS NOT NULL)",
+        params,
+    )
+    per_customer = {
+        pk: float(share)
+        for pk, cost in campaign_cac(as_of=as_of).items()
+        if (share := cost.cost_per_customer) is not None
+    }
+    rows = [
+        (pk, per_customer.get(campaign, 0.0) if override is None else override)
+        for pk, campaign, override in rows
+    ]
     (inputs.columns["acquisition_cost"],) = _scatter(inputs.customer_id, rows, 1)
 
 
-def _add_activity(inputs, as_of, customer_ids):
+def _add_activity(inputs: CustomerInputs, as_of: date, customer_ids: list[int] | None) -> None:
     """Logged interactions (uses of what we know) and whether the customer has contacts."""
     from customers.models import Contact
 
@@ -242,12 +248,12 @@ def _add_activity(inputs, as_of, customer_ids):
     inputs.columns["profile_facts"] = inputs.profile_facts + has_contacts
 
 
-def _end_of(day):
+def _end_of(day: date) -> datetime:
     """The first instant after ``day`` in the current time zone, to compare timestamps."""
     return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
 
 
-def _add_surveys(inputs, as_of, customer_ids):
+def _add_surveys(inputs: CustomerInputs, as_of: date, customer_ids: list[int] | None) -> None:
     """Latest NPS answer, average CSAT, and how many answers we collected."""
     from surveys.models import Invitation, Response, Survey
 

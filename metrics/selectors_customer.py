@@ -2,9 +2,13 @@
 call next, and the high-value detractors. Every list starts from
 ``customers.selectors.customers_visible_to``, so a rep only ever sees their own customers."""
 
-from django.db.models import F, FloatField, OuterRef, Q, Subquery
+from datetime import date
+
+from django.db.models import F, FloatField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Cast
 
+from core.types import AnyUser
+from customers.models import Customer
 from customers.selectors import customers_visible_to
 from orders.models import Order
 from surveys.models import Survey
@@ -12,7 +16,6 @@ from surveys.selectors import responses_visible_to
 from valuemodels.company import DETRACTOR
 
 from .models import CustomerScore, ModelFit, ScoreSnapshot
-from .selectors import PURCHASE_STATUSES
 
 HIGH_VALUE_TIERS = ("A", "B")
 # Churn risk from which a high-value customer is worth a call even if it did not rise.
@@ -20,12 +23,15 @@ CALL_CHURN_RISK = 0.5
 HISTORY_POINTS = 60
 
 
-def score_of(customer):
+def score_of(customer: Customer) -> CustomerScore | None:
     return CustomerScore.objects.filter(customer=customer).first()
 
 
-def score_history(customer, limit=HISTORY_POINTS):
-    """(as_of, value_score) of the customer's latest snapshots, oldest first."""
+def score_history(
+    customer: Customer, limit: int = HISTORY_POINTS
+) -> list[tuple[date, float | None]]:
+    """(as_of, value_score) of the customer's latest snapshots, oldest first (a score is never
+    None here; the type is the column's)."""
     rows = (
         ScoreSnapshot.objects.filter(customer=customer, value_score__isnull=False)
         .order_by("-as_of")
@@ -34,29 +40,30 @@ def score_history(customer, limit=HISTORY_POINTS):
     return list(reversed(rows))
 
 
-def fits_of_run(run_id):
+def fits_of_run(run_id: int) -> dict[str, ModelFit]:
     """{ModelFit.Kind: fit} recorded by one run."""
     return {fit.kind: fit for fit in ModelFit.objects.filter(run_id=run_id)}
 
 
-def has_purchase_on(*, customer_id, day):
+def has_purchase_on(*, customer_id: int, day: date) -> bool:
     """Whether the customer already bought that day (a second order the same day is not a
     second purchase for the models)."""
-    return Order.objects.filter(
-        customer_id=customer_id, status__in=PURCHASE_STATUSES, ordered_on=day
-    ).exists()
+    return Order.objects.purchases().filter(customer_id=customer_id, ordered_on=day).exists()
 
 
-def _scores_visible_to(user, owner=None):
-    customers = customers_visible_to(user)
+def scores_visible_to(user: AnyUser) -> QuerySet[CustomerScore]:
+    """The current scores of the customers ``user`` can see."""
+    return CustomerScore.objects.filter(customer__in=customers_visible_to(user))
+
+
+def _scores_visible_to(user: AnyUser, owner: int | None = None) -> QuerySet[CustomerScore]:
+    scores = scores_visible_to(user)
     if owner:
-        customers = customers.filter(owner_id=owner)
-    return CustomerScore.objects.filter(customer__in=customers).select_related(
-        "customer", "customer__owner"
-    )
+        scores = scores.filter(customer__owner_id=owner)
+    return scores.select_related("customer", "customer__owner")
 
 
-def call_next(*, user, owner=None):
+def call_next(*, user: AnyUser, owner: int | None = None) -> QuerySet[CustomerScore]:
     """Tier A and B customers whose churn risk rose since the previous calculation or is
     high, the most value at stake first: loss value (what losing them costs) times churn risk."""
     at_stake = Cast("loss_value", FloatField()) * F("churn_risk")
@@ -73,7 +80,7 @@ def call_next(*, user, owner=None):
     )
 
 
-def high_value_detractors(*, user, owner=None):
+def high_value_detractors(*, user: AnyUser, owner: int | None = None) -> QuerySet[CustomerScore]:
     """Tier A and B customers whose latest NPS answer is a detractor's, each annotated in
     the same query with that answer's score, comment and follow-up task."""
     latest = (
@@ -85,7 +92,7 @@ def high_value_detractors(*, user, owner=None):
         .order_by("-updated_at", "-id")
     )
 
-    def answer(field):
+    def answer(field: str) -> Subquery:
         return Subquery(latest.values(field)[:1])
 
     return (

@@ -10,9 +10,11 @@ scores as they were; the repeated task (acks_late) or the stalled-run sweep fini
 import contextlib
 import logging
 import time
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -20,6 +22,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.services import check_fields, require_permission
+from core.types import User
 from customers.models import Customer
 
 from . import engine, storage
@@ -45,12 +49,12 @@ MAX_ATTEMPTS = 3
 
 
 class RecalcAlreadyRunning(Exception):
-    def __init__(self, run):
+    def __init__(self, run: RecalcRun | None) -> None:
         super().__init__(_("A full recalculation is already running."))
         self.run = run
 
 
-def parameters_from_settings(settings=None):
+def parameters_from_settings(settings: MetricSettings | None = None) -> engine.Parameters:
     settings = settings or MetricSettings.load()
     return engine.Parameters(
         weights=settings.weights,
@@ -68,7 +72,7 @@ def parameters_from_settings(settings=None):
     )
 
 
-def parameters_to_json(params):
+def parameters_to_json(params: engine.Parameters) -> dict[str, Any]:
     """Parameters as stored with a run's stats: incremental updates and the what-if use the
     full run's parameters, not today's settings, so their results match that run."""
     data = asdict(params)
@@ -77,7 +81,7 @@ def parameters_to_json(params):
     return data
 
 
-def parameters_from_json(data):
+def parameters_from_json(data: Mapping[str, Any]) -> engine.Parameters:
     """The inverse of ``parameters_to_json``."""
     data = dict(data)
     data["weights"] = {k: Decimal(v) for k, v in data["weights"].items()}
@@ -89,9 +93,20 @@ def parameters_from_json(data):
 # --- Settings ------------------------------------------------------------------------
 
 
+# What a caller may set: every parameter of the value models, not who changed them when.
+SETTINGS_FIELDS = frozenset(
+    field.name
+    for field in MetricSettings._meta.concrete_fields
+    if field.editable and field.name not in ("id", "updated_by")
+)
+
+
 @transaction.atomic
-def metric_settings_update(*, user, **fields):
-    """Save new settings and queue a full run, since every score depends on them."""
+def metric_settings_update(*, user: User | None, **fields: Any) -> MetricSettings:
+    """Save new settings (SETTINGS_FIELDS) and queue a full run, since every score depends
+    on them."""
+    check_fields(fields, SETTINGS_FIELDS, service="metric_settings_update")
+    require_permission(user, "metrics.change_metricsettings")
     settings = MetricSettings.load()
     for name, value in fields.items():
         setattr(settings, name, value)
@@ -108,7 +123,7 @@ def metric_settings_update(*, user, **fields):
 # --- Full runs -----------------------------------------------------------------------
 
 
-def recalc_request(*, trigger, as_of, user=None):
+def recalc_request(*, trigger: str, as_of: date, user: User | None = None) -> RecalcRun:
     """Queue a full recalculation; RecalcAlreadyRunning when one is queued or running."""
     from .tasks import full_run_prepare
 
@@ -128,7 +143,7 @@ def recalc_request(*, trigger, as_of, user=None):
     return run
 
 
-def _claim(run_id):
+def _claim(run_id: int) -> RecalcRun | None:
     """Mark the run running (again, on a redelivery); None when it is already over."""
     now = timezone.now()
     active = RecalcRun.objects.filter(
@@ -149,11 +164,11 @@ def _claim(run_id):
     return RecalcRun.objects.get(pk=run_id)
 
 
-def _progress(run, **fields):
+def _progress(run: RecalcRun, **fields: Any) -> None:
     RecalcRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now(), **fields)
 
 
-def _tune_session():
+def _tune_session() -> None:
     # The population aggregate sorts and hashes millions of rows; with PostgreSQL's
     # default 4 MB work_mem it spills to disk, and JIT compilation costs seconds on a
     # query that runs once (see docs/benchmarks.md).
@@ -163,17 +178,17 @@ def _tune_session():
             cursor.execute("SET LOCAL jit = off")
 
 
-def full_run_prepare(*, run_id, chunk_size=CHUNK_SIZE):
+def full_run_prepare(*, run_id: int, chunk_size: int = CHUNK_SIZE) -> list[int]:
     """Compute every customer into staging and split the publication into chunks.
     Returns the chunk indices still to publish (empty when the run is over)."""
     run = _claim(run_id)
     if run is None:
         return []
     params = parameters_from_settings()
-    timings = {}
+    timings: dict[str, float] = {}
     clock = time.monotonic()
 
-    def lap(name):
+    def lap(name: str) -> None:
         nonlocal clock
         now = time.monotonic()
         timings[name] = round(now - clock, 3)
@@ -216,7 +231,7 @@ def full_run_prepare(*, run_id, chunk_size=CHUNK_SIZE):
     return [chunk.index for chunk in chunks]
 
 
-def _record_fits(run, stats, duration_ms):
+def _record_fits(run: RecalcRun, stats: Mapping[str, Any], duration_ms: int) -> None:
     for kind in (ModelFit.Kind.BGNBD, ModelFit.Kind.GAMMA_GAMMA):
         fit = stats[kind]
         ModelFit.objects.create(
@@ -232,7 +247,7 @@ def _record_fits(run, stats, duration_ms):
         )
 
 
-def _make_chunks(run, ids, chunk_size):
+def _make_chunks(run: RecalcRun, ids: list[int], chunk_size: int) -> list[RecalcChunk]:
     chunks = [
         RecalcChunk(
             run=run,
@@ -246,7 +261,7 @@ def _make_chunks(run, ids, chunk_size):
     return RecalcChunk.objects.bulk_create(chunks)
 
 
-def full_run_publish_chunk(*, run_id, index):
+def full_run_publish_chunk(*, run_id: int, index: int) -> bool:
     """Publish one chunk; the chunk that completes the run finishes it. Idempotent: a
     retried task whose chunk is already published still finishes the run if that is
     what failed (say, the swap timed out waiting for readers)."""
@@ -261,7 +276,7 @@ def full_run_publish_chunk(*, run_id, index):
 
 
 @transaction.atomic
-def _publish_chunk(run_id, index):
+def _publish_chunk(run_id: int, index: int) -> bool:
     claimed = RecalcChunk.objects.filter(run_id=run_id, index=index, done=False).update(done=True)
     if not claimed:
         return False
@@ -279,7 +294,7 @@ def _publish_chunk(run_id, index):
     return True
 
 
-def _finish(run_id):
+def _finish(run_id: int) -> None:
     with transaction.atomic():
         finished = RecalcRun.objects.filter(pk=run_id, status=RecalcRun.Status.RUNNING).update(
             status=RecalcRun.Status.DONE,
@@ -299,7 +314,7 @@ def _finish(run_id):
     storage.after_publication()
 
 
-def full_run_fail(*, run_id, error):
+def full_run_fail(*, run_id: int, error: Exception | str) -> None:
     failed = RecalcRun.objects.filter(
         pk=run_id, status__in=[RecalcRun.Status.QUEUED, RecalcRun.Status.RUNNING]
     ).update(status=RecalcRun.Status.FAILED, error=str(error)[:2000], finished_at=timezone.now())
@@ -309,7 +324,13 @@ def full_run_fail(*, run_id, error):
         storage.abandon_publication()
 
 
-def full_run_sync(*, as_of, trigger=RecalcRun.Trigger.USER, user=None, chunk_size=CHUNK_SIZE):
+def full_run_sync(
+    *,
+    as_of: date,
+    trigger: str = RecalcRun.Trigger.USER,
+    user: User | None = None,
+    chunk_size: int = CHUNK_SIZE,
+) -> RecalcRun:
     """A whole full run in this process (management command, benchmarks)."""
     active = RecalcRun.objects.filter(status__in=["queued", "running"]).first()
     if active:
@@ -324,12 +345,12 @@ def full_run_sync(*, as_of, trigger=RecalcRun.Trigger.USER, user=None, chunk_siz
     return RecalcRun.objects.get(pk=run.pk)
 
 
-def stalled_runs_resume(*, now=None):
+def stalled_runs_resume(*, now: datetime | None = None) -> list[int]:
     """Re-enqueue the work of runs whose tasks were lost (broker flushed, worker gone)."""
     from .tasks import full_run_prepare, full_run_publish_chunk
 
     now = now or timezone.now()
-    resumed = []
+    resumed: list[int] = []
     stalled = RecalcRun.objects.filter(
         status__in=[RecalcRun.Status.QUEUED, RecalcRun.Status.RUNNING],
         created_at__lt=now - STALLED_AFTER,
@@ -352,7 +373,7 @@ def stalled_runs_resume(*, now=None):
 # --- Incremental ---------------------------------------------------------------------
 
 
-def latest_stats():
+def latest_stats() -> PopulationStats | None:
     return (
         PopulationStats.objects.filter(run__status=RecalcRun.Status.DONE)
         .order_by("-created_at", "-id")
@@ -360,7 +381,7 @@ def latest_stats():
     )
 
 
-def customers_recalculate(*, customer_ids, as_of):
+def customers_recalculate(*, customer_ids: Iterable[int], as_of: date) -> bool:
     """Recompute some customers against the last full run's population. Without any full
     run yet, queue one (it covers them) and return False."""
     population = latest_stats()
@@ -379,7 +400,7 @@ def customers_recalculate(*, customer_ids, as_of):
     return True
 
 
-def customers_mark_dirty(*, customer_ids):
+def customers_mark_dirty(*, customer_ids: Iterable[int | None]) -> None:
     """Record, in the caller's transaction, that these customers (and whoever referred
     them) need recalculating, and ask a worker to do it once the transaction commits."""
     from .tasks import recalculate_dirty
@@ -408,7 +429,7 @@ def customers_mark_dirty(*, customer_ids):
     transaction.on_commit(lambda: recalculate_dirty.apply_async(countdown=2))
 
 
-def dirty_recalculate(*, as_of, batch=DIRTY_BATCH):
+def dirty_recalculate(*, as_of: date, batch: int = DIRTY_BATCH) -> int:
     """Recalculate up to ``batch`` marked customers; returns how many were done."""
     marks = list(
         DirtyCustomer.objects.order_by("marked_at").values_list("customer_id", "version")[:batch]
@@ -418,7 +439,7 @@ def dirty_recalculate(*, as_of, batch=DIRTY_BATCH):
     done = customers_recalculate(customer_ids=[m[0] for m in marks], as_of=as_of)
     if not done:
         return 0
-    by_version = {}
+    by_version: dict[int, list[int]] = {}
     for customer_id, version in marks:
         by_version.setdefault(version, []).append(customer_id)
     # A mark whose version moved was re-marked meanwhile and stays for the next pass.
@@ -427,7 +448,7 @@ def dirty_recalculate(*, as_of, batch=DIRTY_BATCH):
     return len(marks)
 
 
-def validate_as_of(value):
+def validate_as_of(value: date | str) -> date:
     if isinstance(value, date):
         return value
     try:

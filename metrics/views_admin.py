@@ -3,14 +3,15 @@ health) and the methodology page for everyone."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.web import add_service_errors, permission_required, render_page, wants_fragment
 from valuemodels import rfm
 
 from . import health, services
@@ -18,11 +19,6 @@ from .forms import HoldoutForm, MetricSettingsForm
 from .models import CustomerScore, MetricSettings, ModelFit, RecalcRun
 
 ACTIVE = (RecalcRun.Status.QUEUED, RecalcRun.Status.RUNNING)
-
-
-def _require(user, permission):
-    if not user.has_perm(permission):
-        raise PermissionDenied
 
 
 def _index_url(run=None, anchor=""):
@@ -69,19 +65,17 @@ def _render_index(request, form):
         "form": form,
         "can_edit_settings": request.user.has_perm("metrics.change_metricsettings"),
     }
-    return render(request, "metrics/index.html", context)
+    return render_page(request, "metrics/index.html", context)
 
 
-@login_required
+@permission_required("metrics.view_recalcrun")
 def index(request):
-    _require(request.user, "metrics.view_recalcrun")
     return _render_index(request, _settings_form(request.user))
 
 
-@login_required
+@permission_required("metrics.view_recalcrun")
 @require_POST
 def recalculate(request):
-    _require(request.user, "metrics.view_recalcrun")
     try:
         run = services.recalc_request(
             trigger=RecalcRun.Trigger.USER, user=request.user, as_of=timezone.localdate()
@@ -109,29 +103,27 @@ def recalculate(request):
     return redirect(_index_url(run))
 
 
-@login_required
+@permission_required("metrics.view_recalcrun")
 def run_progress(request, pk):
     """The progress card of one run, polled by htmx every second while the run is active.
     Without htmx the card is seen on the metrics page itself."""
-    _require(request.user, "metrics.view_recalcrun")
     run = get_object_or_404(RecalcRun.objects.select_related("started_by"), pk=pk)
     if not request.htmx:
         return redirect(_index_url(run, "#run-progress"))
     context = {**_progress_context(run), "polled": True}
-    return render(request, "metrics/partials/run_progress.html", context)
+    return render_page(request, "metrics/partials/run_progress.html", context)
 
 
-@login_required
+@permission_required("metrics.change_metricsettings")
 @require_POST
 def settings_save(request):
-    _require(request.user, "metrics.change_metricsettings")
     form = _settings_form(request.user, request.POST)
     if form.is_valid():
         was_running = health.run_active() is not None
         try:
             services.metric_settings_update(user=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_errors(form, exc)
         else:
             if was_running:
                 messages.success(
@@ -150,11 +142,10 @@ def settings_save(request):
     return _render_index(request, form)
 
 
-@login_required
+@permission_required("metrics.view_modelfit")
 def health_page(request):
     """Model health. The holdout and correlation checks read every order, so they run only
     when asked (the form's button), never on a plain visit."""
-    _require(request.user, "metrics.view_modelfit")
     stats = services.latest_stats()
     as_of = stats.as_of if stats else timezone.localdate()
     asked = "calibration_end" in request.GET
@@ -185,8 +176,8 @@ def health_page(request):
         ],
         "fits": health.latest_fits(),
     }
-    template = "metrics/health.html#results" if request.htmx else "metrics/health.html"
-    return render(request, template, context, status=422 if request.htmx and form.errors else 200)
+    status = 422 if form.errors and wants_fragment(request) else 200
+    return render_page(request, "metrics/health.html", context, partial="results", status=status)
 
 
 def _plain(value, scale=1):
@@ -218,4 +209,4 @@ def methodology(request):
         "tier_b": _plain(settings.tier_b_share, 100),
         "correlation_limit": health.CORRELATION_WARNING,
     }
-    return render(request, "metrics/methodology.html", context)
+    return render_page(request, "metrics/methodology.html", context)

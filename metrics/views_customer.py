@@ -2,36 +2,16 @@
 next, and the high-value detractors. Every role may open them; what they list is scoped by
 ``customers.selectors.customers_visible_to`` (a rep sees their own customers only)."""
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from core.pagination import paginate
+from core.web import permission_required, render_page, wants_fragment
 from customers.forms import CustomerFilterForm
 from customers.models import Customer
 from customers.selectors import assignable_users, can_see_all_customers, customer_get
 from valuemodels import labels
 
 from . import explain, selectors_customer, services, whatif
-from .history_chart import history_chart
-
-
-def _require_customers(user):
-    if not user.has_perm("customers.view_customer"):
-        raise PermissionDenied
-
-
-def _wants_fragment(request):
-    # A history-restore request (back button) needs the whole page.
-    return bool(request.htmx) and not request.htmx.history_restore_request
-
-
-def _query_without(request, *names):
-    params = request.GET.copy()
-    for name in names:
-        params.pop(name, None)
-    return params.urlencode()
 
 
 def _owner_filter(request):
@@ -66,19 +46,18 @@ def _value_context(customer, score, stats):
         "slipping": explain.is_slipping(score, churned=churned),
         "segment_label": labels.segment_label(score.segment),
         "nps_label": labels.NPS_LABELS.get(score.nps_category, ""),
-        "chart": history_chart(
+        "chart": explain.score_history_chart(
             selectors_customer.score_history(customer),
             tier_cutoffs=stats.data.get("tiers") if stats else None,
         ),
     }
 
 
-@login_required
+@permission_required("customers.view_customer")
 @require_GET
 def customer_value(request, customer_id):
     """The Value tab. With ?whatif=1 it also shows the what-if (htmx swaps only that part);
     the what-if reads and never writes, so it is a GET."""
-    _require_customers(request.user)
     customer = customer_get(user=request.user, customer_id=customer_id)
     score = selectors_customer.score_of(customer)
     stats = services.latest_stats()
@@ -107,11 +86,11 @@ def customer_value(request, customer_id):
                 scenario=form.scenario(),
             )
         context.update(whatif_form=form, whatif=result)
-        if submitted and _wants_fragment(request):
-            return render(request, "metrics/value_tab.html#whatif", context)
+        if submitted and wants_fragment(request):
+            return render_page(request, "metrics/value_tab.html#whatif", context)
     if has_value:
         context.update(_value_context(customer, score, stats))
-    return render(request, "metrics/value_tab.html", context)
+    return render_page(request, "metrics/value_tab.html", context)
 
 
 # --- Call next and detractors ------------------------------------------------------------
@@ -121,35 +100,30 @@ def _list_context(request, queryset, **extra):
     sees_all = can_see_all_customers(request.user)
     return {
         "page": paginate(queryset, request.GET.get("page")),
-        "query": _query_without(request, "page"),
         "owners": assignable_users() if sees_all else (),
         "owner": _owner_filter(request),
         **extra,
     }
 
 
-@login_required
+@permission_required("customers.view_customer")
 @require_GET
 def call_next(request):
     """High-value customers whose churn risk rose or is high, most value at stake first."""
-    _require_customers(request.user)
     scores = selectors_customer.call_next(user=request.user, owner=_owner_filter(request))
     context = _list_context(request, scores)
     context["rows"] = [
         {"score": score, "reason": explain.call_reason(score)} for score in context["page"].items
     ]
-    name = "metrics/call_next.html"
-    return render(request, f"{name}#results" if _wants_fragment(request) else name, context)
+    return render_page(request, "metrics/call_next.html", context, partial="results")
 
 
-@login_required
+@permission_required("customers.view_customer")
 @require_GET
 def detractors(request):
     """Tier A and B customers whose latest NPS answer is a detractor's."""
-    _require_customers(request.user)
     scores = selectors_customer.high_value_detractors(
         user=request.user, owner=_owner_filter(request)
     )
     context = _list_context(request, scores)
-    name = "metrics/detractors.html"
-    return render(request, f"{name}#results" if _wants_fragment(request) else name, context)
+    return render_page(request, "metrics/detractors.html", context, partial="results")

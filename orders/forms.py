@@ -20,16 +20,6 @@ _CUSTOMER_REF = re.compile(r"^(?:.*\(#(?P<labelled>\d+)\)|#?(?P<bare>\d+))$")
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-def add_service_errors(form, exc):
-    """Show a service's ValidationError on ``form``: each message next to its field when
-    the form has that field, otherwise above the form."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for field, errors in exc.error_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
-
-
 def customer_label(customer):
     return f"{customer.name} (#{customer.pk})"
 

@@ -63,10 +63,12 @@ class ExchangeRate(models.Model):
 
 
 class OrderQuerySet(models.QuerySet):
-    def counted(self):
-        """Orders that count as purchases in every total and metric: not drafts, not
-        cancelled. Refunds are netted through ``refunded_base``."""
-        return self.exclude(status__in=[Order.Status.DRAFT, Order.Status.CANCELLED])
+    def purchases(self):
+        """Orders that count as purchases in every total, metric and audience:
+        placed or paid (``PURCHASE_STATUSES``). Drafts and cancelled orders never
+        happened, and a fully refunded order was undone (spec 2.5); a partial refund
+        stays a purchase whose revenue is netted through ``refunded_base``."""
+        return self.filter(status__in=PURCHASE_STATUSES)
 
 
 class Order(models.Model):
@@ -141,6 +143,11 @@ class Order(models.Model):
     @property
     def net_base(self):
         return self.total_base - self.refunded_base
+
+
+# What "a purchase" is, defined once: ``Order.objects.purchases()`` for the ORM, this tuple
+# for the value engine's raw SQL. Both the scores and the survey audiences read it.
+PURCHASE_STATUSES = (Order.Status.PLACED, Order.Status.PAID)
 
 
 class OrderLine(models.Model):

@@ -1,25 +1,43 @@
 """Reads of orders, costs, products and rates. Orders and costs are reached only through
 ``customers.selectors.customers_visible_to``, so a rep never sees another rep's."""
 
+from datetime import date
+from typing import Any
+
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from core.types import AnyUser, User
+from customers.models import Customer
 from customers.selectors import can_see_all_customers, customers_visible_to
 
-from .models import CustomerCost, ExchangeRate, Order, Product
+from .models import CustomerCost, ExchangeRate, Order, OrderLine, Product
 
 # Changes not worth showing in an order's history.
 _HISTORY_HIDDEN = {"id", "created_at", "created_by"}
 
 
-def orders_visible_to(user):
+def orders_visible_to(user: AnyUser) -> QuerySet[Order]:
+    """The orders of the customers ``user`` can see."""
     return Order.objects.filter(customer__in=customers_visible_to(user))
 
 
+def costs_visible_to(user: AnyUser) -> QuerySet[CustomerCost]:
+    """The costs logged against the customers ``user`` can see."""
+    return CustomerCost.objects.filter(customer__in=customers_visible_to(user))
+
+
 def order_list(
-    *, user, status="", date_from=None, date_to=None, customer=None, owner=None, search=""
-):
+    *,
+    user: AnyUser,
+    status: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+    customer: Customer | int | None = None,
+    owner: User | int | None = None,
+    search: str = "",
+) -> QuerySet[Order]:
     qs = orders_visible_to(user).select_related("customer")
     if status:
         qs = qs.filter(status=status)
@@ -41,18 +59,18 @@ def order_list(
     return qs.order_by("-ordered_on", "-id")
 
 
-def order_get(*, user, order_id):
+def order_get(*, user: AnyUser, order_id: int) -> Order:
     """The order, or 404 when it does not exist or its customer is not visible."""
     return get_object_or_404(
         orders_visible_to(user).select_related("customer", "created_by"), pk=order_id
     )
 
 
-def lines_of(order):
+def lines_of(order: Order) -> QuerySet[OrderLine]:
     return order.lines.select_related("product")
 
 
-def _shown(record, field):
+def _shown(record: Any, field: Any) -> Any:
     if field.is_relation:
         try:
             return getattr(record, field.name)
@@ -63,13 +81,13 @@ def _shown(record, field):
     return getattr(record, field.attname)
 
 
-def order_changes(order, limit=50):
+def order_changes(order: Order, limit: int = 50) -> list[dict[str, Any]]:
     """The order's history, newest first: each record with its (label, old, new) changes.
     Compared field by field rather than with ``diff_against``, which skips the computed
     (non-editable) totals: a changed total is what readers look for."""
     records = list(order.history.select_related("history_user").order_by("-history_id")[:limit])
     fields = [f for f in Order.history.model.tracked_fields if f.name not in _HISTORY_HIDDEN]
-    entries = []
+    entries: list[dict[str, Any]] = []
     for record, previous in zip(records, [*records[1:], None], strict=True):
         if previous is None and record.history_type != "+":
             previous = record.prev_record
@@ -83,20 +101,15 @@ def order_changes(order, limit=50):
     return entries
 
 
-def costs_of(customer):
+def costs_of(customer: Customer) -> QuerySet[CustomerCost]:
     return CustomerCost.objects.filter(customer=customer).select_related("created_by")
 
 
-def cost_get(*, user, cost_id):
-    return get_object_or_404(
-        CustomerCost.objects.filter(customer__in=customers_visible_to(user)).select_related(
-            "customer"
-        ),
-        pk=cost_id,
-    )
+def cost_get(*, user: AnyUser, cost_id: int) -> CustomerCost:
+    return get_object_or_404(costs_visible_to(user).select_related("customer"), pk=cost_id)
 
 
-def product_list(search="", active=None):
+def product_list(search: str = "", active: bool | None = None) -> QuerySet[Product]:
     qs = Product.objects.all()
     search = search.strip()
     if search:
@@ -106,7 +119,7 @@ def product_list(search="", active=None):
     return qs.order_by("name", "sku")
 
 
-def products_for_order(order=None):
+def products_for_order(order: Order | None = None) -> QuerySet[Product]:
     """Products a line may use: the active ones, plus those already on ``order`` so an
     edit can keep a product that has since been retired."""
     condition = Q(active=True)
@@ -115,14 +128,14 @@ def products_for_order(order=None):
     return Product.objects.filter(condition).order_by("name", "sku")
 
 
-def exchange_rate_list(currency=""):
+def exchange_rate_list(currency: str = "") -> QuerySet[ExchangeRate]:
     qs = ExchangeRate.objects.all()
     if currency:
         qs = qs.filter(currency=currency.strip().upper())
     return qs.order_by("currency", "-valid_on")
 
 
-def currencies_in_use():
+def currencies_in_use() -> list[str]:
     return list(
         ExchangeRate.objects.order_by("currency").values_list("currency", flat=True).distinct()
     )

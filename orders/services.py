@@ -1,20 +1,32 @@
 """Writes of orders, customer costs, products and exchange rates. Each function is one
-transaction and takes keyword arguments; callers have already checked that ``user`` may
-touch the customer (through customers.selectors).
+transaction and takes keyword arguments.
+
+Each write checks itself that the acting ``user`` may do it: the model permission and,
+for orders and costs, that their customer is one the user can see
+(``customers.services.require_customer_access``); otherwise PermissionDenied, whoever the
+caller (page, API, import, task). ``user=None`` is the system (tasks, commands, the app's
+own bookkeeping; see ``core.services``).
 
 Order money always comes from ``orders.totals``; the rate in force comes from
 ``orders.money`` and is frozen on the order when its totals are computed.
 """
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from functools import partial
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
+
+from core.services import check_fields, require_permission
+from core.types import Actor
+from customers.models import Customer
+from customers.services import require_customer_access
 
 from . import totals
 from .models import CustomerCost, ExchangeRate, Order, OrderLine, Product, base_currency
@@ -23,7 +35,7 @@ from .money import rate_on, to_base
 Status = Order.Status
 
 # Where each status may go next; a status missing here is final.
-TRANSITIONS = {
+TRANSITIONS: dict[str, set[Status]] = {
     Status.DRAFT: {Status.PLACED, Status.CANCELLED},
     Status.PLACED: {Status.PAID, Status.CANCELLED},
     Status.PAID: {Status.REFUNDED},
@@ -31,6 +43,8 @@ TRANSITIONS = {
 INITIAL_STATUSES = [Status.DRAFT, Status.PLACED, Status.PAID]
 FINAL_STATUSES = {Status.CANCELLED, Status.REFUNDED}
 GENERATED_NUMBER = "SO-{:06d}"
+# What a caller may set on a product.
+PRODUCT_FIELDS = frozenset({"sku", "name", "list_price", "unit_cost", "active"})
 # Computed by the service from the lines; never taken from the caller.
 _COMPUTED_FIELDS = [
     "exchange_rate",
@@ -61,29 +75,34 @@ class Preview:
     currency: str
     totals: totals.OrderTotals | None
     rate: Decimal | None
-    errors: list
+    errors: list[str]
 
 
-def can_edit(order):
+def can_edit(order: Order) -> bool:
     return order.status not in FINAL_STATUSES
 
 
-def next_statuses(order):
+def next_statuses(order: Order) -> list[Status]:
     return [status for status in Status if status in TRANSITIONS.get(order.status, ())]
 
 
-def _priced_lines(lines, frozen_costs=None, rate=Decimal("1")):
+def _priced_lines(
+    lines: Iterable[Sequence[Any]],
+    frozen_costs: Mapping[int, Decimal] | None = None,
+    rate: Decimal = Decimal("1"),
+) -> list[OrderLine]:
     """Unsaved OrderLines for ``lines``: list price by default, unit cost copied from the
     product now, so later catalogue changes do not rewrite past orders. The catalogue is in
     the base currency: an order in another currency gets both at ``rate`` (base units per
     unit of its currency). ``frozen_costs`` ({product id: unit cost}) keeps the cost a
     product had when it joined an order being edited."""
     frozen_costs = frozen_costs or {}
-    lines = [LineData(*line) for line in lines]
-    if not lines:
+    requested = [LineData(*line) for line in lines]
+    if not requested:
         raise ValidationError(_("An order needs at least one line."), code="no_lines")
-    priced, errors = [], []
-    for number, line in enumerate(lines, start=1):
+    priced: list[OrderLine] = []
+    errors: list[str] = []
+    for number, line in enumerate(requested, start=1):
         if line.product is None:
             errors.append(_("Line %(number)s: choose a product.") % {"number": number})
             continue
@@ -116,14 +135,14 @@ def _priced_lines(lines, frozen_costs=None, rate=Decimal("1")):
     return priced
 
 
-def _rate(*, currency, on):
+def _rate(*, currency: str, on: date) -> Decimal:
     try:
         return rate_on(currency=currency, on=on)
     except ValidationError as exc:
         raise ValidationError({"currency": exc.error_list}) from exc
 
 
-def _check_number_free(order):
+def _check_number_free(order: Order) -> None:
     if Order.objects.filter(number=order.number).exclude(pk=order.pk).exists():
         raise ValidationError(
             {
@@ -133,14 +152,23 @@ def _check_number_free(order):
         )
 
 
-def _frozen_costs(order, currency):
+def _frozen_costs(order: Order | None, currency: str) -> dict[int, Decimal]:
     """Costs stay frozen while the order keeps its currency; a new currency reprices them."""
     if order is None or order.pk is None or order.currency != currency:
         return {}
     return dict(order.lines.values_list("product_id", "unit_cost"))
 
 
-def _price(order, *, customer, number, ordered_on, currency, note, lines):
+def _price(
+    order: Order,
+    *,
+    customer: Customer,
+    number: str | None,
+    ordered_on: date,
+    currency: str,
+    note: str | None,
+    lines: Iterable[Sequence[Any]],
+) -> list[OrderLine]:
     """Set the order's fields and its totals from ``lines``; returns the unsaved lines."""
     frozen_costs = _frozen_costs(order, currency)
     order.customer = customer
@@ -172,7 +200,7 @@ def _price(order, *, customer, number, ordered_on, currency, note, lines):
     return order_lines
 
 
-def _save(order):
+def _save(order: Order) -> None:
     """Save, turning a lost race for the number into the same message as the check."""
     try:
         with transaction.atomic():
@@ -183,7 +211,7 @@ def _save(order):
         raise
 
 
-def _save_with_generated_number(order):
+def _save_with_generated_number(order: Order) -> None:
     """Number a new order SO-<next id>. Two concurrent orders may pick the same number: the
     unique constraint rejects the second, which moves on to the next free one."""
     candidate = (Order.objects.aggregate(last=Max("pk"))["last"] or 0) + 1
@@ -200,17 +228,19 @@ def _save_with_generated_number(order):
         candidate += 1
 
 
-def _save_lines(order, order_lines):
+def _save_lines(order: Order, order_lines: list[OrderLine]) -> None:
     for line in order_lines:
         line.order = order
     OrderLine.objects.bulk_create(order_lines)
 
 
-def _locked(order):
+def _locked(order: Order) -> Order:
     return Order.objects.select_for_update().get(pk=order.pk)
 
 
-def order_preview(*, currency, ordered_on, lines, order=None):
+def order_preview(
+    *, currency: str, ordered_on: date, lines: Iterable[Sequence[Any]], order: Order | None = None
+) -> Preview:
     """The totals ``order_create`` (or ``order_update`` of ``order``) would compute, without
     writing anything."""
     preview = partial(Preview, currency=currency)
@@ -232,16 +262,17 @@ def order_preview(*, currency, ordered_on, lines, order=None):
 @transaction.atomic
 def order_create(
     *,
-    user,
-    customer,
-    ordered_on,
-    lines,
-    number="",
-    currency=None,
-    status=Status.PLACED,
-    note="",
-):
+    user: Actor,
+    customer: Customer,
+    ordered_on: date,
+    lines: Iterable[Sequence[Any]],
+    number: str = "",
+    currency: str | None = None,
+    status: str = Status.PLACED,
+    note: str = "",
+) -> Order:
     """Create an order with its lines. ``number`` empty: the next SO-number is used."""
+    require_customer_access(user=user, customers=[customer], permission="orders.add_order")
     if status not in INITIAL_STATUSES:
         raise ValidationError(
             {
@@ -259,7 +290,7 @@ def order_create(
         note=note,
         lines=lines,
     )
-    order._history_user = user
+    order._history_user = user  # type: ignore[attr-defined]  # read by simple_history
     if order.number:
         _save(order)
     else:
@@ -269,9 +300,22 @@ def order_create(
 
 
 @transaction.atomic
-def order_update(*, user, order, customer, number, ordered_on, currency, lines, note=""):
+def order_update(
+    *,
+    user: Actor,
+    order: Order,
+    customer: Customer,
+    number: str,
+    ordered_on: date,
+    currency: str,
+    lines: Iterable[Sequence[Any]],
+    note: str = "",
+) -> Order:
     """Replace the order's fields and lines and recompute its totals at the rate of its
     (possibly new) date."""
+    require_customer_access(
+        user=user, customers=[order.customer, customer], permission="orders.change_order"
+    )
     order = _locked(order)
     if not can_edit(order):
         raise ValidationError(
@@ -286,7 +330,7 @@ def order_update(*, user, order, customer, number, ordered_on, currency, lines, 
         note=note,
         lines=lines,
     )
-    order._history_user = user
+    order._history_user = user  # type: ignore[attr-defined]  # read by simple_history
     _save(order)
     order.lines.all().delete()
     _save_lines(order, order_lines)
@@ -294,9 +338,10 @@ def order_update(*, user, order, customer, number, ordered_on, currency, lines, 
 
 
 @transaction.atomic
-def order_set_status(*, user, order, status):
+def order_set_status(*, user: Actor, order: Order, status: str) -> Order:
     """Move the order along its life cycle (see TRANSITIONS). Refunding in full refunds the
     whole total; cancelling keeps the order, which then no longer counts."""
+    require_customer_access(user=user, customers=[order.customer], permission="orders.change_order")
     order = _locked(order)
     if status not in TRANSITIONS.get(order.status, ()):
         raise ValidationError(
@@ -310,14 +355,15 @@ def order_set_status(*, user, order, status):
     if status == Status.REFUNDED:
         order.refunded_total, order.refunded_base = order.total, order.total_base
     order.status = status
-    order._history_user = user
+    order._history_user = user  # type: ignore[attr-defined]  # read by simple_history
     order.save()
     return order
 
 
 @transaction.atomic
-def order_refund(*, user, order, amount):
+def order_refund(*, user: Actor, order: Order, amount: Decimal) -> Order:
     """Refund part of a paid order; it turns refunded when the refunds reach its total."""
+    require_customer_access(user=user, customers=[order.customer], permission="orders.change_order")
     order = _locked(order)
     if order.status != Status.PAID:
         raise ValidationError(_("Only a paid order can be refunded."))
@@ -337,13 +383,23 @@ def order_refund(*, user, order, amount):
     )
     if order.refunded_total == order.total:
         order.status = Status.REFUNDED
-    order._history_user = user
+    order._history_user = user  # type: ignore[attr-defined]  # read by simple_history
     order.save()
     return order
 
 
 @transaction.atomic
-def customer_cost_create(*, user, customer, incurred_on, amount, currency=None, kind, note=""):
+def customer_cost_create(
+    *,
+    user: Actor,
+    customer: Customer,
+    incurred_on: date,
+    amount: Decimal,
+    currency: str | None = None,
+    kind: str,
+    note: str = "",
+) -> CustomerCost:
+    require_customer_access(user=user, customers=[customer], permission="orders.add_customercost")
     cost = CustomerCost(
         customer=customer,
         kind=kind,
@@ -364,12 +420,18 @@ def customer_cost_create(*, user, customer, incurred_on, amount, currency=None, 
 
 
 @transaction.atomic
-def customer_cost_delete(*, user, cost):
+def customer_cost_delete(*, user: Actor, cost: CustomerCost) -> None:
+    require_customer_access(
+        user=user, customers=[cost.customer], permission="orders.delete_customercost"
+    )
     cost.delete()
 
 
 @transaction.atomic
-def product_create(*, user, **fields):
+def product_create(*, user: Actor, **fields: Any) -> Product:
+    """A catalogue product from the PRODUCT_FIELDS given."""
+    check_fields(fields, PRODUCT_FIELDS, service="product_create")
+    require_permission(user, "orders.add_product")
     product = Product(**fields)
     product.full_clean()
     product.save()
@@ -377,7 +439,10 @@ def product_create(*, user, **fields):
 
 
 @transaction.atomic
-def product_update(*, user, product, **fields):
+def product_update(*, user: Actor, product: Product, **fields: Any) -> Product:
+    """Change the PRODUCT_FIELDS given."""
+    check_fields(fields, PRODUCT_FIELDS, service="product_update")
+    require_permission(user, "orders.change_product")
     for name, value in fields.items():
         setattr(product, name, value)
     product.full_clean()
@@ -385,8 +450,8 @@ def product_update(*, user, product, **fields):
     return product
 
 
-def _check_rate(exchange_rate):
-    errors = {}
+def _check_rate(exchange_rate: ExchangeRate) -> None:
+    errors: dict[str, str] = {}
     if exchange_rate.currency == base_currency():
         errors["currency"] = _("%(currency)s is the base currency; its rate is always 1.") % {
             "currency": exchange_rate.currency
@@ -399,9 +464,10 @@ def _check_rate(exchange_rate):
 
 
 @transaction.atomic
-def exchange_rate_set(*, user, currency, valid_on, rate):
+def exchange_rate_set(*, user: Actor, currency: str, valid_on: date, rate: Decimal) -> ExchangeRate:
     """Set the rate of ``currency`` from ``valid_on`` on, replacing one set for that day.
     Orders keep the rate frozen on them until they are edited."""
+    require_permission(user, "orders.add_exchangerate", "orders.change_exchangerate")
     exchange_rate = ExchangeRate.objects.select_for_update().filter(
         currency=currency, valid_on=valid_on
     ).first() or ExchangeRate(currency=currency, valid_on=valid_on)
@@ -412,7 +478,10 @@ def exchange_rate_set(*, user, currency, valid_on, rate):
 
 
 @transaction.atomic
-def exchange_rate_update(*, user, exchange_rate, currency, valid_on, rate):
+def exchange_rate_update(
+    *, user: Actor, exchange_rate: ExchangeRate, currency: str, valid_on: date, rate: Decimal
+) -> ExchangeRate:
+    require_permission(user, "orders.change_exchangerate")
     exchange_rate.currency, exchange_rate.valid_on, exchange_rate.rate = currency, valid_on, rate
     _check_rate(exchange_rate)
     exchange_rate.save()
@@ -420,5 +489,6 @@ def exchange_rate_update(*, user, exchange_rate, currency, valid_on, rate):
 
 
 @transaction.atomic
-def exchange_rate_delete(*, user, exchange_rate):
+def exchange_rate_delete(*, user: Actor, exchange_rate: ExchangeRate) -> None:
+    require_permission(user, "orders.delete_exchangerate")
     exchange_rate.delete()

@@ -6,13 +6,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.pagination import paginate
+from core.web import add_service_errors, has_perms, permission_required, render_page
 from customers.selectors import (
     can_see_all_customers,
     customer_get,
@@ -28,7 +29,6 @@ from .forms import (
     OrderForm,
     ProductForm,
     RefundForm,
-    add_service_errors,
     line_form,
     line_formset,
     posted_line_count,
@@ -40,16 +40,6 @@ from .models import ExchangeRate, Order, Product, base_currency
 CONFIRMED_STATUSES = {Order.Status.CANCELLED, Order.Status.REFUNDED}
 
 
-def _require(user, *perms):
-    if not user.has_perms(perms):
-        raise PermissionDenied
-
-
-def _partial(request):
-    """An htmx swap wants the fragment; restoring history after a cache miss wants the page."""
-    return bool(request.htmx) and not request.htmx.history_restore_request
-
-
 def _int_or_404(value):
     try:
         return int(value)
@@ -57,30 +47,22 @@ def _int_or_404(value):
         raise Http404 from None
 
 
-def _query_without_page(request, *names):
-    query = request.GET.copy()
-    for name in ("page", *names):
-        query.pop(name, None)
-    return query.urlencode()
-
-
 # --- Orders ---------------------------------------------------------------------------
 
 
-@login_required
+@permission_required("orders.view_order")
 @require_GET
 def order_list(request):
-    _require(request.user, "orders.view_order")
     form = OrderFilterForm(request.GET or None, show_owner=can_see_all_customers(request.user))
-    orders = selectors.order_list(user=request.user, **form.filters())
+    filters = form.filters()
+    orders = selectors.order_list(user=request.user, **filters)
     context = {
         "form": form,
         "page": paginate(orders, request.GET.get("page")),
-        "query": _query_without_page(request),
+        "filtered": any(filters.values()),
         "base_currency": base_currency(),
     }
-    template = "orders/order_list.html#results" if _partial(request) else "orders/order_list.html"
-    return render(request, template, context)
+    return render_page(request, "orders/order_list.html", context, partial="results")
 
 
 def _form_context(*, form, formset, order=None, preview=None):
@@ -121,7 +103,7 @@ def _order_form_page(request, *, order=None):
             blank=1 if "add_line" in posted else 0,
         )
         context = _form_context(form=form, formset=formset, order=order)
-        return render(request, "orders/order_form.html", context)
+        return render_page(request, "orders/order_form.html", context)
 
     if request.method == "POST":
         form = OrderForm(posted, customers=customers, order=order)
@@ -184,20 +166,18 @@ def _order_form_page(request, *, order=None):
             order=order,
         )
     context = _form_context(form=form, formset=formset, order=order, preview=preview)
-    return render(request, "orders/order_form.html", context)
+    return render_page(request, "orders/order_form.html", context)
 
 
-@login_required
+@permission_required("orders.add_order")
 @require_http_methods(["GET", "POST"])
 def order_create(request):
-    _require(request.user, "orders.add_order")
     return _order_form_page(request)
 
 
-@login_required
+@permission_required("orders.change_order")
 @require_http_methods(["GET", "POST"])
 def order_edit(request, pk):
-    _require(request.user, "orders.change_order")
     order = selectors.order_get(user=request.user, order_id=pk)
     if not services.can_edit(order):
         messages.error(
@@ -209,7 +189,8 @@ def order_edit(request, pk):
 
 
 def _require_order_entry(user):
-    if not (user.has_perm("orders.add_order") or user.has_perm("orders.change_order")):
+    """The order form's helpers serve whoever may enter an order: a new one or an edit."""
+    if not (has_perms(user, "orders.add_order") or has_perms(user, "orders.change_order")):
         raise PermissionDenied
 
 
@@ -222,7 +203,7 @@ def order_preview(request, pk=None):
     form = OrderForm(request.POST, customers=customers_visible_to(request.user), order=order)
     formset = line_formset(request.POST, products=selectors.products_for_order(order))
     context = {"preview": _preview(form, formset, order), "base_currency": base_currency()}
-    return render(request, "orders/order_form.html#totals", context)
+    return render_page(request, "orders/order_form.html#totals", context)
 
 
 @login_required
@@ -236,7 +217,7 @@ def line_row(request):
         "index": index,
         "total_forms": index + 1,
     }
-    return render(request, "orders/order_form.html#new_line", context)
+    return render_page(request, "orders/order_form.html#new_line", context)
 
 
 @login_required
@@ -255,13 +236,13 @@ def customer_suggest(request):
     """htmx: <option>s of the visible customers matching what is typed in the picker."""
     search = request.GET.get("customer", "")
     customers = customer_list(user=request.user, search=search)[:10] if search.strip() else []
-    return render(request, "orders/order_form.html#customer_options", {"customers": customers})
+    context = {"customers": customers}
+    return render_page(request, "orders/order_form.html#customer_options", context)
 
 
-@login_required
+@permission_required("orders.view_order")
 @require_GET
 def order_detail(request, pk):
-    _require(request.user, "orders.view_order")
     order = selectors.order_get(user=request.user, order_id=pk)
     user = request.user
     context = {
@@ -277,14 +258,13 @@ def order_detail(request, pk):
         "refund_form": RefundForm() if order.status == Order.Status.PAID else None,
         "history": selectors.order_changes(order),
     }
-    return render(request, "orders/order_detail.html", context)
+    return render_page(request, "orders/order_detail.html", context)
 
 
-@login_required
+@permission_required("orders.change_order")
 @require_http_methods(["GET", "POST"])
 def order_set_status(request, pk, status):
     """GET asks for confirmation; POST moves the order to ``status``."""
-    _require(request.user, "orders.change_order")
     order = selectors.order_get(user=request.user, order_id=pk)
     if status not in Order.Status.values:
         raise Http404
@@ -318,14 +298,13 @@ def order_set_status(request, pk, status):
         "danger": status in CONFIRMED_STATUSES,
         "cancel_url": order.get_absolute_url(),
     }
-    return render(request, "orders/confirm.html", context)
+    return render_page(request, "orders/confirm.html", context)
 
 
-@login_required
+@permission_required("orders.change_order")
 @require_http_methods(["GET", "POST"])
 def order_refund(request, pk):
     """GET with an amount asks for confirmation; POST refunds it."""
-    _require(request.user, "orders.change_order")
     order = selectors.order_get(user=request.user, order_id=pk)
     if order.status != Order.Status.PAID:
         messages.error(request, _("Only a paid order can be refunded."))
@@ -351,7 +330,7 @@ def order_refund(request, pk):
         "confirm": request.method == "GET" and form.is_valid(),
         "left": order.total - order.refunded_total,
     }
-    return render(request, "orders/refund.html", context)
+    return render_page(request, "orders/refund.html", context)
 
 
 # --- Customer tab: orders and costs ---------------------------------------------------
@@ -367,9 +346,7 @@ def _customer_orders_page(request, customer, cost_form=None):
         "page": paginate(
             selectors.order_list(user=user, customer=customer), request.GET.get("page")
         ),
-        "query": _query_without_page(request),
         "costs": paginate(selectors.costs_of(customer), request.GET.get("costs_page")),
-        "costs_query": _query_without_page(request, "costs_page"),
         "cost_form": cost_form,
         "can_add_order": user.has_perm("orders.add_order"),
         "can_delete_cost": user.has_perm("orders.delete_customercost"),
@@ -377,26 +354,20 @@ def _customer_orders_page(request, customer, cost_form=None):
         "currencies": [base_currency(), *selectors.currencies_in_use()],
     }
     # The orders pager swaps just the orders table; a cost form post is a full page.
-    template = (
-        "orders/customer_orders.html#orders"
-        if _partial(request) and request.method == "GET"
-        else "orders/customer_orders.html"
-    )
-    return render(request, template, context)
+    partial = "orders" if request.method == "GET" else None
+    return render_page(request, "orders/customer_orders.html", context, partial=partial)
 
 
-@login_required
+@permission_required("orders.view_order")
 @require_GET
 def customer_orders(request, customer_id):
-    _require(request.user, "orders.view_order")
     customer = customer_get(user=request.user, customer_id=customer_id)
     return _customer_orders_page(request, customer)
 
 
-@login_required
+@permission_required("orders.add_customercost")
 @require_http_methods(["GET", "POST"])
 def cost_create(request, customer_id):
-    _require(request.user, "orders.add_customercost")
     customer = customer_get(user=request.user, customer_id=customer_id)
     if request.method == "GET":
         return redirect("orders:customer_orders", customer_id=customer.pk)
@@ -412,10 +383,9 @@ def cost_create(request, customer_id):
     return _customer_orders_page(request, customer, cost_form=form)
 
 
-@login_required
+@permission_required("orders.delete_customercost")
 @require_http_methods(["GET", "POST"])
 def cost_delete(request, pk):
-    _require(request.user, "orders.delete_customercost")
     cost = selectors.cost_get(user=request.user, cost_id=pk)
     back = redirect("orders:customer_orders", customer_id=cost.customer_id)
     if request.method == "POST":
@@ -430,31 +400,28 @@ def cost_delete(request, pk):
         "danger": True,
         "cancel_url": back.url,
     }
-    return render(request, "orders/confirm.html", context)
+    return render_page(request, "orders/confirm.html", context)
 
 
 # --- Products -------------------------------------------------------------------------
 
 
-@login_required
+@permission_required("orders.view_product")
 @require_GET
 def product_list(request):
-    _require(request.user, "orders.view_product")
+    search = request.GET.get("search", "")
     active = {"1": True, "0": False}.get(request.GET.get("active", ""))
-    products = selectors.product_list(search=request.GET.get("search", ""), active=active)
+    products = selectors.product_list(search=search, active=active)
     context = {
         "page": paginate(products, request.GET.get("page")),
-        "query": _query_without_page(request),
-        "search": request.GET.get("search", ""),
+        "filtered": bool(search) or active is not None,
+        "search": search,
         "active": request.GET.get("active", ""),
         "can_add": request.user.has_perm("orders.add_product"),
         "can_change": request.user.has_perm("orders.change_product"),
         "base_currency": base_currency(),
     }
-    template = (
-        "orders/product_list.html#results" if _partial(request) else "orders/product_list.html"
-    )
-    return render(request, template, context)
+    return render_page(request, "orders/product_list.html", context, partial="results")
 
 
 def _product_form_page(request, product=None):
@@ -470,20 +437,19 @@ def _product_form_page(request, product=None):
         else:
             messages.success(request, _("Product saved."))
             return redirect("orders:products")
-    return render(request, "orders/product_form.html", {"form": form, "product": product})
+    context = {"form": form, "product": product}
+    return render_page(request, "orders/product_form.html", context)
 
 
-@login_required
+@permission_required("orders.add_product")
 @require_http_methods(["GET", "POST"])
 def product_create(request):
-    _require(request.user, "orders.add_product")
     return _product_form_page(request)
 
 
-@login_required
+@permission_required("orders.change_product")
 @require_http_methods(["GET", "POST"])
 def product_edit(request, pk):
-    _require(request.user, "orders.change_product")
     return _product_form_page(request, get_object_or_404(Product, pk=pk))
 
 
@@ -492,10 +458,9 @@ def product_edit(request, pk):
 RATE_PERMS = ("orders.add_exchangerate", "orders.change_exchangerate", "orders.delete_exchangerate")
 
 
-@login_required
+@permission_required(*RATE_PERMS)
 @require_http_methods(["GET", "POST"])
 def rate_list(request):
-    _require(request.user, *RATE_PERMS)
     form = ExchangeRateForm(request.POST or None, initial={"valid_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
@@ -509,18 +474,16 @@ def rate_list(request):
     context = {
         "form": form,
         "page": paginate(selectors.exchange_rate_list(currency), request.GET.get("page")),
-        "query": _query_without_page(request),
         "currency": currency,
         "currencies": selectors.currencies_in_use(),
         "base_currency": base_currency(),
     }
-    return render(request, "orders/rate_list.html", context)
+    return render_page(request, "orders/rate_list.html", context)
 
 
-@login_required
+@permission_required(*RATE_PERMS)
 @require_http_methods(["GET", "POST"])
 def rate_edit(request, pk):
-    _require(request.user, *RATE_PERMS)
     exchange_rate = get_object_or_404(ExchangeRate, pk=pk)
     initial = {
         "currency": exchange_rate.currency,
@@ -539,13 +502,12 @@ def rate_edit(request, pk):
             messages.success(request, _("Exchange rate saved."))
             return redirect("orders:rates")
     context = {"form": form, "exchange_rate": exchange_rate, "base_currency": base_currency()}
-    return render(request, "orders/rate_form.html", context)
+    return render_page(request, "orders/rate_form.html", context)
 
 
-@login_required
+@permission_required(*RATE_PERMS)
 @require_http_methods(["GET", "POST"])
 def rate_delete(request, pk):
-    _require(request.user, *RATE_PERMS)
     exchange_rate = get_object_or_404(ExchangeRate, pk=pk)
     if request.method == "POST":
         services.exchange_rate_delete(user=request.user, exchange_rate=exchange_rate)
@@ -562,4 +524,4 @@ def rate_delete(request, pk):
         "danger": True,
         "cancel_url": reverse("orders:rates"),
     }
-    return render(request, "orders/confirm.html", context)
+    return render_page(request, "orders/confirm.html", context)

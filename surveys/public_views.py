@@ -7,12 +7,14 @@ status code (400, 404, 410, 429), never an error 500.
 """
 
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
+
+from core.web import render_page
 
 from . import ratelimit, selectors, services, tokens
 from .forms import CommentForm, ResponseForm
@@ -49,7 +51,7 @@ PROBLEMS = {
 
 def _problem(request, reason):
     status, title, text = PROBLEMS[reason]
-    return render(
+    return render_page(
         request, "surveys/public/problem.html", {"title": title, "text": text}, status=status
     )
 
@@ -110,7 +112,7 @@ def respond(request, signed):
             initial["score"] = preselected
         form = ResponseForm(initial=initial, survey=survey)
     context = {"survey": survey, "form": form, "answer": answer, "signed": signed}
-    return render(request, "surveys/public/respond.html", context)
+    return render_page(request, "surveys/public/respond.html", context)
 
 
 @never_cache
@@ -141,7 +143,7 @@ def thanks(request, signed):
         "signed": signed,
         "saved": request.GET.get("saved") == "1",
     }
-    return render(request, "surveys/public/thanks.html", context)
+    return render_page(request, "surveys/public/thanks.html", context)
 
 
 @never_cache
@@ -153,5 +155,5 @@ def unsubscribe(request, signed):
         return problem
     if request.method == "POST":
         services.customer_unsubscribe(invitation=invitation, now=timezone.now())
-        return render(request, "surveys/public/unsubscribed.html", {"invitation": invitation})
-    return render(request, "surveys/public/unsubscribe.html", {"invitation": invitation})
+        return render_page(request, "surveys/public/unsubscribed.html", {"invitation": invitation})
+    return render_page(request, "surveys/public/unsubscribe.html", {"invitation": invitation})

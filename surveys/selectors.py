@@ -8,16 +8,21 @@ cover their own customers, a manager's everybody.
 import csv
 import io
 import re
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.conf import settings
-from django.db.models import Count, F, OuterRef, Q, Subquery, Value
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Lower, TruncMonth, TruncWeek
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
+from core.types import AnyUser
+from customers.models import Customer
 from customers.selectors import customers_visible_to
 from orders.models import Order
 from valuemodels.company import (
@@ -30,9 +35,13 @@ from valuemodels.company import (
 from valuemodels.labels import TIER_CHOICES, segment_label
 from valuemodels.rfm import SEGMENTS
 
-from .models import Invitation, Response, Survey, band_filter, band_labels
+from .models import Invitation, InvitationQuerySet, Response, Survey, band_filter, band_labels
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise, WithAnnotations
 
 SAMPLE_SIZE = 10
+EXPORT_CHUNK = 1000
 MAX_LIST_ENTRIES = 10_000
 BANDS = ("good", "neutral", "bad")
 
@@ -40,24 +49,24 @@ BANDS = ("good", "neutral", "bad")
 # --- Surveys ---------------------------------------------------------------------------
 
 
-def surveys_visible_to(user):
+def surveys_visible_to(user: AnyUser) -> QuerySet[Survey]:
     if not user.is_authenticated or not user.has_perm("surveys.view_survey"):
         return Survey.objects.none()
     return Survey.objects.all()
 
 
-def survey_get(*, user, survey_id):
+def survey_get(*, user: AnyUser, survey_id: int) -> Survey:
     return get_object_or_404(surveys_visible_to(user), pk=survey_id)
 
 
-def survey_list(*, user, status=""):
+def survey_list(*, user: AnyUser, status: str = "") -> QuerySet[Survey]:
     qs = surveys_visible_to(user)
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("-created_at", "-id")
 
 
-def surveys_due_to_start(*, now):
+def surveys_due_to_start(*, now: datetime) -> list[int]:
     return list(
         Survey.objects.filter(status=Survey.Status.SCHEDULED, scheduled_for__lte=now)
         .order_by("scheduled_for", "id")
@@ -65,7 +74,7 @@ def surveys_due_to_start(*, now):
     )
 
 
-def surveys_with_pending_invitations():
+def surveys_with_pending_invitations() -> list[int]:
     """Surveys whose sending stopped half-way (a lost message, a dead worker)."""
     return list(
         Survey.objects.filter(
@@ -88,15 +97,15 @@ class Progress:
     interrupted: int
 
     @property
-    def done(self):
+    def done(self) -> int:
         return self.total - self.pending - self.sending
 
     @property
-    def percent(self):
+    def percent(self) -> int:
         return round(100 * self.done / self.total) if self.total else 100
 
 
-def survey_progress(survey):
+def survey_progress(survey: Survey) -> Progress:
     counts = dict(
         survey.invitations.order_by()
         .values_list("state")
@@ -109,7 +118,7 @@ def survey_progress(survey):
     )
 
 
-def failed_invitations(survey, limit=20):
+def failed_invitations(survey: Survey, limit: int = 20) -> QuerySet[Invitation]:
     return (
         survey.invitations.filter(state__in=[Invitation.State.FAILED, Invitation.State.INTERRUPTED])
         .select_related("customer")
@@ -120,23 +129,23 @@ def failed_invitations(survey, limit=20):
 # --- Invitations and responses ---------------------------------------------------------
 
 
-def invitations_visible_to(user):
+def invitations_visible_to(user: AnyUser) -> InvitationQuerySet:
     if not user.has_perm("surveys.view_invitation"):
         return Invitation.objects.none()
     return Invitation.objects.filter(customer__in=customers_visible_to(user))
 
 
-def responses_visible_to(user):
+def responses_visible_to(user: AnyUser) -> QuerySet[Response]:
     if not user.has_perm("surveys.view_response"):
         return Response.objects.none()
     return Response.objects.filter(invitation__customer__in=customers_visible_to(user))
 
 
-def invitation_for_token(token):
+def invitation_for_token(token: str) -> Invitation | None:
     return Invitation.objects.select_related("survey", "customer").filter(token=token).first()
 
 
-def customer_survey_history(*, user, customer):
+def customer_survey_history(*, user: AnyUser, customer: Customer) -> QuerySet[Invitation]:
     """A customer's invitations, newest first, each with its survey and answer."""
     return (
         invitations_visible_to(user)
@@ -152,13 +161,13 @@ _SEPARATORS = re.compile(r"[\s,;]+")
 _HEADER_CELLS = {"email", "e-mail", "external_id", "external id", "id"}
 
 
-def parse_entries(text):
+def parse_entries(text: str | None) -> list[str]:
     """Emails or external ids pasted in any mix of lines, commas, semicolons or spaces,
     de-duplicated in order (emails case-insensitively)."""
     return dedupe_entries(_SEPARATORS.split(text or ""))
 
 
-def parse_uploaded_entries(content):
+def parse_uploaded_entries(content: str) -> list[str]:
     """The first column of an uploaded CSV or text file; a header row is skipped."""
     rows = csv.reader(io.StringIO(content), delimiter=_guess_delimiter(content))
     cells = [row[0] for row in rows if row]
@@ -167,13 +176,14 @@ def parse_uploaded_entries(content):
     return dedupe_entries(cells)
 
 
-def _guess_delimiter(content):
+def _guess_delimiter(content: str) -> str:
     first_line = content.split("\n", 1)[0]
     return max([",", ";", "\t"], key=first_line.count)
 
 
-def dedupe_entries(values):
-    seen, result = set(), []
+def dedupe_entries(values: Iterable[str]) -> list[str]:
+    seen: set[str] = set()
+    result: list[str] = []
     for value in values:
         value = value.strip()
         key = value.lower() if "@" in value else value
@@ -183,20 +193,24 @@ def dedupe_entries(values):
     return result
 
 
-def _last_counted_order_on():
+def _last_purchase_on() -> Subquery:
+    """The day of the customer's last purchase, by the one definition the value scores use
+    too (``Order.objects.purchases()``): a fully refunded order is not a purchase."""
     return Subquery(
-        Order.objects.counted()
+        Order.objects.purchases()
         .filter(customer=OuterRef("pk"))
         .order_by("-ordered_on")
         .values("ordered_on")[:1]
     )
 
 
-def _day(value):
+def _day(value: date | str) -> date:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def audience_customers(*, user, criteria):
+def audience_customers(
+    *, user: AnyUser, criteria: Mapping[str, Any]
+) -> tuple[QuerySet[Customer], list[str]]:
     """(customers the criteria select, list entries that matched nobody).
 
     ``criteria`` is a survey's ``audience``: {"mode": "filters", "status", "owner",
@@ -224,7 +238,7 @@ def audience_customers(*, user, criteria):
         qs = qs.filter(score__segment__in=criteria["segments"])
     after, before = criteria.get("last_order_after"), criteria.get("last_order_before")
     if after or before:
-        qs = qs.annotate(last_order_on=_last_counted_order_on())
+        qs = qs.annotate(last_order_on=_last_purchase_on())
         if after:
             qs = qs.filter(last_order_on__gte=_day(after))
         if before:
@@ -232,13 +246,15 @@ def audience_customers(*, user, criteria):
     return qs, []
 
 
-def _listed_customers(qs, entries):
+def _listed_customers(
+    qs: QuerySet[Customer], entries: list[str]
+) -> tuple[QuerySet[Customer], list[str]]:
     emails = {entry.lower() for entry in entries if "@" in entry}
     external_ids = {entry for entry in entries if "@" not in entry}
     qs = qs.annotate(email_lower=Lower("email")).filter(
         Q(email_lower__in=emails) | Q(external_id__in=external_ids)
     )
-    found = set()
+    found: set[str | None] = set()
     for email, external_id in qs.values_list("email_lower", "external_id"):
         found.update([email, external_id])
     unknown = [
@@ -247,12 +263,12 @@ def _listed_customers(qs, entries):
     return qs, unknown
 
 
-def recently_surveyed_customers(*, now):
+def recently_surveyed_customers(*, now: datetime) -> QuerySet[Invitation, dict[str, Any]]:
     since = now - timedelta(days=settings.SURVEY_RESURVEY_DAYS)
     return Invitation.objects.blocking_resurvey(since).values("customer_id")
 
 
-def eligible_customers(customers, *, now):
+def eligible_customers(customers: QuerySet[Customer], *, now: datetime) -> QuerySet[Customer]:
     """Those of ``customers`` who may be emailed a survey now."""
     return (
         customers.filter(marketing_opt_out=False)
@@ -269,11 +285,13 @@ class AudiencePreview:
     no_email: int
     recently_surveyed: int
     resurvey_days: int
-    unknown_entries: list = field(default_factory=list)
-    sample: list = field(default_factory=list)
+    unknown_entries: list[str] = field(default_factory=list)
+    sample: list[Customer] = field(default_factory=list)
 
 
-def audience_preview(*, user, criteria, now, sample_size=SAMPLE_SIZE):
+def audience_preview(
+    *, user: AnyUser, criteria: Mapping[str, Any], now: datetime, sample_size: int = SAMPLE_SIZE
+) -> AudiencePreview:
     """What sending would do: how many are emailed, a sample, and how many are left out
     for each reason (each customer counted under the first reason that applies)."""
     customers, unknown = audience_customers(user=user, criteria=criteria)
@@ -295,8 +313,9 @@ def audience_preview(*, user, criteria, now, sample_size=SAMPLE_SIZE):
     )
 
 
-def paid_orders_between(*, start, end):
-    """Counted orders that first became paid on a day in [start, end] (local dates).
+def paid_orders_between(*, start: date, end: date) -> QuerySet[Order]:
+    """Purchases that first became paid on a day in [start, end] (local dates); an order
+    refunded since is no longer a purchase and is not asked about.
 
     The day an order became paid is its earliest history record with status "paid";
     reading history rather than ``ordered_on`` keeps an order invoiced today and paid
@@ -308,7 +327,7 @@ def paid_orders_between(*, start, end):
     end_at = datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz)
     paid = history.objects.filter(status=Order.Status.PAID)
     return (
-        Order.objects.counted()
+        Order.objects.purchases()
         .filter(
             pk__in=paid.filter(history_date__gte=start_at, history_date__lt=end_at).values("id")
         )
@@ -331,13 +350,13 @@ class Score:
     delivered: int | None = None
 
     @property
-    def value(self):
+    def value(self) -> Decimal | None:
         if self.kind == Survey.Kind.NPS:
             return nps_from_counts(promoters=self.good, passives=self.neutral, detractors=self.bad)
         return csat_from_counts(satisfied=self.good, responses=self.responses)
 
     @property
-    def margin(self):
+    def margin(self) -> Decimal | None:
         if self.kind == Survey.Kind.NPS:
             return nps_margin_of_error(
                 promoters=self.good, passives=self.neutral, detractors=self.bad
@@ -345,26 +364,26 @@ class Score:
         return csat_margin_of_error(satisfied=self.good, responses=self.responses)
 
     @property
-    def response_rate(self):
+    def response_rate(self) -> Decimal | None:
         if self.delivered is None:
             return None
         return response_rate(responses=self.responses, invitations=self.delivered)
 
-    def share(self, band):
+    def share(self, band: str) -> float:
         count = getattr(self, band)
         return round(100 * count / self.responses, 1) if self.responses else 0
 
 
-def _width(count, tallest):
+def _width(count: int, tallest: int) -> int:
     """A bar's length in percent of the tallest bar."""
     return round(100 * count / tallest) if tallest else 0
 
 
-def _band_counts(kind):
+def _band_counts(kind: str) -> dict[str, Count]:
     return {band: Count("id", filter=band_filter(kind, band)) for band in BANDS}
 
 
-def _score(kind, row, delivered=None):
+def _score(kind: str, row: Mapping[str, Any], delivered: int | None = None) -> Score:
     return Score(
         kind=kind,
         responses=row["responses"],
@@ -398,13 +417,13 @@ PERIODS = {"week": TruncWeek, "month": TruncMonth}
 class Results:
     survey: Survey
     overall: Score
-    distribution: list  # [(score, count, percent of the tallest bar, band)]
-    bands: list  # [(band, label, count, percent)]
-    trend: list  # [(period start, Score)]
-    breakdowns: dict  # {name: [(label, Score)]}
+    distribution: list[tuple[int, int, int, str]]  # (score, count, % of the tallest bar, band)
+    bands: list[tuple[str, "StrOrPromise", int, float]]  # (band, label, count, percent)
+    trend: list[tuple[datetime, Score]]  # (period start, Score)
+    breakdowns: dict[str, list[tuple[Any, Score]]]  # {name: [(label, Score)]}
 
 
-def survey_results(*, user, survey, period="month"):
+def survey_results(*, user: AnyUser, survey: Survey, period: str = "month") -> Results:
     responses = responses_visible_to(user).filter(invitation__survey=survey).order_by()
     invitations = invitations_visible_to(user).filter(survey=survey).order_by()
     counts = _band_counts(survey.kind)
@@ -445,7 +464,7 @@ def survey_results(*, user, survey, period="month"):
     )
 
 
-def _breakdown_key(name, customer_path):
+def _breakdown_key(name: str, customer_path: str) -> F | Coalesce:
     path = customer_path + BREAKDOWNS[name]
     if name in VALUE_ORDER:
         # No score row reads as NULL, a score without tier or segment as "": one group.
@@ -453,7 +472,9 @@ def _breakdown_key(name, customer_path):
     return F(path)
 
 
-def _breakdown(name, kind, responses, invitations):
+def _breakdown(
+    name: str, kind: str, responses: QuerySet[Response], invitations: InvitationQuerySet
+) -> list[tuple[Any, Score]]:
     """[(label, Score)] of one breakdown. Value breakdowns label their rows for display
     (segment names, "Not scored"); the others with the raw value, None for none."""
     delivered = {
@@ -477,13 +498,15 @@ def _breakdown(name, kind, responses, invitations):
     return [(_value_label(name, key), score) for key, score in scores]
 
 
-def _value_label(name, key):
+def _value_label(name: str, key: str | None) -> "StrOrPromise":
     if not key:
         return gettext_lazy("Not scored")
     return segment_label(key) if name == "segment" else key
 
 
-def survey_comments(*, user, survey, band="", search=""):
+def survey_comments(
+    *, user: AnyUser, survey: Survey, band: str = "", search: str = ""
+) -> QuerySet[Response]:
     """Answers with a comment, newest change first; ``band`` is good / neutral / bad."""
     qs = responses_visible_to(user).filter(invitation__survey=survey).exclude(comment="")
     if band in BANDS:
@@ -496,7 +519,16 @@ def survey_comments(*, user, survey, band="", search=""):
     )
 
 
-def survey_export_rows(*, user, survey):
+class ExportAnnotations(TypedDict):
+    """What ``survey_export_rows`` adds to each answer: the customer's current score."""
+
+    value_tier: str | None
+    rfm_segment: str | None
+
+
+def survey_export_rows(
+    *, user: AnyUser, survey: Survey
+) -> "QuerySet[WithAnnotations[Response, ExportAnnotations]]":
     """Every answer with its customer; ``value_tier`` and ``rfm_segment`` are the customer's
     current score (None when they have none)."""
     return (
@@ -509,3 +541,47 @@ def survey_export_rows(*, user, survey):
         )
         .order_by("responded_at", "id")
     )
+
+
+def survey_export_header() -> list[str]:
+    return [
+        gettext("Customer"),
+        gettext("External id"),
+        gettext("Email"),
+        gettext("Owner"),
+        gettext("Region"),
+        gettext("Campaign"),
+        gettext("Score"),
+        gettext("Band"),
+        gettext("Comment"),
+        gettext("First answered"),
+        gettext("Last changed"),
+        gettext("Changes"),
+        gettext("Value tier (current)"),
+        gettext("RFM segment (current)"),
+    ]
+
+
+def survey_export_lines(*, user: AnyUser, survey: Survey) -> Iterator[list[Any]]:
+    """One row per answer, in the columns of ``survey_export_header``, read in chunks as
+    the CSV streams (``core.csv`` writes them)."""
+    answers = survey_export_rows(user=user, survey=survey).iterator(chunk_size=EXPORT_CHUNK)
+    for answer in answers:
+        customer = answer.invitation.customer
+        campaign = customer.acquired_by_campaign
+        yield [
+            customer.name,
+            customer.external_id,
+            answer.invitation.email,
+            customer.owner.username if customer.owner else "",
+            customer.region,
+            campaign.name if campaign else "",
+            answer.score,
+            survey.band_label(survey.band(answer.score)),
+            answer.comment,
+            answer.responded_at.isoformat(),
+            answer.updated_at.isoformat(),
+            answer.edit_count,
+            answer.value_tier,
+            segment_label(answer.rfm_segment) if answer.rfm_segment else "",
+        ]

@@ -7,17 +7,21 @@ interrupted rather than sending it again, because the email may have left.
 """
 
 import smtplib
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.mail import get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from customers.models import Activity
+from core.services import SYSTEM, check_fields, require_permission
+from core.types import Actor
+from customers.models import Activity, Customer
 from customers.services import activity_create
 
 from . import emails, selectors, tokens
@@ -32,14 +36,28 @@ TRIGGER_CATCH_UP_DAYS = 3
 FOLLOW_UP_DUE_DAYS = 2
 _INVITATION_INSERT_BATCH = 1000
 EDITABLE_AFTER_SENDING = {"closes_on", "send_reminder"}
+# A survey's design, what a caller may set; the audience is set by ``survey_audience_set``
+# (or given at creation), the life cycle (status, dates, sender) by the sending functions.
+SURVEY_FIELDS = frozenset(
+    {
+        "name",
+        "kind",
+        "question",
+        "follow_up_question",
+        "email_subject",
+        "email_intro",
+        "closes_on",
+        "send_reminder",
+        "trigger_days_after_paid",
+    }
+)
 
 
-def _check(user, permission):
-    if not user.has_perm(permission):
-        raise PermissionDenied(_("Only administrators can do this."))
+def _check(user: Actor, permission: str) -> None:
+    require_permission(user, permission, message=_("Only administrators can do this."))
 
 
-def _fill_default_wording(survey):
+def _fill_default_wording(survey: Survey) -> None:
     defaults = DEFAULT_WORDING[survey.kind]
     survey.question = survey.question or str(defaults["question"])
     if not survey.pk and not survey.follow_up_question:
@@ -53,7 +71,9 @@ def _fill_default_wording(survey):
 
 
 @transaction.atomic
-def survey_create(*, user, **fields):
+def survey_create(*, user: Actor, **fields: Any) -> Survey:
+    """A survey from the SURVEY_FIELDS given, and optionally its ``audience``."""
+    check_fields(fields, SURVEY_FIELDS | {"audience"}, service="survey_create")
     _check(user, "surveys.add_survey")
     fields.setdefault("audience", {"mode": "filters", "status": "active"})
     survey = Survey(created_by=user, **fields)
@@ -64,7 +84,9 @@ def survey_create(*, user, **fields):
 
 
 @transaction.atomic
-def survey_update(*, user, survey, **fields):
+def survey_update(*, user: Actor, survey: Survey, **fields: Any) -> Survey:
+    """Change the SURVEY_FIELDS given; once sent, only EDITABLE_AFTER_SENDING."""
+    check_fields(fields, SURVEY_FIELDS, service="survey_update")
     _check(user, "surveys.change_survey")
     if survey.status == Survey.Status.CLOSED:
         raise ValidationError(_("A closed survey cannot be edited."))
@@ -83,7 +105,7 @@ def survey_update(*, user, survey, **fields):
 
 
 @transaction.atomic
-def survey_audience_set(*, user, survey, audience):
+def survey_audience_set(*, user: Actor, survey: Survey, audience: dict[str, Any]) -> Survey:
     _check(user, "surveys.change_survey")
     if not survey.is_editable:
         raise ValidationError(_("The audience cannot change once the survey has been sent."))
@@ -96,7 +118,9 @@ def survey_audience_set(*, user, survey, audience):
 
 
 @transaction.atomic
-def survey_schedule(*, user, survey, now, send_at=None):
+def survey_schedule(
+    *, user: Actor, survey: Survey, now: datetime, send_at: datetime | None = None
+) -> Survey:
     """Schedule the survey for ``send_at`` (default: now). The invitations are created when
     it starts, so the audience is drawn at that moment."""
     from .tasks import start_survey
@@ -116,7 +140,7 @@ def survey_schedule(*, user, survey, now, send_at=None):
     return survey
 
 
-def survey_start(*, survey_id, now):
+def survey_start(*, survey_id: int, now: datetime) -> bool:
     """Start a scheduled survey whose time has come; True when this call started it.
 
     The status change and the invitations are one transaction: a worker that dies here
@@ -140,14 +164,14 @@ def survey_start(*, survey_id, now):
     return True
 
 
-def _invitations_create(*, survey, now):
+def _invitations_create(*, survey: Survey, now: datetime) -> None:
     if survey.sent_by is None:
         return  # the sender's account is gone: no customer scope to draw the audience from
     customers, _unknown = selectors.audience_customers(
         user=survey.sent_by, criteria=survey.audience
     )
     eligible = selectors.eligible_customers(customers, now=now).order_by("pk")
-    batch = []
+    batch: list[Invitation] = []
     for customer_id, email in eligible.values_list("pk", "email").iterator(chunk_size=2000):
         batch.append(_new_invitation(survey=survey, customer_id=customer_id, email=email, now=now))
         if len(batch) == _INVITATION_INSERT_BATCH:
@@ -156,7 +180,14 @@ def _invitations_create(*, survey, now):
     Invitation.objects.bulk_create(batch)
 
 
-def _new_invitation(*, survey, customer_id, email, now, order_id=None):
+def _new_invitation(
+    *,
+    survey: Survey,
+    customer_id: int,
+    email: str,
+    now: datetime,
+    order_id: int | None = None,
+) -> Invitation:
     return Invitation(
         survey=survey,
         customer_id=customer_id,
@@ -167,7 +198,7 @@ def _new_invitation(*, survey, customer_id, email, now, order_id=None):
     )
 
 
-def invitations_send_batch(*, survey_id, now, batch_size=None):
+def invitations_send_batch(*, survey_id: int, now: datetime, batch_size: int | None = None) -> int:
     """Email up to ``batch_size`` pending invitations of the survey; returns how many were
     taken. When none are left, a survey that was sending opens."""
     batch_size = batch_size or settings.SURVEY_SEND_BATCH_SIZE
@@ -188,7 +219,7 @@ def invitations_send_batch(*, survey_id, now, batch_size=None):
     return len(ids)
 
 
-def _send_one(invitation, *, now, connection):
+def _send_one(invitation: Invitation, *, now: datetime, connection: BaseEmailBackend) -> None:
     claimed = Invitation.objects.filter(pk=invitation.pk, state=Invitation.State.PENDING).update(
         state=Invitation.State.SENDING, claimed_at=now
     )
@@ -207,7 +238,7 @@ def _send_one(invitation, *, now, connection):
 
 
 @transaction.atomic
-def invitations_retry_failed(*, user, survey):
+def invitations_retry_failed(*, user: Actor, survey: Survey) -> int:
     """Put invitations whose email was refused back in the queue. Interrupted ones stay:
     their email may have gone out."""
     from .tasks import send_invitations
@@ -226,7 +257,7 @@ def invitations_retry_failed(*, user, survey):
     return count
 
 
-def reminders_send(*, now, batch_size=None):
+def reminders_send(*, now: datetime, batch_size: int | None = None) -> int:
     """Remind, once, those who were emailed SURVEY_REMINDER_DAYS ago and have not
     answered, while their survey is open. Returns the number of reminders sent."""
     batch_size = batch_size or settings.SURVEY_SEND_BATCH_SIZE
@@ -249,7 +280,7 @@ def reminders_send(*, now, batch_size=None):
     return sent
 
 
-def _remind_one(invitation, *, now, connection):
+def _remind_one(invitation: Invitation, *, now: datetime, connection: BaseEmailBackend) -> int:
     state = Invitation.ReminderState
     claimed = Invitation.objects.filter(pk=invitation.pk, reminder_state=state.NONE).update(
         reminder_state=state.SENDING, reminder_claimed_at=now
@@ -269,7 +300,7 @@ def _remind_one(invitation, *, now, connection):
     return 1
 
 
-def triggered_invitations_create(*, now):
+def triggered_invitations_create(*, now: datetime) -> list[int]:
     """Invite customers of each open triggered survey whose order became paid N days ago
     (one invitation per survey and order at most, one per customer per run). Returns the
     ids of the surveys that got new invitations."""
@@ -280,8 +311,9 @@ def triggered_invitations_create(*, now):
         trigger_days_after_paid__isnull=False,
         sent_by__isnull=False,
     ).select_related("sent_by")
-    touched = []
+    touched: list[int] = []
     for survey in surveys:
+        assert survey.trigger_days_after_paid is not None  # filtered above
         latest = today - timedelta(days=survey.trigger_days_after_paid)
         earliest = latest - timedelta(days=TRIGGER_CATCH_UP_DAYS)
         if survey.started_at:
@@ -294,7 +326,8 @@ def triggered_invitations_create(*, now):
 
 
 @transaction.atomic
-def _triggered_for(*, survey, start, end, now):
+def _triggered_for(*, survey: Survey, start: date, end: date, now: datetime) -> int:
+    assert survey.sent_by is not None  # only surveys with a sender are triggered
     customers, _unknown = selectors.audience_customers(
         user=survey.sent_by, criteria=survey.audience
     )
@@ -306,7 +339,8 @@ def _triggered_for(*, survey, start, end, now):
         .order_by("pk")
         .values_list("pk", "customer_id", "customer__email")
     )
-    new, seen = [], set()
+    new: list[Invitation] = []
+    seen: set[int] = set()
     for order_id, customer_id, email in orders:
         if customer_id not in seen:
             seen.add(customer_id)
@@ -319,7 +353,7 @@ def _triggered_for(*, survey, start, end, now):
     return len(new)
 
 
-def stale_claims_interrupt(*, now):
+def stale_claims_interrupt(*, now: datetime) -> int:
     """Invitations claimed by a worker that never reported back are marked interrupted
     (maybe delivered, maybe not) instead of being emailed again."""
     cutoff = now - STALE_CLAIM
@@ -337,7 +371,7 @@ def stale_claims_interrupt(*, now):
 
 
 @transaction.atomic
-def survey_close(*, user, survey, now):
+def survey_close(*, user: Actor, survey: Survey, now: datetime) -> Survey:
     _check(user, "surveys.send_survey")
     if survey.status == Survey.Status.CLOSED:
         return survey
@@ -351,7 +385,7 @@ def survey_close(*, user, survey, now):
     return survey
 
 
-def surveys_close_due(*, now):
+def surveys_close_due(*, now: datetime) -> int:
     """Close open surveys whose closing day has passed."""
     return Survey.objects.filter(
         status=Survey.Status.OPEN, closes_on__lt=timezone.localdate(now)
@@ -362,7 +396,9 @@ def surveys_close_due(*, now):
 
 
 @transaction.atomic
-def response_submit(*, invitation, score, comment=None, now):
+def response_submit(
+    *, invitation: Invitation, score: int, comment: str | None = None, now: datetime
+) -> Response:
     """Record or change the answer to one invitation (the latest answer counts).
     ``comment`` None keeps the comment already given."""
     survey = invitation.survey
@@ -388,14 +424,14 @@ def response_submit(*, invitation, score, comment=None, now):
 
 
 @transaction.atomic
-def response_comment_set(*, invitation, comment, now):
+def response_comment_set(*, invitation: Invitation, comment: str, now: datetime) -> Response:
     response = Response.objects.filter(invitation=invitation).first()
     if response is None:
         raise ValidationError(_("Choose a score first."))
     return response_submit(invitation=invitation, score=response.score, comment=comment, now=now)
 
 
-def _follow_up(*, response, now):
+def _follow_up(*, response: Response, now: datetime) -> None:
     """Closed loop: an unhappy answer becomes a task for the customer's owner, once per
     response; a comment added later goes into the open task."""
     survey = response.invitation.survey
@@ -414,7 +450,7 @@ def _follow_up(*, response, now):
         "survey": survey.name,
     }
     response.follow_up_task = activity_create(
-        user=None,
+        user=SYSTEM,
         customer=customer,
         kind=Activity.Kind.TASK,
         subject=subject[:200],
@@ -427,7 +463,7 @@ def _follow_up(*, response, now):
 
 
 @transaction.atomic
-def customer_unsubscribe(*, invitation, now):
+def customer_unsubscribe(*, invitation: Invitation, now: datetime) -> Customer:
     """The email's unsubscribe link: the customer gets no more marketing or surveys."""
     customer = invitation.customer
     if customer.marketing_opt_out:
@@ -435,7 +471,7 @@ def customer_unsubscribe(*, invitation, now):
     customer.marketing_opt_out = True
     customer.save(update_fields=["marketing_opt_out", "updated_at"])
     activity_create(
-        user=None,
+        user=SYSTEM,
         customer=customer,
         kind=Activity.Kind.SYSTEM,
         subject=_("Unsubscribed through the link in survey %(survey)s")

@@ -1,42 +1,35 @@
 """Survey pages for the team: design and send (admins), results (everyone with a role,
 over the customers they may see), and the customer page's Surveys tab."""
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.csv import csv_response
 from core.pagination import paginate
+from core.web import (
+    add_service_errors,
+    permission_required,
+    render_page,
+    require_perms,
+    wants_fragment,
+)
 from customers.selectors import customer_get
-from valuemodels.labels import segment_label
 
 from . import selectors, services
 from .forms import AudienceForm, CommentFilterForm, SendForm, SurveyForm
 from .models import Survey
 
 
-def _require(user, permission):
-    if not user.has_perm(permission):
-        raise PermissionDenied
-
-
-def _survey(request, pk, permission="surveys.view_survey"):
-    _require(request.user, permission)
+def _survey(request, pk):
     return selectors.survey_get(user=request.user, survey_id=pk)
 
 
-def _errors(exc):
-    return exc.messages if hasattr(exc, "messages") else [str(exc)]
-
-
-@login_required
+@permission_required("surveys.view_survey")
 def survey_list(request):
-    _require(request.user, "surveys.view_survey")
     status = request.GET.get("status", "")
     page = paginate(
         selectors.survey_list(user=request.user, status=status), request.GET.get("page")
@@ -45,48 +38,45 @@ def survey_list(request):
         "page": page,
         "status": status,
         "statuses": Survey.Status.choices,
-        "query": f"status={status}" if status else "",
     }
-    template = "surveys/list.html#results" if request.htmx else "surveys/list.html"
-    return render(request, template, context)
+    return render_page(request, "surveys/list.html", context, partial="results")
 
 
-@login_required
+@permission_required("surveys.add_survey")
 def survey_create(request):
-    _require(request.user, "surveys.add_survey")
     form = SurveyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             survey = services.survey_create(user=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Survey created. Now choose who gets it."))
             return redirect("surveys:audience", pk=survey.pk)
-    return render(request, "surveys/form.html", {"form": form, "survey": None})
+    return render_page(request, "surveys/form.html", {"form": form, "survey": None})
 
 
-@login_required
+@permission_required("surveys.change_survey")
 def survey_edit(request, pk):
-    survey = _survey(request, pk, "surveys.change_survey")
+    survey = _survey(request, pk)
     form = SurveyForm(request.POST or None, instance=survey)
     if request.method == "POST" and form.is_valid():
         try:
             services.survey_update(user=request.user, survey=survey, **form.cleaned_data)
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Survey saved."))
             return redirect(survey)
     survey.refresh_from_db()
-    return render(request, "surveys/form.html", {"form": form, "survey": survey})
+    return render_page(request, "surveys/form.html", {"form": form, "survey": survey})
 
 
-@login_required
+@permission_required("surveys.change_survey")
 def survey_audience(request, pk):
     """Choose the audience and preview it. "Preview" (or any change, with htmx) shows the
     counts without saving; "Save" stores the audience."""
-    survey = _survey(request, pk, "surveys.change_survey")
+    survey = _survey(request, pk)
     now = timezone.now()
     if request.method == "POST":
         form = AudienceForm(request.POST, request.FILES)
@@ -98,7 +88,7 @@ def survey_audience(request, pk):
         try:
             services.survey_audience_set(user=request.user, survey=survey, audience=criteria)
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Audience saved."))
             return redirect(survey)
@@ -108,15 +98,13 @@ def survey_audience(request, pk):
         else None
     )
     context = {"survey": survey, "form": form, "preview": preview}
-    if request.htmx:
-        status = 422 if form.errors else 200
-        return render(request, "surveys/audience.html#preview", context, status=status)
-    return render(request, "surveys/audience.html", context)
+    status = 422 if form.errors and wants_fragment(request) else 200
+    return render_page(request, "surveys/audience.html", context, partial="preview", status=status)
 
 
-@login_required
+@permission_required("surveys.send_survey")
 def survey_send(request, pk):
-    survey = _survey(request, pk, "surveys.send_survey")
+    survey = _survey(request, pk)
     now = timezone.now()
     form = SendForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -125,47 +113,47 @@ def survey_send(request, pk):
                 user=request.user, survey=survey, now=now, send_at=form.cleaned_data["send_at"]
             )
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The survey is on its way."))
             return redirect(survey)
     preview = selectors.audience_preview(user=request.user, criteria=survey.audience, now=now)
-    return render(
+    return render_page(
         request, "surveys/send_confirm.html", {"survey": survey, "form": form, "preview": preview}
     )
 
 
-@login_required
+@permission_required("surveys.send_survey")
 def survey_close(request, pk):
-    survey = _survey(request, pk, "surveys.send_survey")
+    survey = _survey(request, pk)
     if request.method == "POST":
         services.survey_close(user=request.user, survey=survey, now=timezone.now())
         messages.success(request, _("Survey closed: its links no longer accept answers."))
         return redirect(survey)
-    return render(request, "surveys/close_confirm.html", {"survey": survey})
+    return render_page(request, "surveys/close_confirm.html", {"survey": survey})
 
 
-@login_required
+@permission_required("surveys.send_survey")
 def survey_retry(request, pk):
-    survey = _survey(request, pk, "surveys.send_survey")
+    survey = _survey(request, pk)
     errors = []
     if request.method == "POST":
         try:
             count = services.invitations_retry_failed(user=request.user, survey=survey)
         except ValidationError as exc:
-            errors = _errors(exc)
+            errors = exc.messages
         else:
             messages.success(request, _("%(count)s invitations queued again.") % {"count": count})
             return redirect(survey)
     progress = selectors.survey_progress(survey)
-    return render(
+    return render_page(
         request,
         "surveys/retry_confirm.html",
         {"survey": survey, "progress": progress, "errors": errors},
     )
 
 
-@login_required
+@permission_required("surveys.view_survey")
 def survey_detail(request, pk):
     survey = _survey(request, pk)
     period = request.GET.get("period", "month")
@@ -181,99 +169,50 @@ def survey_detail(request, pk):
         "progress": selectors.survey_progress(survey) if can_send else None,
         "failed": selectors.failed_invitations(survey) if can_send else [],
     }
-    return render(request, "surveys/detail.html", context)
+    return render_page(request, "surveys/detail.html", context)
 
 
-@login_required
+@permission_required("surveys.send_survey")
 def survey_progress(request, pk):
     """The progress box, polled by htmx while the survey is sending."""
-    survey = _survey(request, pk, "surveys.send_survey")
+    survey = _survey(request, pk)
     context = {"survey": survey, "progress": selectors.survey_progress(survey), "can_send": True}
     if not request.htmx:
         return redirect(survey)
-    return render(request, "surveys/detail.html#progress", context)
+    return render_page(request, "surveys/detail.html#progress", context)
 
 
-@login_required
+@permission_required("surveys.view_survey", "surveys.view_response")
 def survey_comments(request, pk):
     survey = _survey(request, pk)
-    _require(request.user, "surveys.view_response")
     form = CommentFilterForm(request.GET, survey=survey)
     band, search = form.value("band"), form.value("q")
     page = paginate(
         selectors.survey_comments(user=request.user, survey=survey, band=band, search=search),
         request.GET.get("page"),
     )
-    query = "&".join(f"{k}={v}" for k, v in (("band", band), ("q", search)) if v)
-    context = {"survey": survey, "form": form, "page": page, "query": query}
-    template = "surveys/comments.html#results" if request.htmx else "surveys/comments.html"
-    return render(request, template, context)
+    context = {"survey": survey, "form": form, "page": page, "filtered": bool(band or search)}
+    return render_page(request, "surveys/comments.html", context, partial="results")
 
 
-def _csv_cell(value):
-    """Text a spreadsheet would run as a formula gets a leading apostrophe."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-@login_required
+@permission_required("surveys.view_survey", "surveys.view_response")
 def survey_export(request, pk):
     survey = _survey(request, pk)
-    _require(request.user, "surveys.view_response")
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="survey-{survey.pk}-responses.csv"'
-    writer = csv.writer(response)
-    writer.writerow(
-        [
-            _("Customer"),
-            _("External id"),
-            _("Email"),
-            _("Owner"),
-            _("Region"),
-            _("Campaign"),
-            _("Score"),
-            _("Band"),
-            _("Comment"),
-            _("First answered"),
-            _("Last changed"),
-            _("Changes"),
-            _("Value tier (current)"),
-            _("RFM segment (current)"),
-        ]
+    return csv_response(
+        filename=f"survey-{survey.pk}-responses.csv",
+        header=selectors.survey_export_header(),
+        rows=selectors.survey_export_lines(user=request.user, survey=survey),
     )
-    for answer in selectors.survey_export_rows(user=request.user, survey=survey).iterator(
-        chunk_size=1000
-    ):
-        customer = answer.invitation.customer
-        writer.writerow(
-            _csv_cell(value)
-            for value in (
-                customer.name,
-                customer.external_id,
-                answer.invitation.email,
-                customer.owner.username if customer.owner else "",
-                customer.region,
-                customer.acquired_by_campaign,
-                answer.score,
-                survey.band_label(survey.band(answer.score)),
-                answer.comment,
-                answer.responded_at.isoformat(),
-                answer.updated_at.isoformat(),
-                answer.edit_count,
-                answer.value_tier,
-                segment_label(answer.rfm_segment) if answer.rfm_segment else "",
-            )
-        )
-    return response
 
 
 @login_required
 def customer_surveys(request, customer_id):
+    # A customer the user may not see is a 404 before any question of permissions.
     customer = customer_get(user=request.user, customer_id=customer_id)
-    _require(request.user, "surveys.view_invitation")
+    require_perms(request.user, "surveys.view_invitation")
     page = paginate(
         selectors.customer_survey_history(user=request.user, customer=customer),
         request.GET.get("page"),
     )
     context = {"customer": customer, "active_tab": "surveys", "page": page}
-    return render(request, "surveys/customer_surveys.html", context)
+    return render_page(request, "surveys/customer_surveys.html", context)

@@ -7,8 +7,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 import pytest
 
-from core.roles import ADMIN, SALES_MANAGER, SALES_REP
-from tests.factories import UserFactory
+from tests.factories import persona
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -54,27 +53,27 @@ def fast_password_hashing():
 
 @pytest.fixture
 def owner(db):
-    return UserFactory(username="olivia", role=SALES_REP)
+    return persona("owner")
 
 
 @pytest.fixture
 def teammate(db):
-    return UserFactory(username="tom", role=SALES_REP)
+    return persona("teammate")
 
 
 @pytest.fixture
 def outsider(db):
-    return UserFactory(username="nobody", role=None)
+    return persona("outsider")
 
 
 @pytest.fixture
 def manager(db):
-    return UserFactory(username="maria", role=SALES_MANAGER)
+    return persona("manager")
 
 
 @pytest.fixture
 def admin_user(db):
-    return UserFactory(username="ada", role=ADMIN, is_staff=True)
+    return persona("admin_user")
 
 
 @pytest.fixture

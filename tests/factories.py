@@ -4,7 +4,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from core.roles import sync_roles
+from core.roles import ADMIN, SALES_MANAGER, SALES_REP, sync_roles
 from customers.models import Activity, Contact, Customer, Tag
 
 PASSWORD = "correct-horse-battery"
@@ -29,6 +29,21 @@ class UserFactory(factory.django.DjangoModelFactory):
             if not Group.objects.filter(name=extracted).exists():
                 sync_roles()
             self.groups.add(Group.objects.get(name=extracted))
+
+
+PERSONAS = {
+    "owner": {"username": "olivia", "role": SALES_REP},
+    "teammate": {"username": "tom", "role": SALES_REP},
+    "outsider": {"username": "nobody", "role": None},
+    "manager": {"username": "maria", "role": SALES_MANAGER},
+    "admin_user": {"username": "ada", "role": ADMIN, "is_staff": True},
+}
+
+
+def persona(name):
+    """The user behind the fixture of that name (tests/conftest.py). Data built once for
+    many tests (tests/shared.py) gets the same user the fixture will return."""
+    return UserFactory(**PERSONAS[name])
 
 
 class TagFactory(factory.django.DjangoModelFactory):

@@ -13,10 +13,12 @@ the simple CLV.
 """
 
 from dataclasses import dataclass
+from typing import Literal, overload
 
 import numpy as np
 from scipy.special import betaln, digamma, gammaln, hyp2f1
 
+from .arrays import ArrayLike, FloatArray, IndexArray
 from .optimize import minimize_bounded
 from .parallel import weighted_totals
 
@@ -46,15 +48,17 @@ class BgNbdFit:
 
 @dataclass(frozen=True)
 class Collapsed:
-    x: np.ndarray
-    t_x: np.ndarray
-    T: np.ndarray
-    weights: np.ndarray
+    x: FloatArray
+    t_x: FloatArray
+    T: FloatArray
+    weights: FloatArray
     # rows[inverse] gives back one row per customer, in the input order.
-    inverse: np.ndarray
+    inverse: IndexArray
 
 
-def _inputs(x, t_x, T):
+def _inputs(
+    x: ArrayLike, t_x: ArrayLike, T: ArrayLike
+) -> tuple[FloatArray, FloatArray, FloatArray]:
     x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
     if not (x.ndim == 1 and x.shape == t_x.shape == T.shape):
         raise ValueError("x, t_x and T are one-dimensional arrays of the same length.")
@@ -67,7 +71,7 @@ def _inputs(x, t_x, T):
     return x, t_x, T
 
 
-def collapse(x, t_x, T):
+def collapse(x: ArrayLike, t_x: ArrayLike, T: ArrayLike) -> Collapsed:
     """Identical (x, t_x, T) rows merged into one row with a weight (their count). Round
     t_x and T to whole days before collapsing a daily population."""
     x, t_x, T = _inputs(x, t_x, T)
@@ -90,7 +94,41 @@ def collapse(x, t_x, T):
     )
 
 
-def _log_likelihoods(r, alpha, a, b, x, t_x, T, with_gradient=False):
+@overload
+def _log_likelihoods(
+    r: float,
+    alpha: float,
+    a: float,
+    b: float,
+    x: FloatArray,
+    t_x: FloatArray,
+    T: FloatArray,
+    *,
+    with_gradient: Literal[False] = False,
+) -> FloatArray: ...
+@overload
+def _log_likelihoods(
+    r: float,
+    alpha: float,
+    a: float,
+    b: float,
+    x: FloatArray,
+    t_x: FloatArray,
+    T: FloatArray,
+    *,
+    with_gradient: Literal[True],
+) -> tuple[FloatArray, FloatArray]: ...
+def _log_likelihoods(
+    r: float,
+    alpha: float,
+    a: float,
+    b: float,
+    x: FloatArray,
+    t_x: FloatArray,
+    T: FloatArray,
+    *,
+    with_gradient: bool = False,
+) -> FloatArray | tuple[FloatArray, FloatArray]:
     """Per-row log-likelihoods (and their gradient with respect to r, alpha, a, b).
 
     L = Γ(r+x) alpha^r / Γ(r) * B(a, b+x) / B(a, b)
@@ -102,7 +140,7 @@ def _log_likelihoods(r, alpha, a, b, x, t_x, T, with_gradient=False):
     bx1 = np.where(repeat, b + x - 1, 1.0)
     log_a4 = np.where(repeat, np.log(a) - np.log(bx1) - (r + x) * np.log(alpha + t_x), -np.inf)
     log_bracket = np.logaddexp(log_a3, log_a4)
-    ll = (
+    ll: FloatArray = (
         gammaln(r + x)
         - gammaln(r)
         + r * np.log(alpha)
@@ -127,7 +165,13 @@ def _log_likelihoods(r, alpha, a, b, x, t_x, T, with_gradient=False):
     return ll, np.stack([d_r, d_alpha, d_a, d_b])
 
 
-def log_likelihood(params, x, t_x, T, weights=None):
+def log_likelihood(
+    params: BgNbdParams,
+    x: ArrayLike,
+    t_x: ArrayLike,
+    T: ArrayLike,
+    weights: ArrayLike | None = None,
+) -> float:
     """Total (weighted) log-likelihood of ``params`` on a population."""
     x, t_x, T = _inputs(x, t_x, T)
     weights = np.ones_like(x) if weights is None else np.asarray(weights, dtype=float)
@@ -135,7 +179,7 @@ def log_likelihood(params, x, t_x, T, weights=None):
     return float(np.dot(weights, ll))
 
 
-def _starting_point(x, T, weights):
+def _starting_point(x: FloatArray, T: FloatArray, weights: FloatArray) -> FloatArray:
     # r = a = b = 1 and alpha matching the observed purchase rate (r / alpha = purchases per unit
     # of time): close enough that L-BFGS-B converges in a few dozen steps.
     rate = np.dot(weights, x) / np.dot(weights, T)
@@ -143,7 +187,14 @@ def _starting_point(x, T, weights):
     return np.log([1.0, alpha, 1.0, 1.0])
 
 
-def fit(x, t_x, T, *, weights=None, min_repeat_customers=MIN_REPEAT_CUSTOMERS):
+def fit(
+    x: ArrayLike,
+    t_x: ArrayLike,
+    T: ArrayLike,
+    *,
+    weights: ArrayLike | None = None,
+    min_repeat_customers: int = MIN_REPEAT_CUSTOMERS,
+) -> BgNbdFit:
     """Maximum-likelihood BG/NBD parameters for a population (optionally collapsed rows
     with their ``weights``)."""
     x, t_x, T = _inputs(x, t_x, T)
@@ -166,10 +217,11 @@ def fit(x, t_x, T, *, weights=None, min_repeat_customers=MIN_REPEAT_CUSTOMERS):
         )
     total = weights.sum()
 
-    def objective(log_params):
+    def objective(log_params: FloatArray) -> tuple[float, FloatArray]:
         params = np.exp(log_params)
+        r, alpha, a, b = params.tolist()
         ll, grad = weighted_totals(
-            lambda x, t_x, T: _log_likelihoods(*params, x, t_x, T, with_gradient=True),
+            lambda x, t_x, T: _log_likelihoods(r, alpha, a, b, x, t_x, T, with_gradient=True),
             weights,
             x,
             t_x,
@@ -203,7 +255,9 @@ def fit(x, t_x, T, *, weights=None, min_repeat_customers=MIN_REPEAT_CUSTOMERS):
     )
 
 
-def expected_purchases(params, t, x, t_x, T):
+def expected_purchases(
+    params: BgNbdParams, t: ArrayLike, x: ArrayLike, t_x: ArrayLike, T: ArrayLike
+) -> FloatArray:
     """E[purchases in the next ``t`` time units | x, t_x, T] (FHL 2005, eq. 10).
 
     ``t`` is a scalar, one value per customer, or a column (shape (k, 1)) of horizons that
@@ -213,17 +267,23 @@ def expected_purchases(params, t, x, t_x, T):
     t = np.asarray(t, dtype=float)
     z = t / (alpha + T + t)
     head = (a + b + x - 1) / (a - 1)
-    tail = 1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp2f1(r + x, b + x, a + b + x - 1, z)
+    tail: FloatArray = 1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp2f1(
+        r + x, b + x, a + b + x - 1, z
+    )
     return head * tail / _alive_odds_denominator(params, x, t_x, T)
 
 
-def probability_alive(params, x, t_x, T):
+def probability_alive(
+    params: BgNbdParams, x: ArrayLike, t_x: ArrayLike, T: ArrayLike
+) -> FloatArray:
     """P(still a customer | x, t_x, T); 1 for customers without repeat purchases."""
     x, t_x, T = _inputs(x, t_x, T)
     return 1 / _alive_odds_denominator(params, x, t_x, T)
 
 
-def _alive_odds_denominator(params, x, t_x, T):
+def _alive_odds_denominator(
+    params: BgNbdParams, x: FloatArray, t_x: FloatArray, T: FloatArray
+) -> FloatArray:
     r, alpha, a, b = params.r, params.alpha, params.a, params.b
     repeat = x > 0
     bx1 = np.where(repeat, b + x - 1, 1.0)

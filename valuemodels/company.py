@@ -5,9 +5,10 @@ percentages to two places; money is to the cent.
 """
 
 from collections import Counter
+from collections.abc import Iterable
 from decimal import Decimal
 
-from .numbers import HUNDRED, dec, ratio, to_cents, to_hundredths, to_percent
+from .numbers import HUNDRED, DecimalLike, dec, ratio, to_cents, to_hundredths, to_percent
 
 PROMOTER = "promoter"
 PASSIVE = "passive"
@@ -17,7 +18,7 @@ DETRACTOR = "detractor"
 Z_95 = Decimal("1.96")
 
 
-def cac(*, spend, new_customers):
+def cac(*, spend: DecimalLike, new_customers: int) -> Decimal | None:
     """Customer acquisition cost: spend / new customers; also per campaign (its spend and the
     customers attributed to it). None when nobody was acquired."""
     if new_customers == 0:
@@ -25,17 +26,17 @@ def cac(*, spend, new_customers):
     return to_cents(dec(spend) / new_customers)
 
 
-def retention_rate(*, start, end, new):
+def retention_rate(*, start: int, end: int, new: int) -> Decimal | None:
     """(customers at end - new customers) / customers at start, in percent."""
     return to_percent(end - new, start)
 
 
-def churn_rate(*, lost, start):
+def churn_rate(*, lost: int, start: int) -> Decimal | None:
     """Customers lost in the period / customers at start, in percent."""
     return to_percent(lost, start)
 
 
-def nps_category(score):
+def nps_category(score: int) -> str:
     """Promoter (9-10), passive (7-8) or detractor (0-6) for one 0-10 answer."""
     if isinstance(score, bool) or not isinstance(score, int) or not 0 <= score <= 10:
         raise ValueError(f"An NPS answer is a whole number from 0 to 10, not {score!r}.")
@@ -46,12 +47,12 @@ def nps_category(score):
     return DETRACTOR
 
 
-def nps_from_counts(*, promoters, passives, detractors):
+def nps_from_counts(*, promoters: int, passives: int, detractors: int) -> Decimal | None:
     """% promoters - % detractors, from -100 to 100; None without responses."""
     return to_percent(promoters - detractors, promoters + passives + detractors)
 
 
-def nps(scores):
+def nps(scores: Iterable[int]) -> Decimal | None:
     """NPS of 0-10 answers (one per invitation: the caller passes the latest)."""
     counts = Counter(nps_category(score) for score in scores)
     return nps_from_counts(
@@ -59,7 +60,7 @@ def nps(scores):
     )
 
 
-def nps_margin_of_error(*, promoters, passives, detractors):
+def nps_margin_of_error(*, promoters: int, passives: int, detractors: int) -> Decimal | None:
     """Half-width of the 95% confidence interval of the NPS, in NPS points.
 
     Each answer is +1 (promoter), 0 (passive) or -1 (detractor); the NPS is 100 * their mean,
@@ -72,24 +73,24 @@ def nps_margin_of_error(*, promoters, passives, detractors):
     return _margin(variance, n)
 
 
-def _is_satisfied(score):
+def _is_satisfied(score: int) -> bool:
     if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
         raise ValueError(f"A CSAT answer is a whole number from 1 to 5, not {score!r}.")
     return score >= 4
 
 
-def csat_from_counts(*, satisfied, responses):
+def csat_from_counts(*, satisfied: int, responses: int) -> Decimal | None:
     """Share of responses scoring 4 or 5, in percent; None without responses."""
     return to_percent(satisfied, responses)
 
 
-def csat(scores):
+def csat(scores: Iterable[int]) -> Decimal | None:
     """CSAT of 1-5 answers (one per invitation)."""
     satisfied = [_is_satisfied(score) for score in scores]
     return csat_from_counts(satisfied=sum(satisfied), responses=len(satisfied))
 
 
-def csat_margin_of_error(*, satisfied, responses):
+def csat_margin_of_error(*, satisfied: int, responses: int) -> Decimal | None:
     """Half-width of the 95% confidence interval of the CSAT, in percentage points:
     100 * 1.96 * √(p (1 - p) / n)."""
     if responses == 0:
@@ -98,17 +99,17 @@ def csat_margin_of_error(*, satisfied, responses):
     return _margin(p * (1 - p), responses)
 
 
-def _margin(variance, n):
+def _margin(variance: Decimal, n: int) -> Decimal:
     return to_hundredths(Z_95 * HUNDRED * (variance / n).sqrt())
 
 
-def clv_to_cac(*, average_clv, cac):
+def clv_to_cac(*, average_clv: DecimalLike, cac: DecimalLike | None) -> Decimal | None:
     """Average CLV of the period's new customers / CAC; None when CAC is undefined or zero."""
     if cac is None:
         return None
     return ratio(average_clv, cac)
 
 
-def response_rate(*, responses, invitations):
+def response_rate(*, responses: int, invitations: int) -> Decimal | None:
     """Survey responses / invitations delivered, in percent."""
     return to_percent(responses, invitations)

@@ -12,10 +12,12 @@ zero-value purchases) are left out of the fit.
 """
 
 from dataclasses import dataclass
+from typing import Literal, overload
 
 import numpy as np
 from scipy.special import digamma, gammaln
 
+from .arrays import ArrayLike, FloatArray
 from .optimize import minimize_bounded
 from .parallel import weighted_totals
 
@@ -39,17 +41,45 @@ class GammaGammaFit:
     message: str
 
 
-def _inputs(x, average_value):
+def _inputs(x: ArrayLike, average_value: ArrayLike) -> tuple[FloatArray, FloatArray]:
     x, z = np.asarray(x, dtype=float), np.asarray(average_value, dtype=float)
     if not (x.ndim == 1 and x.shape == z.shape):
         raise ValueError("x and average_value are one-dimensional arrays of the same length.")
     return x, z
 
 
-def _log_likelihoods(p, q, gamma, x, z, with_gradient=False):
+@overload
+def _log_likelihoods(
+    p: float,
+    q: float,
+    gamma: float,
+    x: FloatArray,
+    z: FloatArray,
+    *,
+    with_gradient: Literal[False] = False,
+) -> FloatArray: ...
+@overload
+def _log_likelihoods(
+    p: float,
+    q: float,
+    gamma: float,
+    x: FloatArray,
+    z: FloatArray,
+    *,
+    with_gradient: Literal[True],
+) -> tuple[FloatArray, FloatArray]: ...
+def _log_likelihoods(
+    p: float,
+    q: float,
+    gamma: float,
+    x: FloatArray,
+    z: FloatArray,
+    *,
+    with_gradient: bool = False,
+) -> FloatArray | tuple[FloatArray, FloatArray]:
     px = p * x
     log_scale = np.log(gamma + x * z)
-    ll = (
+    ll: FloatArray = (
         gammaln(px + q)
         - gammaln(px)
         - gammaln(q)
@@ -66,7 +96,13 @@ def _log_likelihoods(p, q, gamma, x, z, with_gradient=False):
     return ll, np.stack([d_p, d_q, d_gamma])
 
 
-def fit(x, average_value, *, weights=None, min_repeat_customers=MIN_REPEAT_CUSTOMERS):
+def fit(
+    x: ArrayLike,
+    average_value: ArrayLike,
+    *,
+    weights: ArrayLike | None = None,
+    min_repeat_customers: int = MIN_REPEAT_CUSTOMERS,
+) -> GammaGammaFit:
     """Maximum-likelihood (p, q, gamma) over the repeat customers with a positive average."""
     x, z = _inputs(x, average_value)
     weights = np.ones_like(x) if weights is None else np.asarray(weights, dtype=float)
@@ -88,10 +124,11 @@ def fit(x, average_value, *, weights=None, min_repeat_customers=MIN_REPEAT_CUSTO
         )
     total = weights.sum()
 
-    def objective(log_params):
+    def objective(log_params: FloatArray) -> tuple[float, FloatArray]:
         params = np.exp(log_params)
+        p, q, gamma = params.tolist()
         ll, grad = weighted_totals(
-            lambda x, z: _log_likelihoods(*params, x, z, with_gradient=True), weights, x, z
+            lambda x, z: _log_likelihoods(p, q, gamma, x, z, with_gradient=True), weights, x, z
         )
         value = -ll / total
         if not np.isfinite(value):
@@ -124,7 +161,9 @@ def fit(x, average_value, *, weights=None, min_repeat_customers=MIN_REPEAT_CUSTO
     )
 
 
-def expected_order_value(params, x, average_value):
+def expected_order_value(
+    params: GammaGammaParams, x: ArrayLike, average_value: ArrayLike
+) -> FloatArray:
     """E[value of a purchase | x, z̄] = p (gamma + x z̄) / (p x + q - 1): a weighted mean of the
     population mean p gamma / (q - 1) and the customer's own average. A customer without repeat
     purchases gets the population mean; a negative average (refunds) counts as 0."""

@@ -4,11 +4,17 @@ components. They are marked for translation here, beside the codes they name, so
 translates when a page renders the label.
 """
 
+from typing import TYPE_CHECKING
+
 from django.utils.translation import gettext_lazy
 
 from . import rfm
 from .company import DETRACTOR, PASSIVE, PROMOTER
 from .score import FUTURE, HISTORICAL, INFLUENCE, LOYALTY
+
+if TYPE_CHECKING:
+    # A str or a lazily translated one (django-stubs' name for it; for the type checker only).
+    from django_stubs_ext import StrOrPromise
 
 SEGMENT_LABELS = {
     rfm.CHAMPIONS: gettext_lazy("Champions"),
@@ -36,11 +42,11 @@ COMPONENT_LABELS = {
 }
 
 
-def segment_label(slug: str) -> str:
+def segment_label(slug: str) -> "StrOrPromise":
     return SEGMENT_LABELS.get(slug, slug)
 
 
-def segment_choices() -> list[tuple[str, str]]:
+def segment_choices() -> list[tuple[str, "StrOrPromise"]]:
     """(slug, translated label) of the 11 RFM segments, in the methodology's order."""
     return [(slug, SEGMENT_LABELS[slug]) for slug, _english in rfm.SEGMENTS]
 

@@ -4,6 +4,10 @@ Money rounds half-up to the cent, the rule of orders.totals.to_cents; it is rest
 that the calculation layer imports nothing from the apps (and so nothing from Django)."""
 
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TypeAlias
+
+# What the scalar formulas accept for a number: floats are read by their shortest repr.
+DecimalLike: TypeAlias = Decimal | int | float | str
 
 ZERO = Decimal("0")
 ONE = Decimal("1")
@@ -12,7 +16,7 @@ HUNDRED = Decimal("100")
 _HUNDREDTH = Decimal("0.01")
 
 
-def dec(value):
+def dec(value: DecimalLike) -> Decimal:
     """A Decimal from a Decimal, int, str or float (a float by its shortest repr, so 0.9 is
     0.9 and not 0.90000000000000002220446…)."""
     if isinstance(value, Decimal):
@@ -22,15 +26,15 @@ def dec(value):
     return Decimal(value)
 
 
-def to_cents(amount):
+def to_cents(amount: DecimalLike) -> Decimal:
     return dec(amount).quantize(_HUNDREDTH, rounding=ROUND_HALF_UP)
 
 
-def to_hundredths(value):
+def to_hundredths(value: Decimal) -> Decimal:
     return value.quantize(_HUNDREDTH, rounding=ROUND_HALF_UP)
 
 
-def ratio(numerator, denominator):
+def ratio(numerator: DecimalLike, denominator: DecimalLike) -> Decimal | None:
     """numerator / denominator to two places, or None when the denominator is zero."""
     denominator = dec(denominator)
     if denominator == 0:
@@ -38,7 +42,7 @@ def ratio(numerator, denominator):
     return to_hundredths(dec(numerator) / denominator)
 
 
-def to_percent(numerator, denominator):
+def to_percent(numerator: DecimalLike, denominator: DecimalLike) -> Decimal | None:
     """numerator / denominator * 100 to two places, or None when the denominator is zero."""
     denominator = dec(denominator)
     if denominator == 0:

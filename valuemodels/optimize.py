@@ -1,14 +1,23 @@
 """Bounded maximum-likelihood minimisation shared by the BG/NBD and Gamma-Gamma fits."""
 
+from collections.abc import Callable
+
 import numpy as np
-from scipy.optimize import minimize
+from scipy.optimize import OptimizeResult, minimize
+
+from .arrays import FloatArray
 
 # The gradient (of the mean negative log-likelihood, in log-parameters) below which a
 # stop counts as the optimum even when the line search ended "ABNORMAL".
 GRADIENT_TOLERANCE = 1e-5
 
 
-def minimize_bounded(objective, start, *, log_bound):
+def minimize_bounded(
+    objective: Callable[[FloatArray], tuple[float, FloatArray]],
+    start: FloatArray,
+    *,
+    log_bound: float,
+) -> tuple[OptimizeResult, bool]:
     """L-BFGS-B on ``objective`` (returning value and gradient) within ±``log_bound``.
 
     Near a flat optimum L-BFGS-B's line search can stop with ABNORMAL on inputs that differ

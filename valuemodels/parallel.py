@@ -3,10 +3,17 @@ in their loops, so a 2-core machine fits and scores a million customers nearly t
 fast."""
 
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from itertools import pairwise
+from typing import Any, TypeVar
 
 import numpy as np
+import numpy.typing as npt
+
+from .arrays import FloatArray
+
+T = TypeVar("T")
 
 # Always this many parts, whatever the machine: sums over parts are then added in the same
 # order everywhere, and a fit gives the same parameters on a laptop and on a server.
@@ -16,7 +23,7 @@ MIN_SIZE = 50_000
 _THREADS = min(PARTS, os.cpu_count() or 1)
 
 
-def split_map(function, *arrays):
+def split_map(function: Callable[..., T], *arrays: npt.NDArray[Any]) -> list[T]:
     """``[function(*piece) for piece in parts]``: the arrays cut into ``PARTS`` pieces along
     their last axis (one piece when they are small), results in order."""
     size = arrays[0].shape[-1]
@@ -30,13 +37,15 @@ def split_map(function, *arrays):
         return list(pool.map(lambda piece: function(*piece), pieces))
 
 
-def weighted_totals(function, weights, *arrays):
+def weighted_totals(
+    function: Callable[..., tuple[FloatArray, FloatArray]], weights: FloatArray, *arrays: FloatArray
+) -> tuple[float, FloatArray]:
     """``(Σ weights · ll, grad @ weights)`` of ``function(*arrays) -> (ll, grad)``, the
     per-row log-likelihoods and their gradient, added up part by part in a fixed order."""
 
-    def part(weights, *arrays):
+    def part(weights: FloatArray, *arrays: FloatArray) -> tuple[float, FloatArray]:
         ll, grad = function(*arrays)
-        return np.dot(weights, ll), grad @ weights
+        return float(np.dot(weights, ll)), grad @ weights
 
     parts = split_map(part, weights, *arrays)
-    return sum(p[0] for p in parts), sum(p[1] for p in parts)
+    return sum((p[0] for p in parts), 0.0), sum((p[1] for p in parts[1:]), parts[0][1])

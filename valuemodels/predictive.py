@@ -10,7 +10,8 @@ k's purchases are discounted as if they all fell at the end of month k.
 
 import numpy as np
 
-from .bgnbd import collapse, expected_purchases
+from .arrays import ArrayLike, FloatArray
+from .bgnbd import BgNbdParams, collapse, expected_purchases
 from .customer import DAYS_PER_YEAR
 from .parallel import split_map
 
@@ -18,13 +19,21 @@ MONTHS_PER_YEAR = 12
 DAYS_PER_MONTH = DAYS_PER_YEAR / MONTHS_PER_YEAR
 
 
-def monthly_discount_rate(annual_rate):
-    return (1 + annual_rate) ** (1 / MONTHS_PER_YEAR) - 1
+def monthly_discount_rate(annual_rate: float) -> float:
+    rate: float = (1 + annual_rate) ** (1 / MONTHS_PER_YEAR) - 1
+    return rate
 
 
 def discounted_expected_purchases(
-    params, x, t_x, T, *, horizon_months, annual_discount, month_length=DAYS_PER_MONTH
-):
+    params: BgNbdParams,
+    x: ArrayLike,
+    t_x: ArrayLike,
+    T: ArrayLike,
+    *,
+    horizon_months: int,
+    annual_discount: float,
+    month_length: float = DAYS_PER_MONTH,
+) -> FloatArray:
     """Σ_k (expected purchases in month k) / (1 + d_m)^k for each customer.
 
     Evaluated once per distinct (x, t_x, T) row, so a large population costs what its
@@ -33,7 +42,7 @@ def discounted_expected_purchases(
     months = np.arange(horizon_months + 1)
     horizons = months[:, None] * month_length
 
-    def cumulative_for(x, t_x, T):
+    def cumulative_for(x: FloatArray, t_x: FloatArray, T: FloatArray) -> FloatArray:
         # One row per month boundary (0…H), one column per distinct history.
         return expected_purchases(params, horizons, x, t_x, T)
 
@@ -52,17 +61,17 @@ def discounted_expected_purchases(
 
 
 def predicted_clv(
-    params,
-    x,
-    t_x,
-    T,
+    params: BgNbdParams,
+    x: ArrayLike,
+    t_x: ArrayLike,
+    T: ArrayLike,
     *,
-    expected_order_value,
-    margin,
-    horizon_months,
-    annual_discount,
-    month_length=DAYS_PER_MONTH,
-):
+    expected_order_value: ArrayLike,
+    margin: ArrayLike,
+    horizon_months: int,
+    annual_discount: float,
+    month_length: float = DAYS_PER_MONTH,
+) -> FloatArray:
     """Predicted CLV per customer (floats in the base currency; round to cents to store).
 
     ``expected_order_value`` from the Gamma-Gamma model, ``margin`` the share of an order's
@@ -76,4 +85,7 @@ def predicted_clv(
         annual_discount=annual_discount,
         month_length=month_length,
     )
-    return np.asarray(margin, dtype=float) * np.asarray(expected_order_value) * purchases
+    value: FloatArray = (
+        np.asarray(margin, dtype=float) * np.asarray(expected_order_value) * purchases
+    )
+    return value

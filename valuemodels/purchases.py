@@ -12,23 +12,27 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .arrays import ArrayLike, IntArray
+
 
 @dataclass(frozen=True)
 class Histories:
     """One entry per customer who bought, customers ascending; money in cents."""
 
-    customer_id: np.ndarray
-    orders: np.ndarray
-    revenue_cents: np.ndarray
-    cost_cents: np.ndarray
-    first_order: np.ndarray
-    last_order: np.ndarray
-    purchase_days: np.ndarray
-    repeat_value_cents: np.ndarray
-    repeat_orders: np.ndarray
+    customer_id: IntArray
+    orders: IntArray
+    revenue_cents: IntArray
+    cost_cents: IntArray
+    first_order: IntArray
+    last_order: IntArray
+    purchase_days: IntArray
+    repeat_value_cents: IntArray
+    repeat_orders: IntArray
 
 
-def histories(customer_id, day, value_cents, cost_cents):
+def histories(
+    customer_id: ArrayLike, day: ArrayLike, value_cents: ArrayLike, cost_cents: ArrayLike
+) -> Histories:
     """Aggregate orders (one entry per order in each array) into purchase histories."""
     customer_id = np.asarray(customer_id, dtype=np.int64)
     day = np.asarray(day, dtype=np.int64)
@@ -62,13 +66,15 @@ def histories(customer_id, day, value_cents, cost_cents):
     )
 
 
-def _sums(values, starts):
+def _sums(values: IntArray, starts: IntArray) -> IntArray:
     if not starts.size:
         return np.zeros(0, dtype=np.int64)
     return np.add.reduceat(values, starts)
 
 
-def referral_totals(referrer_id, referred_revenue_cents):
+def referral_totals(
+    referrer_id: ArrayLike, referred_revenue_cents: ArrayLike
+) -> tuple[IntArray, IntArray, IntArray]:
     """Per referrer: how many customers they referred and those customers' revenue.
 
     Returns ``(referrers ascending, counts, revenue in cents)``."""

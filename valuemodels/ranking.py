@@ -5,12 +5,16 @@ both can score a value later against numbers stored from the full run (cut-offs,
 sorted reference values) and get exactly what the full run gave.
 """
 
+from collections.abc import Iterable
+from decimal import Decimal
 from fractions import Fraction
 
 import numpy as np
 
+from .arrays import ArrayLike, FloatArray, IndexArray
 
-def _as_array(values):
+
+def _as_array(values: ArrayLike) -> FloatArray:
     array = np.asarray(values, dtype=float)
     if array.ndim != 1:
         raise ValueError("Expected a one-dimensional sequence of values.")
@@ -19,12 +23,14 @@ def _as_array(values):
     return array
 
 
-def _oriented(values, reverse):
+def _oriented(values: FloatArray, reverse: bool) -> FloatArray:
     # Scoring "smaller is better" is scoring the negated values, "larger is better".
     return -values if reverse else values
 
 
-def class_cutoffs(values, shares, *, reverse=False):
+def class_cutoffs(
+    values: ArrayLike, shares: Iterable[Fraction | Decimal | float | str], *, reverse: bool = False
+) -> FloatArray:
     """Cut-offs that put each value in class k = the number of ``shares`` that the share
     of the population strictly worse than it reaches.
 
@@ -38,26 +44,26 @@ def class_cutoffs(values, shares, *, reverse=False):
     n = ordered.size
     if n == 0:
         raise ValueError("Cut-offs need at least one value.")
-    cutoffs = []
-    for share in shares:
-        share = Fraction(share)
+    cutoffs: list[float] = []
+    for value in shares:
+        share = Fraction(value)
         if not 0 <= share <= 1:
             raise ValueError("Shares lie between 0 and 1.")
         position = -(-share.numerator * n // share.denominator) - 1
-        cutoffs.append(ordered[position] if position >= 0 else -np.inf)
+        cutoffs.append(float(ordered[position]) if position >= 0 else -np.inf)
     return _oriented(np.array(cutoffs, dtype=float), reverse)
 
 
-def classify(values, cutoffs, *, reverse=False):
+def classify(values: ArrayLike, cutoffs: ArrayLike, *, reverse: bool = False) -> IndexArray:
     """For each value, how many cut-offs it is strictly better than (0…len(cutoffs))."""
     oriented_cutoffs = _oriented(np.asarray(cutoffs, dtype=float), reverse)
     if np.any(np.diff(oriented_cutoffs) < 0):
         raise ValueError("Cut-offs must run from worst to best.")
-    values = _oriented(_as_array(values), reverse)
-    return np.searchsorted(oriented_cutoffs, values, side="left")
+    oriented = _oriented(_as_array(values), reverse)
+    return np.searchsorted(oriented_cutoffs, oriented, side="left")
 
 
-def percentile_ranks(values, reference=None):
+def percentile_ranks(values: ArrayLike, reference: ArrayLike | None = None) -> FloatArray:
     """Percentile rank 0-100 of each value within ``reference`` (default: the values
     themselves): 100 * (number strictly below + half the number equal) / n.
 

@@ -16,22 +16,25 @@ from fractions import Fraction
 
 import numpy as np
 
+from .arrays import ArrayLike, FloatArray, IndexArray, IntArray, ObjectArray
 from .ranking import class_cutoffs, classify
 
 QUINTILES = (Fraction(1, 5), Fraction(2, 5), Fraction(3, 5), Fraction(4, 5))
 
 
-def quintile_cutoffs(values, *, reverse=False):
+def quintile_cutoffs(values: ArrayLike, *, reverse: bool = False) -> FloatArray:
     """The four cut-offs of a population, to store and score later customers against."""
     return class_cutoffs(values, QUINTILES, reverse=reverse)
 
 
-def score_against_cutoffs(values, cutoffs, *, reverse=False):
+def score_against_cutoffs(
+    values: ArrayLike, cutoffs: ArrayLike, *, reverse: bool = False
+) -> IndexArray:
     """Scores 1-5: one plus the number of cut-offs each value is strictly better than."""
     return 1 + classify(values, cutoffs, reverse=reverse)
 
 
-def quintile_scores(values, *, reverse=False):
+def quintile_scores(values: ArrayLike, *, reverse: bool = False) -> IndexArray:
     """Scores 1-5 of every value within its own population (empty in, empty out)."""
     values = np.asarray(values, dtype=float)
     if values.size == 0:
@@ -41,12 +44,12 @@ def quintile_scores(values, *, reverse=False):
 
 @dataclass(frozen=True)
 class RfmCutoffs:
-    recency: tuple
-    frequency: tuple
-    monetary: tuple
+    recency: tuple[float, ...]
+    frequency: tuple[float, ...]
+    monetary: tuple[float, ...]
 
 
-def rfm_cutoffs(*, recency, frequency, monetary):
+def rfm_cutoffs(*, recency: ArrayLike, frequency: ArrayLike, monetary: ArrayLike) -> RfmCutoffs:
     """The population's cut-offs for R, F and M, as plain floats ready to store."""
     return RfmCutoffs(
         recency=tuple(quintile_cutoffs(recency, reverse=True).tolist()),
@@ -55,7 +58,9 @@ def rfm_cutoffs(*, recency, frequency, monetary):
     )
 
 
-def rfm_scores(*, recency, frequency, monetary, cutoffs):
+def rfm_scores(
+    *, recency: ArrayLike, frequency: ArrayLike, monetary: ArrayLike, cutoffs: RfmCutoffs
+) -> tuple[IndexArray, IndexArray, IndexArray]:
     """(R, F, M) score arrays against ``cutoffs`` (from ``rfm_cutoffs`` of the population)."""
     return (
         score_against_cutoffs(recency, cutoffs.recency, reverse=True),
@@ -64,9 +69,10 @@ def rfm_scores(*, recency, frequency, monetary, cutoffs):
     )
 
 
-def fm_score(f, m):
-    """FM = (F + M) / 2 rounded half up, 1-5."""
-    return (np.asarray(f) + np.asarray(m) + 1) // 2
+def fm_score(f: ArrayLike, m: ArrayLike) -> IntArray | np.int64:
+    """FM = (F + M) / 2 rounded half up, 1-5 (a numpy integer for scalar F and M)."""
+    fm: IntArray | np.int64 = (np.asarray(f) + np.asarray(m) + 1) // 2
+    return fm
 
 
 CHAMPIONS = "champions"
@@ -107,7 +113,7 @@ SEGMENT_GRID = {
 }
 
 
-def _segment_lookup():
+def _segment_lookup() -> ObjectArray:
     table = np.empty((6, 6), dtype=object)
     for r, row in SEGMENT_GRID.items():
         table[r, 1:] = row
@@ -117,10 +123,11 @@ def _segment_lookup():
 _LOOKUP = _segment_lookup()
 
 
-def segments(r, f, m):
+def segments(r: ArrayLike, f: ArrayLike, m: ArrayLike) -> ObjectArray | str:
     """Segment slug of each customer from their R, F and M scores (arrays or scalars)."""
     r = np.asarray(r)
     fm = fm_score(f, m)
     if np.any((r < 1) | (r > 5) | (fm < 1) | (fm > 5)):
         raise ValueError("RFM scores run from 1 to 5.")
-    return _LOOKUP[r, fm]
+    slugs: ObjectArray | str = _LOOKUP[r, fm]
+    return slugs

@@ -10,7 +10,14 @@ from rest_framework.response import Response
 
 from customers import services
 from customers.models import Activity, Contact, Customer
-from customers.selectors import CHURN_RISK_BANDS, TIERS, customer_list, customers_visible_to
+from customers.selectors import (
+    CHURN_RISK_BANDS,
+    TIERS,
+    activities_visible_to,
+    contacts_visible_to,
+    customer_list,
+    customers_visible_to,
+)
 from valuemodels.rfm import SEGMENTS
 
 from .. import idempotency
@@ -68,7 +75,11 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
         fields = dict(serializer.validated_data)
         names = fields.pop("tags", None)
         with transaction.atomic():
-            tags = None if names is None else services.tags_get_or_create(names=names)
+            tags = (
+                None
+                if names is None
+                else services.tags_get_or_create(user=self.request.user, names=names)
+            )
             return save(tags=tags, **fields)
 
     @extend_schema(
@@ -109,10 +120,6 @@ class ContactQuery(serializers.Serializer):
     customer = id_query_field()
 
 
-def contacts_visible_to(user):
-    return Contact.objects.filter(customer__in=customers_visible_to(user))
-
-
 @extend_schema_view(
     list=extend_schema(summary="List contacts", parameters=[ContactQuery]),
     retrieve=extend_schema(summary="Get a contact"),
@@ -135,7 +142,9 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
     @extend_schema(summary="Add a contact", responses={201: ContactSerializer})
     def create(self, request):
         serializer = self.validated()
-        contact = services.contact_save(contact=Contact(**serializer.validated_data))
+        contact = services.contact_save(
+            user=request.user, contact=Contact(**serializer.validated_data)
+        )
         return self.respond(contact, status_code=201)
 
     def partial_update(self, request, pk=None):
@@ -143,11 +152,11 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
         serializer = self.validated(instance=contact, partial=True)
         for name, value in serializer.validated_data.items():
             setattr(contact, name, value)
-        services.contact_save(contact=contact)
+        services.contact_save(user=request.user, contact=contact)
         return self.respond(contact)
 
     def destroy(self, request, pk=None):
-        services.contact_delete(contact=self.get_object())
+        services.contact_delete(user=request.user, contact=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -178,7 +187,7 @@ class ActivityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
     http_method_names = ["get", "post", "patch", "head"]
 
     def get_queryset(self):
-        qs = Activity.objects.filter(customer__in=customers_visible_to(self.request.user))
+        qs = activities_visible_to(self.request.user)
         if self.action == "list":
             filters = self.query(ActivityQuery)
             if filters.get("open_tasks"):
@@ -211,5 +220,5 @@ class ActivityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
         done = self.validated(TaskDoneSerializer).validated_data["done"]
         if not activity.is_task:
             raise ValidationError({"done": [_("Only a task can be marked done.")]})
-        services.task_set_done(task=activity, done=done)
+        services.task_set_done(user=request.user, task=activity, done=done)
         return self.respond(activity)

@@ -10,9 +10,10 @@ from rest_framework import mixins, serializers, status
 from rest_framework.reverse import reverse
 
 from analytics.company import company_metrics
-from customers.selectors import TIERS, customers_visible_to
+from customers.selectors import TIERS
 from metrics import services
-from metrics.models import CustomerScore, ModelFit, RecalcRun
+from metrics.models import ModelFit, RecalcRun
+from metrics.selectors_customer import scores_visible_to
 from valuemodels.rfm import SEGMENTS
 
 from ..errors import Conflict
@@ -78,7 +79,7 @@ class ScoreViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
     keyset_default = "-value_score"
 
     def get_queryset(self):
-        qs = CustomerScore.objects.filter(customer__in=customers_visible_to(self.request.user))
+        qs = scores_visible_to(self.request.user)
         if self.action == "list":
             filters = self.query(ScoreQuery)
             qs = qs.filter(**{_SCORE_LOOKUPS[name]: value for name, value in filters.items()})

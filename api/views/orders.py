@@ -11,7 +11,6 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from customers.selectors import customers_visible_to
 from orders import selectors, services
 from orders.models import CustomerCost, Order, Product
 
@@ -238,9 +237,7 @@ class CustomerCostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiV
     http_method_names = ["get", "post", "delete", "head"]
 
     def get_queryset(self):
-        qs = CustomerCost.objects.filter(
-            customer__in=customers_visible_to(self.request.user)
-        ).order_by("-incurred_on", "-id")
+        qs = selectors.costs_visible_to(self.request.user).order_by("-incurred_on", "-id")
         if self.action == "list":
             filters = self.query(CostQuery)
             if "customer" in filters:

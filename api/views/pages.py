@@ -2,13 +2,14 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.pagination import paginate
+from core.web import add_service_errors, permission_required, render_page
 
 from .. import keys
 from ..forms import ApiKeyForm, WebhookForm
@@ -16,19 +17,6 @@ from ..webhooks import services
 from ..webhooks.models import Webhook, WebhookDelivery
 
 DELIVERY_LOG_TARGET = "#delivery-log"
-
-
-def _require(user, permission):
-    if not user.has_perm(permission):
-        raise PermissionDenied
-
-
-def _add_service_errors(form, exc):
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for field, errors in exc.error_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 # --- API keys --------------------------------------------------------------------------
@@ -52,7 +40,7 @@ def api_keys(request):
         "raw_key": raw_key,
         "can_manage_webhooks": request.user.has_perm("api.view_webhook"),
     }
-    return render(request, "api/keys.html", context)
+    return render_page(request, "api/keys.html", context)
 
 
 @login_required
@@ -63,21 +51,20 @@ def api_key_revoke(request, pk):
         keys.api_key_revoke(api_key=api_key)
         messages.success(request, _("API key “%(name)s” revoked.") % {"name": api_key.name})
         return redirect("api_pages:keys")
-    return render(request, "api/key_confirm_revoke.html", {"api_key": api_key})
+    return render_page(request, "api/key_confirm_revoke.html", {"api_key": api_key})
 
 
 # --- Webhooks --------------------------------------------------------------------------
 
 
-@login_required
+@permission_required("api.view_webhook")
 def webhook_list(request):
-    _require(request.user, "api.view_webhook")
     webhooks = Webhook.objects.order_by("-created_at", "-id")
     context = {
         "page": paginate(webhooks, request.GET.get("page")),
         "can_add": request.user.has_perm("api.add_webhook"),
     }
-    return render(request, "api/webhooks.html", context)
+    return render_page(request, "api/webhooks.html", context)
 
 
 def _webhook_form_page(request, *, webhook=None):
@@ -100,31 +87,28 @@ def _webhook_form_page(request, *, webhook=None):
                     del fields["secret"]
                 saved = services.webhook_update(user=request.user, webhook=webhook, **fields)
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Webhook saved."))
             return redirect(saved)
-    return render(request, "api/webhook_form.html", {"form": form, "webhook": webhook})
+    return render_page(request, "api/webhook_form.html", {"form": form, "webhook": webhook})
 
 
-@login_required
+@permission_required("api.add_webhook")
 @require_http_methods(["GET", "POST"])
 def webhook_create(request):
-    _require(request.user, "api.add_webhook")
     return _webhook_form_page(request)
 
 
-@login_required
+@permission_required("api.change_webhook")
 @require_http_methods(["GET", "POST"])
 def webhook_edit(request, pk):
-    _require(request.user, "api.change_webhook")
     return _webhook_form_page(request, webhook=get_object_or_404(Webhook, pk=pk))
 
 
-@login_required
+@permission_required("api.view_webhook")
 def webhook_detail(request, pk):
     """The webhook and its delivery log; the log's pager swaps only the log with htmx."""
-    _require(request.user, "api.view_webhook")
     webhook = get_object_or_404(Webhook, pk=pk)
     deliveries = webhook.deliveries.order_by("-created_at", "-id")
     context = {
@@ -135,31 +119,27 @@ def webhook_detail(request, pk):
         "can_delete": request.user.has_perm("api.delete_webhook"),
         "failed": WebhookDelivery.Status.FAILED,
     }
-    partial = request.htmx and not request.htmx.history_restore_request
-    template = "api/webhook_detail.html#log" if partial else "api/webhook_detail.html"
-    return render(request, template, context)
+    return render_page(request, "api/webhook_detail.html", context, partial="log")
 
 
-@login_required
+@permission_required("api.delete_webhook")
 @require_http_methods(["GET", "POST"])
 def webhook_delete(request, pk):
-    _require(request.user, "api.delete_webhook")
     webhook = get_object_or_404(Webhook, pk=pk)
     if request.method == "POST":
         services.webhook_delete(user=request.user, webhook=webhook)
         messages.success(request, _("Webhook deleted."))
         return redirect("api_pages:webhooks")
-    return render(
+    return render_page(
         request,
         "api/webhook_confirm_delete.html",
         {"webhook": webhook, "delivery_count": webhook.deliveries.count()},
     )
 
 
-@login_required
+@permission_required("api.change_webhook")
 @require_POST
 def delivery_retry(request, pk, delivery_pk):
-    _require(request.user, "api.change_webhook")
     delivery = get_object_or_404(WebhookDelivery, webhook_id=pk, pk=delivery_pk)
     services.delivery_retry(user=request.user, delivery=delivery)
     messages.success(request, _("Delivery queued again."))

@@ -12,17 +12,21 @@ import ipaddress
 import json
 import secrets
 import socket
-from datetime import timedelta
-from urllib.parse import urlsplit
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import SplitResult, urlsplit
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.renderers import JSONRenderer
 
+from core.services import check_fields, require_permission
+from core.types import Actor, User
 from metrics.models import CustomerScore, RecalcRun
 
 from . import signing
@@ -49,12 +53,11 @@ class DeliveryError(Exception):
 # --- Registration ----------------------------------------------------------------------
 
 
-def _require(user, permission):
-    if not user.has_perm(permission):
-        raise PermissionDenied(_("Only administrators manage webhooks."))
+def _require(user: Actor, permission: str) -> None:
+    require_permission(user, permission, message=_("Only administrators manage webhooks."))
 
 
-def _address_allowed(address):
+def _address_allowed(address: str) -> bool:
     if settings.WEBHOOKS_ALLOW_PRIVATE_NETWORKS:
         return True
     ip = ipaddress.ip_address(address.split("%", 1)[0])
@@ -63,14 +66,14 @@ def _address_allowed(address):
     return ip.is_global and not ip.is_multicast
 
 
-def _port(parts):
+def _port(parts: SplitResult) -> int | None:
     try:
         return parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
         return None
 
 
-def _check_url(url):
+def _check_url(url: str) -> None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname or _port(parts) is None:
         raise ValidationError({"url": _("Use an http:// or https:// address.")})
@@ -82,7 +85,7 @@ def _check_url(url):
         raise ValidationError({"url": _("Private, loopback and local addresses are not allowed.")})
 
 
-def _clean_events(events):
+def _clean_events(events: Iterable[str] | None) -> list[str]:
     chosen = list(dict.fromkeys(events or []))
     unknown = [event for event in chosen if event not in Event.values]
     if unknown:
@@ -92,7 +95,7 @@ def _clean_events(events):
     return chosen
 
 
-def _save(webhook):
+def _save(webhook: Webhook) -> Webhook:
     webhook.events = _clean_events(webhook.events)
     webhook.full_clean()
     _check_url(webhook.url)
@@ -100,12 +103,20 @@ def _save(webhook):
     return webhook
 
 
-def new_secret():
+def new_secret() -> str:
     return secrets.token_urlsafe(32)
 
 
 @transaction.atomic
-def webhook_create(*, user, url, events, secret="", active=True, description=""):
+def webhook_create(
+    *,
+    user: User | None,
+    url: str,
+    events: Iterable[str],
+    secret: str = "",
+    active: bool = True,
+    description: str = "",
+) -> Webhook:
     """Register a webhook; an empty ``secret`` gets a random one."""
     _require(user, "api.add_webhook")
     webhook = Webhook(
@@ -119,8 +130,14 @@ def webhook_create(*, user, url, events, secret="", active=True, description="")
     return _save(webhook)
 
 
+# What a caller may change on a webhook (the fields of ``webhook_create``).
+WEBHOOK_FIELDS = frozenset({"url", "events", "secret", "active", "description"})
+
+
 @transaction.atomic
-def webhook_update(*, user, webhook, **fields):
+def webhook_update(*, user: Actor, webhook: Webhook, **fields: Any) -> Webhook:
+    """Change the WEBHOOK_FIELDS given."""
+    check_fields(fields, WEBHOOK_FIELDS, service="webhook_update")
     _require(user, "api.change_webhook")
     for name, value in fields.items():
         setattr(webhook, name, value)
@@ -128,7 +145,7 @@ def webhook_update(*, user, webhook, **fields):
 
 
 @transaction.atomic
-def webhook_delete(*, user, webhook):
+def webhook_delete(*, user: Actor, webhook: Webhook) -> None:
     _require(user, "api.delete_webhook")
     webhook.delete()
 
@@ -136,15 +153,15 @@ def webhook_delete(*, user, webhook):
 # --- Events ----------------------------------------------------------------------------
 
 
-def _subscribed(event):
+def _subscribed(event: str) -> list[Webhook]:
     return [hook for hook in Webhook.objects.filter(active=True) if event in hook.events]
 
 
-def _jsonable(data):
+def _jsonable(data: object) -> Any:
     return json.loads(JSONRenderer().render(data))
 
 
-def _enqueue(delivery_ids):
+def _enqueue(delivery_ids: Iterable[int]) -> None:
     from .tasks import deliver_webhook
 
     for delivery_id in delivery_ids:
@@ -152,7 +169,7 @@ def _enqueue(delivery_ids):
 
 
 @transaction.atomic
-def event_emit(*, event, data, now=None):
+def event_emit(*, event: str, data: object, now: datetime | None = None) -> list[WebhookDelivery]:
     """Queue ``event`` for every active webhook subscribed to it; returns the deliveries."""
     hooks = _subscribed(event)
     if not hooks:
@@ -170,7 +187,7 @@ def event_emit(*, event, data, now=None):
     return deliveries
 
 
-def tier_changes_announce(*, now=None):
+def tier_changes_announce(*, now: datetime | None = None) -> int:
     """Announce the tier changes of the latest finished full run, once per run: each
     customer whose tier differs from the one the previous calculation gave. Returns how
     many were announced."""
@@ -202,7 +219,8 @@ def tier_changes_announce(*, now=None):
             .order_by("customer_id")
             .values("customer_id", "tier", "previous_tier", "value_score", "as_of")
         )
-        ids, batch = [], []
+        ids: list[int] = []
+        batch: list[WebhookDelivery] = []
         for row in changed.iterator(chunk_size=TIER_BATCH):
             data = {
                 "customer": row["customer_id"],
@@ -235,32 +253,34 @@ def tier_changes_announce(*, now=None):
 class _PinnedHTTPConnection(http.client.HTTPConnection):
     """Connects to the address we resolved and checked, not to a second DNS answer."""
 
-    def __init__(self, host, port, *, address, timeout):
+    def __init__(self, host: str, port: int, *, address: str, timeout: float) -> None:
         super().__init__(host, port, timeout=timeout)
         self._address = address
 
-    def connect(self):
+    def connect(self) -> None:
         self.sock = socket.create_connection((self._address, self.port), self.timeout)
 
 
 class _PinnedHTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, host, port, *, address, timeout):
+    def __init__(self, host: str, port: int, *, address: str, timeout: float) -> None:
         super().__init__(host, port, timeout=timeout)
         self._address = address
 
-    def connect(self):
+    def connect(self) -> None:
         sock = socket.create_connection((self._address, self.port), self.timeout)
         # Certificate and SNI are checked against the host name, as usual.
-        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+        # http.client's own TLS context (set in __init__, with ALPN), not in typeshed.
+        context = self._context  # type: ignore[attr-defined]
+        self.sock = context.wrap_socket(sock, server_hostname=self.host)
 
 
-def _resolve(host, port):
+def _resolve(host: str, port: int) -> str:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except OSError as exc:
         message = _("Cannot resolve %(host)s: %(error)s") % {"host": host, "error": exc}
         raise DeliveryError(message) from exc
-    addresses = [info[4][0] for info in infos]
+    addresses = [str(info[4][0]) for info in infos]
     refused = [address for address in addresses if not _address_allowed(address)]
     if refused:
         raise DeliveryError(
@@ -269,7 +289,7 @@ def _resolve(host, port):
     return addresses[0]
 
 
-def http_post(url, *, body, headers, timeout):
+def http_post(url: str, *, body: bytes, headers: Mapping[str, str], timeout: float) -> int:
     """POST ``body``; returns the HTTP status. Redirects are not followed."""
     parts = urlsplit(url)
     port = _port(parts)
@@ -291,12 +311,12 @@ def http_post(url, *, body, headers, timeout):
         connection.close()
 
 
-def delivery_body(delivery):
+def delivery_body(delivery: WebhookDelivery) -> bytes:
     """The exact bytes sent, the same on every attempt."""
     return json.dumps({"id": delivery.pk, **delivery.payload}, separators=(",", ":")).encode()
 
 
-def delivery_headers(delivery, body, timestamp):
+def delivery_headers(delivery: WebhookDelivery, body: bytes, timestamp: int) -> dict[str, str]:
     return {
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
@@ -309,12 +329,12 @@ def delivery_headers(delivery, body, timestamp):
     }
 
 
-def retry_delay(attempts):
+def retry_delay(attempts: int) -> timedelta:
     """After the n-th failed attempt: 30 s, 2 min, 8 min, 32 min, about 2 h."""
     return FIRST_RETRY * BACKOFF_FACTOR ** (attempts - 1)
 
 
-def _claim(delivery_id, now):
+def _claim(delivery_id: int, now: datetime) -> WebhookDelivery | None:
     claimed = WebhookDelivery.objects.filter(
         pk=delivery_id,
         status=WebhookDelivery.Status.PENDING,
@@ -326,7 +346,9 @@ def _claim(delivery_id, now):
     return WebhookDelivery.objects.select_related("webhook").get(pk=delivery_id)
 
 
-def delivery_attempt(*, delivery_id, now=None, post=http_post):
+def delivery_attempt(
+    *, delivery_id: int, now: datetime | None = None, post: Callable[..., int] = http_post
+) -> timedelta | None:
     """Send one delivery if it is due and nobody else is sending it. Returns the delay
     until its next attempt, or None (delivered, failed for good, or not ours to send)."""
     now = now or timezone.now()
@@ -335,18 +357,20 @@ def delivery_attempt(*, delivery_id, now=None, post=http_post):
         return None
     body = delivery_body(delivery)
     timestamp = int(now.timestamp())
+    status_code: int | None = None
     try:
-        status_code = post(
+        sent = post(
             delivery.webhook.url,
             body=body,
             headers=delivery_headers(delivery, body, timestamp),
             timeout=settings.WEBHOOKS_TIMEOUT_SECONDS,
         )
     except DeliveryError as exc:
-        status_code, error = None, str(exc)
+        error = str(exc)
     else:
-        error = "" if 200 <= status_code < 300 else _("HTTP %(code)s") % {"code": status_code}
-    fields = {"last_status_code": status_code, "last_error": error[:500]}
+        status_code = sent
+        error = "" if 200 <= sent < 300 else _("HTTP %(code)s") % {"code": sent}
+    fields: dict[str, Any] = {"last_status_code": status_code, "last_error": error[:500]}
     if not error:
         fields.update(status=WebhookDelivery.Status.SUCCEEDED, delivered_at=now)
         fields["next_attempt_at"] = None
@@ -361,7 +385,7 @@ def delivery_attempt(*, delivery_id, now=None, post=http_post):
     return delay
 
 
-def deliveries_due(*, now=None, limit=SWEEP_BATCH):
+def deliveries_due(*, now: datetime | None = None, limit: int = SWEEP_BATCH) -> list[int]:
     """Pending deliveries whose task was lost (overdue by more than the grace period)."""
     now = now or timezone.now()
     return list(
@@ -376,7 +400,7 @@ def deliveries_due(*, now=None, limit=SWEEP_BATCH):
 
 
 @transaction.atomic
-def delivery_retry(*, user, delivery, now=None):
+def delivery_retry(*, user: Actor, delivery: WebhookDelivery, now: datetime | None = None) -> None:
     """Send a failed delivery again, from a fresh set of attempts."""
     _require(user, "api.change_webhook")
     WebhookDelivery.objects.filter(pk=delivery.pk, status=WebhookDelivery.Status.FAILED).update(

@@ -76,7 +76,8 @@ def test_an_error_found_by_the_service_rolls_back_the_others(api_for, owner, set
         (2, ["number"]),
         (3, ["currency"]),
     ]
-    assert not Order.objects.exists() and not OrderLine.objects.exists()
+    assert not Order.objects.exists()
+    assert not OrderLine.objects.exists()
 
 
 def test_another_reps_customer_is_an_invalid_item(api_for, owner, teammate, setup):

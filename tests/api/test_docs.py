@@ -38,7 +38,8 @@ def _examples():
 
 def _documented_keys_present(documented, actual):
     if isinstance(documented, dict):
-        assert isinstance(actual, dict) and set(documented) <= set(actual), (documented, actual)
+        assert isinstance(actual, dict), (documented, actual)
+        assert set(documented) <= set(actual), (documented, actual)
         for key, value in documented.items():
             if key in ("results", "lines") and value and actual[key]:
                 _documented_keys_present(value[0], actual[key][0])

@@ -8,7 +8,8 @@ from tests.factories import CustomerFactory
 
 def _error(response):
     body = response.json()
-    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "details"}
+    assert set(body) == {"error"}
+    assert set(body["error"]) == {"code", "message", "details"}
     return body["error"]
 
 
@@ -49,7 +50,8 @@ def test_not_found_object_and_url(api_for, owner):
     api = api_for(owner)
     assert _error(api.get("/api/v1/customers/999999/"))["code"] == "not_found"
     response = api.get("/api/v1/no-such-thing/")
-    assert response.status_code == 404 and _error(response)["code"] == "not_found"
+    assert response.status_code == 404
+    assert _error(response)["code"] == "not_found"
 
 
 def test_pages_outside_the_api_keep_html_404(client_for, owner):
@@ -73,11 +75,13 @@ def test_method_not_allowed(api_for, owner):
 def test_malformed_json_and_wrong_content_type(api_for, owner):
     api = api_for(owner)
     bad = api.post("/api/v1/customers/", "{nope", content_type="application/json")
-    assert bad.status_code == 400 and _error(bad)["code"] == "parse_error"
+    assert bad.status_code == 400
+    assert _error(bad)["code"] == "parse_error"
     form = api.post(
         "/api/v1/customers/", "name=x", content_type="application/x-www-form-urlencoded"
     )
-    assert form.status_code == 415 and _error(form)["code"] == "unsupported_media_type"
+    assert form.status_code == 415
+    assert _error(form)["code"] == "unsupported_media_type"
 
 
 def test_request_size_limit(api_for, owner, settings):

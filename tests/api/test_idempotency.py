@@ -40,7 +40,8 @@ def test_orders_too_with_key_order_and_whitespace_ignored(api_for, owner):
     first = _post(api, "/api/v1/orders/", body, "order-1")
     reordered = {"lines": body["lines"], "ordered_on": "2026-03-01", "customer": customer.pk}
     retry = _post(api, "/api/v1/orders/", reordered, "order-1")
-    assert retry.status_code == 201 and retry.json()["id"] == first.json()["id"]
+    assert retry.status_code == 201
+    assert retry.json()["id"] == first.json()["id"]
     assert Order.objects.count() == 1
 
 
@@ -62,7 +63,8 @@ def test_same_key_on_another_endpoint_is_422(api_for, owner):
 def test_keys_belong_to_their_user(api_for, owner, teammate):
     _post(api_for(owner), "/api/v1/customers/", {"name": "Acme"}, "shared")
     response = _post(api_for(teammate), "/api/v1/customers/", {"name": "Acme"}, "shared")
-    assert response.status_code == 201 and "Idempotent-Replayed" not in response
+    assert response.status_code == 201
+    assert "Idempotent-Replayed" not in response
     assert Customer.objects.filter(name="Acme").count() == 2
 
 
@@ -88,7 +90,8 @@ def test_bulk_imports_accept_a_key(api_for, owner):
     api = api_for(owner)
     first = _post(api, "/api/v1/orders/bulk/", body, "bulk-1")
     retry = _post(api, "/api/v1/orders/bulk/", body, "bulk-1")
-    assert retry.json() == first.json() and retry["Idempotent-Replayed"] == "true"
+    assert retry.json() == first.json()
+    assert retry["Idempotent-Replayed"] == "true"
     assert Order.objects.count() == 1
 
 
@@ -104,7 +107,8 @@ def test_keys_expire_after_a_day(api_for, owner):
     _post(api, "/api/v1/customers/", {"name": "Acme"}, "key-1")
     IdempotencyKey.objects.update(created_at=timezone.now() - dt.timedelta(hours=25))
     again = _post(api, "/api/v1/customers/", {"name": "Acme"}, "key-1")
-    assert again.status_code == 201 and "Idempotent-Replayed" not in again
+    assert again.status_code == 201
+    assert "Idempotent-Replayed" not in again
     assert Customer.objects.filter(name="Acme").count() == 2
 
 
@@ -157,6 +161,7 @@ def test_losing_the_race_at_the_unique_constraint_replays_the_winner(api_for, ow
     first = _post(api, "/api/v1/customers/", {"name": "Acme"}, "key-1")
     monkeypatch.setattr("api.idempotency._stored", lambda user, key: IdempotencyKey.objects.none())
     retry = _post(api, "/api/v1/customers/", {"name": "Acme"}, "key-1")
-    assert retry.status_code == 201 and retry.json() == first.json()
+    assert retry.status_code == 201
+    assert retry.json() == first.json()
     assert retry["Idempotent-Replayed"] == "true"
     assert Customer.objects.filter(name="Acme").count() == 1

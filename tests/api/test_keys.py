@@ -22,16 +22,20 @@ def test_creating_a_key_shows_it_once_and_stores_only_its_hash(client_for, owner
 
     assert response.status_code == 200
     raw = response.context["raw_key"]
-    assert raw.startswith("crm_") and raw in response.content.decode()
+    assert raw.startswith("crm_")
+    assert raw in response.content.decode()
     assert response["Cache-Control"].startswith("max-age=0")
     api_key = ApiKey.objects.get(user=owner)
     assert api_key.name == "ERP sync"
     assert api_key.prefix == raw[:8]
-    assert api_key.hashed_key == key_hash(raw) and raw not in api_key.hashed_key
+    assert api_key.hashed_key == key_hash(raw)
+    assert raw not in api_key.hashed_key
 
     listing = client.get(KEYS_URL).content.decode()
     assert raw not in listing
-    assert "ERP sync" in listing and f"{raw[:8]}…" in listing and "Never" in listing
+    assert "ERP sync" in listing
+    assert f"{raw[:8]}…" in listing
+    assert "Never" in listing
 
 
 def test_key_name_is_required(client_for, owner):
@@ -43,7 +47,8 @@ def test_key_name_is_required(client_for, owner):
 
 def test_key_page_needs_login(db, client_for):
     response = client_for(None).get(KEYS_URL)
-    assert response.status_code == 302 and reverse("login") in response.url
+    assert response.status_code == 302
+    assert reverse("login") in response.url
 
 
 def test_empty_state(client_for, outsider):
@@ -77,7 +82,8 @@ def test_revoking_asks_first_then_the_key_is_refused(client_for, owner):
     url = f"/settings/api-keys/{api_key.pk}/revoke/"
 
     confirm = client.get(url)
-    assert confirm.status_code == 200 and "Revoke “Old laptop”?" in confirm.content.decode()
+    assert confirm.status_code == 200
+    assert "Revoke “Old laptop”?" in confirm.content.decode()
     api_key.refresh_from_db()
     assert api_key.revoked_at is None
 

@@ -8,8 +8,8 @@ from campaigns.models import Campaign
 from customers.models import Customer
 from orders.models import Order
 from tests.campaigns.factories import CampaignFactory, SpendEntryFactory
-from tests.campaigns.helpers import make_order
 from tests.factories import CustomerFactory
+from tests.orders.factories import OrderFactory
 
 AS_OF = dt.date(2026, 6, 30)
 
@@ -72,11 +72,14 @@ def test_nobody_acquired_and_no_budget_are_undefined_not_zero(manager):
 def test_revenue_excludes_cancelled_and_drafts_and_nets_refunds(manager):
     campaign = CampaignFactory()
     customer = CustomerFactory(owner=manager, acquired_by_campaign=campaign)
-    make_order(customer, "1000.00")
-    make_order(customer, "500.00", refunded="120.50", status=Order.Status.REFUNDED)
-    make_order(customer, "9999.00", status=Order.Status.CANCELLED)
-    make_order(customer, "7777.00", status=Order.Status.DRAFT)
-    make_order(CustomerFactory(owner=manager), "4444.00")  # not acquired by the campaign
+    OrderFactory(customer=customer, total="1000.00")
+    # Partly refunded: still a purchase.
+    OrderFactory(customer=customer, total="500.00", refunded="120.50")
+    OrderFactory(customer=customer, total="300.00", refunded="300.00", status=Order.Status.REFUNDED)
+    OrderFactory(customer=customer, total="9999.00", status=Order.Status.CANCELLED)
+    OrderFactory(customer=customer, total="7777.00", status=Order.Status.DRAFT)
+    # Not acquired by the campaign.
+    OrderFactory(customer=CustomerFactory(owner=manager), total="4444.00")
 
     assert stats_for(manager, campaign).revenue == Decimal("1379.50")
 
@@ -86,8 +89,8 @@ def test_rep_sees_revenue_and_count_of_own_customers_but_company_cac(owner, team
     SpendEntryFactory(campaign=campaign, amount=Decimal("900"))
     mine = CustomerFactory(owner=owner, acquired_by_campaign=campaign)
     theirs = CustomerFactory.create_batch(2, owner=teammate, acquired_by_campaign=campaign)
-    make_order(mine, "100.00")
-    make_order(theirs[0], "5000.00")
+    OrderFactory(customer=mine, total="100.00")
+    OrderFactory(customer=theirs[0], total="5000.00")
 
     stats = stats_for(owner, campaign)
 
@@ -104,12 +107,48 @@ def test_stats_for_many_campaigns_take_a_fixed_number_of_queries(
     campaigns = CampaignFactory.create_batch(5)
     for campaign in campaigns:
         SpendEntryFactory(campaign=campaign)
-        make_order(CustomerFactory(owner=None, acquired_by_campaign=campaign), "10.00")
+        OrderFactory(
+            customer=CustomerFactory(owner=None, acquired_by_campaign=campaign), total="10.00"
+        )
     manager = type(manager).objects.get(pk=manager.pk)  # a fresh permission cache
     with django_assert_num_queries(6):  # 2 for the user's permissions, 4 aggregates
         stats = selectors.campaign_stats(user=manager, campaigns=campaigns, as_of=AS_OF)
     assert {s.acquired for s in stats.values()} == {1}
     assert {s.revenue for s in stats.values()} == {Decimal("10.00")}
+
+
+def test_campaign_cac_of_every_campaign_that_spent_or_acquired(owner):
+    thirds = CampaignFactory(name="Thirds")
+    SpendEntryFactory(campaign=thirds, amount=Decimal("100.00"), spent_on=dt.date(2026, 2, 1))
+    SpendEntryFactory(campaign=thirds, amount=Decimal("900.00"), spent_on=dt.date(2026, 8, 1))
+    for _ in range(3):
+        CustomerFactory(owner=None, acquired_by_campaign=thirds)
+    unused = CampaignFactory(name="Spent, nobody acquired")
+    SpendEntryFactory(campaign=unused, amount=Decimal("50.00"), spent_on=dt.date(2026, 1, 1))
+    free = CampaignFactory(name="Acquired for free")
+    CustomerFactory(owner=None, acquired_by_campaign=free)
+    CampaignFactory(name="Neither")
+
+    costs = selectors.campaign_cac(as_of=AS_OF)
+
+    assert set(costs) == {thirds.pk, unused.pk, free.pk}
+    assert (costs[thirds.pk].spend, costs[thirds.pk].acquired) == (Decimal("100.00"), 3)
+    assert costs[thirds.pk].cac == Decimal("33.33")
+    assert costs[thirds.pk].cost_per_customer == Decimal("100.00") / 3  # not rounded
+    assert costs[unused.pk].cac is None
+    assert costs[unused.pk].cost_per_customer is None
+    assert costs[free.pk].cac == Decimal("0.00")
+    assert selectors.campaign_cac(as_of=AS_OF, campaign_ids=[thirds.pk]).keys() == {thirds.pk}
+
+
+def test_spend_between_sums_a_half_open_period(db):
+    SpendEntryFactory(amount=Decimal("10.50"), spent_on=dt.date(2026, 1, 1))
+    SpendEntryFactory(amount=Decimal("20.25"), spent_on=dt.date(2026, 1, 31))
+    SpendEntryFactory(amount=Decimal("99.00"), spent_on=dt.date(2026, 2, 1))
+
+    total = selectors.spend_between(start=dt.date(2026, 1, 1), end=dt.date(2026, 2, 1))
+
+    assert total == Decimal("30.75")
 
 
 def test_campaign_list_filters_and_sorts_newest_first(owner):
@@ -143,7 +182,8 @@ def test_history_lists_who_changed_what_newest_first(admin_user):
 
     changed, created = selectors.campaign_history(campaign)
 
-    assert created.kind == "+" and created.user == admin_user
+    assert created.kind == "+"
+    assert created.user == admin_user
     assert changed.user == admin_user
     assert [(c.field, c.old, c.new) for c in changed.changes] == [
         ("budget", Decimal("0.00"), Decimal("800")),

@@ -29,7 +29,8 @@ def test_a_message_appears_under_its_name_only_once_complete(channel, monkeypatc
     monkeypatch.setattr(broker.os, "replace", watching_replace)
     chan._put("jobs", {"body": "x" * 10_000})
     ((names, content),) = seen
-    assert len(names) == 1 and names[0].endswith(".jobs.msg.part")
+    assert len(names) == 1
+    assert names[0].endswith(".jobs.msg.part")
     assert content.endswith(b'"}')
     (name,) = os.listdir(folder)
     assert name.endswith(".jobs.msg")

@@ -1,17 +1,11 @@
-import datetime as dt
-
 import pytest
 from django.urls import reverse
 
 from crm.search import global_search
-from orders.models import Order
 from tests.factories import ContactFactory, CustomerFactory
+from tests.orders.factories import OrderFactory
 
 DROPDOWN = {"HX-Request": "true", "HX-Target": "global-search-results"}
-
-
-def make_order(customer, number):
-    return Order.objects.create(customer=customer, number=number, ordered_on=dt.date(2026, 2, 1))
 
 
 @pytest.fixture
@@ -36,8 +30,8 @@ def data(owner, teammate):
         "theirs": theirs,
         "my_contact": ContactFactory(customer=mine, name="Ann Harbor", phone="0700 111"),
         "their_contact": ContactFactory(customer=theirs, name="Hal Harbor", phone="0700 222"),
-        "my_order": make_order(mine, "SO-2026-0001"),
-        "their_order": make_order(theirs, "SO-2026-0002"),
+        "my_order": OrderFactory(customer=mine, number="SO-2026-0001", total="0.00"),
+        "their_order": OrderFactory(customer=theirs, number="SO-2026-0002", total="0.00"),
     }
 
 
@@ -83,13 +77,15 @@ def test_external_id_matches_whole_ids_only(manager, data):
 
 def test_outsider_finds_nothing(outsider, data):
     results = global_search(user=outsider, query="harbor")
-    assert results.searched and results.empty
+    assert results.searched
+    assert results.empty
 
 
 def test_short_query_searches_nothing(manager, data, django_assert_num_queries):
     with django_assert_num_queries(0):
         results = global_search(user=manager, query=" h ")
-    assert not results.searched and results.empty
+    assert not results.searched
+    assert results.empty
 
 
 def test_each_group_is_limited_and_says_there_is_more(manager):
@@ -97,11 +93,14 @@ def test_each_group_is_limited_and_says_there_is_more(manager):
     for n in range(4):
         CustomerFactory(name=f"Acme {n}", owner=manager)
         ContactFactory(customer=customer, name=f"Acme person {n}")
-        make_order(customer, f"ACME-{n}")
+        OrderFactory(customer=customer, number=f"ACME-{n}", total="0.00")
     results = global_search(user=manager, query="acme", limit=3)
-    assert len(results.customers.items) == 3 and results.customers.has_more
-    assert len(results.contacts.items) == 3 and results.contacts.has_more
-    assert len(results.orders.items) == 3 and results.orders.has_more
+    assert len(results.customers.items) == 3
+    assert results.customers.has_more
+    assert len(results.contacts.items) == 3
+    assert results.contacts.has_more
+    assert len(results.orders.items) == 3
+    assert results.orders.has_more
     results = global_search(user=manager, query="acme", limit=4)
     assert not results.customers.has_more
 
@@ -129,7 +128,8 @@ def test_results_page_groups_and_links_without_js(client_for, owner, data):
     assert "<html" in content
     assert data["mine"].get_absolute_url() in content
     assert "Ann Harbor" in content
-    assert "Harbor Freight" not in content and "Hal Harbor" not in content
+    assert "Harbor Freight" not in content
+    assert "Hal Harbor" not in content
     content = client_for(owner).get(reverse("search"), {"q": "SO-2026"}).content.decode()
     assert data["my_order"].get_absolute_url() in content
     assert "SO-2026-0002" not in content
@@ -146,7 +146,8 @@ def test_dropdown_is_a_fragment_with_a_link_to_all_results(client_for, owner, da
     content = response.content.decode()
     assert response.status_code == 200
     assert "<html" not in content
-    assert "Harbor Foods" in content and "Harbor Freight" not in content
+    assert "Harbor Foods" in content
+    assert "Harbor Freight" not in content
     assert f"{reverse('search')}?q=harbor" in content
 
 

@@ -9,7 +9,7 @@ import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.urls import reverse
 
 from campaigns.models import Campaign
@@ -19,6 +19,7 @@ from customers.models import Activity, Contact, Customer, Tag
 from orders.models import CustomerCost, ExchangeRate, Order, OrderLine, Product, base_currency
 from orders.totals import LineInput, convert, order_totals
 from tests.factories import CustomerFactory, UserFactory
+from tests.shared import shared_rows
 
 AS_OF = dt.date(2026, 11, 1)
 SIZE = 60
@@ -85,23 +86,19 @@ def digest():
     return hashlib.sha256(repr(rows).encode()).hexdigest()
 
 
-def empty_database():
-    OrderLine.objects.all().delete()
-    Order.objects.all().delete()
-    Customer.objects.all().delete()
-    for model in (Product, Tag, Campaign, ExchangeRate):
-        model.objects.all().delete()
+def seeded_digest(*args):
+    """The digest of what ``seed`` writes into the database as it is; undone afterwards."""
+    with transaction.atomic():
+        seed(*args)
+        fingerprint = digest()
+        transaction.set_rollback(True)
+    return fingerprint
 
 
 def test_same_seed_gives_the_same_data_and_another_seed_does_not(db):
-    seed()
-    first = digest()
-    empty_database()
-    seed()
-    assert digest() == first
-    empty_database()
-    seed("--seed", "7")
-    assert digest() != first
+    first = seeded_digest()
+    assert seeded_digest() == first
+    assert seeded_digest("--seed", "7") != first
 
 
 def test_if_empty_adds_nothing_when_customers_exist(db):
@@ -129,24 +126,148 @@ def test_without_if_empty_a_second_run_adds_more_customers(seeded):
     assert Campaign.objects.count() == 10
 
 
-@pytest.mark.parametrize(
-    ("username", "role", "superuser"),
-    [
-        ("admin", ADMIN, True),
-        ("manager", SALES_MANAGER, False),
-        ("rep", SALES_REP, False),
-        ("rep2", SALES_REP, False),
-    ],
-)
-def test_demo_users_have_their_roles_and_can_log_in(seeded, client, username, role, superuser):
-    user = get_user_model().objects.get(username=username)
-    assert list(user.groups.values_list("name", flat=True)) == [role]
-    assert user.is_superuser == superuser and user.is_staff == superuser
-    assert user.check_password("demo")
-    assert user.first_name == "Demo"
-    assert user.email == f"{username}@example.com"
-    response = client.post(reverse("login"), {"username": username, "password": "demo"})
-    assert response.status_code == 302
+@pytest.mark.xdist_group("seed-demo")  # one build of the shared rows
+class TestTheDemoData:
+    """Reads of one demo data set, seeded once for the class (tests/shared.py)."""
+
+    @pytest.fixture(scope="class", autouse=True)
+    def seed_output(self, django_db_setup, django_db_blocker):
+        yield from shared_rows(django_db_blocker, seed)
+
+    @pytest.fixture
+    def seeded(self, db, seed_output):
+        return seed_output
+
+    @pytest.mark.parametrize(
+        ("username", "role", "superuser"),
+        [
+            ("admin", ADMIN, True),
+            ("manager", SALES_MANAGER, False),
+            ("rep", SALES_REP, False),
+            ("rep2", SALES_REP, False),
+        ],
+    )
+    def test_demo_users_have_their_roles_and_can_log_in(
+        self, seeded, client, username, role, superuser
+    ):
+        user = get_user_model().objects.get(username=username)
+        assert list(user.groups.values_list("name", flat=True)) == [role]
+        assert user.is_superuser == superuser
+        assert user.is_staff == superuser
+        assert user.check_password("demo")
+        assert user.first_name == "Demo"
+        assert user.email == f"{username}@example.com"
+        response = client.post(reverse("login"), {"username": username, "password": "demo"})
+        assert response.status_code == 302
+
+    def test_owners_are_spread_over_the_demo_users(self, seeded):
+        owners = Counter(Customer.objects.values_list("owner__username", flat=True))
+        assert set(owners) <= {"manager", "rep", "rep2", None}
+        assert owners["rep"] > 5
+        assert owners["rep2"] > 5
+        assert owners["manager"] > 3
+
+    def test_order_totals_equal_orders_totals(self, seeded):
+        assert_totals_match_orders_totals()
+
+    def test_foreign_currency_orders_use_the_rate_of_their_month(self, seeded):
+        foreign = Order.objects.exclude(currency=base_currency())
+        assert foreign.exists()
+        assert set(foreign.values_list("currency", flat=True)) <= {"EUR", "GBP", "CNY"}
+        for order in foreign:
+            rate = ExchangeRate.objects.get(
+                currency=order.currency, valid_on=order.ordered_on.replace(day=1)
+            )
+            assert order.exchange_rate == rate.rate, order.number
+        assert not Order.objects.filter(currency=base_currency()).exclude(exchange_rate=1).exists()
+
+    def test_counts_are_roughly_as_specified(self, seeded):
+        orders = Order.objects.count()
+        assert 6 * SIZE <= orders <= 15 * SIZE
+        assert 2 <= OrderLine.objects.count() / orders <= 3
+        assert Tag.objects.count() == 10
+        assert Product.objects.count() == 12
+        # Monthly rates from November 2023 to November 2026 for three currencies.
+        assert ExchangeRate.objects.count() == 3 * 37
+        assert Campaign.objects.count() == 10
+        assert Activity.objects.count() <= 3 * SIZE
+        assert CustomerCost.objects.exists()
+        foreign = Order.objects.exclude(currency=base_currency()).count()
+        assert 0.03 <= foreign / orders <= 0.25
+
+    def test_orders_fall_in_the_three_years_before_the_as_of_date(self, seeded):
+        first = Order.objects.order_by("ordered_on").first().ordered_on
+        last = Order.objects.order_by("ordered_on").last().ordered_on
+        assert dt.date(2023, 11, 1) <= first
+        assert last < AS_OF
+        assert Order.objects.order_by("id").first().number == "SO-0000001"
+        assert Customer.objects.order_by("id").first().external_id == "C000001"
+
+    def test_buying_behaviour_varies(self, seeded):
+        per_customer = Counter(Order.objects.values_list("customer_id", flat=True))
+        assert any(n == 1 for n in per_customer.values())
+        assert max(per_customer.values()) >= 20
+        assert Customer.objects.filter(status=Customer.Status.LEAD, orders__isnull=True).exists()
+        statuses = set(Order.objects.values_list("status", flat=True))
+        assert statuses == {"paid", "placed", "cancelled", "refunded"}
+        refunded = Order.objects.filter(status=Order.Status.REFUNDED)
+        assert all(order.refunded_total == order.total for order in refunded)
+        assert Order.objects.filter(status=Order.Status.PAID, refunded_total__gt=0).exists()
+
+    def test_customers_look_real(self, seeded):
+        assert set(Customer.objects.values_list("kind", flat=True)) == {"company", "person"}
+        assert len(set(Customer.objects.values_list("region", flat=True))) >= 5
+        churned = Customer.objects.filter(status=Customer.Status.CHURNED)
+        assert churned.exists()
+        assert not churned.filter(churned_on__isnull=True).exists()
+        assert not churned.filter(churn_reason="").exists()
+        assert (
+            not Customer.objects.exclude(status=Customer.Status.CHURNED)
+            .exclude(churned_on__isnull=True)
+            .exists()
+        )
+        for customer in churned:
+            assert customer.churned_on > customer.orders.order_by("ordered_on").last().ordered_on
+        assert Customer.objects.filter(referred_by__isnull=False).exists()
+        for customer in Customer.objects.filter(referred_by__isnull=False):
+            assert customer.referred_by_id < customer.pk
+        for customer in Customer.objects.filter(acquired_by_campaign__isnull=False).exclude(
+            acquired_on__isnull=True
+        ):
+            campaign = customer.acquired_by_campaign
+            assert campaign.starts_on <= customer.acquired_on <= (campaign.ends_on or AS_OF)
+            assert customer.created_at.date() == customer.acquired_on
+        assert Customer.objects.filter(acquired_by_campaign__isnull=True).exists()
+
+    def test_companies_have_at_most_three_contacts_and_one_primary(self, seeded):
+        assert not Contact.objects.filter(customer__kind=Customer.Kind.PERSON).exists()
+        for customer in Customer.objects.filter(kind=Customer.Kind.COMPANY):
+            contacts = list(customer.contacts.all())
+            assert len(contacts) <= 3
+            if contacts:
+                assert sum(c.is_primary for c in contacts) == 1
+
+    def test_tasks_have_due_dates_some_overdue_some_done(self, seeded):
+        tasks = Activity.objects.filter(kind=Activity.Kind.TASK)
+        assert not tasks.filter(due_on__isnull=True).exists()
+        assert tasks.filter(done=True).exists()
+        assert any(task.is_overdue(AS_OF) for task in tasks)
+        assert not tasks.filter(done=True, done_at__isnull=True).exists()
+
+    def test_product_margins_are_between_20_and_60_percent(self, seeded):
+        for product in Product.objects.all():
+            margin = (product.list_price - product.unit_cost) / product.list_price
+            assert Decimal("0.19") <= margin <= Decimal("0.61"), product.sku
+
+    def test_campaigns_have_budgets_and_spend(self, seeded):
+        for campaign in Campaign.objects.all():
+            spent = sum(entry.amount for entry in campaign.spend_entries.all())
+            assert 0 < spent <= campaign.budget
+            assert campaign.created_at.date() < campaign.starts_on
+
+    def test_summary_lists_counts_and_seconds(self, seeded):
+        assert "orders.Order" in seeded
+        assert " s:" in seeded
 
 
 def test_an_existing_user_keeps_their_password(db):
@@ -160,12 +281,6 @@ def test_no_users_creates_no_users(db):
     assert not get_user_model().objects.exists()
     assert Customer.objects.count() == SIZE
     assert not Customer.objects.filter(owner__isnull=False).exists()
-
-
-def test_owners_are_spread_over_the_demo_users(seeded):
-    owners = Counter(Customer.objects.values_list("owner__username", flat=True))
-    assert set(owners) <= {"manager", "rep", "rep2", None}
-    assert owners["rep"] > 5 and owners["rep2"] > 5 and owners["manager"] > 3
 
 
 def assert_totals_match_orders_totals():
@@ -195,118 +310,6 @@ def assert_totals_match_orders_totals():
             expected.cost_base,
         ), order.number
         assert order.refunded_base == convert(order.refunded_total, order.exchange_rate)
-
-
-def test_order_totals_equal_orders_totals(seeded):
-    assert_totals_match_orders_totals()
-
-
-def test_foreign_currency_orders_use_the_rate_of_their_month(seeded):
-    foreign = Order.objects.exclude(currency=base_currency())
-    assert foreign.exists()
-    assert set(foreign.values_list("currency", flat=True)) <= {"EUR", "GBP", "CNY"}
-    for order in foreign:
-        rate = ExchangeRate.objects.get(
-            currency=order.currency, valid_on=order.ordered_on.replace(day=1)
-        )
-        assert order.exchange_rate == rate.rate, order.number
-    assert not Order.objects.filter(currency=base_currency()).exclude(exchange_rate=1).exists()
-
-
-def test_counts_are_roughly_as_specified(seeded):
-    orders = Order.objects.count()
-    assert 6 * SIZE <= orders <= 15 * SIZE
-    assert 2 <= OrderLine.objects.count() / orders <= 3
-    assert Tag.objects.count() == 10
-    assert Product.objects.count() == 12
-    # Monthly rates from November 2023 to November 2026 for three currencies.
-    assert ExchangeRate.objects.count() == 3 * 37
-    assert Campaign.objects.count() == 10
-    assert Activity.objects.count() <= 3 * SIZE
-    assert CustomerCost.objects.exists()
-    foreign = Order.objects.exclude(currency=base_currency()).count()
-    assert 0.03 <= foreign / orders <= 0.25
-
-
-def test_orders_fall_in_the_three_years_before_the_as_of_date(seeded):
-    first = Order.objects.order_by("ordered_on").first().ordered_on
-    last = Order.objects.order_by("ordered_on").last().ordered_on
-    assert dt.date(2023, 11, 1) <= first and last < AS_OF
-    assert Order.objects.order_by("id").first().number == "SO-0000001"
-    assert Customer.objects.order_by("id").first().external_id == "C000001"
-
-
-def test_buying_behaviour_varies(seeded):
-    per_customer = Counter(Order.objects.values_list("customer_id", flat=True))
-    assert any(n == 1 for n in per_customer.values())
-    assert max(per_customer.values()) >= 20
-    assert Customer.objects.filter(status=Customer.Status.LEAD, orders__isnull=True).exists()
-    statuses = set(Order.objects.values_list("status", flat=True))
-    assert statuses == {"paid", "placed", "cancelled", "refunded"}
-    refunded = Order.objects.filter(status=Order.Status.REFUNDED)
-    assert all(order.refunded_total == order.total for order in refunded)
-    assert Order.objects.filter(status=Order.Status.PAID, refunded_total__gt=0).exists()
-
-
-def test_customers_look_real(seeded):
-    assert set(Customer.objects.values_list("kind", flat=True)) == {"company", "person"}
-    assert len(set(Customer.objects.values_list("region", flat=True))) >= 5
-    churned = Customer.objects.filter(status=Customer.Status.CHURNED)
-    assert churned.exists()
-    assert not churned.filter(churned_on__isnull=True).exists()
-    assert not churned.filter(churn_reason="").exists()
-    assert (
-        not Customer.objects.exclude(status=Customer.Status.CHURNED)
-        .exclude(churned_on__isnull=True)
-        .exists()
-    )
-    for customer in churned:
-        assert customer.churned_on > customer.orders.order_by("ordered_on").last().ordered_on
-    assert Customer.objects.filter(referred_by__isnull=False).exists()
-    for customer in Customer.objects.filter(referred_by__isnull=False):
-        assert customer.referred_by_id < customer.pk
-    for customer in Customer.objects.filter(acquired_by_campaign__isnull=False).exclude(
-        acquired_on__isnull=True
-    ):
-        campaign = customer.acquired_by_campaign
-        assert campaign.starts_on <= customer.acquired_on <= (campaign.ends_on or AS_OF)
-        assert customer.created_at.date() == customer.acquired_on
-    assert Customer.objects.filter(acquired_by_campaign__isnull=True).exists()
-
-
-def test_companies_have_at_most_three_contacts_and_one_primary(seeded):
-    assert not Contact.objects.filter(customer__kind=Customer.Kind.PERSON).exists()
-    for customer in Customer.objects.filter(kind=Customer.Kind.COMPANY):
-        contacts = list(customer.contacts.all())
-        assert len(contacts) <= 3
-        if contacts:
-            assert sum(c.is_primary for c in contacts) == 1
-
-
-def test_tasks_have_due_dates_some_overdue_some_done(seeded):
-    tasks = Activity.objects.filter(kind=Activity.Kind.TASK)
-    assert not tasks.filter(due_on__isnull=True).exists()
-    assert tasks.filter(done=True).exists()
-    assert any(task.is_overdue(AS_OF) for task in tasks)
-    assert not tasks.filter(done=True, done_at__isnull=True).exists()
-
-
-def test_product_margins_are_between_20_and_60_percent(seeded):
-    for product in Product.objects.all():
-        margin = (product.list_price - product.unit_cost) / product.list_price
-        assert Decimal("0.19") <= margin <= Decimal("0.61"), product.sku
-
-
-def test_campaigns_have_budgets_and_spend(seeded):
-    for campaign in Campaign.objects.all():
-        spent = sum(entry.amount for entry in campaign.spend_entries.all())
-        assert 0 < spent <= campaign.budget
-        assert campaign.created_at.date() < campaign.starts_on
-
-
-def test_summary_lists_counts_and_seconds(seeded):
-    assert "orders.Order" in seeded
-    assert " s:" in seeded
 
 
 def test_check_totals_fails_loudly_on_a_wrong_total():

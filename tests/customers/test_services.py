@@ -57,12 +57,14 @@ def test_merge_moves_contacts_activities_referrals_and_tags(owner):
     assert result.external_id == "EXT-9"
     assert list(result.tags.values_list("name", flat=True)) == ["vip"]
     moved_contact.refresh_from_db()
-    assert moved_contact.customer == survivor and not moved_contact.is_primary
+    assert moved_contact.customer == survivor
+    assert not moved_contact.is_primary
     assert survivor.activities.filter(subject="Call about renewal").exists()
     referred.refresh_from_db()
     assert referred.referred_by == survivor
     merge_note = survivor.activities.get(kind=Activity.Kind.SYSTEM)
-    assert "EXT-9" not in merge_note.subject and duplicate.name in merge_note.subject
+    assert "EXT-9" not in merge_note.subject
+    assert duplicate.name in merge_note.subject
 
 
 def test_merge_is_all_or_nothing_when_a_receiver_fails(owner):

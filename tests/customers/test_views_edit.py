@@ -56,7 +56,8 @@ def test_a_forged_owner_is_ignored_on_edit(client_for, owner, teammate):
 
     assert response.status_code == 302
     customer.refresh_from_db()
-    assert customer.owner == owner and customer.name == "Acme"
+    assert customer.owner == owner
+    assert customer.name == "Acme"
 
 
 def test_manager_reassigns_a_customer(client_for, manager, owner, teammate):
@@ -202,7 +203,8 @@ def test_htmx_submit_with_errors_gets_the_form_only(client_for, owner):
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert "<html" not in html and html.lstrip().startswith("<form")
+    assert "<html" not in html
+    assert html.lstrip().startswith("<form")
     assert "This field is required." in html
 
 

@@ -35,7 +35,8 @@ def test_creates_customers_owned_by_the_importing_rep(owner):
     assert acme.acquired_on == dt.date(2026, 1, 15)
     assert sorted(acme.tags.values_list("name", flat=True)) == ["retail", "vip"]
     globex = Customer.objects.get(external_id="C-2")
-    assert globex.status == Customer.Status.LEAD and globex.marketing_opt_out
+    assert globex.status == Customer.Status.LEAD
+    assert globex.marketing_opt_out
     assert globex.history.count() == 1  # created with history, like any other customer
 
 
@@ -107,7 +108,9 @@ def test_rep_cannot_touch_another_reps_customer(owner, teammate):
     assert report.error_rows == 1
     [(row, column, message)] = messages_of(report)
     assert (row, column) == (3, "external_id")
-    assert "you do not own" in message and "Theirs" not in message and "t@t.test" not in message
+    assert "you do not own" in message
+    assert "Theirs" not in message
+    assert "t@t.test" not in message
     theirs.refresh_from_db()
     assert (theirs.name, theirs.owner) == ("Theirs", teammate)
     assert not Customer.objects.filter(external_id="C-9").exists()  # all or nothing

@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from core.csv import safe_cell
 from customers.models import Customer
-from dataio.exports import safe_cell
 from orders.models import Order
 from tests.factories import CustomerFactory, TagFactory
 from tests.orders.factories import OrderFactory, ProductFactory
@@ -93,7 +93,8 @@ def test_order_export_takes_the_list_filters_and_shows_costs(client_for, owner, 
     url = reverse("dataio:export_orders")
     rows = _download(client_for(owner), url, date_from="2026-04-01")[1]
     assert [row["number"] for row in rows] == ["SO-2"]
-    assert rows[0]["total"] == "20.00" and rows[0]["cost_total"] == "8.00"
+    assert rows[0]["total"] == "20.00"
+    assert rows[0]["cost_total"] == "8.00"
     rows = _download(client_for(owner), url, search="Acme")[1]
     assert [row["number"] for row in rows] == ["SO-1"]
 
@@ -109,7 +110,8 @@ def test_formula_injection_is_guarded(client_for, owner):
         "'@SUM(A1)",
         "'+1 555",
     )
-    assert b"\n=" not in body and b",=" not in body
+    assert b"\n=" not in body
+    assert b",=" not in body
 
 
 @pytest.mark.parametrize(
@@ -140,4 +142,5 @@ def test_an_export_imports_back_unchanged(client_for, owner, book):
     lines, _rows = _download(client, reverse("dataio:export_orders"), lines="1")
     report = import_file("orders", lines, user=owner)
     assert (report.unchanged, report.error_rows) == (2, 0)
-    assert Customer.objects.count() == 3 and Order.objects.count() == 3
+    assert Customer.objects.count() == 3
+    assert Order.objects.count() == 3

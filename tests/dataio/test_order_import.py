@@ -366,7 +366,8 @@ def test_rep_cannot_import_orders_for_another_reps_customer(owner, teammate):
         report = import_file("orders", data, user=owner, create_customers=create)
         [(row, column, message)] = messages_of(report)
         assert (row, column) == (2, "customer_external_id")
-        assert "belongs to another owner" in message and "Theirs" not in message
+        assert "belongs to another owner" in message
+        assert "Theirs" not in message
     assert _counts() == (1, 0, 0)
 
 

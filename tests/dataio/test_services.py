@@ -97,7 +97,8 @@ def test_a_dry_run_cannot_be_committed(owner, django_capture_on_commit_callbacks
     job = upload_job(user=owner, kind="customers", data=DATA)
     job = _configure(job, owner, django_capture_on_commit_callbacks, dry_run=True)
     job.refresh_from_db()
-    assert job.status == ImportJob.Status.VALIDATED and job.created_count == 2
+    assert job.status == ImportJob.Status.VALIDATED
+    assert job.created_count == 2
     with pytest.raises(ValidationError):
         services.import_job_commit_request(job=job, user=owner)
 
@@ -174,7 +175,8 @@ def test_commit_fails_whole_when_the_data_changed_since_validation(
     job.refresh_from_db()
     assert job.status == ImportJob.Status.FAILED
     assert job.error_count == 1
-    assert job.errors[0]["row"] == 3 and "you do not own" in job.errors[0]["message"]
+    assert job.errors[0]["row"] == 3
+    assert "you do not own" in job.errors[0]["message"]
     assert job.report_file
     assert not Customer.objects.filter(external_id="C-1").exists()
     assert job.can_remap

@@ -83,10 +83,12 @@ def test_home_lists_own_jobs_for_a_rep_and_all_for_a_manager(client_for, owner, 
     upload_job(user=teammate, kind="customers", data=DATA, name="theirs.csv")
 
     page = client_for(owner).get(reverse("dataio:imports")).content.decode()
-    assert "mine.csv" in page and "theirs.csv" not in page
+    assert "mine.csv" in page
+    assert "theirs.csv" not in page
 
     page = client_for(manager).get(reverse("dataio:imports")).content.decode()
-    assert "mine.csv" in page and "theirs.csv" in page
+    assert "mine.csv" in page
+    assert "theirs.csv" in page
 
 
 def test_home_shows_an_empty_state(client_for, owner):
@@ -170,11 +172,14 @@ def test_progress_polls_while_running_and_htmx_gets_the_partial(client_for, owne
     url = reverse("dataio:import_detail", args=[job.pk])
 
     page = client.get(url).content.decode()
-    assert 'hx-trigger="every 1s"' in page and 'value="25"' in page and "<html" in page
+    assert 'hx-trigger="every 1s"' in page
+    assert 'value="25"' in page
+    assert "<html" in page
 
     fragment = client.get(url, headers={"HX-Request": "true"}).content.decode()
     assert "<html" not in fragment
-    assert 'id="job-status"' in fragment and "50 of about 200 rows" in fragment
+    assert 'id="job-status"' in fragment
+    assert "50 of about 200 rows" in fragment
 
     ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.VALIDATED)
     fragment = client.get(url, headers={"HX-Request": "true"}).content.decode()

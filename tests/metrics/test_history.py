@@ -8,7 +8,7 @@ from django.db import connection
 from metrics import history, services
 from metrics.models import ScoreSnapshot
 from tests.factories import CustomerFactory
-from tests.metrics.test_services import AS_OF, population
+from tests.metrics.population import AS_OF, population
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the history is partitioned on PostgreSQL"

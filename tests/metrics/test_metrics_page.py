@@ -6,8 +6,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from metrics import services
-from metrics.models import DirtyCustomer, MetricSettings, ModelFit, RecalcRun
-from tests.metrics.test_services import AS_OF, population
+from metrics.models import MetricSettings, RecalcRun
+from tests.metrics.population import AS_OF, population
 from valuemodels import rfm
 
 HTMX = {"HX-Request": "true"}
@@ -124,7 +124,8 @@ def test_recalculate_queues_one_run_and_a_second_click_says_one_is_running(
     assert len(callbacks) == 1  # the task is enqueued once the request commits
     run = RecalcRun.objects.get()
     assert run.status == RecalcRun.Status.QUEUED
-    assert run.trigger == RecalcRun.Trigger.USER and run.started_by == manager
+    assert run.trigger == RecalcRun.Trigger.USER
+    assert run.started_by == manager
     assert run.as_of == timezone.localdate()
     assert "Full recalculation queued" in first.content.decode()
 
@@ -198,7 +199,8 @@ def test_progress_of_a_failed_run_shows_the_error(client_for, manager):
         .content.decode()
     )
     assert "hx-trigger" not in html
-    assert "The recalculation failed" in html and "boom: disk full" in html
+    assert "The recalculation failed" in html
+    assert "boom: disk full" in html
 
 
 def test_progress_without_htmx_goes_to_the_page_showing_that_run(client_for, manager):
@@ -220,22 +222,6 @@ def test_progress_of_an_unknown_run_is_404(client_for, manager):
 # --- The page's tables -------------------------------------------------------------------
 
 
-def test_page_lists_runs_fits_and_pending_customers(client_for, manager, admin_user):
-    population(150, seed=7)
-    services.full_run_sync(as_of=AS_OF, user=admin_user)
-    DirtyCustomer.objects.create(customer_id=123456)
-    _run(status=RecalcRun.Status.FAILED, error="worker lost", finished_at=timezone.now())
-    page = client_for(manager).get(reverse("metrics:index")).content.decode()
-    assert "1 customer awaits incremental recalculation." in page
-    assert "worker lost" in page
-    assert "Ada" in page  # who started the full run
-    fit = ModelFit.objects.get(kind=ModelFit.Kind.BGNBD)
-    assert fit.converged
-    assert f"{fit.params['r']:.4g}" in page and f"{fit.params['alpha']:.4g}" in page
-    gg = ModelFit.objects.get(kind=ModelFit.Kind.GAMMA_GAMMA)
-    assert f"{gg.params['gamma']:.4g}" in page
-
-
 def test_empty_page(client_for, manager):
     page = client_for(manager).get(reverse("metrics:index")).content.decode()
     assert "No full recalculation has run yet" in page
@@ -250,7 +236,8 @@ def test_managers_see_the_settings_read_only(client_for, manager):
     page = client_for(manager).get(reverse("metrics:index")).content.decode()
     assert "Only admins can change these settings." in page
     assert "Save settings" not in page
-    assert 'name="weight_historical"' in page and "disabled" in page
+    assert 'name="weight_historical"' in page
+    assert "disabled" in page
 
 
 def test_admin_saves_settings_and_a_full_run_is_queued(
@@ -311,23 +298,8 @@ def test_health_shows_the_method_used_without_computing_the_checks(client_for, m
     assert "Compute the checks" in page
     assert "Mean predicted" not in page  # the holdout check waits for the button
     # The form defaults to the last run's as-of date and 26 weeks before it.
-    assert 'value="2026-11-01"' in page and 'value="2026-05-03"' in page
-
-
-def test_health_computes_the_holdout_and_correlation_checks(client_for, manager):
-    population(200, seed=11)
-    query = {"calibration_end": "2026-05-03", "as_of": "2026-11-01"}
-    page = client_for(manager).get(reverse("metrics:health"), query).content.decode()
-    assert "Holdout: 182 days after" in page
-    assert "<svg" in page and "Repeat purchases in the calibration period" in page
-    assert "Mean predicted" in page
-    assert "Correlation r" in page
-
-    fragment = client_for(manager).get(reverse("metrics:health"), query, headers=HTMX)
-    assert fragment.status_code == 200
-    html = fragment.content.decode()
-    assert html.lstrip().startswith('<div id="health-results">')
-    assert "Mean predicted" in html
+    assert 'value="2026-11-01"' in page
+    assert 'value="2026-05-03"' in page
 
 
 def test_health_rejects_a_calibration_end_after_the_holdout(client_for, manager):
@@ -338,7 +310,8 @@ def test_health_rejects_a_calibration_end_after_the_holdout(client_for, manager)
     fragment = client_for(manager).get(reverse("metrics:health"), query, headers=HTMX)
     assert fragment.status_code == 422
     bad = client_for(manager).get(reverse("metrics:health"), {"calibration_end": "soon"})
-    assert bad.status_code == 200 and "Enter a valid date." in bad.content.decode()
+    assert bad.status_code == 200
+    assert "Enter a valid date." in bad.content.decode()
 
 
 # --- Methodology -----------------------------------------------------------------------------
@@ -361,7 +334,8 @@ def test_methodology_shows_the_current_weights_and_tiers(client_for, owner, admi
     settings.tier_a_share = Decimal("0.10")
     settings.save()
     page = client_for(owner).get(reverse("metrics:methodology")).content.decode()
-    assert '<td class="num">0.5</td>' in page and '<td class="num">0.2</td>' in page
+    assert '<td class="num">0.5</td>' in page
+    assert '<td class="num">0.2</td>' in page
     assert "the top 10%" in page
 
 
@@ -395,7 +369,8 @@ def test_a_run_is_view_only_in_the_admin(client_for, admin_user):
     client = client_for(admin_user)
     url = reverse("admin:metrics_recalcrun_change", args=[run.pk])
     page = client.get(url).content.decode()
-    assert "boom" in page and 'name="_save"' not in page
+    assert "boom" in page
+    assert 'name="_save"' not in page
     assert client.post(url, {"status": "done"}).status_code == 403
     run.refresh_from_db()
     assert run.status == RecalcRun.Status.FAILED
@@ -407,7 +382,8 @@ def test_settings_saved_in_the_admin_are_validated_and_queue_a_full_run(
     client = client_for(admin_user)
     url = reverse("admin:metrics_metricsettings_change", args=[MetricSettings.load().pk])
     bad = client.post(url, {**SETTINGS, "weight_loyalty": "0.5"})
-    assert bad.status_code == 200 and "The four weights must add up to 1" in bad.content.decode()
+    assert bad.status_code == 200
+    assert "The four weights must add up to 1" in bad.content.decode()
     assert not RecalcRun.objects.exists()
     with django_capture_on_commit_callbacks(execute=False):
         response = client.post(url, SETTINGS)

@@ -8,7 +8,8 @@ from django.db import OperationalError, connection
 
 from metrics import services, storage, swap
 from metrics.models import CustomerScore, DirtyCustomer, RecalcRun
-from tests.metrics.test_services import AS_OF, make_order, population, scores
+from tests.metrics.population import AS_OF, population, scores
+from tests.orders.factories import OrderFactory
 
 postgresql_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the table swap is PostgreSQL's"
@@ -98,7 +99,7 @@ def test_the_swapped_in_table_has_the_live_tables_indexes_and_constraints(db):
 def test_a_score_written_during_a_run_is_kept_and_recalculated_after_it(db):
     customers, run, indices = _prepared(chunk_size=5)
     customer = customers[0]
-    make_order(customer, AS_OF, "999.00")
+    OrderFactory(customer=customer, ordered_on=AS_OF, total="999.00")
     services.customers_recalculate(customer_ids=[customer.pk], as_of=run.as_of)
     DirtyCustomer.objects.all().delete()
     fresh = CustomerScore.objects.get(customer=customer).revenue

@@ -1,5 +1,4 @@
 import datetime as dt
-import random
 from decimal import Decimal
 
 import pytest
@@ -18,56 +17,10 @@ from metrics.models import (
     StagedScore,
 )
 from orders.models import Order
+from tests.campaigns.factories import CampaignFactory, SpendEntryFactory
 from tests.factories import CustomerFactory, UserFactory
-
-AS_OF = dt.date(2026, 11, 1)
-IGNORED = {"computed_at", "model_version", "_state"}
-
-
-def make_order(customer, day, amount, status=Order.Status.PAID, cost_share="0.6"):
-    amount = Decimal(amount)
-    cost = (amount * Decimal(cost_share)).quantize(Decimal("0.01"))
-    return Order.objects.create(
-        customer=customer,
-        number=f"T-{Order.objects.count() + 1:06d}-{customer.pk}",
-        status=status,
-        ordered_on=day,
-        total=amount,
-        subtotal=amount,
-        total_base=amount,
-        cost_total=cost,
-        cost_base=cost,
-    )
-
-
-def population(size, seed=1, owner=None):
-    """Customers with varied histories: loyal, one-off, lapsed, leads without orders."""
-    rng = random.Random(seed)
-    owner = owner or UserFactory()
-    customers = []
-    for i in range(size):
-        customer = CustomerFactory(owner=owner, name=f"P{i:04d}")
-        customers.append(customer)
-        kind = rng.choice(["loyal", "one-off", "lapsed", "lead"])
-        if kind == "lead":
-            continue
-        first = AS_OF - dt.timedelta(days=rng.randint(60, 900))
-        count = {"loyal": rng.randint(3, 12), "one-off": 1, "lapsed": rng.randint(2, 4)}[kind]
-        end = AS_OF if kind == "loyal" else first + dt.timedelta(days=200)
-        span = max((end - first).days, 1)
-        for _ in range(count):
-            day = first + dt.timedelta(days=rng.randint(0, span))
-            make_order(
-                customer, min(day, AS_OF), f"{rng.randint(20, 900)}.{rng.randint(0, 99):02d}"
-            )
-    return customers
-
-
-def scores():
-    return {
-        s.customer_id: {k: v for k, v in vars(s).items() if k not in IGNORED}
-        for s in CustomerScore.objects.order_by("customer_id")
-    }
+from tests.metrics.population import AS_OF, population, scores
+from tests.orders.factories import OrderFactory
 
 
 def test_full_run_scores_everyone_and_records_the_fits(db):
@@ -88,12 +41,48 @@ def test_full_run_scores_everyone_and_records_the_fits(db):
     assert 0.15 <= share_a <= 0.25
 
 
+def test_acquisition_cost_is_the_campaigns_cac_unless_overridden(db):
+    campaign = CampaignFactory()
+    SpendEntryFactory(campaign=campaign, amount=Decimal("1000.00"), spent_on=dt.date(2026, 1, 5))
+    SpendEntryFactory(campaign=campaign, amount=Decimal("500.00"), spent_on=AS_OF + dt.timedelta(1))
+    acquired = [CustomerFactory(acquired_by_campaign=campaign) for _ in range(3)]
+    Customer.objects.filter(pk=acquired[2].pk).update(acquisition_cost_override=Decimal("40"))
+    other = CustomerFactory()
+    for customer in [*acquired, other]:
+        OrderFactory(
+            customer=customer, ordered_on=dt.date(2026, 3, 1), total="500.00", cost="250.00"
+        )
+
+    services.full_run_sync(as_of=AS_OF)
+
+    scores = {s.customer_id: s for s in CustomerScore.objects.all()}
+    # 1000 spent to the as-of date over the 3 customers the campaign acquired.
+    assert scores[acquired[0].pk].acquisition_cost == Decimal("333.33")
+    assert scores[acquired[0].pk].profit_contribution == Decimal("-83.33")  # 250 - 333.33
+    assert scores[acquired[2].pk].acquisition_cost == Decimal("40.00")
+    assert scores[other.pk].acquisition_cost == Decimal("0.00")
+
+
 def test_profit_contribution_and_revenue_follow_the_spec(db):
     customer = CustomerFactory(acquisition_cost_override=Decimal("200"))
-    make_order(customer, dt.date(2026, 1, 10), "3000.00", cost_share="0.5")
-    make_order(customer, dt.date(2026, 5, 10), "2000.00", cost_share="0.5")
-    make_order(customer, dt.date(2026, 6, 1), "999.00", status=Order.Status.CANCELLED)
-    make_order(customer, dt.date(2026, 6, 2), "500.00", status=Order.Status.REFUNDED)
+    OrderFactory(
+        customer=customer, ordered_on=dt.date(2026, 1, 10), total="3000.00", cost="1500.00"
+    )
+    OrderFactory(
+        customer=customer, ordered_on=dt.date(2026, 5, 10), total="2000.00", cost="1000.00"
+    )
+    OrderFactory(
+        customer=customer,
+        ordered_on=dt.date(2026, 6, 1),
+        total="999.00",
+        status=Order.Status.CANCELLED,
+    )
+    OrderFactory(
+        customer=customer,
+        ordered_on=dt.date(2026, 6, 2),
+        total="500.00",
+        status=Order.Status.REFUNDED,
+    )
     services.full_run_sync(as_of=AS_OF)
     score = CustomerScore.objects.get(customer=customer)
     assert score.revenue == Decimal("5000.00")
@@ -103,16 +92,18 @@ def test_profit_contribution_and_revenue_follow_the_spec(db):
     assert score.aov == Decimal("2500.00")
     assert score.continuing_value == Decimal("2000.00")
     # Too few repeat customers for BG/NBD: the simple CLV is used, and the fit says why.
-    assert score.clv_method == "simple" and score.predicted_clv is None
+    assert score.clv_method == "simple"
+    assert score.predicted_clv is None
     fit = ModelFit.objects.get(kind="bgnbd")
-    assert not fit.converged and "Too little data" in fit.message
+    assert not fit.converged
+    assert "Too little data" in fit.message
 
 
 def test_same_day_orders_are_one_purchase(db):
     customer = CustomerFactory()
-    make_order(customer, dt.date(2026, 2, 1), "10.00")
-    make_order(customer, dt.date(2026, 2, 1), "30.00")
-    make_order(customer, dt.date(2026, 3, 1), "20.00")
+    OrderFactory(customer=customer, ordered_on=dt.date(2026, 2, 1), total="10.00")
+    OrderFactory(customer=customer, ordered_on=dt.date(2026, 2, 1), total="30.00")
+    OrderFactory(customer=customer, ordered_on=dt.date(2026, 3, 1), total="20.00")
     services.full_run_sync(as_of=AS_OF)
     score = CustomerScore.objects.get(customer=customer)
     assert score.orders_count == 3
@@ -140,7 +131,8 @@ def test_an_interrupted_run_finishes_with_the_same_result(db, settings):
     # The worker dies here. Published and unpublished customers both hold valid scores.
     assert CustomerScore.objects.count() == 90
     run.refresh_from_db()
-    assert run.status == RecalcRun.Status.RUNNING and run.chunks_done == 1
+    assert run.status == RecalcRun.Status.RUNNING
+    assert run.chunks_done == 1
 
     # A redelivered chunk task does nothing twice.
     assert services.full_run_publish_chunk(run_id=run.pk, index=indices[0]) is False
@@ -148,7 +140,8 @@ def test_an_interrupted_run_finishes_with_the_same_result(db, settings):
     resumed = services.stalled_runs_resume(now=run.heartbeat_at + services.STALLED_AFTER * 2)
     assert resumed == [run.pk]
     run.refresh_from_db()
-    assert run.status == RecalcRun.Status.DONE and run.processed == 90
+    assert run.status == RecalcRun.Status.DONE
+    assert run.processed == 90
     assert not RecalcChunk.objects.filter(run=run, done=False).exists()
     assert scores() == expected
 
@@ -172,7 +165,7 @@ def test_an_order_marks_its_customer_and_referrer_dirty_and_the_sweep_clears_it(
     assert not DirtyCustomer.objects.exists()
 
     with django_capture_on_commit_callbacks(execute=True):
-        make_order(customer, dt.date(2026, 10, 1), "250.00")
+        OrderFactory(customer=customer, ordered_on=dt.date(2026, 10, 1), total="250.00")
     # The task ran after the commit (eagerly here) and cleared the marks.
     assert not DirtyCustomer.objects.exists()
     assert CustomerScore.objects.get(customer=customer).revenue == Decimal("250.00")
@@ -250,7 +243,12 @@ def test_every_path_gives_identical_results(db, histories):
         customer = CustomerFactory(owner=owner, name=f"H{i}")
         customers.append(customer)
         for days_ago, cents, status in orders:
-            make_order(customer, AS_OF - dt.timedelta(days=days_ago), Decimal(cents) / 100, status)
+            OrderFactory(
+                customer=customer,
+                ordered_on=AS_OF - dt.timedelta(days=days_ago),
+                total=Decimal(cents) / 100,
+                status=status,
+            )
     services.full_run_sync(as_of=AS_OF)
     full = scores()
     services.customers_recalculate(customer_ids=[c.pk for c in customers], as_of=AS_OF)
@@ -269,7 +267,8 @@ def test_lost_staging_fails_the_run_and_keeps_the_published_scores(db):
     StagedScore.objects.filter(run=run).delete()
     assert services.full_run_publish_chunk(run_id=run.pk, index=indices[0]) is False
     run.refresh_from_db()
-    assert run.status == RecalcRun.Status.FAILED and "missing" in run.error
+    assert run.status == RecalcRun.Status.FAILED
+    assert "missing" in run.error
     assert scores() == expected
     # The next run is not blocked by the failed one.
     assert services.full_run_sync(as_of=AS_OF).status == RecalcRun.Status.DONE

@@ -8,37 +8,18 @@ from django.contrib.humanize.templatetags.humanize import ordinal
 from django.urls import reverse
 
 from customers.models import Customer
-from metrics import services
-from metrics.history_chart import history_chart
+from metrics import explain, services
 from metrics.models import CustomerScore, ModelFit
-from tests.factories import CustomerFactory, UserFactory
-from tests.metrics.test_services import AS_OF, make_order, population
+from tests.factories import CustomerFactory, UserFactory, persona
+from tests.metrics.population import AS_OF, big_spender, population
+from tests.orders.factories import OrderFactory
+from tests.shared import shared_rows
 
 LOGIN_URL = "/accounts/login/"
 
 
 def value_url(customer):
     return reverse("metrics:customer_value", args=[customer.pk])
-
-
-def big_spender(owner, name="Acme Corp", *, last=dt.date(2026, 10, 20), status="active"):
-    """A customer far above the population: five large orders up to ``last``."""
-    customer = CustomerFactory(owner=owner, name=name, status=status)
-    if status == Customer.Status.CHURNED:
-        Customer.objects.filter(pk=customer.pk).update(churned_on=last)
-    for months in range(5):
-        make_order(customer, last - dt.timedelta(days=60 * months), "4000.00")
-    return customer
-
-
-@pytest.fixture
-def scored(owner):
-    """The owner's big customer among 40 others, scored as of AS_OF (too few repeat
-    customers for BG/NBD, so the simple CLV is used)."""
-    population(40, seed=5)
-    customer = big_spender(owner)
-    services.full_run_sync(as_of=AS_OF)
-    return customer
 
 
 def _text(response):
@@ -66,7 +47,8 @@ def test_value_tab_permissions(request, client_for, owner, persona, expected):
     response = client_for(user).get(value_url(customer))
 
     if expected == "login":
-        assert response.status_code == 302 and response.url.startswith(LOGIN_URL)
+        assert response.status_code == 302
+        assert response.url.startswith(LOGIN_URL)
     else:
         assert response.status_code == expected
 
@@ -84,65 +66,77 @@ def test_the_customer_tabs_link_to_the_value_tab(client_for, owner):
 # --- Content ----------------------------------------------------------------------------
 
 
-def test_value_tab_explains_the_score(client_for, owner, scored):
-    score = CustomerScore.objects.get(customer=scored)
-    assert score.tier == "A" and score.clv_method == "simple"
+@pytest.mark.xdist_group("value-tab-scored")  # one build of the shared rows
+class TestOneScoredCustomer:
+    """The owner's big customer among 40 others, scored as of AS_OF once for the class
+    (tests/shared.py; too few repeat customers for BG/NBD, so the simple CLV is used)."""
 
-    response = client_for(owner).get(value_url(scored))
-    html = _text(response)
+    @pytest.fixture(scope="class", autouse=True)
+    def scored_id(self, django_db_setup, django_db_blocker):
+        def build():
+            population(40, seed=5)
+            customer = big_spender(persona("owner"))
+            services.full_run_sync(as_of=AS_OF)
+            return customer.pk
 
-    explanation = response.context["explanation"]
-    assert explanation.score == round(score.value_score)
-    # Points of the components add up to the score.
-    assert sum(row.points for row in explanation.components) == pytest.approx(
-        score.value_score, abs=0.2
-    )
-    historical = f"profit contribution in the {ordinal(round(score.pct_historical))}"
-    assert f"{explanation.score}: " in html
-    assert historical in html
-    assert f"simple CLV in the {ordinal(round(score.pct_future))}" in html
-    assert "Tier A" in html
-    for label in ["Historical value", "Future value", "Loyalty", "Influence"]:
-        assert label in html
-    # Weights come from the run's parameters: 35% / 35% / 15% / 15% by default.
-    assert html.count("35%") >= 2 and html.count("15%") >= 2
-    assert "RFM segment" in html and "R / F / M" in html
-    assert AS_OF.isoformat() in html and score.model_version in html
+        yield from shared_rows(django_db_blocker, build)
 
+    @pytest.fixture
+    def scored(self, db, scored_id):
+        return Customer.objects.get(pk=scored_id)
 
-def test_value_tab_says_why_the_simple_clv_is_used(client_for, owner, scored):
-    score = CustomerScore.objects.get(customer=scored)
-    fit = ModelFit.objects.get(kind="bgnbd")
+    def test_value_tab_explains_the_score(self, client_for, owner, scored):
+        score = CustomerScore.objects.get(customer=scored)
+        assert score.tier == "A"
+        assert score.clv_method == "simple"
 
-    html = _text(client_for(owner).get(value_url(scored)))
+        response = client_for(owner).get(value_url(scored))
+        html = _text(response)
 
-    assert "BG/NBD not fitted: too little data" in html
-    assert "using simple CLV" in html
-    assert fit.message in html
-    for label in ["Simple CLV", "Retention CLV", "Predicted CLV"]:
-        assert label in html
-    assert f"{score.simple_clv:,}" in html and f"{score.retention_clv:,}" in html
-    # Without BG/NBD the churn risk comes from the inactivity rule.
-    assert f"Inactivity rule: {score.recency_days} days since the last order" in html
-    for label in ["Relationship value", "Continuing value", "Information value", "Tenure"]:
-        assert label in html
+        explanation = response.context["explanation"]
+        assert explanation.score == round(score.value_score)
+        # Points of the components add up to the score.
+        assert sum(row.points for row in explanation.components) == pytest.approx(
+            score.value_score, abs=0.2
+        )
+        historical = f"profit contribution in the {ordinal(round(score.pct_historical))}"
+        assert f"{explanation.score}: " in html
+        assert historical in html
+        assert f"simple CLV in the {ordinal(round(score.pct_future))}" in html
+        assert "Tier A" in html
+        for label in ["Historical value", "Future value", "Loyalty", "Influence"]:
+            assert label in html
+        # Weights come from the run's parameters: 35% / 35% / 15% / 15% by default.
+        assert html.count("35%") >= 2
+        assert html.count("15%") >= 2
+        assert "RFM segment" in html
+        assert "R / F / M" in html
+        assert AS_OF.isoformat() in html
+        assert score.model_version in html
 
+    def test_value_tab_says_why_the_simple_clv_is_used(self, client_for, owner, scored):
+        score = CustomerScore.objects.get(customer=scored)
+        fit = ModelFit.objects.get(kind="bgnbd")
 
-def test_value_tab_uses_the_predicted_clv_when_the_models_fit(client_for, owner):
-    customers = population(150, seed=7, owner=owner)
-    services.full_run_sync(as_of=AS_OF)
-    score = (
-        CustomerScore.objects.filter(customer__in=customers, clv_method="predictive")
-        .order_by("-value_score")
-        .first()
-    )
+        html = _text(client_for(owner).get(value_url(scored)))
 
-    html = _text(client_for(owner).get(value_url(score.customer)))
+        assert "BG/NBD not fitted: too little data" in html
+        assert "using simple CLV" in html
+        assert fit.message in html
+        for label in ["Simple CLV", "Retention CLV", "Predicted CLV"]:
+            assert label in html
+        assert f"{score.simple_clv:,}" in html
+        assert f"{score.retention_clv:,}" in html
+        # Without BG/NBD the churn risk comes from the inactivity rule.
+        assert f"Inactivity rule: {score.recency_days} days since the last order" in html
+        for label in ["Relationship value", "Continuing value", "Information value", "Tenure"]:
+            assert label in html
 
-    assert "Using predicted CLV: BG/NBD and Gamma-Gamma are fitted" in html
-    assert f"predicted CLV in the {ordinal(round(score.pct_future))}" in html
-    assert f"{score.predicted_clv:,}" in html
-    assert "1 − P(alive) from the BG/NBD model" in html
+    def test_an_active_customer_shows_the_loss_value_quietly(self, client_for, owner, scored):
+        html = _text(client_for(owner).get(value_url(scored)))
+
+        assert "What losing this customer costs" not in html
+        assert "what losing this customer would cost" in html
 
 
 def test_loss_value_leads_for_a_churned_customer(client_for, owner):
@@ -158,13 +152,6 @@ def test_loss_value_leads_for_a_churned_customer(client_for, owner):
     assert "Marked as churned." in html
 
 
-def test_an_active_customer_shows_the_loss_value_quietly(client_for, owner, scored):
-    html = _text(client_for(owner).get(value_url(scored)))
-
-    assert "What losing this customer costs" not in html
-    assert "what losing this customer would cost" in html
-
-
 def test_history_chart_plots_each_calculation(client_for, owner):
     population(20, seed=3)
     customer = big_spender(owner)
@@ -175,17 +162,24 @@ def test_history_chart_plots_each_calculation(client_for, owner):
     html = response.content.decode()
 
     chart = response.context["chart"]
-    assert [p.day for p in chart.points] == [dt.date(2026, 8, 1), AS_OF]
-    assert "<svg" in html and "<polyline" in html
-    # Labelled, readable without hovering: each value and date is written on the chart.
-    for point in chart.points:
-        assert f">{point.value:.0f}</text>" in html
-        assert f">{point.day.isoformat()}</text>" in html
+    rows = chart.table.rows
+    assert [day for day, _value in rows] == ["2026-08-01", AS_OF.isoformat()]
+    assert "<svg" in html
+    assert "<polyline" in html
+    # Labelled, readable without hovering: each value and date is written on the chart,
+    # and the same figures are in a table for screen readers.
+    for day, value in rows:
+        assert f">{value}</text>" in html
+        assert f">{day}</text>" in html
+        assert f"<td>{day}</td><td>{value}</td>" in html
+    assert html.count('stroke-dasharray="4 4"') == 2  # where tiers B and A begin
+    assert "Dashed lines: where tiers B and A begin in the latest run." in html
+    assert f"Value score from {rows[0][1]} on 2026-08-01 to {rows[1][1]} on" in html
 
 
 def test_empty_state_before_any_calculation(client_for, owner):
     customer = CustomerFactory(owner=owner)
-    make_order(customer, dt.date(2026, 5, 1), "100.00")
+    OrderFactory(customer=customer, ordered_on=dt.date(2026, 5, 1), total="100.00")
 
     response = client_for(owner).get(value_url(customer))
 
@@ -211,112 +205,123 @@ def _names(response):
     return [c.name for c in response.context["page"].items]
 
 
-@pytest.fixture
-def ranked(owner, teammate):
+@pytest.mark.xdist_group("value-tab-ranked")  # one build of the shared rows
+class TestCustomerList:
     """Three of the owner's customers with different values, a lead without a score and a
-    teammate's top customer."""
-    background = UserFactory(username="bg")
-    population(30, seed=11, owner=background)
-    small = CustomerFactory(owner=owner, name="Small")
-    make_order(small, dt.date(2026, 10, 1), "30.00")
-    middle = CustomerFactory(owner=owner, name="Middle")
-    for day in (dt.date(2026, 2, 1), dt.date(2026, 6, 1)):
-        make_order(middle, day, "600.00")
-    big_spender(owner, "Top")
-    big_spender(teammate, "Their top")
-    services.full_run_sync(as_of=AS_OF)
-    CustomerFactory(owner=owner, name="Unscored lead", status="lead")
-    return CustomerScore.objects.filter(customer__owner=owner)
+    teammate's top customer, built once for the class (tests/shared.py)."""
 
+    @pytest.fixture(scope="class", autouse=True)
+    def _ranked(self, django_db_setup, django_db_blocker):
+        def build():
+            owner = persona("owner")
+            population(30, seed=11, owner=UserFactory(username="bg"))
+            small = CustomerFactory(owner=owner, name="Small")
+            OrderFactory(customer=small, ordered_on=dt.date(2026, 10, 1), total="30.00")
+            middle = CustomerFactory(owner=owner, name="Middle")
+            for day in (dt.date(2026, 2, 1), dt.date(2026, 6, 1)):
+                OrderFactory(customer=middle, ordered_on=day, total="600.00")
+            big_spender(owner, "Top")
+            big_spender(persona("teammate"), "Their top")
+            services.full_run_sync(as_of=AS_OF)
+            CustomerFactory(owner=owner, name="Unscored lead", status="lead")
 
-def test_list_shows_score_tier_and_churn_risk(client_for, owner, ranked):
-    top = ranked.get(customer__name="Top")
+        yield from shared_rows(django_db_blocker, build)
 
-    html = client_for(owner).get(reverse("customers:list")).content.decode()
+    @pytest.fixture
+    def ranked(self, db, owner):
+        return CustomerScore.objects.filter(customer__owner=owner)
 
-    assert ">Score" in html and ">Tier<" in html and ">Churn risk" in html
-    assert f">{round(top.value_score)}</td>" in html
-    assert "Tier A" in html
+    def test_list_shows_score_tier_and_churn_risk(self, client_for, owner, ranked):
+        top = ranked.get(customer__name="Top")
 
+        html = client_for(owner).get(reverse("customers:list")).content.decode()
 
-def test_list_sorts_by_score_with_unscored_customers_last(client_for, owner, ranked):
-    client = client_for(owner)
+        assert ">Score" in html
+        assert ">Tier<" in html
+        assert ">Churn risk" in html
+        assert f">{round(top.value_score)}</td>" in html
+        assert "Tier A" in html
 
-    descending = _names(client.get(reverse("customers:list"), {"sort": "-score"}))
-    ascending = _names(client.get(reverse("customers:list"), {"sort": "score"}))
+    def test_list_sorts_by_score_with_unscored_customers_last(self, client_for, owner, ranked):
+        client = client_for(owner)
 
-    assert descending == ["Top", "Middle", "Small", "Unscored lead"]
-    assert ascending == ["Small", "Middle", "Top", "Unscored lead"]
+        descending = _names(client.get(reverse("customers:list"), {"sort": "-score"}))
+        ascending = _names(client.get(reverse("customers:list"), {"sort": "score"}))
 
+        assert descending == ["Top", "Middle", "Small", "Unscored lead"]
+        assert ascending == ["Small", "Middle", "Top", "Unscored lead"]
 
-def test_list_sorts_by_churn_risk(client_for, owner, ranked):
-    risks = dict(ranked.values_list("customer__name", "churn_risk"))
-    expected = sorted(risks, key=lambda name: -risks[name])
+    def test_list_sorts_by_churn_risk(self, client_for, owner, ranked):
+        risks = dict(ranked.values_list("customer__name", "churn_risk"))
+        expected = sorted(risks, key=lambda name: -risks[name])
 
-    response = client_for(owner).get(reverse("customers:list"), {"sort": "-churn"})
+        response = client_for(owner).get(reverse("customers:list"), {"sort": "-churn"})
 
-    assert _names(response) == [*expected, "Unscored lead"]
+        assert _names(response) == [*expected, "Unscored lead"]
 
+    @pytest.mark.parametrize("field", ["tier", "segment"])
+    def test_list_filters_by_tier_and_segment(self, client_for, owner, ranked, field):
+        top = ranked.get(customer__name="Top")
+        value = getattr(top, field)
+        expected = sorted(ranked.filter(**{field: value}).values_list("customer__name", flat=True))
 
-@pytest.mark.parametrize("field", ["tier", "segment"])
-def test_list_filters_by_tier_and_segment(client_for, owner, ranked, field):
-    top = ranked.get(customer__name="Top")
-    value = getattr(top, field)
-    expected = sorted(ranked.filter(**{field: value}).values_list("customer__name", flat=True))
+        response = client_for(owner).get(reverse("customers:list"), {field: value})
 
-    response = client_for(owner).get(reverse("customers:list"), {field: value})
+        assert "Top" in _names(response)
+        assert sorted(_names(response)) == expected
+        assert "Their top" not in _names(response)
 
-    assert "Top" in _names(response)
-    assert sorted(_names(response)) == expected
-    assert "Their top" not in _names(response)
-
-
-@pytest.mark.parametrize(
-    ("band", "low", "high"), [("high", 0.7, 2), ("medium", 0.3, 0.7), ("low", -1, 0.3)]
-)
-def test_list_filters_by_churn_risk(client_for, owner, ranked, band, low, high):
-    expected = sorted(
-        ranked.filter(churn_risk__gte=low, churn_risk__lt=high).values_list(
-            "customer__name", flat=True
-        )
+    @pytest.mark.parametrize(
+        ("band", "low", "high"), [("high", 0.7, 2), ("medium", 0.3, 0.7), ("low", -1, 0.3)]
     )
+    def test_list_filters_by_churn_risk(self, client_for, owner, ranked, band, low, high):
+        expected = sorted(
+            ranked.filter(churn_risk__gte=low, churn_risk__lt=high).values_list(
+                "customer__name", flat=True
+            )
+        )
 
-    response = client_for(owner).get(reverse("customers:list"), {"churn_risk": band})
+        response = client_for(owner).get(reverse("customers:list"), {"churn_risk": band})
 
-    assert sorted(_names(response)) == expected
+        assert sorted(_names(response)) == expected
 
+    def test_manager_filters_everyone_by_tier(self, client_for, manager, ranked):
+        response = client_for(manager).get(reverse("customers:list"), {"tier": "A", "q": "top"})
 
-def test_manager_filters_everyone_by_tier(client_for, manager, ranked):
-    response = client_for(manager).get(reverse("customers:list"), {"tier": "A", "q": "top"})
+        assert sorted(_names(response)) == ["Their top", "Top"]
 
-    assert sorted(_names(response)) == ["Their top", "Top"]
+    def test_an_unknown_value_filter_is_ignored(self, client_for, owner, ranked):
+        response = client_for(owner).get(reverse("customers:list"), {"tier": "Z", "segment": "x"})
+
+        assert response.status_code == 200
+        assert len(_names(response)) == 4
 
 
 def test_list_offers_the_value_filters(client_for, owner):
     html = client_for(owner).get(reverse("customers:list")).content.decode()
 
-    assert 'name="tier"' in html and 'name="churn_risk"' in html
+    assert 'name="tier"' in html
+    assert 'name="churn_risk"' in html
     assert '<option value="cannot_lose">Cannot lose them</option>' in html
 
 
-def test_an_unknown_value_filter_is_ignored(client_for, owner, ranked):
-    response = client_for(owner).get(reverse("customers:list"), {"tier": "Z", "segment": "x"})
+def test_the_history_chart_marks_the_tier_cut_offs():
+    days = [dt.date(2024, 1, 1) + dt.timedelta(days=7 * i) for i in range(3)]
 
-    assert response.status_code == 200
-    assert len(_names(response)) == 4
+    chart = explain.score_history_chart(
+        list(zip(days, [40.0, 62.4, 81.0], strict=True)), tier_cutoffs=[55.0, 80.0]
+    )
 
-
-def test_a_long_history_labels_some_points_and_always_the_extremes():
-    days = [dt.date(2024, 1, 1) + dt.timedelta(days=7 * i) for i in range(40)]
-    values = [50.0] * 40
-    values[17], values[23] = 95.0, 5.0
-
-    chart = history_chart(list(zip(days, values, strict=True)), tier_cutoffs=[55.0, 80.0])
-
-    labelled = [p for p in chart.points if p.value_label]
-    assert 2 < len(labelled) <= 14
-    assert {"95", "5"} <= {p.value_label for p in labelled}
-    dated = [p.date_label for p in chart.points if p.date_label]
-    assert dated[0] == "2024-01-01" and dated[-1] == days[-1].isoformat() and len(dated) == 6
-    assert [line.label for line in chart.tier_lines] == ["B", "A"]
-    assert chart.points[0].x < chart.points[-1].x
+    assert chart.title == "Value score from 40 on 2024-01-01 to 81 on 2024-01-15"
+    dashed = [line for line in chart.lines if line.dashed]
+    assert len(dashed) == 2
+    tier_labels = [label for label in chart.labels if label.text in {"A", "B"}]
+    assert [(label.text, label.y - 4) for label in tier_labels] == [
+        ("B", dashed[0].y1),
+        ("A", dashed[1].y1),
+    ]
+    assert chart.note
+    assert chart.table.headers == ("As of", "Value score")
+    assert [value for _day, value in chart.table.rows] == ["40", "62", "81"]
+    assert explain.score_history_chart([], tier_cutoffs=[55.0, 80.0]) is None
+    assert not explain.score_history_chart(list(zip(days, [1, 2, 3], strict=True))).note

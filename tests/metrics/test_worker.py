@@ -12,7 +12,8 @@ from django.db import transaction
 from metrics import services
 from metrics.models import CustomerScore, DirtyCustomer, RecalcChunk, RecalcRun
 from tests.factories import CustomerFactory
-from tests.metrics.test_services import AS_OF, make_order, population, scores
+from tests.metrics.population import AS_OF, population, scores
+from tests.orders.factories import OrderFactory
 
 pytestmark = [pytest.mark.worker, pytest.mark.xdist_group("worker")]
 
@@ -57,13 +58,13 @@ def test_an_order_is_recalculated_by_the_worker_after_the_commit(live_worker):
     with quietly():
         population(80, seed=5)
         customer = CustomerFactory(name="Late buyer")
-        make_order(customer, dt.date(2020, 1, 10), "100.00")
+        OrderFactory(customer=customer, ordered_on=dt.date(2020, 1, 10), total="100.00")
     services.full_run_sync(as_of=AS_OF)
     assert CustomerScore.objects.get(customer=customer).revenue == Decimal("100.00")
     assert not DirtyCustomer.objects.exists()
 
     with transaction.atomic():
-        make_order(customer, dt.date(2020, 3, 1), "250.00")
+        OrderFactory(customer=customer, ordered_on=dt.date(2020, 3, 1), total="250.00")
         assert DirtyCustomer.objects.filter(customer_id=customer.pk).exists()
     wait_for(
         lambda: not DirtyCustomer.objects.filter(customer_id=customer.pk).exists(),
@@ -71,7 +72,8 @@ def test_an_order_is_recalculated_by_the_worker_after_the_commit(live_worker):
     )
     score = CustomerScore.objects.get(customer=customer)
     assert score.revenue == Decimal("350.00")
-    assert score.orders_count == 2 and score.purchase_days == 2
+    assert score.orders_count == 2
+    assert score.purchase_days == 2
 
 
 def test_a_stalled_run_is_finished_by_the_worker_with_identical_results(live_worker):
@@ -86,7 +88,8 @@ def test_a_stalled_run_is_finished_by_the_worker_with_identical_results(live_wor
     indices = services.full_run_prepare(run_id=run.pk, chunk_size=20)
     services.full_run_publish_chunk(run_id=run.pk, index=indices[0])
     run.refresh_from_db()
-    assert run.status == RecalcRun.Status.RUNNING and run.chunks_done == 1
+    assert run.status == RecalcRun.Status.RUNNING
+    assert run.chunks_done == 1
 
     resumed = services.stalled_runs_resume(now=run.heartbeat_at + 2 * services.STALLED_AFTER)
     assert resumed == [run.pk]
@@ -94,6 +97,7 @@ def test_a_stalled_run_is_finished_by_the_worker_with_identical_results(live_wor
 
     run.refresh_from_db()
     assert run.status == RecalcRun.Status.DONE, run.error
-    assert run.processed == 90 and run.chunks_done == run.chunks_total == 5
+    assert run.processed == 90
+    assert run.chunks_done == run.chunks_total == 5
     assert not RecalcChunk.objects.filter(run=run, done=False).exists()
     assert scores() == expected

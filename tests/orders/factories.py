@@ -1,4 +1,5 @@
 import datetime as dt
+import itertools
 from decimal import Decimal
 
 import factory
@@ -27,9 +28,19 @@ class ExchangeRateFactory(factory.django.DjangoModelFactory):
     rate = Decimal("1.10000000")
 
 
+_stored_numbers = itertools.count(1)
+
+
 class OrderFactory(factory.Factory):
-    """Created through ``services.order_create``, so totals are what the app computes.
-    ``lines`` are LineData tuples (product, quantity[, unit_price[, discount]])."""
+    """The one way the tests make an order.
+
+    By default through ``services.order_create``, so totals are what the app computes:
+    ``lines`` are LineData tuples (product, quantity[, unit_price[, discount]]).
+
+    Given ``total``, the order is written straight to the table instead, without lines, in any
+    status (paid unless told) and with these base-currency figures: ``total``, ``cost`` (the
+    cost of goods, 60% of the total unless given) and ``refunded``. The metrics tests make
+    many purchases with exact figures this way."""
 
     class Meta:
         model = Order
@@ -39,13 +50,40 @@ class OrderFactory(factory.Factory):
     number = ""
     ordered_on = dt.date(2026, 3, 1)
     currency = "USD"
-    status = Order.Status.PLACED
+    status = factory.LazyAttribute(
+        lambda o: Order.Status.PLACED if o.total is None else Order.Status.PAID
+    )
     note = ""
-    lines = factory.LazyFunction(lambda: [(ProductFactory(), 1)])
+    lines = factory.LazyAttribute(lambda o: [(ProductFactory(), 1)] if o.total is None else None)
+    total = None
+    cost = None
+    refunded = "0"
 
     @classmethod
-    def _create(cls, model_class, **kwargs):
-        return services.order_create(**kwargs)
+    def _create(cls, model_class, *, total, cost, refunded, **kwargs):
+        if total is None:
+            if cost is not None or refunded != "0":
+                raise TypeError("cost and refunded go with total=: an order written as given.")
+            return services.order_create(**kwargs)
+        return cls._stored(model_class, total=total, cost=cost, refunded=refunded, **kwargs)
+
+    @classmethod
+    def _stored(cls, model_class, *, total, cost, refunded, user, lines, number, **kwargs):
+        total, refunded = Decimal(str(total)), Decimal(str(refunded))
+        cost = (total * Decimal("0.6") if cost is None else Decimal(str(cost))).quantize(
+            Decimal("0.01")
+        )
+        return model_class.objects.create(
+            number=number or f"T-{next(_stored_numbers):06d}",
+            subtotal=total,
+            total=total,
+            total_base=total,
+            cost_total=cost,
+            cost_base=cost,
+            refunded_total=refunded,
+            refunded_base=refunded,
+            **kwargs,
+        )
 
 
 class CustomerCostFactory(factory.Factory):

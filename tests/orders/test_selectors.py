@@ -92,4 +92,5 @@ def test_order_changes_list_who_changed_what(owner):
     assert [(str(label), old, new) for label, old, new in latest["changes"]] == [
         ("status", "Placed", "Paid")
     ]
-    assert created["record"].history_type == "+" and created["changes"] == []
+    assert created["record"].history_type == "+"
+    assert created["changes"] == []

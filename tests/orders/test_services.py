@@ -228,7 +228,8 @@ def test_numbers_are_generated_when_omitted(owner, customer, widget):
     first = create(owner, customer, [(widget, 1)])
     second = create(owner, customer, [(widget, 1)])
     # SO- and the next number after the highest order id; ids are not reused.
-    assert re.fullmatch(r"SO-\d{6}", first.number) and re.fullmatch(r"SO-\d{6}", second.number)
+    assert re.fullmatch(r"SO-\d{6}", first.number)
+    assert re.fullmatch(r"SO-\d{6}", second.number)
     assert int(second.number[3:]) > int(first.number[3:])
 
 
@@ -246,7 +247,8 @@ def test_number_must_be_unique(owner, customer, widget):
     assert excinfo.value.message_dict["number"] == [
         "Order number A-1 is already taken; choose another."
     ]
-    assert Order.objects.count() == 1 and OrderLine.objects.count() == 1
+    assert Order.objects.count() == 1
+    assert OrderLine.objects.count() == 1
 
 
 # --- Update ---------------------------------------------------------------------------
@@ -388,9 +390,10 @@ def test_cancel_keeps_the_order_and_takes_it_out_of_counted(owner, customer, wid
     order = create(owner, customer, [(widget, 1)])
     services.order_set_status(user=owner, order=order, status="cancelled")
     order.refresh_from_db()
-    assert order.status == "cancelled" and order.total == D("19.99")
+    assert order.status == "cancelled"
+    assert order.total == D("19.99")
     assert order.lines.count() == 1
-    assert not Order.objects.counted().exists()
+    assert not Order.objects.purchases().exists()
 
 
 def test_full_refund_refunds_the_total(owner, customer, widget):
@@ -461,7 +464,8 @@ def test_merge_moves_orders_and_costs_to_the_survivor(owner, widget):
 
     moved.refresh_from_db()
     cost.refresh_from_db()
-    assert moved.customer == survivor and moved.lines.count() == 1
+    assert moved.customer == survivor
+    assert moved.lines.count() == 1
     assert cost.customer == survivor
     assert set(survivor.orders.all()) == {kept, moved}
     assert moved.history.latest().history_user == owner

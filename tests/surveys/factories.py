@@ -2,7 +2,6 @@ import datetime as dt
 
 import factory
 
-from orders.models import Order
 from surveys import tokens
 from surveys.models import Invitation, Response, Survey
 from tests.factories import CustomerFactory
@@ -45,13 +44,3 @@ class ResponseFactory(factory.django.DjangoModelFactory):
     score = 9
     responded_at = NOW
     updated_at = NOW
-
-
-class OrderFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Order
-
-    customer = factory.SubFactory(CustomerFactory)
-    number = factory.Sequence(lambda n: f"SO-{n:05d}")
-    status = Order.Status.PAID
-    ordered_on = dt.date(2026, 5, 1)

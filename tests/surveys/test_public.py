@@ -61,7 +61,8 @@ def test_answer_with_comment_and_thank_you_page(client, invitation):
     assert b"Great support" in thanks.content
 
     saved = client.post(response["Location"], {"comment": "Great support, fast too"})
-    assert saved.status_code == 302 and saved["Location"].endswith("?saved=1")
+    assert saved.status_code == 302
+    assert saved["Location"].endswith("?saved=1")
     answer = Response.objects.get()
     assert (answer.score, answer.comment) == (10, "Great support, fast too")
 

@@ -96,7 +96,8 @@ def test_nps_email_content(admin_user, owner, settings):
     assert mimetype == "text/html"
     assert html.count("?score=") == 11
     unsubscribe = re.search(r"https://crm\.example\.com/s/\S+/unsubscribe/", message.body)
-    assert unsubscribe and unsubscribe.group(0) in html
+    assert unsubscribe
+    assert unsubscribe.group(0) in html
     assert message.extra_headers["List-Unsubscribe"] == f"<{unsubscribe.group(0)}>"
     assert customer.survey_invitations.get().token not in message.body.split("/s/")[0]
 
@@ -211,7 +212,8 @@ def test_reminder_goes_once_to_non_responders(owner, settings):
     assert mail.outbox[0].subject == "Reminder: A quick question"
     assert "A few days ago we asked you" in mail.outbox[0].body
     due.refresh_from_db()
-    assert due.reminder_state == Invitation.ReminderState.SENT and due.reminded_at == NOW
+    assert due.reminder_state == Invitation.ReminderState.SENT
+    assert due.reminded_at == NOW
 
 
 def test_no_reminder_after_the_closing_day(owner):

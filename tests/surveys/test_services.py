@@ -10,10 +10,10 @@ from orders.models import Order
 from surveys import selectors, services
 from surveys.models import Invitation, Response, Survey
 from tests.factories import CustomerFactory, TagFactory
+from tests.orders.factories import OrderFactory
 from tests.surveys.factories import (
     NOW,
     InvitationFactory,
-    OrderFactory,
     ResponseFactory,
     SurveyFactory,
 )
@@ -95,12 +95,17 @@ def test_audience_filters(admin_user, owner, teammate):
 
 def test_audience_by_last_counted_order_date(admin_user, owner):
     recent = CustomerFactory(name="Recent", owner=owner)
-    OrderFactory(customer=recent, ordered_on=dt.date(2026, 1, 5))
-    OrderFactory(customer=recent, ordered_on=dt.date(2026, 5, 20))
+    OrderFactory(customer=recent, ordered_on=dt.date(2026, 1, 5), total="0.00")
+    OrderFactory(customer=recent, ordered_on=dt.date(2026, 5, 20), total="0.00")
     lapsed = CustomerFactory(name="Lapsed", owner=owner)
-    OrderFactory(customer=lapsed, ordered_on=dt.date(2025, 6, 1))
+    OrderFactory(customer=lapsed, ordered_on=dt.date(2025, 6, 1), total="0.00")
     # A cancelled order is not a purchase.
-    OrderFactory(customer=lapsed, ordered_on=dt.date(2026, 5, 25), status=Order.Status.CANCELLED)
+    OrderFactory(
+        customer=lapsed,
+        ordered_on=dt.date(2026, 5, 25),
+        total="0.00",
+        status=Order.Status.CANCELLED,
+    )
     CustomerFactory(name="Never", owner=owner)
 
     def audience(**criteria):
@@ -239,7 +244,7 @@ def test_score_outside_the_scale_is_refused(owner):
 
 
 def paid_order(customer, paid_at, **fields):
-    order = OrderFactory(customer=customer, **fields)
+    order = OrderFactory(customer=customer, ordered_on=dt.date(2026, 5, 1), total="0.00", **fields)
     order.history.update(history_date=paid_at)
     return order
 
@@ -273,7 +278,12 @@ def test_triggered_csat_invites_once_per_order_paid_n_days_ago(triggered, owner)
 
 
 def test_triggered_uses_the_day_the_order_first_became_paid(triggered, owner):
-    order = OrderFactory(customer=CustomerFactory(owner=owner), status=Order.Status.PLACED)
+    order = OrderFactory(
+        customer=CustomerFactory(owner=owner),
+        ordered_on=dt.date(2026, 5, 1),
+        total="0.00",
+        status=Order.Status.PLACED,
+    )
     order.history.update(history_date=NOW - 40 * DAY)
     order.status = Order.Status.PAID
     order.save()

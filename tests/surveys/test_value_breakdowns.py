@@ -9,32 +9,49 @@ from collections import Counter, defaultdict
 import pytest
 from django.urls import reverse
 
+from customers.models import Customer
 from metrics import services as metrics_services
 from metrics.models import CustomerScore
 from surveys import selectors
 from surveys.models import Invitation, Survey
-from tests.factories import CustomerFactory
-from tests.metrics.test_services import AS_OF, population
+from tests.factories import CustomerFactory, persona
+from tests.metrics.population import AS_OF, population
+from tests.shared import shared_rows
 from tests.surveys.factories import InvitationFactory, ResponseFactory, SurveyFactory
 from valuemodels.company import csat, nps, response_rate
 from valuemodels.labels import segment_label
 from valuemodels.rfm import SEGMENTS
 
+# The module shares rows built once (tests/shared.py): one worker runs all of it.
+pytestmark = pytest.mark.xdist_group("value-breakdowns")
+
 TIER_ORDER = ["A", "B", "C"]
 SEGMENT_ORDER = [slug for slug, _english in SEGMENTS]
 
 
+@pytest.fixture(scope="module", autouse=True)
+def scored_ids(django_db_setup, django_db_blocker):
+    """Built once for the module (tests/shared.py): both reps' customers, scored as of AS_OF,
+    plus one customer of each rep created after the run (no score row at all). Leads of the
+    population have a score row with a blank tier and segment."""
+
+    def build():
+        owner, teammate = persona("owner"), persona("teammate")
+        mine = population(40, seed=3, owner=owner)
+        theirs = population(20, seed=4, owner=teammate)
+        metrics_services.full_run_sync(as_of=AS_OF)
+        mine.append(CustomerFactory(owner=owner, name="New of olivia"))
+        theirs.append(CustomerFactory(owner=teammate, name="New of tom"))
+        return {"mine": [c.pk for c in mine], "theirs": [c.pk for c in theirs]}
+
+    yield from shared_rows(django_db_blocker, build)
+
+
 @pytest.fixture
-def scored(owner, teammate):
-    """Both reps' customers, scored as of AS_OF, plus one customer of each rep created after
-    the run (no score row at all). Leads of the population have a score row with a blank
-    tier and segment."""
-    mine = population(40, seed=3, owner=owner)
-    theirs = population(20, seed=4, owner=teammate)
-    metrics_services.full_run_sync(as_of=AS_OF)
-    mine.append(CustomerFactory(owner=owner, name="New of olivia"))
-    theirs.append(CustomerFactory(owner=teammate, name="New of tom"))
-    return {"mine": mine, "theirs": theirs}
+def scored(db, scored_ids):
+    """The customers of ``scored_ids``, read afresh for each test."""
+    found = Customer.objects.in_bulk([*scored_ids["mine"], *scored_ids["theirs"]])
+    return {group: [found[pk] for pk in ids] for group, ids in scored_ids.items()}
 
 
 def current(customer):
@@ -180,7 +197,7 @@ def survey_with_answers(customers, kind, seed=7):
 
 
 def expected_breakdown(customers, outcome, kind, key_of):
-    """{group: (responses, value, response rate)} from the formulas of metrics.calc."""
+    """{group: (responses, value, response rate)} from the formulas of valuemodels."""
     formula = nps if kind == Survey.Kind.NPS else csat
     answers, delivered = defaultdict(list), Counter()
     for customer in customers:
@@ -220,7 +237,8 @@ def test_breakdowns_by_tier_and_segment_follow_the_formulas(scored, manager, kin
 
     by_tier = expected_breakdown(everyone, outcome, kind, tier_label)
     assert actual(breakdowns["tier"]) == by_tier
-    assert "Not scored" in by_tier and len(by_tier) == 4
+    assert "Not scored" in by_tier
+    assert len(by_tier) == 4
     by_segment = expected_breakdown(everyone, outcome, kind, segment_group)
     assert actual(breakdowns["segment"]) == by_segment
     assert len(by_segment) > 3
@@ -276,13 +294,14 @@ def test_results_page_and_csv_show_tier_and_segment(scored, client_for, owner):
     client = client_for(owner)
 
     page = client.get(reverse("surveys:detail", args=[survey.pk])).content.decode()
-    assert "By value tier" in page and "By RFM segment" in page
+    assert "By value tier" in page
+    assert "By RFM segment" in page
     assert "current value score" in page
     assert f"<td>{segment_label(segment)}</td>" in page
     assert "<td>Not scored</td>" in page
 
-    export = client.get(reverse("surveys:export", args=[survey.pk])).content.decode()
-    rows = list(csv.reader(io.StringIO(export)))
+    export = client.get(reverse("surveys:export", args=[survey.pk]))
+    rows = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode("utf-8-sig"))))
     assert rows[0][-2:] == ["Value tier (current)", "RFM segment (current)"]
     by_name = {row[0]: row[-2:] for row in rows[1:]}
     assert by_name == {

@@ -94,8 +94,10 @@ def test_customer_tab_shows_history_with_answers(client_for, owner, survey):
     InvitationFactory(customer=customer, survey__name="Never answered")
     response = client_for(owner).get(reverse("surveys:customer_surveys", args=[customer.pk]))
     content = response.content.decode()
-    assert survey.name in content and "Never answered" in content
-    assert "Meh" in content and "no answer" in content
+    assert survey.name in content
+    assert "Never answered" in content
+    assert "Meh" in content
+    assert "no answer" in content
     assert 'aria-current="page">Surveys' in content
 
 
@@ -116,9 +118,12 @@ def test_rep_sees_only_their_customers_in_results_comments_and_export(
     detail = client.get(reverse("surveys:detail", args=[survey.pk])).content.decode()
     assert "your customers only" in detail
     comments = client.get(reverse("surveys:comments", args=[survey.pk])).content.decode()
-    assert "Meh" in comments and "Not yours" not in comments
-    export = client.get(reverse("surveys:export", args=[survey.pk])).content.decode()
-    assert "Meh" in export and "Not yours" not in export
+    assert "Meh" in comments
+    assert "Not yours" not in comments
+    export = client.get(reverse("surveys:export", args=[survey.pk]))
+    text = b"".join(export.streaming_content).decode("utf-8-sig")
+    assert "Meh" in text
+    assert "Not yours" not in text
 
 
 def test_create_then_audience_then_send(
@@ -126,7 +131,8 @@ def test_create_then_audience_then_send(
 ):
     client = client_for(admin_user)
     invalid = client.post(reverse("surveys:create"), {"name": "", "kind": "nps"})
-    assert invalid.status_code == 200 and b"This field is required" in invalid.content
+    assert invalid.status_code == 200
+    assert b"This field is required" in invalid.content
 
     created = client.post(
         reverse("surveys:create"), {"name": "Autumn NPS", "kind": "nps", "send_reminder": "on"}
@@ -181,7 +187,8 @@ def test_audience_list_reports_unknown_entries(client_for, admin_user, owner):
     assert response.status_code == 200
     assert "1 customer will be emailed" in content
     assert "2 entries of the list match no customer" in content
-    assert "ghost@example.com" in content and "ERP-0" in content
+    assert "ghost@example.com" in content
+    assert "ERP-0" in content
 
 
 def test_empty_list_is_an_inline_error(client_for, admin_user):
@@ -250,7 +257,8 @@ def test_results_page_shows_numbers_and_bars(client_for, manager, owner):
         )
     content = client_for(manager).get(reverse("surveys:detail", args=[survey.pk])).content.decode()
     assert '<dd class="big">40</dd>' in content  # 60% promoters - 20% detractors
-    assert "Promoters" in content and "60.0%" in content
+    assert "Promoters" in content
+    assert "60.0%" in content
     assert 'class="bar-fill stack-good" style="width: 100%"' in content
     assert "5 of 5 delivered" in content
     by_week = client_for(manager).get(reverse("surveys:detail", args=[survey.pk]) + "?period=week")
@@ -267,32 +275,48 @@ def test_comments_page_filters_with_htmx(client_for, manager, owner):
         )
     url = reverse("surveys:comments", args=[survey.pk])
     response = client_for(manager).get(url + "?band=bad", HTTP_HX_REQUEST="true")
-    assert b"Broken invoice" in response.content and b"Brilliant" not in response.content
+    assert b"Broken invoice" in response.content
+    assert b"Brilliant" not in response.content
     assert b"<html" not in response.content
     response = client_for(manager).get(url + "?q=brill")
-    assert b"Brilliant" in response.content and b"Broken" not in response.content
+    assert b"Brilliant" in response.content
+    assert b"Broken" not in response.content
 
 
-def test_csv_export(client_for, manager, owner):
+def test_csv_export_streams_safe_cells_with_a_bom(client_for, manager, owner):
+    """The same writer as the customer and order exports (core.csv): a byte order mark so
+    Excel reads the accented names as UTF-8, formula-like cells neutralised, streamed."""
     survey = SurveyFactory()
     ResponseFactory(
-        invitation=InvitationFactory(survey=survey, customer__owner=owner, customer__name="Acme"),
+        invitation=InvitationFactory(
+            survey=survey, customer__owner=owner, customer__name="Crème Brûlée GmbH"
+        ),
         score=6,
         comment='=HYPERLINK("http://evil")',
     )
     response = client_for(manager).get(reverse("surveys:export", args=[survey.pk]))
-    assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert response.status_code == 200
+    assert response.streaming
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="survey-{survey.pk}-responses.csv"'
+    )
+    body = b"".join(response.streaming_content)
+    assert body.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     assert rows[0][:3] == ["Customer", "External id", "Email"]
-    assert rows[1][0] == "Acme"
+    assert rows[1][0] == "Crème Brûlée GmbH"
     assert rows[1][6:9] == ["6", "Detractors", '\'=HYPERLINK("http://evil")']
+    assert b"\n=" not in body
+    assert b",=" not in body
 
 
 def test_sent_survey_edit_form_only_offers_closing_date_and_reminder(client_for, admin_user):
     survey = SurveyFactory()
     response = client_for(admin_user).get(reverse("surveys:edit", args=[survey.pk]))
     content = response.content.decode()
-    assert 'name="closes_on"' in content and 'name="question"' not in content
+    assert 'name="closes_on"' in content
+    assert 'name="question"' not in content
     response = client_for(admin_user).post(
         reverse("surveys:edit", args=[survey.pk]), {"closes_on": "2026-12-31"}
     )

@@ -102,11 +102,17 @@ def test_degenerate_data_reports_non_convergence():
 
 
 @pytest.mark.parametrize(
-    ("x", "t_x", "T"),
-    [([1], [5], [4]), ([0], [2], [4]), ([-1], [0], [4]), ([1.5], [2], [4]), ([1, 2], [2], [4])],
+    ("x", "t_x", "T", "message"),
+    [
+        ([1], [5], [4], "needs 0 <= t_x <= T"),
+        ([0], [2], [4], "without repeat purchases has t_x = 0"),
+        ([-1], [0], [4], "whole numbers >= 0"),
+        ([1.5], [2], [4], "whole numbers >= 0"),
+        ([1, 2], [2], [4], "of the same length"),
+    ],
 )
-def test_impossible_histories_are_rejected(x, t_x, T):
-    with pytest.raises(ValueError):
+def test_impossible_histories_are_rejected(x, t_x, T, message):
+    with pytest.raises(ValueError, match=message):
         bgnbd.fit(x, t_x, T)
 
 
@@ -130,7 +136,9 @@ def test_fit_never_raises_on_valid_histories(rows):
     result = bgnbd.fit(x, t_x, T, min_repeat_customers=1)
     if result.converged:
         params = np.array([result.params.r, result.params.alpha, result.params.a, result.params.b])
-        assert np.all(np.isfinite(params)) and np.all(params > 0)
+        assert np.all(np.isfinite(params))
+        assert np.all(params > 0)
         assert np.isfinite(result.log_likelihood)
     else:
-        assert result.params is None and result.message
+        assert result.params is None
+        assert result.message

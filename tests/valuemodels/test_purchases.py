@@ -1,4 +1,4 @@
-"""Purchase histories from individual orders (metrics.calc.purchases), spec 2.5."""
+"""Purchase histories from individual orders (valuemodels.purchases), spec 2.5."""
 
 import numpy as np
 

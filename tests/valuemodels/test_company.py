@@ -64,7 +64,7 @@ def test_nps_category(score, category):
 
 @pytest.mark.parametrize("score", [-1, 11, 7.5, None, True])
 def test_nps_rejects_answers_off_the_scale(score):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="An NPS answer is a whole number from 0 to 10"):
         company.nps([score])
 
 
@@ -79,7 +79,7 @@ def test_csat_without_responses_is_undefined():
 
 @pytest.mark.parametrize("score", [0, 6, 4.5])
 def test_csat_rejects_answers_off_the_scale(score):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="A CSAT answer is a whole number from 1 to 5"):
         company.csat([score])
 
 

@@ -60,16 +60,16 @@ def test_float_weights_are_read_as_written():
 
 
 @pytest.mark.parametrize(
-    "weights",
+    ("weights", "message"),
     [
-        components(0.4, 0.4, 0.15, 0.15),
-        components(0.5, 0.5, 0.15, -0.15),
-        {score.HISTORICAL: 0.5, score.FUTURE: 0.5},
-        {**components(0.35, 0.35, 0.15, 0.15), "charm": 0},
+        (components(0.4, 0.4, 0.15, 0.15), "Weights must sum to 1"),
+        (components(0.5, 0.5, 0.15, -0.15), "Weights cannot be negative"),
+        ({score.HISTORICAL: 0.5, score.FUTURE: 0.5}, "Weights are needed for exactly"),
+        ({**components(0.35, 0.35, 0.15, 0.15), "charm": 0}, "Weights are needed for exactly"),
     ],
 )
-def test_invalid_weights_are_rejected(weights):
-    with pytest.raises(ValueError):
+def test_invalid_weights_are_rejected(weights, message):
+    with pytest.raises(ValueError, match=message):
         score.validate_weights(weights)
 
 
@@ -174,7 +174,7 @@ def test_tier_shares_may_leave_a_tier_empty():
 
 @pytest.mark.parametrize(("a_share", "b_share"), [(-0.1, 0.3), (0.6, 0.5), (0.2, -0.1)])
 def test_invalid_tier_shares_are_rejected(a_share, b_share):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="Tier shares cannot be negative"):
         score.tier_cutoffs([1, 2, 3], a_share=a_share, b_share=b_share)
 
 

@@ -63,7 +63,7 @@ def test_purchase_frequency_without_orders_is_undefined():
 
 
 def test_purchase_frequency_rejects_an_as_of_date_before_the_first_order():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="before the first order"):
         customer.purchase_frequency(
             orders=1, first_order_on=dt.date(2026, 1, 2), as_of=dt.date(2026, 1, 1)
         )
@@ -89,7 +89,7 @@ def test_expected_lifetime_cap_is_a_setting():
 
 
 def test_expected_lifetime_rejects_a_percentage():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="a fraction between 0 and 1"):
         customer.expected_lifetime(annual_churn=10)
 
 
@@ -116,9 +116,16 @@ def test_retention_clv_uses_the_corrected_formula():
     assert clv != Decimal(1000) * Decimal("0.9") / Decimal("0.1")
 
 
-@pytest.mark.parametrize(("retention", "discount"), [(1.2, 0.1), (0.5, -0.1), (1, 0)])
-def test_retention_clv_rejects_impossible_inputs(retention, discount):
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize(
+    ("retention", "discount", "message"),
+    [
+        (1.2, 0.1, "Retention is a fraction between 0 and 1"),
+        (0.5, -0.1, "the discount rate is >= 0"),
+        (1, 0, "the value is unbounded"),
+    ],
+)
+def test_retention_clv_rejects_impossible_inputs(retention, discount, message):
+    with pytest.raises(ValueError, match=message):
         customer.retention_clv(margin=1000, retention=retention, discount=discount)
 
 

@@ -13,7 +13,7 @@ from orders.models import Order
 from surveys.models import Invitation, Survey
 from tests.campaigns.factories import CampaignFactory, SpendEntryFactory
 from tests.factories import CustomerFactory
-from tests.metrics.purchases import buy
+from tests.orders.factories import OrderFactory
 from tests.surveys.factories import InvitationFactory, ResponseFactory, SurveyFactory
 
 START, END = dt.date(2026, 3, 1), dt.date(2026, 4, 1)
@@ -42,14 +42,14 @@ def score(customer, **fields):
 def test_retention_and_churn_reproduce_the_spec_vectors(manager, owner):
     """Start 10, end 11, new 2 -> retention 90%; 1 lost of 10 -> churn 10%."""
     for customer in customers(owner, 10):
-        buy(customer, BEFORE)
-        buy(customer, DURING)
+        OrderFactory(customer=customer, ordered_on=BEFORE, total="100.00")
+        OrderFactory(customer=customer, ordered_on=DURING, total="100.00")
     leaving = Customer.objects.order_by("pk").first()
     Customer.objects.filter(pk=leaving.pk).update(
         status=Customer.Status.CHURNED, churned_on=dt.date(2026, 3, 20)
     )
     for customer in customers(owner, 2):
-        buy(customer, DURING)
+        OrderFactory(customer=customer, ordered_on=DURING, total="100.00")
 
     m = metrics(manager)
 
@@ -61,23 +61,30 @@ def test_retention_and_churn_reproduce_the_spec_vectors(manager, owner):
 def test_who_counts_as_a_customer_at_the_start_and_the_end(manager, owner):
     """Inactivity window 365 days, measured from the day before each boundary."""
     at_both = CustomerFactory(owner=owner)
-    buy(at_both, dt.date(2025, 2, 28))  # 365 days before 2026-02-28: still a customer
-    buy(at_both, dt.date(2025, 12, 1))
+    # 365 days before 2026-02-28: still a customer
+    OrderFactory(customer=at_both, ordered_on=dt.date(2025, 2, 28), total="100.00")
+    OrderFactory(customer=at_both, ordered_on=dt.date(2025, 12, 1), total="100.00")
     lapsed_before = CustomerFactory(owner=owner)
-    buy(lapsed_before, dt.date(2025, 2, 27))  # 366 days: lost before the period
+    # 366 days: lost before the period
+    OrderFactory(customer=lapsed_before, ordered_on=dt.date(2025, 2, 27), total="100.00")
     lapses_during = CustomerFactory(owner=owner)
-    buy(lapses_during, dt.date(2025, 3, 30))  # 366 days before 2026-03-31: lost in it
+    # 366 days before 2026-03-31: lost in it
+    OrderFactory(customer=lapses_during, ordered_on=dt.date(2025, 3, 30), total="100.00")
     still_at_end = CustomerFactory(owner=owner)
-    buy(still_at_end, dt.date(2025, 3, 31))
+    OrderFactory(customer=still_at_end, ordered_on=dt.date(2025, 3, 31), total="100.00")
     churned_before = CustomerFactory(
         owner=owner, status=Customer.Status.CHURNED, churned_on=dt.date(2026, 2, 20)
     )
-    buy(churned_before, BEFORE)
+    OrderFactory(customer=churned_before, ordered_on=BEFORE, total="100.00")
     churned_undated = CustomerFactory(owner=owner, status=Customer.Status.CHURNED)
-    buy(churned_undated, BEFORE)
+    OrderFactory(customer=churned_undated, ordered_on=BEFORE, total="100.00")
     cancelled_only = CustomerFactory(owner=owner)
-    buy(cancelled_only, BEFORE, status=Order.Status.CANCELLED)
-    buy(cancelled_only, DURING, status=Order.Status.DRAFT)
+    OrderFactory(
+        customer=cancelled_only, ordered_on=BEFORE, total="100.00", status=Order.Status.CANCELLED
+    )
+    OrderFactory(
+        customer=cancelled_only, ordered_on=DURING, total="100.00", status=Order.Status.DRAFT
+    )
     CustomerFactory(owner=owner, status=Customer.Status.LEAD)
 
     m = metrics(manager)
@@ -95,7 +102,8 @@ def test_the_inactivity_window_is_the_settings_one(manager, owner):
     settings.churn_inactivity_days = 30
     settings.save()
     customer = CustomerFactory(owner=owner)
-    buy(customer, dt.date(2026, 2, 1))  # 27 days before 2026-02-28; 58 before 2026-03-31
+    # 27 days before 2026-02-28; 58 before 2026-03-31
+    OrderFactory(customer=customer, ordered_on=dt.date(2026, 2, 1), total="100.00")
 
     m = metrics(manager)
 
@@ -105,8 +113,8 @@ def test_the_inactivity_window_is_the_settings_one(manager, owner):
 
 def test_a_returning_customer_is_not_new(manager, owner):
     customer = CustomerFactory(owner=owner)
-    buy(customer, dt.date(2020, 1, 1))
-    buy(customer, DURING)
+    OrderFactory(customer=customer, ordered_on=dt.date(2020, 1, 1), total="100.00")
+    OrderFactory(customer=customer, ordered_on=DURING, total="100.00")
 
     m = metrics(manager)
 
@@ -120,12 +128,33 @@ def test_a_returning_customer_is_not_new(manager, owner):
 
 def test_revenue_and_gross_profit_of_the_period(manager, owner):
     customer = CustomerFactory(owner=owner)
-    buy(customer, START, amount="200.00", cost="120.00")
-    buy(customer, dt.date(2026, 3, 31), amount="100.00", cost="50.00", refunded="30.00")
-    buy(customer, END, amount="999.00", cost="1.00")  # the day after the period
-    buy(customer, DURING, amount="500.00", cost="1.00", status=Order.Status.CANCELLED)
-    buy(customer, DURING, amount="500.00", cost="1.00", status=Order.Status.REFUNDED)
-    buy(customer, DURING, amount="500.00", cost="1.00", status=Order.Status.DRAFT)
+    OrderFactory(customer=customer, ordered_on=START, total="200.00", cost="120.00")
+    OrderFactory(
+        customer=customer,
+        ordered_on=dt.date(2026, 3, 31),
+        total="100.00",
+        cost="50.00",
+        refunded="30.00",
+    )
+    # the day after the period
+    OrderFactory(customer=customer, ordered_on=END, total="999.00", cost="1.00")
+    OrderFactory(
+        customer=customer,
+        ordered_on=DURING,
+        total="500.00",
+        cost="1.00",
+        status=Order.Status.CANCELLED,
+    )
+    OrderFactory(
+        customer=customer,
+        ordered_on=DURING,
+        total="500.00",
+        cost="1.00",
+        status=Order.Status.REFUNDED,
+    )
+    OrderFactory(
+        customer=customer, ordered_on=DURING, total="500.00", cost="1.00", status=Order.Status.DRAFT
+    )
 
     m = metrics(manager)
 
@@ -141,7 +170,7 @@ def test_cac_and_clv_to_cac_reproduce_the_spec_vectors(manager, owner):
     SpendEntryFactory(campaign=campaign, spent_on=END, amount=Decimal("5000.00"))
     new = customers(owner, 50)
     for i, customer in enumerate(new):
-        buy(customer, DURING)
+        OrderFactory(customer=customer, ordered_on=DURING, total="100.00")
         # The predicted CLV wins over the simple one where the model produced it.
         if i % 2:
             score(customer, predicted_clv=Decimal("2200.00"), simple_clv=Decimal("1.00"))
@@ -169,12 +198,13 @@ def test_spend_without_new_customers_leaves_cac_undefined(manager):
 
 def test_new_customers_without_scores_have_no_average_clv(manager, owner):
     SpendEntryFactory(spent_on=DURING, amount=Decimal("100.00"))
-    buy(CustomerFactory(owner=owner), DURING)
+    OrderFactory(customer=CustomerFactory(owner=owner), ordered_on=DURING, total="100.00")
 
     m = metrics(manager)
 
     assert m.cac == Decimal("100.00")
-    assert m.average_clv is None and m.clv_to_cac is None
+    assert m.average_clv is None
+    assert m.clv_to_cac is None
 
 
 # --- Surveys ------------------------------------------------------------------------
@@ -201,9 +231,11 @@ def test_nps_and_csat_reproduce_the_spec_vectors(manager, owner):
 
     m = metrics(manager)
 
-    assert m.nps == Decimal("30.00") and m.nps_responses == 100
+    assert m.nps == Decimal("30.00")
+    assert m.nps_responses == 100
     assert m.nps_margin == Decimal("15.31")
-    assert m.csat == Decimal("80.00") and m.csat_responses == 100
+    assert m.csat == Decimal("80.00")
+    assert m.csat_responses == 100
     assert m.csat_margin == Decimal("7.84")
 
 
@@ -231,7 +263,9 @@ def test_response_rate_reproduces_the_spec_vector(manager, owner):
 def test_an_empty_period_is_undefined_everywhere_not_zero(manager):
     m = metrics(manager)
 
-    assert m.new_customers == 0 and m.revenue == 0 and m.profit == 0
+    assert m.new_customers == 0
+    assert m.revenue == 0
+    assert m.profit == 0
     for name in (
         "cac",
         "retention",
@@ -253,9 +287,9 @@ def test_an_empty_period_is_undefined_everywhere_not_zero(manager):
 def test_a_rep_sees_figures_of_their_own_customers_only(owner, teammate, manager):
     mine = CustomerFactory(owner=owner)
     theirs = CustomerFactory(owner=teammate)
-    buy(mine, DURING, amount="100.00", cost="10.00")
-    buy(theirs, DURING, amount="900.00", cost="10.00")
-    buy(theirs, BEFORE)
+    OrderFactory(customer=mine, ordered_on=DURING, total="100.00", cost="10.00")
+    OrderFactory(customer=theirs, ordered_on=DURING, total="900.00", cost="10.00")
+    OrderFactory(customer=theirs, ordered_on=BEFORE, total="100.00")
     _answers(Survey.Kind.NPS, [10], mine)
     _answers(Survey.Kind.NPS, [0, 0], theirs)
     SpendEntryFactory(spent_on=DURING, amount=Decimal("500.00"))
@@ -264,17 +298,20 @@ def test_a_rep_sees_figures_of_their_own_customers_only(owner, teammate, manager
 
     assert (rep.new_customers, rep.revenue, rep.customers_at_end) == (1, Decimal("100.00"), 1)
     assert rep.nps == Decimal("100.00")
-    assert rep.spend is None and rep.cac is None and not rep.company_figures
+    assert rep.spend is None
+    assert rep.cac is None
+    assert not rep.company_figures
     assert (everyone.new_customers, everyone.revenue, everyone.customers_at_end) == (
         1,
         Decimal("1000.00"),
         2,
     )
-    assert everyone.cac == Decimal("500.00") and everyone.company_figures
+    assert everyone.cac == Decimal("500.00")
+    assert everyone.company_figures
 
 
 def test_someone_without_a_role_sees_nothing(outsider, owner):
-    buy(CustomerFactory(owner=owner), DURING)
+    OrderFactory(customer=CustomerFactory(owner=owner), ordered_on=DURING, total="100.00")
 
     m = metrics(outsider)
 
@@ -290,8 +327,8 @@ def test_the_number_of_queries_does_not_grow_with_the_data(
 ):
     MetricSettings.load()
     for customer in customers(owner, size):
-        buy(customer, BEFORE)
-        buy(customer, DURING)
+        OrderFactory(customer=customer, ordered_on=BEFORE, total="100.00")
+        OrderFactory(customer=customer, ordered_on=DURING, total="100.00")
         _answers(Survey.Kind.CSAT, [5], customer)
     # Settings, the user's permissions (2), then five aggregates (spend for managers only).
     with django_assert_max_num_queries(8):
@@ -318,11 +355,12 @@ def test_previous_period_has_the_same_length_and_ends_where_the_period_starts(st
 def test_two_periods_read_together_match_each_read_alone(manager, owner):
     regulars = customers(owner, 4)
     for customer in regulars:
-        buy(customer, dt.date(2025, 12, 1))
-        buy(customer, dt.date(2026, 2, 10))
-    buy(CustomerFactory(owner=owner), DURING)
+        OrderFactory(customer=customer, ordered_on=dt.date(2025, 12, 1), total="100.00")
+        OrderFactory(customer=customer, ordered_on=dt.date(2026, 2, 10), total="100.00")
+    OrderFactory(customer=CustomerFactory(owner=owner), ordered_on=DURING, total="100.00")
     lapsing = CustomerFactory(owner=owner)
-    buy(lapsing, dt.date(2025, 2, 15))  # lost during the previous period
+    # lost during the previous period
+    OrderFactory(customer=lapsing, ordered_on=dt.date(2025, 2, 15), total="100.00")
     Customer.objects.filter(pk=regulars[0].pk).update(
         status=Customer.Status.CHURNED, churned_on=dt.date(2026, 3, 2)
     )
@@ -337,8 +375,8 @@ def test_two_periods_read_together_match_each_read_alone(manager, owner):
 
 def test_cards_compare_with_the_previous_period(manager, owner):
     for customer in customers(owner, 2):
-        buy(customer, dt.date(2026, 2, 15), amount="100.00", cost="0")
-    buy(CustomerFactory(owner=owner), DURING, amount="300.00", cost="0")
+        OrderFactory(customer=customer, ordered_on=dt.date(2026, 2, 15), total="100.00", cost="0")
+    OrderFactory(customer=CustomerFactory(owner=owner), ordered_on=DURING, total="300.00", cost="0")
     current = metrics(manager)
     before = metrics(manager, *previous_period(START, END))
 
@@ -347,12 +385,14 @@ def test_cards_compare_with_the_previous_period(manager, owner):
     assert cards["revenue"].value == Decimal("300.00")
     assert cards["revenue"].previous == Decimal("200.00")
     assert cards["revenue"].change == Decimal("50.00")
-    assert cards["revenue"].direction == "up" and cards["revenue"].judgement == "good"
+    assert cards["revenue"].direction == "up"
+    assert cards["revenue"].judgement == "good"
     assert cards["new_customers"].change == Decimal("-50.00")
     assert cards["new_customers"].judgement == "bad"
     # Undefined on either side gives no change, never a division error.
     assert cards["retention"].value == Decimal("100.00")
-    assert cards["retention"].previous is None and cards["retention"].change is None
+    assert cards["retention"].previous is None
+    assert cards["retention"].change is None
     assert [card.key for card in kpis(current, before)] == [
         "new_customers",
         "revenue",
@@ -386,8 +426,12 @@ def test_rates_change_in_points_and_lower_churn_and_cac_are_good():
 
     cards = {card.key: card for card in kpis(current, before)}
 
-    assert cards["churn"].change == Decimal("-10") and cards["churn"].change_in_points
-    assert cards["churn"].judgement == "good" and cards["retention"].judgement == "bad"
-    assert cards["nps"].change == Decimal("-10") and cards["nps"].change_size == Decimal("10")
-    assert cards["cac"].change == Decimal("-50.00") and cards["cac"].judgement == "good"
+    assert cards["churn"].change == Decimal("-10")
+    assert cards["churn"].change_in_points
+    assert cards["churn"].judgement == "good"
+    assert cards["retention"].judgement == "bad"
+    assert cards["nps"].change == Decimal("-10")
+    assert cards["nps"].change_size == Decimal("10")
+    assert cards["cac"].change == Decimal("-50.00")
+    assert cards["cac"].judgement == "good"
     assert cards["revenue"].change is None  # from 0: no percentage

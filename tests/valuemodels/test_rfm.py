@@ -40,7 +40,7 @@ def test_all_equal_values_score_1():
 
 def test_empty_population():
     assert rfm.quintile_scores([]).tolist() == []
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="at least one value"):
         rfm.quintile_cutoffs([])
 
 
@@ -49,7 +49,7 @@ def test_single_customer_scores_1():
 
 
 def test_nan_is_rejected():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="must not contain NaN"):
         rfm.quintile_scores([1.0, float("nan")])
 
 
@@ -81,7 +81,7 @@ def test_a_later_customer_scores_against_stored_cutoffs():
 
 
 def test_cutoffs_must_run_from_worst_to_best():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="must run from worst to best"):
         rfm.score_against_cutoffs([1], [4, 3, 2, 1])
 
 
@@ -136,7 +136,7 @@ def test_segment_map_has_all_11_segments_and_covers_every_cell():
 
 
 def test_segment_scores_out_of_range_are_rejected():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="RFM scores run from 1 to 5"):
         rfm.segments(0, 3, 3)
 
 
