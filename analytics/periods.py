@@ -131,6 +131,8 @@ class CohortForm(forms.Form):
         coerce=int,
         required=False,
         empty_value=DEFAULT_MONTHS,
+        # The page without a query string (a form with no data) shows this many months too.
+        initial=DEFAULT_MONTHS,
     )
 
     def __init__(self, data=None, **kwargs):

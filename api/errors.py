@@ -5,17 +5,21 @@
 Validation, authentication, permission, not-found, throttling and the rest all come out of
 ``exception_handler``, including the Django ValidationError, PermissionDenied and Http404
 that services and selectors raise. ``not_found`` and ``server_error`` give the same shape
-for URLs under /api/ that no view matched and for crashes; other URLs keep Django's pages.
+for URLs under /api/ that no view matched and for crashes, and ``bad_request`` for requests
+refused before any view (``core.middleware``); other URLs keep Django's pages.
 """
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import defaults
 from rest_framework import exceptions, serializers
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from core.middleware import MalformedRequest
 
 API_PREFIX = "/api/"
 
@@ -72,6 +76,19 @@ def not_found(request, exception):
             status=404,
         )
     return defaults.page_not_found(request, exception)
+
+
+def bad_request(request, exception):
+    """A request refused before any view (``core.middleware``) says why, in the API's body
+    under /api/ and on a page elsewhere; other 400s (Django's own, such as a disallowed
+    host) keep Django's page, whose text reveals nothing."""
+    if not isinstance(exception, MalformedRequest):
+        return defaults.bad_request(request, exception)
+    if request.path.startswith(API_PREFIX):
+        code = "length_required" if exception.status_code == 411 else "bad_request"
+        return JsonResponse(error_body(code, exception), status=exception.status_code)
+    body = render_to_string("400.html", {"message": str(exception)})
+    return HttpResponse(body, status=exception.status_code)
 
 
 def server_error(request):

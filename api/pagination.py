@@ -13,6 +13,7 @@ import base64
 import binascii
 import datetime as dt
 import json
+import math
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -24,11 +25,9 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from core.pagination import page_number
+from core.pagination import MAX_PAGE, page_number
 
 MAX_PAGE_SIZE = 200
-# Page numbers go this far (an OFFSET past it would be slow anyway, and overflows SQLite).
-MAX_PAGE = 100_000
 
 
 def _page_size(request):
@@ -172,6 +171,31 @@ def _invalid_cursor():
     return exceptions.ValidationError({"cursor": [_("Invalid cursor.")]})
 
 
+def _no_constant(name):
+    # json.loads reads Infinity, -Infinity and NaN, which no column holds.
+    raise ValueError(name)
+
+
+_BIGINT = 2**63
+
+
+def _storable(value):
+    """Whether a cursor value is one any database takes in a comparison: our cursors hold
+    ids, dates and numbers; a tampered one may hold 1e400 (infinite), a NUL (PostgreSQL
+    rejects it in text) or an integer past 64 bits (SQLite overflows)."""
+    if value is None:
+        return True
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return -_BIGINT <= value < _BIGINT
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, str):
+        return "\x00" not in value
+    return False
+
+
 class KeysetPagination(pagination.BasePagination):
     """The view names its orderings: ``keyset_orderings = {"-id": ("-id",), ...}`` (each
     ending in a unique field) and ``keyset_default``; ?ordering= picks one."""
@@ -196,12 +220,14 @@ class KeysetPagination(pagination.BasePagination):
 
     def _decode(self, token, ordering, width):
         try:
-            data = json.loads(base64.urlsafe_b64decode(token.encode("ascii")))
+            data = json.loads(
+                base64.urlsafe_b64decode(token.encode("ascii")), parse_constant=_no_constant
+            )
             values, backwards = data["v"], bool(data["b"])
             valid = data["o"] == ordering and isinstance(values, list) and len(values) == width
         except (ValueError, KeyError, TypeError, UnicodeEncodeError, binascii.Error):
             raise _invalid_cursor() from None
-        if not valid or not all(isinstance(v, str | int | float | None) for v in values):
+        if not valid or not all(_storable(v) for v in values):
             raise _invalid_cursor()
         return values, backwards
 

@@ -7,6 +7,7 @@
    object outside the user's scope (another rep's customer) is a 404, as on the pages.
 """
 
+from django.conf import settings
 from rest_framework.permissions import BasePermission
 
 METHOD_ACTIONS = {
@@ -37,3 +38,14 @@ class ModelPermissions(BasePermission):
             return False
         needed = required_permissions(view, request.method)
         return needed is not None and user.has_perms(needed)
+
+
+class SchemaAccess(BasePermission):
+    """The OpenAPI schema and its Swagger UI page (``SERVE_PERMISSIONS``): anyone while
+    ``settings.API_SCHEMA_PUBLIC`` is on (the default: the schema describes the API, never
+    data), else signed-in users and API keys only. Read per request, so a test can switch it."""
+
+    def has_permission(self, request, view):
+        if settings.API_SCHEMA_PUBLIC:
+            return True
+        return bool(request.user and request.user.is_authenticated)

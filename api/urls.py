@@ -1,8 +1,9 @@
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
 from .views import campaigns, customers, metrics, orders, surveys, webhooks
+from .views.docs import SwaggerDocsView
 
 app_name = "api"
 
@@ -28,8 +29,14 @@ router.register("recalculations", metrics.RecalculationViewSet, basename="recalc
 router.register("model-fits", metrics.ModelFitViewSet, basename="modelfit")
 router.register("webhooks", webhooks.WebhookViewSet, basename="webhook")
 
+# One object, no id: the router's routes all have a list or an id.
+metric_settings = metrics.MetricSettingsViewSet.as_view(
+    {"get": "retrieve", "patch": "partial_update"}
+)
+
 urlpatterns = [
+    path("v1/metric-settings/", metric_settings, name="metric-settings"),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/", SwaggerDocsView.as_view(url_name="api:schema"), name="docs"),
 ]

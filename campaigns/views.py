@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.pagination import paginate
+from core.pagination import count_up_to, paginate
 from core.web import add_service_errors, permission_required, render_page, wants_fragment
 from customers.selectors import can_see_all_customers
 
@@ -53,6 +53,7 @@ def campaign_list(request):
     context = {
         "filters": filters,
         "page": page,
+        "count": count_up_to(campaigns, page),
         "rows": [(campaign, stats[campaign.pk]) for campaign in page.items],
         "filtered": bool(search or channel or active_on),
         "as_of": as_of,

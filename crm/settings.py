@@ -11,6 +11,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -60,9 +61,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy and Permissions-Policy on every response (see Security below).
+    "csp.middleware.CSPMiddleware",
+    "core.headers.permissions_policy",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # NUL in a query string, a chunked body: 400/411 before any view reads them.
+    "core.middleware.reject_malformed_requests",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -89,6 +95,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "crm.context_processors.roles",
             ],
+            # core is not an app: its template libraries are named here.
+            "libraries": {"people": "core.people", "formatting": "core.formatting"},
         },
     },
 ]
@@ -139,6 +147,11 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
+# One date and number format per language (crm/formats): ISO dates, thousands grouped by three.
+# Thousands separators come from the filters that ask for them (intcomma, floatformat:"2g", money),
+# not USE_THOUSAND_SEPARATOR: that would also group ids and amounts printed into HTML attributes
+# and hidden inputs ("task-1,234", value="1,234.50"), which break at 1,000.
+FORMAT_MODULE_PATH = ["crm.formats"]
 
 # --- Static files ---------------------------------------------------------------------
 STATIC_URL = "static/"
@@ -157,7 +170,15 @@ STORAGES = {
 MEDIA_ROOT = VAR_DIR / "media"
 
 # --- Email ----------------------------------------------------------------------------
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# In development (DEBUG, no EMAIL_BACKEND) each message is a file under EMAIL_FILE_PATH
+# (var/mail/), kept across restarts: the survey emails' links are there to follow. Without
+# DEBUG the default is the console; production names its backend (SMTP).
+EMAIL_BACKEND = env.str(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.filebased.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.console.EmailBackend",
+)
 EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
@@ -177,13 +198,59 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Scripts, styles, fonts and fetches from our own origin only: no inline script, no inline
+# style element or attribute, no eval (htmx runs with allowEval off, base.html). Charts and bars
+# are sized by SVG attributes, not style="" (docs/decisions.md). The API's Swagger UI page
+# relaxes styles for itself alone (api/views/docs.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [SELF],
+    }
+}
+# Browser features no page of ours uses, switched off for us and anything we might embed.
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "camera",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+    )
+)
 
 # --- Celery ---------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+# Seconds to wait for a connection to Redis (broker, results, cache), and for its answer
+# (broker, cache): it answers in well under a millisecond on a local network, and a web
+# request must not wait long for a Redis that is down or frozen (bench/faults.py).
+REDIS_CONNECT_TIMEOUT = 0.3
+REDIS_SOCKET_TIMEOUT = 0.5
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # Redis hands a dead worker's unacknowledged message to another worker only after
+        # this long. It must exceed the longest task and countdown, or they run twice at
+        # once; prompt recovery comes from the work leases below, not from it.
+        "visibility_timeout": 3600,
+        # Fail fast when Redis is unreachable (a web request must not wait for it), and
+        # never wait forever on a connection Redis dropped without closing it.
+        "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+        "socket_timeout": REDIS_SOCKET_TIMEOUT,
+    }
+    CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_CONNECT_TIMEOUT
+    CELERY_REDIS_SOCKET_TIMEOUT = 5
 else:
     # No server needed: a real worker process exchanges messages through files.
     _broker_dir = VAR_DIR / "celery" / "broker"
@@ -208,6 +275,23 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A task sent while the broker is down fails within about a second (core/queue.py logs it;
+# the work is in the database and a sweep finds it again), instead of retrying for long.
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+# Work a worker holds (a full run's steps, a survey's sending) is leased: the worker renews
+# the lease every third of WORK_LEASE_SECONDS, and the recovery sweeps, every
+# RECOVERY_SWEEP_SECONDS, give work whose lease ran out to another worker. A killed or
+# frozen worker's work so resumes within about lease + sweep (docs/architecture.md).
+WORK_LEASE_SECONDS = env.float("WORK_LEASE_SECONDS", default=30.0)
+RECOVERY_SWEEP_SECONDS = env.float("RECOVERY_SWEEP_SECONDS", default=15.0)
+# A sweep still queued when the next one is due is dropped (workers were away).
+_SWEEP = {"schedule": RECOVERY_SWEEP_SECONDS, "options": {"expires": RECOVERY_SWEEP_SECONDS}}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -222,7 +306,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=0),
     },
     "metrics-dirty-sweep": {"task": "metrics.tasks.recalculate_dirty", "schedule": 60.0},
-    "metrics-resume-stalled": {"task": "metrics.tasks.resume_stalled_runs", "schedule": 300.0},
+    "metrics-resume-stalled": {"task": "metrics.tasks.resume_stalled_runs", **_SWEEP},
+    "surveys-resume-sends": {"task": "surveys.tasks.resume_sends", **_SWEEP},
     "surveys-sweep": {
         "task": "surveys.tasks.sweep",
         "schedule": crontab(minute="*/15"),
@@ -271,7 +356,8 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    # Anyone, or signed-in users and API keys only: API_SCHEMA_PUBLIC below.
+    "SERVE_PERMISSIONS": ["api.permissions.SchemaAccess"],
     "SCHEMA_PATH_PREFIX": "/api/v1",
     # Separate request and response components, so read-only fields are not asked for.
     "COMPONENT_SPLIT_REQUEST": True,
@@ -294,6 +380,9 @@ SPECTACULAR_SETTINGS = {
         "WebhookEventEnum": "api.webhooks.models.Event",
     },
 }
+# The OpenAPI schema (/api/schema/) and its Swagger UI page (/api/docs/) for anyone (the
+# default: they describe the API, never data); off, for signed-in users and API keys only.
+API_SCHEMA_PUBLIC = env.bool("API_SCHEMA_PUBLIC", default=True)
 # Largest JSON body the API reads (a bulk import of 1,000 orders fits comfortably).
 API_MAX_REQUEST_BYTES = env.int("API_MAX_REQUEST_BYTES", default=5 * 1024 * 1024)
 API_BULK_MAX_ITEMS = env.int("API_BULK_MAX_ITEMS", default=1000)
@@ -338,8 +427,13 @@ if REDIS_URL:
     # The survey pages' rate limit must be shared by every web process.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis cache, going on without it when Redis is down (core/cache.py).
+            "BACKEND": "core.cache.SoftRedisCache",
             # A separate Redis database is safer in production (CACHE_REDIS_URL).
             "LOCATION": env.str("CACHE_REDIS_URL", default=REDIS_URL),
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+                "socket_timeout": REDIS_SOCKET_TIMEOUT,
+            },
         }
     }

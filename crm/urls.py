@@ -16,10 +16,12 @@ urlpatterns = [
     path("data/", include("dataio.urls")),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("api/", include("api.urls")),
     path("settings/", include("api.page_urls")),
 ]
 
 # JSON errors under /api/, Django's pages elsewhere.
+handler400 = "api.errors.bad_request"
 handler404 = "api.errors.not_found"
 handler500 = "api.errors.server_error"

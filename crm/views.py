@@ -1,6 +1,9 @@
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.templatetags.static import static
+from django.views.decorators.cache import cache_control
 
 from core.web import render_page, wants_fragment
 
@@ -26,3 +29,10 @@ def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+@cache_control(max_age=86400, public=True)
+def favicon(request):
+    """Browsers and tools ask for /favicon.ico whatever the page links: send them to the
+    icon in the static files (base.html links it, and its SVG twin, itself)."""
+    return redirect(static("img/favicon.ico"), permanent=True)

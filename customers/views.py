@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_htmx.http import reswap, retarget
 
-from core.pagination import paginate
+from core.pagination import count_up_to, paginate
 from core.web import (
     add_service_errors,
     permission_required,
@@ -69,13 +69,21 @@ MERGE_COMPARED_FIELDS = [
 # --- List -----------------------------------------------------------------------------
 
 
+# A rep looks for the best scores, the highest risks and the newest customers first: the
+# first click on these columns sorts them descending.
+DESCENDING_FIRST = {"score", "churn", "created"}
+
+
 def _sort_columns(current):
     """Header links: a click sorts by the column, a second click reverses it. ``sort`` is
     the value the link puts in the current query string (partials/sort_header.html)."""
     columns = {}
     for key, label in SORT_COLUMNS.items():
         direction = {key: "asc", f"-{key}": "desc"}.get(current, "")
-        sort = f"-{key}" if direction == "asc" else key
+        if direction:
+            sort = f"-{key}" if direction == "asc" else key
+        else:
+            sort = f"-{key}" if key in DESCENDING_FIRST else key
         columns[key] = {"label": label, "direction": direction, "sort": sort}
     return columns
 
@@ -89,8 +97,11 @@ def customer_list(request):
     is_filtered = any(filters[name] for name in FILTER_NAMES)
     context = {
         "page": page,
+        "count": count_up_to(customers, page),
         "filters": filters,
         "is_filtered": is_filtered,
+        # A rep sees only their own customers: an owner column would repeat their name.
+        "show_owner": sees_all,
         # Only asked when the page is empty: "no customers at all" or "none match".
         "has_customers": bool(page.items) or selectors.customers_visible_to(request.user).exists(),
         "columns": _sort_columns(filters["sort"]),
@@ -242,11 +253,21 @@ def contact_delete(request, pk, contact_pk):
     return render_page(request, "customers/contact_confirm_delete.html", context, partial="confirm")
 
 
+def _new_activity_form(request):
+    """A blank activity form. ``?kind=call`` (the "Log a call" buttons) preselects that kind;
+    a kind the form does not offer is ignored, leaving its default."""
+    form = ActivityForm(user=request.user)
+    kind = request.GET.get("kind", "")
+    if kind in dict(form.fields["kind"].choices):
+        form.initial["kind"] = kind
+    return form
+
+
 @permission_required("customers.view_customer")
 def customer_activities(request, pk):
     """The Activities tab: the timeline, and a POST logs an activity or creates a task."""
     customer = selectors.customer_get(user=request.user, customer_id=pk)
-    form = ActivityForm(user=request.user)
+    form = _new_activity_form(request)
     if request.method == "POST":
         require_perms(request.user, "customers.add_activity")
         form = ActivityForm(request.POST, user=request.user)
@@ -268,6 +289,8 @@ def customer_activities(request, pk):
         "customer": customer,
         "active_tab": "activities",
         "form": form,
+        # Beside the form, so a rep logging a call has the numbers to dial.
+        "phone_contacts": selectors.contacts_of(customer).exclude(phone=""),
         "page": paginate(selectors.activities_of(customer), request.GET.get("page")),
         "today": timezone.localdate(),
     }

@@ -15,16 +15,44 @@ from core.csv import FORMULA_STARTS
 
 DATE_FORMATS = [
     ("iso", gettext_lazy("YYYY-MM-DD (ISO 8601)")),
+    ("compact", gettext_lazy("YYYYMMDD")),
+    ("ymd_slash", gettext_lazy("YYYY/MM/DD")),
     ("dmy", gettext_lazy("DD/MM/YYYY")),
     ("mdy", gettext_lazy("MM/DD/YYYY")),
+    ("dmy_dash", gettext_lazy("DD-MM-YYYY")),
+    ("mdy_dash", gettext_lazy("MM-DD-YYYY")),
     ("dmy_dot", gettext_lazy("DD.MM.YYYY")),
 ]
-_DATE_PATTERNS = {"iso": "%Y-%m-%d", "dmy": "%d/%m/%Y", "mdy": "%m/%d/%Y", "dmy_dot": "%d.%m.%Y"}
+_DATE_PATTERNS = {
+    "iso": "%Y-%m-%d",
+    "compact": "%Y%m%d",
+    "ymd_slash": "%Y/%m/%d",
+    "dmy": "%d/%m/%Y",
+    "mdy": "%m/%d/%Y",
+    "dmy_dash": "%d-%m-%Y",
+    "mdy_dash": "%m-%d-%Y",
+    "dmy_dot": "%d.%m.%Y",
+}
 _DATE_EXAMPLES = {
     "iso": "2026-03-31",
+    "compact": "20260331",
+    "ymd_slash": "2026/03/31",
     "dmy": "31/03/2026",
     "mdy": "03/31/2026",
+    "dmy_dash": "31-03-2026",
+    "mdy_dash": "03-31-2026",
     "dmy_dot": "31.03.2026",
+}
+# strptime also reads "202633" as YYYYMMDD: the shape of the cell is checked first.
+_DATE_SHAPES = {
+    "iso": re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$"),
+    "compact": re.compile(r"^\d{8}$"),
+    "ymd_slash": re.compile(r"^\d{4}/\d{1,2}/\d{1,2}$"),
+    "dmy": re.compile(r"^\d{1,2}/\d{1,2}/\d{4}$"),
+    "mdy": re.compile(r"^\d{1,2}/\d{1,2}/\d{4}$"),
+    "dmy_dash": re.compile(r"^\d{1,2}-\d{1,2}-\d{4}$"),
+    "mdy_dash": re.compile(r"^\d{1,2}-\d{1,2}-\d{4}$"),
+    "dmy_dot": re.compile(r"^\d{1,2}\.\d{1,2}\.\d{4}$"),
 }
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 _GROUPED_NUMBER = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
@@ -47,15 +75,50 @@ def text(value):
     return value
 
 
-def parse_date(value, date_format="iso"):
+def _date_or_none(value, date_format):
+    if not _DATE_SHAPES[date_format].match(value):
+        return None
     try:
         # Only the date is kept, so the parsed datetime needs no time zone.
         return dt.datetime.strptime(value, _DATE_PATTERNS[date_format]).date()  # noqa: DTZ007
     except ValueError:
+        return None
+
+
+def parse_date(value, date_format="iso"):
+    day = _date_or_none(value, date_format)
+    if day is None:
         raise CellError(
             _("“%(value)s” is not a date like %(example)s.")
             % {"value": value, "example": _DATE_EXAMPLES[date_format]}
-        ) from None
+        )
+    return day
+
+
+def date_formats_of(values):
+    """The date formats every one of ``values`` (non-empty cells) reads in, in the order of
+    DATE_FORMATS; empty when there are no values or no format fits them all. More than one
+    means the file does not say which (days up to 12 fit both DD/MM and MM/DD)."""
+    values = [value for value in values if value]
+    if not values:
+        return []
+    return [
+        code
+        for code, _label in DATE_FORMATS
+        if all(_date_or_none(value, code) is not None for value in values)
+    ]
+
+
+def date_format_label(code):
+    return dict(DATE_FORMATS)[code]
+
+
+def looks_like_value(value):
+    """Whether a cell reads as a number or a date, which a column name never does."""
+    value = value.strip()
+    return bool(_NUMBER.match(value) or _GROUPED_NUMBER.match(value)) or any(
+        _date_or_none(value, code) is not None for code in _DATE_PATTERNS
+    )
 
 
 def parse_amount(value, places=2):

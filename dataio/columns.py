@@ -7,9 +7,14 @@ Export headers are the field names, so an exported file maps itself on re-import
 
 import re
 from dataclasses import dataclass
+from itertools import zip_longest
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from customers.models import Customer
+
+from . import cells
 
 
 @dataclass(frozen=True)
@@ -104,8 +109,22 @@ ORDER_FIELDS = [
     Field(
         "total",
         gettext_lazy("Total"),
-        ("amount", "ordertotal", "value"),
-        help=gettext_lazy("One row per order."),
+        (
+            "amount",
+            "ordertotal",
+            "orderamount",
+            "ordervalue",
+            "totalamount",
+            "grandtotal",
+            "value",
+            "dollarvalue",
+            "dollars",
+            "revenue",
+            "sales",
+            "salesamount",
+            "spend",
+        ),
+        help=gettext_lazy("One row per order: what the order came to."),
     ),
     Field(
         "sku",
@@ -113,12 +132,17 @@ ORDER_FIELDS = [
         ("product", "productsku", "item", "itemsku", "productcode"),
         help=gettext_lazy("One row per order line."),
     ),
-    Field("quantity", gettext_lazy("Quantity"), ("qty", "units", "count")),
+    Field(
+        "quantity",
+        gettext_lazy("Quantity"),
+        ("qty", "units", "count", "numberofitems"),
+        help=gettext_lazy("Empty: 1."),
+    ),
     Field(
         "unit_price",
         gettext_lazy("Unit price"),
-        ("price", "itemprice"),
-        help=gettext_lazy("Empty: the product's list price."),
+        ("price", "itemprice", "priceeach"),
+        help=gettext_lazy("Empty: the product's list price. Without a SKU: times the quantity."),
     ),
     Field(
         "discount",
@@ -141,8 +165,8 @@ ORDER_FIELDS = [
 ]
 
 FIELDS = {"customers": CUSTOMER_FIELDS, "orders": ORDER_FIELDS}
-# Order file columns that only make sense one row per line.
-LINE_FIELDS = ("sku", "quantity", "unit_price", "discount")
+# The fields read as dates, with the job's one date format.
+DATE_FIELDS = {"customers": ("acquired_on", "churned_on"), "orders": ("ordered_on",)}
 
 
 def fields_for(kind, *, can_reassign=True):
@@ -175,14 +199,118 @@ def guess_mapping(kind, headers, *, can_reassign=True):
                     mapping[field.name] = index
                     taken.add(index)
                     break
-    if kind == "orders" and "sku" in mapping:
-        # A line file's total column is usually the line or order total, not an input.
-        mapping.pop("total", None)
+    if kind == "orders":
+        _one_amount(mapping)
     return mapping
+
+
+def _one_amount(mapping):
+    """Keep one way of pricing an order file: a line file's total is usually the line's or
+    the order's, not an input; an order file with a total has no use for a unit price; and
+    a lone "price" with no quantity beside it is what the order came to."""
+    if "sku" in mapping:
+        mapping.pop("total", None)
+    elif "total" in mapping:
+        mapping.pop("unit_price", None)
+        mapping.pop("discount", None)
+    elif "unit_price" in mapping and "quantity" not in mapping:
+        mapping["total"] = mapping.pop("unit_price")
+
+
+def _column_values(rows, width):
+    columns = zip_longest(*rows, fillvalue="") if rows else [()] * width
+    return [[cells.text(value) for value in column if value.strip()] for column in columns]
+
+
+def _all(values, parse):
+    try:
+        for value in values:
+            parse(value)
+    except cells.CellError:
+        return False
+    return bool(values)
+
+
+def guess_mapping_from_values(kind, rows):
+    """{field: column index} for an order file without a header line, from its first rows:
+    the first column that holds dates is the date, the first other column the customer,
+    the last column of amounts with decimals the total, and a column of whole numbers the
+    quantity. The mapping page shows the guess before anything is read."""
+    if kind != "orders" or not rows:
+        return {}
+    values = _column_values(rows, max(len(row) for row in rows))
+    mapping = {}
+    dates = [i for i, column in enumerate(values) if column and cells.date_formats_of(column)]
+    if dates:
+        mapping["ordered_on"] = dates[0]
+    others = [i for i, column in enumerate(values) if column and i not in mapping.values()]
+    if not others:
+        return mapping
+    mapping["customer_external_id"] = others.pop(0)
+    amounts = [
+        i
+        for i in others
+        if _all(values[i], cells.parse_amount) and any("." in v for v in values[i])
+    ]
+    if amounts:
+        mapping["total"] = amounts[-1]
+        wholes = [i for i in others if i not in amounts and _all(values[i], cells.parse_quantity)]
+        if wholes:
+            mapping["quantity"] = wholes[0]
+    return mapping
+
+
+def detect(kind, shape, *, can_reassign=True):
+    """(mapping, options) guessed from the start of a file (a ``parsing.FileShape``): the
+    mapping from the column names, or from the values when there is no header line; the
+    delimiter, whether the first line names the columns, and the date format."""
+    if shape.has_header:
+        mapping = guess_mapping(kind, shape.headers, can_reassign=can_reassign)
+    else:
+        mapping = guess_mapping_from_values(kind, shape.rows)
+    date_format, fitting = detect_date_format(kind, mapping, shape.rows)
+    options = {"delimiter": shape.delimiter, "date_format": date_format}
+    if len(fitting) > 1:
+        options["date_formats"] = fitting
+    if not shape.has_header:
+        options["header"] = False
+    return mapping, options
+
+
+def detect_date_format(kind, mapping, rows):
+    """(date format, the formats that fit) from the mapped date columns of the first rows.
+    The format is "" when several fit (no day above 12: DD/MM or MM/DD?), so that a person
+    chooses; "iso" when none does or there are no dates (validation then names the rows)."""
+    values = [
+        cells.text(row[mapping[name]])
+        for name in DATE_FIELDS[kind]
+        if name in mapping
+        for row in rows
+        if mapping[name] < len(row)
+    ]
+    fitting = cells.date_formats_of(values)
+    if len(fitting) == 1:
+        return fitting[0], fitting
+    return ("" if fitting else "iso"), fitting
 
 
 def is_line_file(mapping):
     return "sku" in mapping
+
+
+def date_format_problem(kind, mapping, options):
+    """Why the date format cannot be used, or None."""
+    if not any(name in mapping for name in DATE_FIELDS[kind]):
+        return None
+    if options.get("date_format", "iso") in dict(cells.DATE_FORMATS):
+        return None
+    fitting = [cells.date_format_label(code) for code in options.get("date_formats", ())]
+    if len(fitting) == 2:
+        return _(
+            "The dates fit both %(first)s and %(second)s (no day above 12 in the first "
+            "rows): choose the one the file uses under “Dates look like”."
+        ) % {"first": fitting[0], "second": fitting[1]}
+    return _("Choose how the file writes dates under “Dates look like”.")
 
 
 def mapping_errors(kind, mapping, *, headers, options, can_reassign=True):
@@ -207,25 +335,34 @@ def mapping_errors(kind, mapping, *, headers, options, can_reassign=True):
     ]
     if kind == "customers" and "owner" in mapping and not can_reassign:
         errors.append(_("Only managers can set owners; leave the owner column unmapped."))
+    problem = date_format_problem(kind, mapping, options)
+    if problem:
+        errors.append(problem)
     if kind == "orders":
-        if "sku" in mapping and "total" in mapping:
+        errors += _order_mapping_errors(mapping, options)
+    return errors
+
+
+def _order_mapping_errors(mapping, options):
+    errors = []
+    if "sku" in mapping:
+        if "total" in mapping:
             errors.append(
                 _(
                     "Map either Total (one row per order) or Product SKU (one row per line), "
                     "not both."
                 )
             )
-        elif "sku" not in mapping and "total" not in mapping:
-            errors.append(
-                _("Map Total (one row per order) or Product SKU (one row per order line).")
-            )
-        if "sku" in mapping and "quantity" not in mapping:
+        if "quantity" not in mapping:
             errors.append(_("Map a column to Quantity: one row per line needs it."))
-        if "sku" not in mapping:
-            errors += [
-                _("%(field)s needs one row per line: map Product SKU too.")
-                % {"field": known[name].label}
-                for name in LINE_FIELDS
-                if name in mapping
-            ]
+    elif "total" in mapping and "unit_price" in mapping:
+        errors.append(
+            _("Map either Total or Unit price (times the quantity) for each order, not both.")
+        )
+    elif "total" not in mapping and "unit_price" not in mapping:
+        errors.append(_("Map Total (one row per order) or Product SKU (one row per order line)."))
+    if "discount" in mapping and "sku" not in mapping and "unit_price" not in mapping:
+        errors.append(_("A discount is taken off a unit price: map Unit price too."))
+    if options.get("new_customer_kind", Customer.Kind.COMPANY) not in Customer.Kind.values:
+        errors.append(_("Create unknown customers as companies or as persons."))
     return errors

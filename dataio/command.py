@@ -1,12 +1,14 @@
 """What the import_customers and import_orders management commands share: they run the
 same services as the pages, synchronously, straight from a path (no copy is stored)."""
 
+import argparse
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from . import cells, parsing, services
-from .columns import fields_for, guess_mapping
+from .columns import date_format_problem, detect, detect_date_format, fields_for
 from .engine import Scope
 
 PROGRESS_EVERY = 10_000
@@ -36,26 +38,49 @@ class ImportCommand(BaseCommand):
         parser.add_argument(
             "--encoding", default="utf-8", choices=[code for code, _label in parsing.ENCODINGS]
         )
-        parser.add_argument("--delimiter", default="", help="Default: detected from the header.")
         parser.add_argument(
-            "--date-format", default="iso", choices=[code for code, _label in cells.DATE_FORMATS]
+            "--delimiter",
+            default="",
+            help="Default: detected from the file; ' ' for columns aligned with spaces.",
+        )
+        parser.add_argument(
+            "--header",
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help="Whether the first line names the columns (default: detected; without one, "
+            "columns are named 'column 1', 'column 2'… for --map).",
+        )
+        parser.add_argument(
+            "--date-format",
+            default="",
+            choices=[code for code, _label in cells.DATE_FORMATS],
+            help="Default: detected from the first rows; asked for when the days are all "
+            "up to 12 (DD/MM or MM/DD).",
         )
 
     def handle(self, *args, **opts):
         user = self._user(opts["user"])
-        options = {
-            "encoding": opts["encoding"],
-            "date_format": opts["date_format"],
-            **self.options_from(opts),
-        }
+        options = {"encoding": opts["encoding"], **self.options_from(opts)}
         try:
             with open(opts["file"], "rb") as stream:
-                headers, options["delimiter"] = parsing.read_header(
-                    stream, encoding=opts["encoding"], delimiter=opts["delimiter"]
+                shape = parsing.inspect(
+                    stream,
+                    encoding=opts["encoding"],
+                    delimiter=opts["delimiter"],
+                    has_header=opts["header"],
                 )
-                mapping = self._mapping(headers, opts["map"], Scope(user).can_reassign)
+                headers = shape.headers
+                mapping, detected = detect(self.kind, shape, can_reassign=Scope(user).can_reassign)
+                mapping = self._mapping(headers, mapping, opts["map"])
+                # The dates of the columns mapped in the end, which --map may have changed.
+                date_format, fitting = detect_date_format(self.kind, mapping, shape.rows)
+                options.update(detected, date_format=opts["date_format"] or date_format)
+                if date_format_problem(self.kind, mapping, options):
+                    labels = " and ".join(str(cells.date_format_label(code)) for code in fitting)
+                    choices = " or ".join(f"--date-format {code}" for code in fitting)
+                    raise CommandError(f"The dates fit {labels}: say which with {choices}.")
                 stream.seek(0)
-                self.total = parsing.estimate_rows(stream)
+                self.total = parsing.estimate_rows(stream) + (0 if shape.has_header else 1)
                 stream.seek(0)
                 report = self._run(stream, headers, mapping, options, user, opts["dry_run"])
         except OSError as exc:
@@ -81,16 +106,17 @@ class ImportCommand(BaseCommand):
         except get_user_model().DoesNotExist:
             raise CommandError(f"There is no active user {username!r}.") from None
 
-    def _mapping(self, headers, overrides, can_reassign):
-        mapping = guess_mapping(self.kind, headers, can_reassign=can_reassign)
+    def _mapping(self, headers, mapping, overrides):
         fields = {f.name for f in fields_for(self.kind)}
-        lowered = [header.lower() for header in headers]
+        # A file without a header line has blank names: its columns are "column 1", ...
+        names = [header or f"column {i + 1}" for i, header in enumerate(headers)]
+        lowered = [name.lower() for name in names]
         for override in overrides:
             column, sep, field = override.partition("=")
             if not sep or column.strip().lower() not in lowered:
                 raise CommandError(
                     f"--map {override}: expected COLUMN=FIELD with one of the file's columns: "
-                    + ", ".join(headers)
+                    + ", ".join(names)
                 )
             index = lowered.index(column.strip().lower())
             field = field.strip()

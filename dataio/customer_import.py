@@ -73,7 +73,7 @@ class CustomerImporter(Importer):
 
     def _value(self, name, value):
         if name in ("acquired_on", "churned_on"):
-            return cells.parse_date(value, self.options.date_format)
+            return self.parse_date(value)
         if name == "kind":
             return cells.parse_choice(value, Customer.Kind.choices)
         if name == "status":

@@ -6,8 +6,11 @@ Importers implement ``parse(line, cells) -> Row`` and ``process(units, write)``;
 is the list of consecutive rows that make one object (one customer, one order).
 """
 
+import datetime as dt
+import itertools
 from dataclasses import dataclass, field
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from customers.models import Customer
@@ -21,6 +24,7 @@ from . import parsing
 BATCH_ROWS = 1000
 MAX_STORED_ERRORS = 200
 PREVIEW_ROWS = 20
+LATEST_DATE_SLACK_DAYS = 1
 
 
 @dataclass
@@ -111,6 +115,20 @@ class Importer:
         self.mapping = mapping
         self.options = options
         self.report = report
+        # Dates after this are a row error (docs/import-export.md): an order, an
+        # acquisition or a churn is never in the future; the day of slack covers time
+        # zones ahead of the server's.
+        self.latest_date = timezone.localdate() + dt.timedelta(days=LATEST_DATE_SLACK_DAYS)
+
+    def parse_date(self, value):
+        """A date cell in the file's format, no later than ``latest_date``."""
+        day = cells_module.parse_date(value, self.options.date_format)
+        if day > self.latest_date:
+            raise cells_module.CellError(
+                _("%(date)s is in the future; dates may be at most one day after today.")
+                % {"date": day.isoformat()}
+            )
+        return day
 
     def cells_of(self, cells):
         """{field: stripped text} of the mapped cells; blank cells are left out."""
@@ -153,7 +171,10 @@ class Options:
     delimiter: str = ","
     date_format: str = "iso"
     create_customers: bool = False
+    new_customer_kind: str = "company"
     without_external_id: bool = False
+    # False: the file has no header line, its first line is a row like the others.
+    header: bool = True
 
     @classmethod
     def from_dict(cls, data):
@@ -184,6 +205,19 @@ def _batches(units, size):
         yield batch, rows
 
 
+def _parse(importer, line, cells, width):
+    """The importer's row, with an error when the row has more or fewer cells than the
+    header: its values would land in the wrong columns, or be read as blanks."""
+    row = importer.parse(line, cells)
+    if len(cells) != width:
+        row.error(
+            "",
+            _("The row has %(cells)s cells but the header has %(columns)s.")
+            % {"cells": len(cells), "columns": width},
+        )
+    return row
+
+
 def run(*, importer, stream, write, progress=None):
     """Read ``stream`` to the end through ``importer`` and return its report. Importers
     write only while no row has failed; the caller's transaction rolls back the batches
@@ -193,10 +227,16 @@ def run(*, importer, stream, write, progress=None):
         stream, encoding=importer.options.encoding, delimiter=importer.options.delimiter
     )
     try:
-        if next(records, None) is None:
+        header = next(records, None)
+        if header is None:
             report.file_error(_("The file is empty."))
             return report
-        rows = (importer.parse(line, cells) for line, cells in records)
+        # The columns the job read from the header (an aligned file's header may split
+        # differently from its rows), else the header record's cells.
+        width = len(report.headers) or len(header[1])
+        if not importer.options.header:
+            records = itertools.chain([header], records)
+        rows = (_parse(importer, line, cells, width) for line, cells in records)
         for batch, count in _batches(_units(rows), BATCH_ROWS):
             importer.process(batch, write=write)
             report.rows += count

@@ -5,9 +5,15 @@ export holds exactly what the user sees in the list (a rep: only their own custo
 orders). Headers are the import field names, so an exported file imports back as is.
 The rows are written by ``core.csv`` (formula-safe cells, a BOM, streamed), like every
 other CSV of the CRM.
+
+The customer export ends with the customer's current value (score, tier, RFM segment,
+predicted CLV, churn risk), read through the ORM relation ``customer.score``, joined in the
+rows' query: one query for the rows and one for their tags per chunk, none per row. These
+columns are not import fields, so an import ignores them.
 """
 
 from customers.selectors import customer_list
+from metrics.explain import percent, whole
 from orders.selectors import order_list
 
 CHUNK_SIZE = 2000
@@ -32,6 +38,15 @@ CUSTOMER_HEADER = [
     "created_at",
     "crm_id",
 ]
+# Read only: the metrics of the customer's current score (empty before the first one).
+CUSTOMER_VALUE_HEADER = [
+    "value_score",
+    "tier",
+    "segment",
+    "predicted_clv",
+    "churn_risk_percent",
+]
+CUSTOMER_HEADER = [*CUSTOMER_HEADER, *CUSTOMER_VALUE_HEADER]
 ORDER_HEADER = [
     "customer_external_id",
     "customer_name",
@@ -67,30 +82,47 @@ ORDER_LINE_HEADER = [
 def customer_rows(*, user, filters):
     customers = (
         customer_list(user=user, **filters)
-        .select_related("acquired_by_campaign")
+        .select_related("acquired_by_campaign", "score")
         .prefetch_related("tags")
     )
     for c in customers.iterator(chunk_size=CHUNK_SIZE):
-        yield [
-            c.external_id,
-            c.name,
-            c.email,
-            c.phone,
-            c.kind,
-            c.status,
-            c.region,
-            c.industry,
-            c.website,
-            c.address,
-            "; ".join(tag.name for tag in c.tags.all()),
-            c.owner.username if c.owner else "",
-            c.acquired_on,
-            c.acquired_by_campaign.name if c.acquired_by_campaign else "",
-            c.marketing_opt_out,
-            c.churned_on,
-            c.created_at.date(),
-            c.pk,
-        ]
+        yield [*_customer_cells(c), *_value_cells(getattr(c, "score", None))]
+
+
+def _value_cells(score):
+    """The score as the pages show it: a whole score, a whole percentage of churn risk."""
+    if score is None:
+        return [""] * len(CUSTOMER_VALUE_HEADER)
+    return [
+        whole(score.value_score),
+        score.tier,
+        score.segment,
+        score.predicted_clv,
+        percent(score.churn_risk),
+    ]
+
+
+def _customer_cells(c):
+    return [
+        c.external_id,
+        c.name,
+        c.email,
+        c.phone,
+        c.kind,
+        c.status,
+        c.region,
+        c.industry,
+        c.website,
+        c.address,
+        "; ".join(tag.name for tag in c.tags.all()),
+        c.owner.username if c.owner else "",
+        c.acquired_on,
+        c.acquired_by_campaign.name if c.acquired_by_campaign else "",
+        c.marketing_opt_out,
+        c.churned_on,
+        c.created_at.date(),
+        c.pk,
+    ]
 
 
 def order_rows(*, user, filters):

@@ -2,8 +2,10 @@ from django import forms
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from customers.models import Customer
+
 from . import cells, parsing
-from .columns import fields_for, mapping_errors
+from .columns import date_format_problem, fields_for, mapping_errors
 
 
 class UploadForm(forms.Form):
@@ -17,16 +19,27 @@ class UploadForm(forms.Form):
     delimiter = forms.ChoiceField(
         label=_("Separator"), choices=parsing.DELIMITERS, required=False, initial=""
     )
+    header = forms.ChoiceField(
+        label=_("First line"),
+        choices=parsing.HEADER_CHOICES,
+        required=False,
+        initial="",
+        help_text=_("Detected: a first line holding numbers or dates is data, not column names."),
+    )
+
+    def has_header(self):
+        """True, False, or None to detect it."""
+        return {"yes": True, "no": False}.get(self.cleaned_data.get("header") or "")
 
 
 class MappingForm(forms.Form):
     """One select per field, listing the file's columns; then the validation options."""
 
-    date_format = forms.ChoiceField(label=_("Dates look like"), choices=cells.DATE_FORMATS)
-    dry_run = forms.BooleanField(
-        label=_("Dry run"),
+    date_format = forms.ChoiceField(
+        label=_("Dates look like"),
+        choices=[("", _("— choose —")), *cells.DATE_FORMATS],
         required=False,
-        help_text=_("Only check the file and show what would change; nothing is written."),
+        help_text=_("Detected from the first rows of the file."),
     )
 
     def __init__(self, *args, job, can_reassign, **kwargs):
@@ -62,6 +75,14 @@ class MappingForm(forms.Form):
                     "from the customer name column (or the id)."
                 ),
             )
+            self.fields["new_customer_kind"] = forms.ChoiceField(
+                label=_("Create them as"),
+                choices=Customer.Kind.choices,
+                widget=forms.RadioSelect,
+                required=False,
+                initial=job.options.get("new_customer_kind", Customer.Kind.COMPANY),
+                help_text=_("Shoppers in a store's purchase log are persons."),
+            )
         else:
             self.fields["without_external_id"] = forms.BooleanField(
                 label=_("Create customers without external id"),
@@ -72,6 +93,11 @@ class MappingForm(forms.Form):
                 ),
             )
         self.option_names = [n for n in self.fields if n not in self.field_names]
+        if not job.options.get("date_format"):
+            # Several formats fit the first rows: say which, and let the person choose.
+            problem = date_format_problem(job.kind, job.mapping, job.options)
+            if problem:
+                self.fields["date_format"].help_text = problem
 
     def mapping_fields(self):
         return [self[name] for name in self.field_names]
@@ -83,14 +109,22 @@ class MappingForm(forms.Form):
         cleaned = super().clean()
         mapping = {name: int(cleaned[name]) for name in self.field_names if cleaned.get(name)}
         options = {name: cleaned.get(name) for name in self.option_names}
+        if "new_customer_kind" in options:
+            options["new_customer_kind"] = options["new_customer_kind"] or Customer.Kind.COMPANY
+        # What the upload found (the formats its dates fit) names the choice in a message.
+        known = {**self.job.options, **options}
+        date_problem = date_format_problem(self.job.kind, mapping, known)
+        if date_problem:
+            self.add_error("date_format", date_problem)
         for message in mapping_errors(
             self.job.kind,
             mapping,
             headers=self.job.headers,
-            options=options,
+            options=known,
             can_reassign=self.can_reassign,
         ):
-            self.add_error(None, message)
+            if message != date_problem:
+                self.add_error(None, message)
         cleaned["mapping"] = mapping
         cleaned["options"] = options
         return cleaned

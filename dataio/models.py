@@ -4,6 +4,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .parsing import WHITESPACE
+
 
 class ImportJob(models.Model):
     """One uploaded CSV file on its way into the CRM: mapped, validated, then committed.
@@ -81,6 +83,16 @@ class ImportJob(models.Model):
     @property
     def is_running(self):
         return self.status in self.RUNNING
+
+    @property
+    def has_header(self):
+        """Whether the file's first line names the columns (else it is a row)."""
+        return self.options.get("header", True)
+
+    @property
+    def aligned(self):
+        """Whether the columns are aligned with runs of spaces rather than delimited."""
+        return self.options.get("delimiter") == WHITESPACE
 
     @property
     def dry_run(self):

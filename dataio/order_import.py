@@ -1,8 +1,9 @@
 """Orders from a CSV file: one row per order (a total) or one row per order line (a SKU).
 
 - One row per order: the order gets a single line of the product "IMPORTED" (created on
-  demand, inactive, cost 0), quantity 1, unit price = the total, so every order still
-  has lines and its totals come from ``orders.totals`` like any other order.
+  demand, inactive, cost 0) with the file's quantity (else 1) that comes to the file's
+  total, or to quantity * unit price - discount (``_imported_line``), so every order
+  still has lines and its totals come from ``orders.totals`` like any other order.
 - One row per line: consecutive rows with the same order number are the lines of one
   order and must agree on customer, date, currency and status.
 - Without an order number, a row is an order of its own, numbered with a deterministic
@@ -44,6 +45,29 @@ _BATCH = 500
 # What an external id resolves to when it is not a customer the user may import for.
 _HIDDEN = object()
 _MISSING = object()
+
+
+# The stored field each number of a row goes to (a total becomes a line's unit price).
+_LINE_FIELDS = {
+    name: OrderLine._meta.get_field(stored)
+    for name, stored in {
+        "total": "unit_price",
+        "unit_price": "unit_price",
+        "discount": "discount",
+        "quantity": "quantity",
+    }.items()
+}
+_TOTAL_FIELDS = ("subtotal", "discount_total", "total", "cost_total", "total_base", "cost_base")
+
+
+def _fits(model_field, value):
+    """``value`` when its column can store it (a quantity of 99999999999999999999 cannot),
+    checked with the field's own validators, as the order service does; else a CellError."""
+    try:
+        model_field.run_validators(value)
+    except ValidationError as exc:
+        raise cells.CellError(" ".join(exc.messages)) from None
+    return value
 
 
 def order_key(fingerprint, occurrence):
@@ -93,11 +117,16 @@ class OrderImporter(Importer):
             except cells.CellError as exc:
                 row.error(name, exc)
         required = ["customer_external_id", "ordered_on"]
-        required += ["sku", "quantity"] if self.line_file else ["total"]
+        if self.line_file:
+            required += ["sku", "quantity"]
+        else:
+            required.append("total" if "total" in self.mapping else "unit_price")
         failed = {name for name, _message in row.errors}
         for name in required:
             if name not in row.values and name not in failed:
                 row.error(name, _("%(field)s is empty.") % {"field": _LABELS[name]})
+        if not self.line_file and not row.errors and "total" not in row.values:
+            self._total_from_unit_price(row)
         number = row.values.get("number")
         if number:
             row.group = number
@@ -107,11 +136,11 @@ class OrderImporter(Importer):
 
     def _value(self, name, value):
         if name == "ordered_on":
-            return cells.parse_date(value, self.options.date_format)
+            return self.parse_date(value)
         if name in ("total", "unit_price", "discount"):
-            return cells.parse_amount(value)
+            return _fits(_LINE_FIELDS[name], cells.parse_amount(value))
         if name == "quantity":
-            return cells.parse_quantity(value)
+            return _fits(_LINE_FIELDS[name], cells.parse_quantity(value))
         if name == "currency":
             return cells.parse_currency(value)
         if name == "status":
@@ -121,6 +150,19 @@ class OrderImporter(Importer):
                 _("An order number has at most %(length)s characters.") % {"length": _NUMBER_LENGTH}
             )
         return value
+
+    def _total_from_unit_price(self, row):
+        """An order file priced by unit: its total is quantity * unit price - discount."""
+        line = totals.LineInput(
+            quantity=row.values.get("quantity", 1),
+            unit_price=row.values["unit_price"],
+            unit_cost=Decimal("0"),
+            discount=row.values.get("discount", Decimal("0")),
+        )
+        for message in totals.validate_line(line):
+            row.error("discount", message)
+        if not row.errors:
+            row.values["total"] = totals.line_total(line)
 
     def _key(self, values):
         text = fingerprint(values, line_file=self.line_file)
@@ -326,6 +368,7 @@ class OrderImporter(Importer):
         customer = Customer(
             external_id=external_id,
             name=row.values.get("customer_name") or external_id,
+            kind=self.options.new_customer_kind,
             status=Customer.Status.ACTIVE,
             owner=self.scope.user,
         )
@@ -349,12 +392,7 @@ class OrderImporter(Importer):
         rate is reported when the order is priced)."""
         rate = self._rate(currency, unit[0].values["ordered_on"])[0] or Decimal("1")
         if not self.line_file:
-            product = self._imported_product()
-            total = unit[0].values["total"]
-            line = OrderLine(
-                product=product, quantity=1, unit_price=total, unit_cost=product.unit_cost
-            )
-            return [line], [total]
+            return [self._imported_line(unit[0].values)], [unit[0].values["total"]]
         lines, file_prices = [], []
         for row in unit:
             product = self.products.get(row.values["sku"])
@@ -376,6 +414,29 @@ class OrderImporter(Importer):
             file_prices.append(row.values.get("unit_price"))
         return lines, file_prices
 
+    def _imported_line(self, values):
+        """The one line of an order from an order file: the product IMPORTED, with the
+        file's quantity (else 1). Priced by unit, it has the file's unit price and
+        discount; priced by total, its unit price is the total over the quantity rounded
+        up to the cent, and the rounding (under a cent a unit) is its discount, so that
+        the line comes to the total exactly."""
+        product = self._imported_product()
+        quantity = values.get("quantity", 1)
+        if "unit_price" in values:
+            unit_price, discount = values["unit_price"], values.get("discount", Decimal("0"))
+        else:
+            cents = int(totals.to_cents(values["total"]) * 100)
+            unit_cents = -(-cents // quantity)
+            unit_price = Decimal(unit_cents) / 100
+            discount = Decimal(unit_cents * quantity - cents) / 100
+        return OrderLine(
+            product=product,
+            quantity=quantity,
+            unit_price=unit_price,
+            unit_cost=product.unit_cost,
+            discount=discount,
+        )
+
     def _unchanged(self, order, values, stored_lines, lines, file_prices):
         if (
             order.ordered_on != values["ordered_on"]
@@ -384,7 +445,11 @@ class OrderImporter(Importer):
         ):
             return False
         if not self.line_file:
-            return order.total == totals.to_cents(values["total"])
+            # A quantity in the file must match the order's too; without one, any lines do.
+            return order.total == totals.to_cents(values["total"]) and (
+                "quantity" not in self.mapping
+                or sum(line[1] for line in stored_lines) == values.get("quantity", 1)
+            )
         # A line priced by the file must match exactly; one left to the list price
         # matches whatever price the stored line has.
         remaining = list(stored_lines)
@@ -418,6 +483,18 @@ class OrderImporter(Importer):
         order.cost_total = result.cost_total
         order.total_base = result.total_base
         order.cost_base = result.cost_base
+        # Each number fits its column, yet their products and sums may not.
+        for name in _TOTAL_FIELDS:
+            model_field = Order._meta.get_field(name)
+            try:
+                model_field.run_validators(getattr(order, name))
+            except ValidationError as exc:
+                unit[0].error(
+                    "total",
+                    _("The order's %(field)s is too large: %(problem)s")
+                    % {"field": model_field.verbose_name, "problem": " ".join(exc.messages)},
+                )
+                return
 
     def _rate(self, currency, on):
         """(rate, None) or (None, why there is none), one lookup per currency and date."""
@@ -480,8 +557,9 @@ class OrderImporter(Importer):
         return self.imported_product
 
     def _existing_lines(self, orders):
-        """{order id: [(product id, quantity, unit price, discount)]} for line files."""
-        if not self.line_file or not orders:
+        """{order id: [(product id, quantity, unit price, discount)]} for line files and
+        files with a quantity."""
+        if not (self.line_file or "quantity" in self.mapping) or not orders:
             return {}
         stored = {}
         for order_id, *line in OrderLine.objects.filter(

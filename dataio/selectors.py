@@ -53,7 +53,8 @@ def sample_rows(job: ImportJob, count: int = 3) -> list[list[str]]:
             stream, encoding=job.options["encoding"], delimiter=job.options["delimiter"]
         )
         try:
-            next(records, None)
+            if job.options.get("header", True):
+                next(records, None)
             for _line, cells in records:
                 rows.append(cells)
                 if len(rows) == count:

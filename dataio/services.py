@@ -25,10 +25,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.csv import BOM, safe_cell
+from core.queue import enqueue_on_commit
 from core.types import Actor, AnyUser, User
 
 from . import engine, parsing
-from .columns import guess_mapping, mapping_errors
+from .columns import detect, mapping_errors
 from .customer_import import CustomerImporter
 from .models import ImportJob
 from .order_import import OrderImporter
@@ -44,7 +45,13 @@ IMPORTERS: dict[str, type[engine.Importer]] = {
     ImportJob.Kind.ORDERS: OrderImporter,
 }
 # Options the mapping step may change; the encoding and delimiter are fixed at upload.
-MAPPING_OPTIONS = ("date_format", "dry_run", "create_customers", "without_external_id")
+MAPPING_OPTIONS = (
+    "date_format",
+    "dry_run",
+    "create_customers",
+    "new_customer_kind",
+    "without_external_id",
+)
 
 
 class ImportFailed(Exception):
@@ -147,25 +154,36 @@ def import_commit(
 
 @transaction.atomic
 def import_job_create(
-    *, user: User, kind: str, upload: UploadedFile, encoding: str = "utf-8", delimiter: str = ""
+    *,
+    user: User,
+    kind: str,
+    upload: UploadedFile,
+    encoding: str = "utf-8",
+    delimiter: str = "",
+    has_header: bool | None = None,
 ) -> ImportJob:
-    """Store an uploaded file with its headers and a guessed mapping. A file whose first
-    line cannot be read is refused with a ValidationError naming the problem."""
+    """Store an uploaded file with its headers, a guessed mapping and the options its first
+    rows tell (delimiter, header line, date format; ``delimiter`` "" and ``has_header``
+    None are detected). A file whose first line cannot be read is refused with a
+    ValidationError naming the problem."""
     _check_permission(user, kind, {})
     try:
-        headers, delimiter = parsing.read_header(upload, encoding=encoding, delimiter=delimiter)
+        shape = parsing.inspect(
+            upload, encoding=encoding, delimiter=delimiter, has_header=has_header
+        )
     except parsing.FileError as exc:
         raise ValidationError(exc.message) from exc
+    mapping, options = detect(kind, shape, can_reassign=engine.Scope(user).can_reassign)
     upload.seek(0)
-    rows_total = parsing.estimate_rows(upload)
+    rows_total = parsing.estimate_rows(upload) + (0 if shape.has_header else 1)
     upload.seek(0)
     job = ImportJob(
         user=user,
         kind=kind,
         original_name=os.path.basename(upload.name or "")[:255],
-        headers=headers,
-        mapping=guess_mapping(kind, headers, can_reassign=engine.Scope(user).can_reassign),
-        options={"encoding": encoding, "delimiter": delimiter, "date_format": "iso"},
+        headers=shape.headers,
+        mapping=mapping,
+        options={"encoding": encoding, **options},
         rows_total=rows_total,
     )
     job.file.save(job.original_name, upload, save=False)
@@ -232,7 +250,7 @@ def import_job_configure(
     if old_report:
         transaction.on_commit(lambda: job.report_file.storage.delete(old_report))
     job_id, version = job.pk, job.version
-    transaction.on_commit(lambda: tasks.validate_import.delay(job_id, version))
+    enqueue_on_commit(tasks.validate_import, job_id, version)
     return job
 
 
@@ -344,7 +362,7 @@ def import_job_commit_request(*, job: ImportJob, user: User) -> ImportJob:
         raise ValidationError(_("This import cannot start: validate it without errors first."))
     job.refresh_from_db()
     job_id = job.pk
-    transaction.on_commit(lambda: tasks.commit_import.apply_async(args=[job_id], task_id=task_id))
+    enqueue_on_commit(tasks.commit_import, job_id, task_id=task_id)
     return job
 
 

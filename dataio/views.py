@@ -81,6 +81,7 @@ def import_upload(request, kind):
                 upload=form.cleaned_data["file"],
                 encoding=form.cleaned_data["encoding"],
                 delimiter=form.cleaned_data["delimiter"],
+                has_header=form.has_header(),
             )
         except ValidationError as error:
             form.add_error("file", error)

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import ordinal
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core import charts
 from valuemodels import rfm
@@ -121,7 +122,11 @@ def _reason(key, score, percentile, horizon_months):
             "Loyalty %(value)s of 100 from NPS, CSAT, repeat purchases and tenure: "
             "%(nth)s percentile."
         ) % {"value": whole(score.loyalty), "nth": nth}
-    return _("%(count)s referred customers brought %(value)s in revenue: %(nth)s percentile.") % {
+    return ngettext(
+        "%(count)s referred customer brought %(value)s in revenue: %(nth)s percentile.",
+        "%(count)s referred customers brought %(value)s in revenue: %(nth)s percentile.",
+        score.referrals_count,
+    ) % {
         "count": score.referrals_count,
         "value": money(score.referral_revenue),
         "nth": nth,
@@ -189,6 +194,40 @@ def score_explanation(score, parameters=None):
         headline=_headline(explained.score, rows) if explained.score is not None else "",
         components=rows,
     )
+
+
+# --- The Overview's summary ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Trend:
+    """The value score against an earlier one, in whole points as both are shown."""
+
+    points: int
+    since: object  # the date of the earlier score
+
+    @property
+    def magnitude(self):
+        return abs(self.points)
+
+
+def score_trend(current, earlier):
+    """``earlier`` is (as_of, value score) or None; None when there is nothing to compare."""
+    if current is None or earlier is None:
+        return None
+    since, before = earlier
+    now, then = whole(current), whole(before)
+    if now is None or then is None:
+        return None
+    return Trend(points=now - then, since=since)
+
+
+def future_value(score):
+    """(label, amount) of the CLV the value score used: the predicted CLV when the models
+    were fitted, else the simple CLV."""
+    if score.clv_method == CustomerScore.ClvMethod.PREDICTIVE:
+        return _("Predicted CLV"), score.predicted_clv
+    return _("Simple CLV"), score.simple_clv
 
 
 # --- Future value: which CLV and why ---------------------------------------------------
@@ -321,6 +360,8 @@ def score_history_chart(history, tier_cutoffs=None):
     nothing to draw."""
     if not history:
         return None
+    # Whole points, rounded as the header and the lists round them.
+    history = [(day, whole(value)) for day, value in history]
     (first_day, first), (last_day, last) = history[0], history[-1]
     marks = list(zip(tier_cutoffs or (), ("B", "A"), strict=False))
     title = _("Value score from %(first)s on %(first_day)s to %(last)s on %(last_day)s") % {
@@ -329,11 +370,15 @@ def score_history_chart(history, tier_cutoffs=None):
         "last": f"{last:.0f}",
         "last_day": last_day.isoformat(),
     }
+    # A daily series: the history keeps one row per customer and day (the day's last
+    # recalculation overwrites the earlier ones), so the chart says so.
+    daily = _("One point per day: the score after that day's last recalculation.")
+    tiers = _("Dashed lines: where tiers B and A begin in the latest run.")
     return charts.dated_line_chart(
         title=title,
         points=history,
         marks=marks,
-        note=_("Dashed lines: where tiers B and A begin in the latest run.") if marks else "",
-        caption=_("Value score history"),
-        headers=(_("As of"), _("Value score")),
+        note=f"{daily} {tiers}" if marks else daily,
+        caption=_("Value score, one row per day"),
+        headers=(_("Day"), _("Value score")),
     )

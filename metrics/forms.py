@@ -1,5 +1,9 @@
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+from core.formatting import as_written
 
 from .models import MetricSettings
 
@@ -14,6 +18,7 @@ VALUATION_FIELDS = [
 ]
 INFORMATION_FIELDS = ["info_k", "info_u", "info_c"]
 TIER_FIELDS = ["tier_a_share", "tier_b_share"]
+AS_OF_FIELDS = ["as_of_mode", "as_of_date"]
 
 FRACTION_HELP = _("A fraction: 0.10 means 10%.")
 
@@ -24,8 +29,19 @@ class MetricSettingsForm(forms.ModelForm):
 
     class Meta:
         model = MetricSettings
-        fields = WEIGHT_FIELDS + VALUATION_FIELDS + INFORMATION_FIELDS + TIER_FIELDS
+        fields = AS_OF_FIELDS + WEIGHT_FIELDS + VALUATION_FIELDS + INFORMATION_FIELDS + TIER_FIELDS
+        widgets = {
+            "as_of_mode": forms.RadioSelect,
+            "as_of_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
         help_texts = {
+            "as_of_mode": _(
+                "The day every recalculation, nightly or after a change, computes recency, "
+                "churn risk and CLV as of. Today suits live data; a past order history (an "
+                "imported log) is scored as of its last order or a date you choose, so its "
+                "customers do not all look churned."
+            ),
+            "as_of_date": _("Used with “A fixed date”; not in the future."),
             "weight_historical": _("The four weights must add up to 1."),
             "discount_rate": FRACTION_HELP,
             "interest_rate": FRACTION_HELP,
@@ -39,10 +55,20 @@ class MetricSettingsForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.disabled = read_only
+        # A post without the choice keeps the stored one (the radios always send one).
+        self.fields["as_of_mode"].required = False
+        # Stored with six decimal places; shown as a person writes them ("0.35", not "0.350000").
+        for name, value in self.initial.items():
+            if isinstance(value, Decimal):
+                self.initial[name] = as_written(value)
+
+    def clean_as_of_mode(self):
+        return self.cleaned_data["as_of_mode"] or self.instance.as_of_mode
 
     def groups(self):
         """The fields as (legend, bound fields) for the template's fieldsets."""
         return [
+            (_("Scoring date"), [self[name] for name in AS_OF_FIELDS]),
             (_("Value score weights"), [self[name] for name in WEIGHT_FIELDS]),
             (_("Valuation"), [self[name] for name in VALUATION_FIELDS]),
             (_("Information value"), [self[name] for name in INFORMATION_FIELDS]),

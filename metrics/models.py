@@ -1,3 +1,4 @@
+import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -18,6 +19,13 @@ def _unit_interval():
 
 class MetricSettings(models.Model):
     """The admin-editable parameters of the value models; one row (pk=1)."""
+
+    class AsOf(models.TextChoices):
+        """The day every recalculation scores as of (``metrics.services.scoring_as_of``)."""
+
+        LIVE = "live", _("Today (live)")
+        LAST_ORDER = "last_order", _("The last order date")
+        FIXED = "fixed", _("A fixed date")
 
     weight_historical = models.DecimalField(
         _("weight: historical value"), **RATIO, default=Decimal("0.35"), validators=_unit_interval()
@@ -86,6 +94,14 @@ class MetricSettings(models.Model):
     tier_b_share = models.DecimalField(
         _("tier B: next share"), **RATIO, default=Decimal("0.30"), validators=_unit_interval()
     )
+    as_of_mode = models.CharField(_("score as of"), max_length=10, choices=AsOf, default=AsOf.LIVE)
+    as_of_date = models.DateField(
+        _("fixed as-of date"),
+        null=True,
+        blank=True,
+        # Dates as early as orders can be (analytics and the API take 1900 on).
+        validators=[MinValueValidator(datetime.date(1900, 1, 1))],
+    )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -124,6 +140,10 @@ class MetricSettings(models.Model):
             raise ValidationError(
                 {"tier_b_share": _("Tiers A and B together cannot exceed 100% of customers.")}
             )
+        if self.as_of_mode == self.AsOf.FIXED and not self.as_of_date:
+            raise ValidationError({"as_of_date": _("Give the date to score as of.")})
+        if self.as_of_date and self.as_of_date > timezone.localdate():
+            raise ValidationError({"as_of_date": _("The as-of date cannot be in the future.")})
 
 
 class ScoreFields(models.Model):
@@ -361,6 +381,18 @@ class ModelFit(models.Model):
         return f"{self.get_kind_display()} {self.as_of}"
 
 
+# The prepare steps of a full run, named by the lap each records in ``RecalcRun.timings``,
+# with their share of the progress bar (about their share of a run's time at a million
+# customers, docs/benchmarks.md); publishing the chunks takes the rest but the swap's 5 %.
+PREPARE_STEPS = (
+    ("inputs", _("Read orders, costs, referrals and surveys"), 25),
+    ("population", _("Fit the models and score every customer"), 15),
+    ("stage", _("Stage the new scores"), 20),
+)
+PREPARE_SHARE = sum(share for _lap, _label, share in PREPARE_STEPS)
+PUBLISH_SHARE = 35
+
+
 class RecalcRun(models.Model):
     class Kind(models.TextChoices):
         FULL = "full", _("Full")
@@ -414,7 +446,45 @@ class RecalcRun(models.Model):
 
     @property
     def percent(self):
-        return int(100 * self.processed / self.total) if self.total else 0
+        """How far the run is, step by step (``PREPARE_STEPS``, then the chunks, then the
+        swap), in whole percent; 100 only once it is done."""
+        if self.status == self.Status.DONE:
+            return 100
+        laps = self.timings or {}
+        done = sum(share for lap, _label, share in PREPARE_STEPS if lap in laps)
+        if self.chunks_total:
+            done = PREPARE_SHARE + PUBLISH_SHARE * self.chunks_done // self.chunks_total
+        return done
+
+    def progress_steps(self):
+        """The steps of the run, each ``(label, state)`` with state "done", "current" or
+        "pending": the prepare steps (done once their lap is in ``timings``), publishing
+        chunk by chunk, then swapping the new scores in."""
+        laps = self.timings or {}
+        published = bool(self.chunks_total) and self.chunks_done >= self.chunks_total
+        if self.chunks_total:
+            publish = _("Publish the scores: %(done)s of %(total)s chunks") % {
+                "done": self.chunks_done,
+                "total": self.chunks_total,
+            }
+        else:
+            publish = _("Publish the scores in chunks")
+        steps = [
+            (label, lap in laps or bool(self.chunks_total)) for lap, label, _s in PREPARE_STEPS
+        ]
+        steps += [(publish, published), (_("Swap in the new scores"), False)]
+        finished = self.status == self.Status.DONE
+        current_found = self.status != self.Status.RUNNING
+        shown = []
+        for label, done in steps:
+            if finished or done:
+                state = "done"
+            elif not current_found:
+                state, current_found = "current", True
+            else:
+                state = "pending"
+            shown.append((label, state))
+        return shown
 
     @property
     def duration(self):

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from django.db import connection
+from django.db.models import Max
 from django.utils import timezone
 
 from customers.models import Activity, Customer
@@ -75,6 +76,12 @@ def _scatter(
         for column in range(width):
             out[column, positions] = data[:, column + 1].astype(float)
     return out
+
+
+def last_purchase_on() -> date | None:
+    """The day of the latest purchase of any customer (the "last order date" the scores may
+    be computed as of); None before the first. One query, along the ``ordered_on`` index."""
+    return Order.objects.purchases().aggregate(last=Max("ordered_on"))["last"]
 
 
 def customer_inputs(*, as_of: date, customer_ids: Iterable[int] | None = None) -> CustomerInputs:

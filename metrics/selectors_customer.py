@@ -2,7 +2,7 @@
 call next, and the high-value detractors. Every list starts from
 ``customers.selectors.customers_visible_to``, so a rep only ever sees their own customers."""
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from django.db.models import F, FloatField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Cast
@@ -15,12 +15,14 @@ from surveys.models import Survey
 from surveys.selectors import responses_visible_to
 from valuemodels.company import DETRACTOR
 
-from .models import CustomerScore, ModelFit, ScoreSnapshot
+from .models import CustomerScore, DirtyCustomer, ModelFit, ScoreSnapshot
 
 HIGH_VALUE_TIERS = ("A", "B")
 # Churn risk from which a high-value customer is worth a call even if it did not rise.
 CALL_CHURN_RISK = 0.5
 HISTORY_POINTS = 60
+# "Since last month": the trend compares the score with the one this many days earlier.
+TREND_DAYS = 30
 
 
 def score_of(customer: Customer) -> CustomerScore | None:
@@ -38,6 +40,43 @@ def score_history(
         .values_list("as_of", "value_score")[:limit]
     )
     return list(reversed(rows))
+
+
+def score_a_month_before(customer: Customer, as_of: date) -> tuple[date, float | None] | None:
+    """(as_of, value_score) of the latest snapshot at least ``TREND_DAYS`` before ``as_of``:
+    what "since last month" compares with. None without such history (a score is never
+    None here; the type is the column's)."""
+    return (
+        ScoreSnapshot.objects.filter(
+            customer=customer,
+            as_of__lte=as_of - timedelta(days=TREND_DAYS),
+            value_score__isnull=False,
+        )
+        .order_by("-as_of")
+        .values_list("as_of", "value_score")
+        .first()
+    )
+
+
+def recalculation_pending(customer_id: int) -> bool:
+    """Whether a change to the customer (an order, a cost, an answer) still waits for its
+    incremental recalculation: its ``DirtyCustomer`` mark is deleted once that has run."""
+    return DirtyCustomer.objects.filter(customer_id=customer_id).exists()
+
+
+def score_version(customer_id: int) -> str:
+    """A token that changes whenever the customer's stored score is rewritten (a full run or
+    an incremental update sets ``computed_at``): what the "recalculating…" poll compares."""
+    computed = (
+        CustomerScore.objects.filter(customer_id=customer_id)
+        .values_list("computed_at", flat=True)
+        .first()
+    )
+    return version_token(computed)
+
+
+def version_token(computed_at: datetime | None) -> str:
+    return "none" if computed_at is None else str(round(computed_at.timestamp() * 1_000_000))
 
 
 def fits_of_run(run_id: int) -> dict[str, ModelFit]:

@@ -18,10 +18,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.heartbeat import lease_seconds
+from core.queue import enqueue, enqueue_on_commit
 from core.services import check_fields, require_permission
 from core.types import User
 from customers.models import Customer
@@ -36,14 +38,16 @@ from .models import (
     RecalcRun,
     StagedScore,
 )
-from .selectors import customer_inputs
+from .selectors import customer_inputs, last_purchase_on
 
 logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 50_000
 DIRTY_BATCH = 500
 MARK_BATCH = 1000
-STALLED_AFTER = timedelta(minutes=15)
+# The sweep sends a stalled run's work again each time it runs until a worker takes it;
+# copies still queued after this long (workers busy or away) are dropped, not piled up.
+RESENT_EXPIRE = 300
 # A prepare step that keeps dying (say, out of memory) fails the run instead of looping.
 MAX_ATTEMPTS = 3
 
@@ -102,9 +106,11 @@ SETTINGS_FIELDS = frozenset(
 
 
 @transaction.atomic
-def metric_settings_update(*, user: User | None, **fields: Any) -> MetricSettings:
+def metric_settings_update(
+    *, user: User | None, today: date | None = None, **fields: Any
+) -> MetricSettings:
     """Save new settings (SETTINGS_FIELDS) and queue a full run, since every score depends
-    on them."""
+    on them (as of the day the settings say, ``today`` being the live one)."""
     check_fields(fields, SETTINGS_FIELDS, service="metric_settings_update")
     require_permission(user, "metrics.change_metricsettings")
     settings = MetricSettings.load()
@@ -114,17 +120,40 @@ def metric_settings_update(*, user: User | None, **fields: Any) -> MetricSetting
     settings.full_clean()
     settings.save()
     try:
-        recalc_request(trigger=RecalcRun.Trigger.USER, user=user, as_of=timezone.localdate())
+        recalc_request(trigger=RecalcRun.Trigger.USER, user=user, today=today)
     except RecalcAlreadyRunning:
         logger.info("Settings changed during a run; the next run will use them.")
     return settings
 
 
+def scoring_as_of(*, today: date, settings: MetricSettings | None = None) -> date:
+    """The day to score as of, by the "score as of" setting: ``today`` (live, the default),
+    the day of the last purchase, or the fixed date; never after ``today``, and ``today``
+    while there is no purchase yet. Every recalculation not given a date asks this: full
+    runs (Metrics page, API, nightly schedule, command) and incremental updates."""
+    settings = settings or MetricSettings.load()
+    if settings.as_of_mode == MetricSettings.AsOf.FIXED and settings.as_of_date:
+        return min(settings.as_of_date, today)
+    if settings.as_of_mode == MetricSettings.AsOf.LAST_ORDER:
+        last = last_purchase_on()
+        if last is not None:
+            return min(last, today)
+    return today
+
+
 # --- Full runs -----------------------------------------------------------------------
 
 
-def recalc_request(*, trigger: str, as_of: date, user: User | None = None) -> RecalcRun:
-    """Queue a full recalculation; RecalcAlreadyRunning when one is queued or running."""
+def recalc_request(
+    *,
+    trigger: str,
+    as_of: date | None = None,
+    user: User | None = None,
+    today: date | None = None,
+) -> RecalcRun:
+    """Queue a full recalculation as of ``as_of``, by default the day the settings say
+    (``scoring_as_of``, ``today`` the live day, by default the server's); raise
+    RecalcAlreadyRunning when one is queued or running."""
     from .tasks import full_run_prepare
 
     active = RecalcRun.objects.filter(
@@ -132,6 +161,8 @@ def recalc_request(*, trigger: str, as_of: date, user: User | None = None) -> Re
     ).first()
     if active:
         raise RecalcAlreadyRunning(active)
+    if as_of is None:
+        as_of = scoring_as_of(today=today or timezone.localdate())
     try:
         with transaction.atomic():
             run = RecalcRun.objects.create(trigger=trigger, started_by=user, as_of=as_of)
@@ -139,15 +170,29 @@ def recalc_request(*, trigger: str, as_of: date, user: User | None = None) -> Re
         # Another request won the race; the unique constraint allows one active run.
         active = RecalcRun.objects.filter(status__in=["queued", "running"]).first()
         raise RecalcAlreadyRunning(active) from exc
-    transaction.on_commit(lambda: full_run_prepare.delay(run.pk))
+    enqueue_on_commit(full_run_prepare, run.pk)
     return run
 
 
+def lease() -> timedelta:
+    """How long a run may go without a sign of life (the heartbeat a task renews while it
+    works on the run, core/heartbeat.py) before its work goes to another worker."""
+    return timedelta(seconds=lease_seconds())
+
+
+def _lease_expired(now: datetime) -> Q:
+    cutoff = now - lease()
+    return Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, created_at__lt=cutoff)
+
+
 def _claim(run_id: int) -> RecalcRun | None:
-    """Mark the run running (again, on a redelivery); None when it is already over."""
+    """Mark the run running (again, after a worker died); None when it is over or another
+    prepare holds it (its lease has not run out)."""
     now = timezone.now()
     active = RecalcRun.objects.filter(
-        pk=run_id, status__in=[RecalcRun.Status.QUEUED, RecalcRun.Status.RUNNING]
+        Q(status=RecalcRun.Status.QUEUED)
+        | (Q(status=RecalcRun.Status.RUNNING) & _lease_expired(now)),
+        pk=run_id,
     )
     if active.filter(attempts__gte=MAX_ATTEMPTS).exists():
         full_run_fail(run_id=run_id, error=_("Gave up after %(n)s attempts.") % {"n": MAX_ATTEMPTS})
@@ -157,6 +202,8 @@ def _claim(run_id: int) -> RecalcRun | None:
         attempts=F("attempts") + 1,
         heartbeat_at=now,
         step=_("Reading orders, costs, referrals and surveys"),
+        # A redelivered prepare starts again: its laps (the progress card's steps) too.
+        timings={},
     )
     if not claimed:
         return None
@@ -198,12 +245,17 @@ def full_run_prepare(*, run_id: int, chunk_size: int = CHUNK_SIZE) -> list[int]:
         _tune_session()
         inputs = customer_inputs(as_of=run.as_of)
     lap("inputs")
-    _progress(run, total=len(inputs), step=_("Fitting the models"))
+    _progress(
+        run,
+        total=len(inputs),
+        step=_("Fitting the models and scoring every customer"),
+        timings=dict(timings),
+    )
 
     stats, out = engine.population_scores(inputs, params)
     stats["parameters"] = parameters_to_json(params)
     lap("population")
-    _progress(run, step=_("Scoring every customer"))
+    _progress(run, step=_("Staging the new scores"), timings=dict(timings))
     with transaction.atomic():
         # A redelivered prepare starts its run's staging again from scratch.
         StagedScore.objects.filter(run=run).delete()
@@ -218,7 +270,9 @@ def full_run_prepare(*, run_id: int, chunk_size: int = CHUNK_SIZE) -> list[int]:
         lap("stage")
         _record_fits(run, stats, duration_ms=int(1000 * timings["population"]))
         chunks = _make_chunks(run, inputs.customer_id.tolist(), chunk_size)
-        RecalcRun.objects.filter(pk=run.pk).update(
+        # Only if no later attempt claimed the run meanwhile (this one was thought dead):
+        # else that one's staging is the one to keep, and this one's is rolled back.
+        current = RecalcRun.objects.filter(pk=run.pk, attempts=run.attempts).update(
             chunks_total=len(chunks),
             chunks_done=0,
             processed=0,
@@ -226,6 +280,9 @@ def full_run_prepare(*, run_id: int, chunk_size: int = CHUNK_SIZE) -> list[int]:
             heartbeat_at=timezone.now(),
             step=_("Publishing scores"),
         )
+        if not current:
+            transaction.set_rollback(True)
+            return []
     if not chunks:
         _finish(run.pk)
     return [chunk.index for chunk in chunks]
@@ -275,8 +332,20 @@ def full_run_publish_chunk(*, run_id: int, index: int) -> bool:
     return published
 
 
+def _bound_idle_transaction() -> None:
+    """A worker that froze mid-chunk (stopped, cut off from the network) would keep the
+    chunk's row lock, and the worker the sweep gives the chunk to would wait for it:
+    PostgreSQL ends this transaction once it has been idle for a lease. (Not inside a
+    caller's transaction, as in tests: the setting would last until that one ends.)"""
+    if connection.vendor == "postgresql" and not connection.savepoint_ids:
+        with connection.cursor() as cursor:
+            milliseconds = int(1000 * lease_seconds())
+            cursor.execute(f"SET LOCAL idle_in_transaction_session_timeout = {milliseconds}")
+
+
 @transaction.atomic
 def _publish_chunk(run_id: int, index: int) -> bool:
+    _bound_idle_transaction()
     claimed = RecalcChunk.objects.filter(run_id=run_id, index=index, done=False).update(done=True)
     if not claimed:
         return False
@@ -345,27 +414,29 @@ def full_run_sync(
     return RecalcRun.objects.get(pk=run.pk)
 
 
-def stalled_runs_resume(*, now: datetime | None = None) -> list[int]:
-    """Re-enqueue the work of runs whose tasks were lost (broker flushed, worker gone)."""
+def stalled_runs_resume(*, now: datetime | None = None, queue: str | None = None) -> list[int]:
+    """Send again (to ``queue``) the work of runs whose lease ran out: their worker died
+    or froze, or their messages were lost (a flushed broker, a send that failed). The
+    chunks not yet published, else the prepare step; a copy that finds its work taken
+    does nothing."""
     from .tasks import full_run_prepare, full_run_publish_chunk
 
     now = now or timezone.now()
+    options = {"queue": queue, "expires": RESENT_EXPIRE}
     resumed: list[int] = []
     stalled = RecalcRun.objects.filter(
-        status__in=[RecalcRun.Status.QUEUED, RecalcRun.Status.RUNNING],
-        created_at__lt=now - STALLED_AFTER,
-    ).exclude(heartbeat_at__gte=now - STALLED_AFTER)
+        _lease_expired(now), status__in=[RecalcRun.Status.QUEUED, RecalcRun.Status.RUNNING]
+    )
     for run in stalled:
         pending = list(run.chunks.filter(done=False).values_list("index", flat=True))
         if run.chunks_total and pending:
             for index in pending:
-                full_run_publish_chunk.delay(run.pk, index)
+                enqueue(full_run_publish_chunk, run.pk, index, **options)
         elif run.chunks_total:
             # Every chunk is published; finishing is what was lost.
             _finish(run.pk)
         else:
-            full_run_prepare.delay(run.pk)
-        RecalcRun.objects.filter(pk=run.pk).update(heartbeat_at=now)
+            enqueue(full_run_prepare, run.pk, **options)
         resumed.append(run.pk)
     return resumed
 
@@ -426,16 +497,21 @@ def customers_mark_dirty(*, customer_ids: Iterable[int | None]) -> None:
         )
     # A burst of changes to one customer collapses: the first task to run takes every
     # mark made by then, the later ones find nothing left.
-    transaction.on_commit(lambda: recalculate_dirty.apply_async(countdown=2))
+    enqueue_on_commit(recalculate_dirty, countdown=2)
 
 
-def dirty_recalculate(*, as_of: date, batch: int = DIRTY_BATCH) -> int:
-    """Recalculate up to ``batch`` marked customers; returns how many were done."""
+def dirty_recalculate(
+    *, as_of: date | None = None, today: date | None = None, batch: int = DIRTY_BATCH
+) -> int:
+    """Recalculate up to ``batch`` marked customers as of ``as_of``, by default the day
+    the settings say (``scoring_as_of``); returns how many were done."""
     marks = list(
         DirtyCustomer.objects.order_by("marked_at").values_list("customer_id", "version")[:batch]
     )
     if not marks:
         return 0
+    if as_of is None:
+        as_of = scoring_as_of(today=today or timezone.localdate())
     done = customers_recalculate(customer_ids=[m[0] for m in marks], as_of=as_of)
     if not done:
         return 0

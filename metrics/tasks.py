@@ -4,6 +4,9 @@ from celery import shared_task
 from django.db import OperationalError
 from django.utils import timezone
 
+from core.heartbeat import heartbeat
+from core.queue import enqueue
+
 from . import services
 from .models import RecalcRun
 
@@ -11,29 +14,47 @@ TRANSIENT = (OperationalError, ConnectionError)
 
 
 def _as_of(value):
-    return timezone.localdate() if value is None else services.validate_as_of(value)
+    """The given ISO date, else the day the "score as of" setting says (today if live)."""
+    if value is None:
+        return services.scoring_as_of(today=timezone.localdate())
+    return services.validate_as_of(value)
+
+
+def _queue(task):
+    """The queue ``task`` came from: the work it sends goes there too, so workers
+    dedicated to metrics (or a test's own worker) do it, not whoever listens on the
+    default queue."""
+    return (task.request.delivery_info or {}).get("routing_key")
+
+
+def _alive(run_id):
+    """Renew the run's lease while this task works on it (core/heartbeat.py)."""
+    return heartbeat(
+        lambda: RecalcRun.objects.filter(pk=run_id).update(heartbeat_at=timezone.now())
+    )
 
 
 @shared_task(bind=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5)
 def full_run_prepare(self, run_id):
     try:
-        indices = services.full_run_prepare(run_id=int(run_id))
+        with _alive(run_id):
+            indices = services.full_run_prepare(run_id=int(run_id))
     except TRANSIENT:
         raise
     except Exception as exc:
         services.full_run_fail(run_id=int(run_id), error=exc)
         raise
-    # The chunks go to the queue the run came from, so workers dedicated to metrics (or
-    # a test's own worker) publish them, not whoever listens on the default queue.
-    queue = (self.request.delivery_info or {}).get("routing_key")
+    queue = _queue(self)
     for index in indices:
-        full_run_publish_chunk.apply_async(args=(run_id, index), queue=queue)
+        # One lost here is sent again by the sweep once the run's lease runs out.
+        enqueue(full_run_publish_chunk, run_id, index, queue=queue)
     return len(indices)
 
 
 @shared_task(autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5)
 def full_run_publish_chunk(run_id, index):
-    return services.full_run_publish_chunk(run_id=int(run_id), index=int(index))
+    with _alive(run_id):
+        return services.full_run_publish_chunk(run_id=int(run_id), index=int(index))
 
 
 @shared_task
@@ -55,6 +76,7 @@ def recalculate_dirty(as_of=None):
     return total
 
 
-@shared_task
-def resume_stalled_runs():
-    return services.stalled_runs_resume()
+@shared_task(bind=True)
+def resume_stalled_runs(self):
+    """Periodic (celery beat, every RECOVERY_SWEEP_SECONDS) and when a worker starts."""
+    return services.stalled_runs_resume(queue=_queue(self))

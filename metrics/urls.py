@@ -10,6 +10,16 @@ urlpatterns = [
         views_customer.customer_value,
         name="customer_value",
     ),
+    path(
+        "customers/<int:customer_id>/value/summary/",
+        views_customer.customer_summary,
+        name="customer_summary",
+    ),
+    path(
+        "customers/<int:customer_id>/value/status/",
+        views_customer.customer_recalc_status,
+        name="customer_recalc_status",
+    ),
     path("call-next/", views_customer.call_next, name="call_next"),
     path("detractors/", views_customer.detractors, name="detractors"),
     path("", views_admin.index, name="index"),

@@ -64,6 +64,8 @@ def _render_index(request, form):
         "dirty_count": health.dirty_count(),
         "form": form,
         "can_edit_settings": request.user.has_perm("metrics.change_metricsettings"),
+        # The day a recalculation started now would score as of (the "score as of" setting).
+        "scoring_as_of": services.scoring_as_of(today=timezone.localdate()),
     }
     return render_page(request, "metrics/index.html", context)
 
@@ -77,9 +79,8 @@ def index(request):
 @require_POST
 def recalculate(request):
     try:
-        run = services.recalc_request(
-            trigger=RecalcRun.Trigger.USER, user=request.user, as_of=timezone.localdate()
-        )
+        # As of the day the "score as of" setting says (today unless changed).
+        run = services.recalc_request(trigger=RecalcRun.Trigger.USER, user=request.user)
     except services.RecalcAlreadyRunning as exc:
         # A double click or a colleague's run: not an error, just show the run in progress.
         running = exc.run
@@ -96,22 +97,20 @@ def recalculate(request):
                 ),
             )
         return redirect(_index_url(running))
-    messages.success(
-        request,
-        _("Full recalculation queued. Its progress shows below; scores change when it ends."),
-    )
-    return redirect(_index_url(run))
+    # No message: the progress card says the run is queued and follows it to the end (a
+    # message saying "queued" would stay on the page after the run is done).
+    return redirect(_index_url(run, "#run-progress"))
 
 
 @permission_required("metrics.view_recalcrun")
 def run_progress(request, pk):
-    """The progress card of one run, polled by htmx every second while the run is active.
-    Without htmx the card is seen on the metrics page itself."""
+    """The progress card of one run and the recent runs' table, polled together by htmx every
+    second while the run is active. Without htmx both are seen on the metrics page itself."""
     run = get_object_or_404(RecalcRun.objects.select_related("started_by"), pk=pk)
     if not request.htmx:
         return redirect(_index_url(run, "#run-progress"))
-    context = {**_progress_context(run), "polled": True}
-    return render_page(request, "metrics/partials/run_progress.html", context)
+    context = {**_progress_context(run), "runs": health.runs_recent(), "polled": True}
+    return render_page(request, "metrics/partials/run_status.html", context)
 
 
 @permission_required("metrics.change_metricsettings")

@@ -2,7 +2,16 @@
 next, and the high-value detractors. Every role may open them; what they list is scoped by
 ``customers.selectors.customers_visible_to`` (a rep sees their own customers only)."""
 
+from urllib.parse import urlencode
+
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
+from django_htmx.http import trigger_client_event
 
 from core.pagination import paginate
 from core.web import permission_required, render_page, wants_fragment
@@ -19,6 +28,113 @@ def _owner_filter(request):
     if not can_see_all_customers(request.user):
         return None
     return CustomerFilterForm(request.GET).filters(can_filter_owner=True)["owner"] or None
+
+
+# --- "Recalculating…" --------------------------------------------------------------------
+
+# How long a page polls for a pending recalculation before it says "reload later". The
+# incremental recalculation starts about 2 s after the change is committed and takes well
+# under a second per customer; a full run in progress holds it back longer.
+POLL_SECONDS = 60
+# The event a finished recalculation sends; the value figures on the page reload on it.
+SCORE_UPDATED = "score-updated"
+
+
+def _value_tab_instead(customer):
+    """What a fragment-only URL answers a plain request: the Value tab. It varies on
+    HX-Request, as the fragment does, so no cache hands one for the other."""
+    response = redirect("metrics:customer_value", customer_id=customer.pk)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+def _recalculation_context(customer, score):
+    """``recalculating`` while the customer's incremental recalculation is pending, with the
+    URL the page polls (metrics/partials/recalc_status.html) until the score is rewritten."""
+    if not selectors_customer.recalculation_pending(customer.pk):
+        return {"recalculating": False}
+    query = urlencode(
+        {
+            "since": selectors_customer.version_token(score.computed_at if score else None),
+            "until": int(timezone.now().timestamp()) + POLL_SECONDS,
+        }
+    )
+    url = reverse("metrics:customer_recalc_status", args=[customer.pk])
+    return {"recalculating": True, "poll_url": f"{url}?{query}"}
+
+
+@permission_required("customers.view_customer")
+@require_GET
+def customer_recalc_status(request, customer_id):
+    """Polled by htmx every 2 s while a page says "recalculating…" (``since``: the score's
+    version when the page was drawn; ``until``: when to give up, in epoch seconds).
+
+    Still pending: 204, nothing to swap, the polling goes on. Score rewritten (or nothing
+    pending any more): 286, which stops htmx's polling, with the ``score-updated`` event on
+    which the page's value figures reload themselves. Past ``until``: 286 with "still
+    recalculating, reload later". Without htmx: the Value tab."""
+    customer = customer_get(user=request.user, customer_id=customer_id)
+    if not wants_fragment(request):
+        return _value_tab_instead(customer)
+    since = request.GET.get("since", "")
+    try:
+        until = int(request.GET.get("until", ""))
+    except ValueError:
+        return HttpResponseBadRequest(
+            _("The poll needs “until”: a time in whole seconds since 1970."),
+            content_type="text/plain; charset=utf-8",
+        )
+    template = "metrics/partials/recalc_status.html"
+    if (
+        not selectors_customer.recalculation_pending(customer.pk)
+        or selectors_customer.score_version(customer.pk) != since
+    ):
+        response = render_page(request, template, {"state": "updated"}, status=286)
+        return trigger_client_event(response, SCORE_UPDATED)
+    if timezone.now().timestamp() > until:
+        return render_page(request, template, {"state": "timed_out"}, status=286)
+    response = HttpResponse(status=204)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+# --- The Overview's value summary --------------------------------------------------------
+
+
+@permission_required("customers.view_customer")
+@require_GET
+def customer_summary(request, customer_id):
+    """The value summary on the customer's Overview: score, tier, trend, churn risk, CLV and
+    the one-line "why". The customers app sits below metrics and cannot read scores, so its
+    Overview loads this fragment with htmx (and links to the Value tab without JavaScript);
+    the fragment reloads itself when a pending recalculation ends. Without htmx: the Value
+    tab."""
+    customer = customer_get(user=request.user, customer_id=customer_id)
+    if not wants_fragment(request):
+        return _value_tab_instead(customer)
+    score = selectors_customer.score_of(customer)
+    has_value = score is not None and score.value_score is not None
+    context = {
+        "customer": customer,
+        "score": score,
+        "has_value": has_value,
+        **_recalculation_context(customer, score),
+    }
+    if has_value:
+        stats = services.latest_stats()
+        parameters = stats.data.get("parameters", {}) if stats else {}
+        future_label, future = explain.future_value(score)
+        context.update(
+            explanation=explain.score_explanation(score, parameters),
+            trend=explain.score_trend(
+                score.value_score,
+                selectors_customer.score_a_month_before(customer, score.as_of),
+            ),
+            churn_percent=explain.percent(score.churn_risk),
+            future_label=future_label,
+            future=future,
+        )
+    return render_page(request, "metrics/partials/value_summary.html", context)
 
 
 # --- Value tab ---------------------------------------------------------------------------
@@ -57,7 +173,8 @@ def _value_context(customer, score, stats):
 @require_GET
 def customer_value(request, customer_id):
     """The Value tab. With ?whatif=1 it also shows the what-if (htmx swaps only that part);
-    the what-if reads and never writes, so it is a GET."""
+    the what-if reads and never writes, so it is a GET. Any other htmx request gets the
+    figures alone (the ``value_body`` partial): they reload so when a recalculation ends."""
     customer = customer_get(user=request.user, customer_id=customer_id)
     score = selectors_customer.score_of(customer)
     stats = services.latest_stats()
@@ -69,6 +186,7 @@ def customer_value(request, customer_id):
         "score": score,
         "has_value": has_value,
         "can_what_if": can_what_if,
+        **_recalculation_context(customer, score),
     }
     if can_what_if:
         submitted = "whatif" in request.GET
@@ -90,7 +208,7 @@ def customer_value(request, customer_id):
             return render_page(request, "metrics/value_tab.html#whatif", context)
     if has_value:
         context.update(_value_context(customer, score, stats))
-    return render_page(request, "metrics/value_tab.html", context)
+    return render_page(request, "metrics/value_tab.html", context, partial="value_body")
 
 
 # --- Call next and detractors ------------------------------------------------------------

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import engine
+from .explain import whole
 from .selectors import customer_inputs
 from .selectors_customer import has_purchase_on
 from .services import parameters_from_json
@@ -126,8 +127,8 @@ class WhatIfForm(forms.Form):
 class Row:
     key: str
     label: str
-    now: Decimal | None
-    then: Decimal | None
+    now: Decimal | int | None  # money in Decimal, the value score in whole points
+    then: Decimal | int | None
     note: str = ""
     is_money: bool = True
 
@@ -301,5 +302,6 @@ def what_if(*, customer_id, as_of, stats, scenario):
 
 
 def _score(value):
-    value = float(value)
-    return None if math.isnan(value) else Decimal(repr(value)).quantize(Decimal("0.1"))
+    """A value score in whole points, rounded as everywhere else it is shown (the header,
+    the lists, the chart): the what-if's "now" is the figure the page's header shows."""
+    return whole(float(value))

@@ -88,7 +88,9 @@ def order_changes(order: Order, limit: int = 50) -> list[dict[str, Any]]:
     records = list(order.history.select_related("history_user").order_by("-history_id")[:limit])
     fields = [f for f in Order.history.model.tracked_fields if f.name not in _HISTORY_HIDDEN]
     entries: list[dict[str, Any]] = []
-    for record, previous in zip(records, [*records[1:], None], strict=True):
+    # An order written in bulk (the demo loader, an import) may have no history row at all.
+    for index, record in enumerate(records):
+        previous = records[index + 1] if index + 1 < len(records) else None
         if previous is None and record.history_type != "+":
             previous = record.prev_record
         changes = [

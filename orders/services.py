@@ -31,6 +31,7 @@ from customers.services import require_customer_access
 from . import totals
 from .models import CustomerCost, ExchangeRate, Order, OrderLine, Product, base_currency
 from .money import rate_on, to_base
+from .numbering import order_number
 
 Status = Order.Status
 
@@ -42,7 +43,6 @@ TRANSITIONS: dict[str, set[Status]] = {
 }
 INITIAL_STATUSES = [Status.DRAFT, Status.PLACED, Status.PAID]
 FINAL_STATUSES = {Status.CANCELLED, Status.REFUNDED}
-GENERATED_NUMBER = "SO-{:06d}"
 # What a caller may set on a product.
 PRODUCT_FIELDS = frozenset({"sku", "name", "list_price", "unit_cost", "active"})
 # Computed by the service from the lines; never taken from the caller.
@@ -216,7 +216,7 @@ def _save_with_generated_number(order: Order) -> None:
     unique constraint rejects the second, which moves on to the next free one."""
     candidate = (Order.objects.aggregate(last=Max("pk"))["last"] or 0) + 1
     while True:
-        order.number = GENERATED_NUMBER.format(candidate)
+        order.number = order_number(candidate)
         if not Order.objects.filter(number=order.number).exists():
             try:
                 with transaction.atomic():

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core.pagination import paginate
+from core.pagination import count_up_to, paginate
 from core.web import add_service_errors, has_perms, permission_required, render_page
 from customers.selectors import (
     can_see_all_customers,
@@ -56,9 +56,11 @@ def order_list(request):
     form = OrderFilterForm(request.GET or None, show_owner=can_see_all_customers(request.user))
     filters = form.filters()
     orders = selectors.order_list(user=request.user, **filters)
+    page = paginate(orders, request.GET.get("page"))
     context = {
         "form": form,
-        "page": paginate(orders, request.GET.get("page")),
+        "page": page,
+        "count": count_up_to(orders, page),
         "filtered": any(filters.values()),
         "base_currency": base_currency(),
     }

@@ -7,6 +7,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from customers.models import Customer
+
 from . import tokens
 
 
@@ -24,12 +26,26 @@ def invitation_links(invitation):
     }
 
 
+def greeting_name(customer, email):
+    """Whom the email greets by name: a person customer; for a company, its contact with the
+    address the email goes to, else its primary contact, else nobody by name (never the
+    company: "Hello Starlight Studios Inc.," reads as a form letter)."""
+    if customer.kind == Customer.Kind.PERSON:
+        return customer.name
+    contacts = list(customer.contacts.all())  # prefetched by the senders
+    addressed = [c for c in contacts if email and c.email.lower() == email.lower()]
+    primary = [c for c in contacts if c.is_primary]
+    chosen = (addressed or primary or [None])[0]
+    return chosen.name if chosen else ""
+
+
 def invitation_message(invitation, *, reminder=False, connection=None):
     survey = invitation.survey
     links = invitation_links(invitation)
     context = {
         "survey": survey,
         "customer": invitation.customer,
+        "greeting_name": greeting_name(invitation.customer, invitation.email),
         "links": links,
         "reminder": reminder,
         "low_label": _("Not at all likely") if survey.kind == "nps" else _("Very dissatisfied"),

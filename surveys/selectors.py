@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.conf import settings
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Lower, TruncMonth, TruncWeek
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -74,13 +74,20 @@ def surveys_due_to_start(*, now: datetime) -> list[int]:
     )
 
 
-def surveys_with_pending_invitations() -> list[int]:
-    """Surveys whose sending stopped half-way (a lost message, a dead worker)."""
+def surveys_with_stalled_sends(*, since: datetime) -> list[int]:
+    """Surveys whose sending stopped half-way (a dead or frozen worker, a lost message):
+    invitations still pending, and no sign of a sender since ``since`` (the survey started,
+    an invitation was created or claimed)."""
+    recent = Invitation.objects.filter(
+        Q(claimed_at__gte=since) | Q(created_at__gte=since), survey=OuterRef("pk")
+    )
     return list(
         Survey.objects.filter(
             status__in=[Survey.Status.SENDING, Survey.Status.OPEN],
             invitations__state=Invitation.State.PENDING,
         )
+        .exclude(started_at__gte=since)
+        .exclude(Exists(recent))
         .distinct()
         .values_list("pk", flat=True)
     )
@@ -338,6 +345,12 @@ def paid_orders_between(*, start: date, end: date) -> QuerySet[Order]:
 # --- Results ---------------------------------------------------------------------------
 
 
+# Below this many answers a group's margin of error is not shown ("too few answers"): the
+# normal approximation behind it fails on small samples, where all answers in one band give
+# "± 0" (docs/surveys.md).
+MARGIN_MIN_ANSWERS = 30
+
+
 @dataclass
 class Score:
     """A group's answers: counts per band, the score and its margin of error."""
@@ -356,7 +369,14 @@ class Score:
         return csat_from_counts(satisfied=self.good, responses=self.responses)
 
     @property
+    def too_few(self) -> bool:
+        """Some answers, too few for a margin of error."""
+        return 0 < self.responses < MARGIN_MIN_ANSWERS
+
+    @property
     def margin(self) -> Decimal | None:
+        if self.too_few:
+            return None
         if self.kind == Survey.Kind.NPS:
             return nps_margin_of_error(
                 promoters=self.good, passives=self.neutral, detractors=self.bad

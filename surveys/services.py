@@ -3,7 +3,10 @@
 Sending is at most once per invitation: each invitation is claimed (pending -> sending)
 with a conditional UPDATE before its email goes out and marked sent after. A task that
 dies in between leaves the invitation "sending"; ``stale_claims_interrupt`` later marks it
-interrupted rather than sending it again, because the email may have left.
+interrupted rather than sending it again, because the email may have left. The time of the
+claim is the clock's, so the claims also show that a sender is alive: once none has been
+made for a lease, the recovery sweep gives the rest of the survey to another worker
+(``selectors.surveys_with_stalled_sends``).
 """
 
 import smtplib
@@ -19,6 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.queue import enqueue_on_commit
 from core.services import SYSTEM, check_fields, require_permission
 from core.types import Actor
 from customers.models import Activity, Customer
@@ -131,13 +135,29 @@ def survey_schedule(
     send_at = send_at or now
     if survey.closes_on and survey.closes_on < timezone.localdate(send_at):
         raise ValidationError(_("The closing date is before the sending date."))
+    if not survey.is_triggered and not _anyone_to_email(user=user, survey=survey, now=now):
+        # A triggered survey's audience may fill up as orders are paid; a one-off one
+        # would be "sent" to nobody.
+        raise ValidationError(
+            _(
+                "No customer of this audience can be emailed (none match, or all opted out, "
+                "have no email address or were surveyed recently). Change the audience first."
+            )
+        )
     survey.status = Survey.Status.SCHEDULED
     survey.scheduled_for = send_at
     survey.sent_by = user
     survey.save(update_fields=["status", "scheduled_for", "sent_by"])
     if send_at <= now:
-        transaction.on_commit(lambda: start_survey.delay(survey.pk))
+        enqueue_on_commit(start_survey, survey.pk)
     return survey
+
+
+def _anyone_to_email(*, user: Actor, survey: Survey, now: datetime) -> bool:
+    if user is None:
+        return True  # the system schedules no one-off survey; nothing to scope by
+    customers, _unknown = selectors.audience_customers(user=user, criteria=survey.audience)
+    return selectors.eligible_customers(customers, now=now).exists()
 
 
 def survey_start(*, survey_id: int, now: datetime) -> bool:
@@ -151,9 +171,14 @@ def survey_start(*, survey_id: int, now: datetime) -> bool:
     if survey is None:
         return False
     with transaction.atomic():
-        claimed = Survey.objects.filter(
+        due = Survey.objects.filter(
             pk=survey_id, status=Survey.Status.SCHEDULED, scheduled_for__lte=now
-        ).update(
+        )
+        # A start already under way holds the row: a repeated task returns at once
+        # instead of waiting for it (on SQLite, which has no row locks, it waits).
+        if not list(due.select_for_update(skip_locked=True).values_list("pk", flat=True)):
+            return False
+        claimed = due.update(
             status=Survey.Status.OPEN if survey.is_triggered else Survey.Status.SENDING,
             started_at=now,
         )
@@ -212,7 +237,11 @@ def invitations_send_batch(*, survey_id: int, now: datetime, batch_size: int | N
             status=Survey.Status.OPEN
         )
         return 0
-    invitations = Invitation.objects.filter(pk__in=ids).select_related("survey", "customer")
+    invitations = (
+        Invitation.objects.filter(pk__in=ids)
+        .select_related("survey", "customer")
+        .prefetch_related("customer__contacts")  # whom the email greets
+    )
     with get_connection() as connection:
         for invitation in invitations.order_by("pk"):
             _send_one(invitation, now=now, connection=connection)
@@ -221,7 +250,7 @@ def invitations_send_batch(*, survey_id: int, now: datetime, batch_size: int | N
 
 def _send_one(invitation: Invitation, *, now: datetime, connection: BaseEmailBackend) -> None:
     claimed = Invitation.objects.filter(pk=invitation.pk, state=Invitation.State.PENDING).update(
-        state=Invitation.State.SENDING, claimed_at=now
+        state=Invitation.State.SENDING, claimed_at=timezone.now()
     )
     if not claimed:
         return  # another worker has it
@@ -253,7 +282,7 @@ def invitations_retry_failed(*, user: Actor, survey: Survey) -> int:
         Survey.objects.filter(pk=survey.pk, status=Survey.Status.OPEN).exclude(
             trigger_days_after_paid__isnull=False
         ).update(status=Survey.Status.SENDING)
-        transaction.on_commit(lambda: send_invitations.delay(survey.pk))
+        enqueue_on_commit(send_invitations, survey.pk)
     return count
 
 
@@ -273,7 +302,11 @@ def reminders_send(*, now: datetime, batch_size: int | None = None) -> int:
     )
     sent = 0
     while ids := list(due.order_by("pk").values_list("pk", flat=True)[:batch_size]):
-        invitations = Invitation.objects.filter(pk__in=ids).select_related("survey", "customer")
+        invitations = (
+            Invitation.objects.filter(pk__in=ids)
+            .select_related("survey", "customer")
+            .prefetch_related("customer__contacts")  # whom the email greets
+        )
         with get_connection() as connection:
             for invitation in invitations.order_by("pk"):
                 sent += _remind_one(invitation, now=now, connection=connection)

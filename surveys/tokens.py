@@ -44,3 +44,7 @@ def unsign(signed, *, check_age=True):
         raise ExpiredLink from exc
     except signing.BadSignature as exc:
         raise InvalidLink from exc
+    except ValueError as exc:
+        # Genuinely signed but without a timestamp (or with one that is not base 62):
+        # TimestampSigner fails unpacking it rather than with BadSignature.
+        raise InvalidLink from exc

@@ -1,15 +1,17 @@
 """Survey pages for the team: design and send (admins), results (everyone with a role,
 over the customers they may see), and the customer page's Surveys tab."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core.csv import csv_response
-from core.pagination import paginate
+from core.pagination import count_up_to, paginate
 from core.web import (
     add_service_errors,
     permission_required,
@@ -31,11 +33,11 @@ def _survey(request, pk):
 @permission_required("surveys.view_survey")
 def survey_list(request):
     status = request.GET.get("status", "")
-    page = paginate(
-        selectors.survey_list(user=request.user, status=status), request.GET.get("page")
-    )
+    surveys = selectors.survey_list(user=request.user, status=status)
+    page = paginate(surveys, request.GET.get("page"))
     context = {
         "page": page,
+        "count": count_up_to(surveys, page),
         "status": status,
         "statuses": Survey.Status.choices,
     }
@@ -118,9 +120,15 @@ def survey_send(request, pk):
             messages.success(request, _("The survey is on its way."))
             return redirect(survey)
     preview = selectors.audience_preview(user=request.user, criteria=survey.audience, now=now)
-    return render_page(
-        request, "surveys/send_confirm.html", {"survey": survey, "form": form, "preview": preview}
-    )
+    context = {
+        "survey": survey,
+        "form": form,
+        "preview": preview,
+        # A one-off survey to nobody is refused (services.survey_schedule): no Send button.
+        "nobody": not survey.is_triggered and preview.eligible == 0,
+        "reminder_days": settings.SURVEY_REMINDER_DAYS,
+    }
+    return render_page(request, "surveys/send_confirm.html", context)
 
 
 @permission_required("surveys.send_survey")
@@ -143,7 +151,15 @@ def survey_retry(request, pk):
         except ValidationError as exc:
             errors = exc.messages
         else:
-            messages.success(request, _("%(count)s invitations queued again.") % {"count": count})
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)s invitation queued again.",
+                    "%(count)s invitations queued again.",
+                    count,
+                )
+                % {"count": count},
+            )
             return redirect(survey)
     progress = selectors.survey_progress(survey)
     return render_page(

@@ -105,6 +105,27 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
+@pytest.fixture(scope="session")
+def live_server(django_db_setup, live_server):
+    """pytest-django's live server, stopped before the test database is destroyed, with
+    every database connection of its request threads closed.
+
+    Each request thread closes its connection when its client's connection ends (Django's
+    ``ThreadedWSGIServer.close_request``), a moment after a browser test closes its page.
+    Started before the database (by a process's first browser test), the server outlived
+    it, and a request thread that had not yet closed its connection made PostgreSQL refuse
+    the DROP: "database test_… is being accessed by other users". Depending on
+    ``django_db_setup`` makes it end first; the server does not wait for its (daemon)
+    request threads, so this does, for as long as one may take to finish."""
+    import threading
+
+    yield live_server
+    live_server.stop()  # pytest-django stops it again afterwards: a no-op by then
+    for thread in threading.enumerate():
+        if thread.name.endswith("(process_request_thread)"):
+            thread.join(timeout=30)
+
+
 def _database_url_for_test_db():
     from django.db import connection
 
@@ -115,70 +136,94 @@ def _database_url_for_test_db():
     return f"postgres://{auth}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-@pytest.fixture
-def live_worker(transactional_db, tmp_path):
+class WorkerProcess:
     """A real Celery worker process on the configured broker (Redis in CI, the filesystem
-    transport otherwise), reading the test database. Tasks sent while it runs go to a queue
-    of its own, so parallel test processes and a developer's running worker never mix.
-    Yields the folder where the worker's emails are written."""
-    import subprocess
-    import sys
-    import time
-    import uuid
+    transport otherwise), reading the test database, on a queue of its own so parallel
+    test processes and a developer's running worker never mix. ``start`` it (again after
+    ``kill``, which is ``kill -9``: no shutdown, no acknowledgement); emails go to
+    ``mail_dir``; ``env`` adds environment variables (the worker reads its settings there)."""
 
-    from django.conf import settings
+    def __init__(self, folder):
+        import uuid
 
+        self.queue = f"test-{uuid.uuid4().hex[:10]}"
+        self.folder = folder
+        self.mail_dir = folder / "mail"
+        self.proc = None
+        self.starts = 0
+
+    def start(self, *, env=None, include=None):
+        import subprocess
+        import sys
+        import time
+
+        from django.conf import settings
+
+        self.starts += 1
+        self.log_path = self.folder / f"worker-{self.starts}.log"
+        env = {
+            **os.environ,
+            "DATABASE_URL": _database_url_for_test_db(),
+            "CELERY_TASK_ALWAYS_EAGER": "false",
+            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "EMAIL_FILE_PATH": str(self.mail_dir),
+            **(env or {}),
+        }
+        command = [sys.executable, "-m", "celery", "-A", "crm", "worker", "-Q", self.queue]
+        command += ["--pool", "solo", "--without-gossip", "--without-mingle"]
+        command += ["--without-heartbeat", "--loglevel", "INFO"]
+        if include:
+            command += ["--include", include]
+        with open(self.log_path, "w") as log:
+            self.proc = subprocess.Popen(
+                command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
+            )
+        deadline = time.monotonic() + 30
+        while "ready." not in self.log_path.read_text():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("Celery worker did not start:\n" + self.log_path.read_text())
+            time.sleep(0.1)
+
+    def kill(self):
+        import signal
+
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=15)
+
+    def stop(self):
+        import subprocess
+
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+    def log(self):
+        return "".join(path.read_text() for path in sorted(self.folder.glob("worker-*.log")))
+
+
+@pytest.fixture
+def worker_process(transactional_db, tmp_path):
+    """A ``WorkerProcess`` not yet started; tasks sent meanwhile go to its queue."""
     from crm.celery import app
 
-    queue = f"test-{uuid.uuid4().hex[:10]}"
-    mail_dir = tmp_path / "mail"
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url_for_test_db(),
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-        "EMAIL_FILE_PATH": str(mail_dir),
-    }
-    log = open(tmp_path / "worker.log", "w+")  # noqa: SIM115
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "crm",
-            "worker",
-            "-Q",
-            queue,
-            "--pool",
-            "solo",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "--loglevel",
-            "INFO",
-        ],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    worker = WorkerProcess(tmp_path)
     previous = (app.conf.task_always_eager, app.conf.task_default_queue)
-    app.conf.task_always_eager, app.conf.task_default_queue = False, queue
+    app.conf.task_always_eager, app.conf.task_default_queue = False, worker.queue
     try:
-        deadline = time.monotonic() + 30
-        while "ready." not in (tmp_path / "worker.log").read_text():
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(
-                    "Celery worker did not start:\n" + (tmp_path / "worker.log").read_text()
-                )
-            time.sleep(0.1)
-        yield mail_dir
+        yield worker
     finally:
         app.conf.task_always_eager, app.conf.task_default_queue = previous
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+        worker.stop()
+
+
+@pytest.fixture
+def live_worker(worker_process):
+    """A real Celery worker process (``WorkerProcess``), started. Yields the folder where
+    the worker's emails are written."""
+    worker_process.start()
+    return worker_process.mail_dir

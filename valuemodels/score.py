@@ -6,7 +6,7 @@ no data for an input.
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 import numpy as np
@@ -190,7 +190,9 @@ class Explanation:
 
 
 def _round_half_up(value: float) -> int:
-    return int(np.floor(value + 0.5))
+    """Half up on the decimal the float prints as, like Django's ``floatformat`` and
+    ``metrics.explain.whole``: the score reads the same on every page."""
+    return int(Decimal(repr(float(value))).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def explain(

@@ -17,11 +17,16 @@ def id_query_field(**kwargs):
 
 
 class IdRelatedField(serializers.PrimaryKeyRelatedField):
-    """A related row by id; a number no column can hold "does not exist" rather than
-    overflowing in the database driver."""
+    """A related row by id: a whole number (or its digits as a string). A number no column
+    can hold "does not exist" rather than overflowing in the database driver; anything
+    else (1.5, 1e400, true, a list) is the wrong type rather than rounded or a crash."""
 
     def to_internal_value(self, data):
-        if isinstance(data, int) and not isinstance(data, bool) and not 0 < data <= MAX_ID:
+        if isinstance(data, str) and data.isdecimal():
+            data = int(data)
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        if not 0 < data <= MAX_ID:
             self.fail("does_not_exist", pk_value=data)
         return super().to_internal_value(data)
 

@@ -1,7 +1,7 @@
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from metrics.models import CustomerScore, ModelFit, RecalcRun
+from metrics.models import CustomerScore, MetricSettings, ModelFit, RecalcRun
 
 
 def _blank_or(choices):
@@ -62,6 +62,17 @@ class RecalcRunSerializer(serializers.ModelSerializer):
             "finished_at",
         ]
         read_only_fields = fields
+
+
+class MetricSettingsSerializer(serializers.ModelSerializer):
+    """The value models' settings (one object). ``as_of_mode`` says the day every
+    recalculation scores as of: ``live`` (today), ``last_order`` (the latest purchase) or
+    ``fixed`` (``as_of_date``, required then, never in the future)."""
+
+    class Meta:
+        model = MetricSettings
+        fields = [f.name for f in MetricSettings._meta.concrete_fields if f.name != "id"]
+        read_only_fields = ["updated_at", "updated_by"]
 
 
 def _decimal(help_text="", places=None):

@@ -24,6 +24,13 @@ class ApiViewSet(viewsets.GenericViewSet):
     permission_model = None
     lookup_value_regex = r"\d+"
 
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if request.method in ("POST", "PATCH"):
+            # Parsed here, after the permission checks: a malformed body is a 400 also
+            # where the view reads none of it (starting a recalculation), never ignored.
+            request.data  # noqa: B018
+
     def get_object(self):
         checked_id(self.kwargs[self.lookup_url_kwarg or self.lookup_field])
         return super().get_object()

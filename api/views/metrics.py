@@ -3,7 +3,6 @@ recalculations (POST starts one, 202) and the model fits (read-only)."""
 
 from datetime import date, timedelta
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
@@ -12,7 +11,7 @@ from rest_framework.reverse import reverse
 from analytics.company import company_metrics
 from customers.selectors import TIERS
 from metrics import services
-from metrics.models import ModelFit, RecalcRun
+from metrics.models import MetricSettings, ModelFit, RecalcRun
 from metrics.selectors_customer import scores_visible_to
 from valuemodels.rfm import SEGMENTS
 
@@ -21,6 +20,7 @@ from ..pagination import KeysetPagination
 from ..serializers.common import ErrorSerializer, id_query_field
 from ..serializers.metrics import (
     CompanyMetricsSerializer,
+    MetricSettingsSerializer,
     ModelFitSerializer,
     RecalcRunSerializer,
     ScoreSerializer,
@@ -138,8 +138,9 @@ class RecalculationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Api
 
     @extend_schema(
         summary="Start a full recalculation",
-        description="Queues a full run as of today and answers at once with the run; follow "
-        "its progress at its URL. 409 when a run is already queued or running.",
+        description="Queues a full run as of the day the score-as-of setting says (today "
+        "unless changed, see metric-settings) and answers at once with the run; follow its "
+        "progress at its URL. 409 when a run is already queued or running.",
         request=None,
         responses={202: RecalcRunSerializer, 409: ErrorSerializer},
         examples=[
@@ -153,15 +154,43 @@ class RecalculationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Api
     )
     def create(self, request):
         try:
-            run = services.recalc_request(
-                trigger=RecalcRun.Trigger.API, user=request.user, as_of=timezone.localdate()
-            )
+            run = services.recalc_request(trigger=RecalcRun.Trigger.API, user=request.user)
         except services.RecalcAlreadyRunning as exc:
             details = {"run": exc.run.pk} if exc.run is not None else {}
             raise Conflict(str(exc), details=details) from exc
         response = self.respond(run, status_code=status.HTTP_202_ACCEPTED)
         response["Location"] = reverse("api:recalculation-detail", args=[run.pk], request=request)
         return response
+
+
+@extend_schema(tags=["metrics"])
+class MetricSettingsViewSet(ApiViewSet):
+    """The value model settings, one object at ``metric-settings/``: managers read them,
+    admins change them (as on the Metrics page)."""
+
+    serializer_class = MetricSettingsSerializer
+    pagination_class = None
+    action_permissions = {
+        "retrieve": ("metrics.view_metricsettings",),
+        "partial_update": ("metrics.change_metricsettings",),
+    }
+
+    @extend_schema(summary="Get the value model settings")
+    def retrieve(self, request):
+        return self.respond(MetricSettings.load())
+
+    @extend_schema(
+        summary="Change value model settings",
+        description="Changes the fields given and queues a full recalculation, since every "
+        "score depends on them (none when one is already running: the next run uses them). "
+        "400 when the weights do not add up to 1, tiers A and B exceed 100%, or as_of_mode "
+        "is fixed without an as_of_date or with one in the future.",
+        responses={200: MetricSettingsSerializer, 400: ErrorSerializer},
+    )
+    def partial_update(self, request):
+        serializer = self.validated(instance=MetricSettings.load(), partial=True)
+        settings = services.metric_settings_update(user=request.user, **serializer.validated_data)
+        return self.respond(settings)
 
 
 class ModelFitQuery(serializers.Serializer):

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.renderers import JSONRenderer
 
+from core.queue import enqueue
 from core.services import check_fields, require_permission
 from core.types import Actor, User
 from metrics.models import CustomerScore, RecalcRun
@@ -164,8 +165,10 @@ def _jsonable(data: object) -> Any:
 def _enqueue(delivery_ids: Iterable[int]) -> None:
     from .tasks import deliver_webhook
 
+    # A delivery whose task cannot be sent stays due: webhooks_dispatch_due (every 30 s)
+    # sends it once it is SWEEP_GRACE overdue and the broker is back.
     for delivery_id in delivery_ids:
-        deliver_webhook.delay(delivery_id)
+        enqueue(deliver_webhook, delivery_id)
 
 
 @transaction.atomic

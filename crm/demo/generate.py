@@ -19,6 +19,7 @@ from decimal import Decimal
 
 import numpy as np
 
+from orders.numbering import order_number
 from orders.totals import LineInput, convert, order_totals, to_cents
 
 from . import vocabulary as vocab
@@ -48,6 +49,13 @@ SEGMENT_LAPSE = np.array([0.0, 0.0, 0.35, 0.25, 0.08, 0.2])
 
 ACTIVITY_RICH = 5_000  # the first customers get a full timeline; later ones a sparse one
 RECENT_DAYS = 14  # orders this young are mostly not paid yet
+# A rep's task list on the as-of day: a share of the tasks were set in the last weeks (due
+# from about two weeks ago to four weeks ahead, many this week); of the tasks due before the
+# as-of day only those of the last OPEN_TASK_DAYS may still be open (overdue), about a third.
+# Older ones were done: a real rep closes or drops a task within a fortnight.
+RECENT_TASKS = 0.1
+RECENT_TASK_DAYS = 20
+OPEN_TASK_DAYS = 14
 
 
 @dataclass(frozen=True)
@@ -604,7 +612,7 @@ def _orders(world, people, rng, ids):
         (
             Column("id", INT, order_ids),
             Column("customer_id", INT, people.ids[cust]),
-            Column("number", TEXT, [f"SO-{i:07d}" for i in order_ids.tolist()]),
+            Column("number", TEXT, [order_number(i) for i in order_ids.tolist()]),
             Column("status", TEXT, ORDER_STATUSES[status].tolist()),
             Column("ordered_on", DATE, world.start_epoch + day),
             Column("currency", TEXT, _pick(world.currencies, currency)),
@@ -790,9 +798,22 @@ def _activity_table(world, people, rng, ids):
     occurred = _seconds(world, occurred_day) + 8 * 3600 + rng.integers(0, 10 * 3600, a)
     occurred = np.maximum(occurred, created)
     task = kind == TASK
+    # Some tasks were set in the last weeks, so the task list has work for this week.
+    recent = task & (rng.random(a) < RECENT_TASKS)
+    recent_day = np.maximum(days - 1 - rng.integers(0, RECENT_TASK_DAYS, a), first_day)
+    occurred_day = np.where(recent, recent_day, occurred_day)
+    occurred = np.where(
+        recent,
+        np.maximum(
+            _seconds(world, occurred_day) + 8 * 3600 + rng.integers(0, 10 * 3600, a), created
+        ),
+        occurred,
+    )
     due = occurred_day + 2 + rng.integers(0, 28, a)
-    # Tasks due in the past are mostly done; the rest are overdue. Few future ones are done.
-    done = task & (rng.random(a) < np.where(due < days, 0.7, 0.1))
+    # Tasks due long ago are done; about a third of those due in the last two weeks are still
+    # open (overdue); few future ones are done.
+    chance = np.select([due < days - OPEN_TASK_DAYS, due < days], [1.0, 0.7], 0.1)
+    done = task & (rng.random(a) < chance)
     finished = np.minimum(_seconds(world, due) + 17 * 3600, as_of)
     done_at = occurred + (rng.random(a) * (finished - occurred)).astype(np.int64)
     owner = people.owner[rows]

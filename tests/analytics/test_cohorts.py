@@ -1,6 +1,7 @@
 """Cohort retention, retention by acquiring campaign and CAC payback (metrics.cohorts)."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -206,7 +207,7 @@ def test_the_page_shows_curves_tables_and_payback_to_managers(
     html = response.content.decode()
 
     assert response.status_code == 200
-    assert html.count("<svg") == 2
+    assert html.count('<svg class="chart-svg"') == 2
     assert "Retention by first-purchase month" in html
     assert "Jan 2026" in html
     assert "33%" in html
@@ -260,6 +261,15 @@ def test_bad_input_gives_a_form_error_not_a_500(client_for, manager, params, mes
     assert response.status_code == 200
     assert message in response.content.decode()
     assert len(response.context["table"].cohorts) == 12
+
+
+@pytest.mark.parametrize("params", [{}, {"as_of": "2026-03-31"}, {"months": ""}])
+def test_the_period_select_shows_the_months_the_page_shows(client_for, manager, params):
+    response = client_for(manager).get(URL, params)
+    assert len(response.context["table"].cohorts) == 12
+    html = response.content.decode()
+    assert re.search(r'<option value="12"[^>]*selected>Last 12 months</option>', html)
+    assert not re.search(r'<option value="6"[^>]*selected', html)
 
 
 def test_htmx_gets_the_body_only(client_for, manager, cohorts):

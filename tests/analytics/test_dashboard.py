@@ -129,7 +129,7 @@ def test_charts_render_with_scores(client_for, manager, shop):
     assert "FM 5" in html
     assert "CAC and average CLV per campaign" in html
     assert "Spring fair" in html  # campaign chart and table
-    assert html.count("<svg") == 6
+    assert html.count('<svg class="chart-svg"') == 6
 
 
 def test_rep_charts_cover_their_own_customers(client_for, owner, shop):

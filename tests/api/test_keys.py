@@ -1,6 +1,8 @@
 import datetime as dt
 
 import pytest
+from django.conf import settings
+from django.templatetags.static import static
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -142,3 +144,24 @@ def test_a_deactivated_users_key_is_refused(owner):
 def test_the_browser_session_works_too(client_for, owner):
     CustomerFactory(owner=owner)
     assert client_for(owner).get("/api/v1/customers/").status_code == 200
+
+
+def test_a_new_key_is_shown_in_a_full_size_field_with_a_copy_button(client_for, owner):
+    html = client_for(owner).post(KEYS_URL, {"name": "ERP sync"}).content.decode()
+    assert '<label for="new-api-key">New API key</label>' in html
+    assert 'class="api-key"' in html
+    assert 'size="60"' not in html  # the CSS gives it the row's width and a full height
+    # The button is shown by the static script (no inline script, no onclick: the CSP).
+    assert 'data-copy="new-api-key"' in html
+    assert 'data-copied="Copied"' in html
+    assert f'<script src="{static("js/copy.js")}" defer></script>' in html
+    assert "onclick" not in html
+    assert "<script>" not in html
+    listing = client_for(owner).get(KEYS_URL).content.decode()
+    assert "copy.js" not in listing  # only with a key to copy
+
+
+def test_the_api_doc_says_where_the_keys_page_is():
+    text = (settings.BASE_DIR / "docs" / "api.md").read_text()
+    assert "top right" not in text
+    assert "Open **API keys** in the top bar" in text

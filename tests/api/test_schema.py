@@ -2,6 +2,7 @@ import re
 
 from django.contrib.staticfiles import finders
 from django.core.management import call_command
+from django.urls import reverse
 from rest_framework.test import APIClient
 
 
@@ -45,3 +46,41 @@ def test_the_interactive_docs_use_our_own_static_files(db):
     # (Not a bare "cdn": the page's random CSRF token may contain those letters.)
     assert not re.search(r"cdn\.|jsdelivr|unpkg|cdnjs", html.lower())
     assert finders.find("drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js")
+
+
+def test_the_schema_and_docs_are_public_by_default(db, settings):
+    assert settings.API_SCHEMA_PUBLIC is True
+    anonymous = APIClient()
+    assert anonymous.get("/api/schema/").status_code == 200
+    assert anonymous.get("/api/docs/").status_code == 200
+
+
+def test_without_api_schema_public_only_users_and_keys_read_the_schema(
+    settings, api_for, client_for, owner
+):
+    settings.API_SCHEMA_PUBLIC = False
+    anonymous = APIClient()
+    refused = anonymous.get("/api/schema/?format=json")
+    assert refused.status_code == 401
+    assert refused.json()["error"]["code"] == "not_authenticated"
+    # A person who is not signed in is sent to log in, then back to the docs.
+    docs = anonymous.get("/api/docs/")
+    assert docs.status_code == 302
+    assert docs["Location"] == f"{reverse('login')}?next=/api/docs/"
+    assert anonymous.get("/api/docs/?script=").status_code == 401
+
+    assert api_for(owner).get("/api/schema/?format=json").status_code == 200
+    signed_in = client_for(owner)
+    assert signed_in.get("/api/schema/?format=json").status_code == 200
+    assert signed_in.get("/api/docs/").status_code == 200
+    assert signed_in.get("/api/docs/?script=").status_code == 200
+
+
+def test_the_docs_page_has_no_inline_script_or_style(db):
+    """Its start-up script is a URL of its own, so the Content-Security-Policy holds there too."""
+    html = APIClient().get("/api/docs/").content.decode()
+    assert "<style" not in html
+    assert not re.search(r"<script(?![^>]*\bsrc=)", html)
+    script = APIClient().get("/api/docs/?script=")
+    assert script["Content-Type"].startswith("application/javascript")
+    assert b"SwaggerUIBundle(" in script.content

@@ -25,9 +25,12 @@ AS_OF = dt.date(2026, 11, 1)
 SIZE = 60
 
 
-def seed(*args):
+def seed(*args, as_of=AS_OF):
+    """``seed_demo`` for SIZE customers, as of AS_OF unless said (None: the command's
+    default, today): tests never depend on the clock."""
     out = StringIO()
-    call_command("seed_demo", "--customers", str(SIZE), *args, stdout=out)
+    dated = ("--as-of", as_of.isoformat()) if as_of else ()
+    call_command("seed_demo", "--customers", str(SIZE), *dated, *args, stdout=out)
     return out.getvalue()
 
 
@@ -254,6 +257,19 @@ class TestTheDemoData:
         assert any(task.is_overdue(AS_OF) for task in tasks)
         assert not tasks.filter(done=True, done_at__isnull=True).exists()
 
+    def test_the_task_list_is_a_live_one_on_the_as_of_day(self, seeded):
+        """A handful of overdue tasks, all from the last two weeks (not 145 back to two
+        years ago), and tasks due this week."""
+        tasks = Activity.objects.filter(kind=Activity.Kind.TASK)
+        open_tasks = tasks.filter(done=False)
+        overdue = open_tasks.filter(due_on__lt=AS_OF)
+        assert 1 <= overdue.count() <= max(3, open_tasks.count() // 2)
+        assert not overdue.filter(due_on__lt=AS_OF - dt.timedelta(days=14)).exists()
+        this_week = open_tasks.filter(due_on__gte=AS_OF, due_on__lt=AS_OF + dt.timedelta(days=7))
+        assert this_week.exists()
+        assert not tasks.filter(occurred_at__date__gte=AS_OF).exists()
+        assert not tasks.filter(done_at__date__gt=AS_OF).exists()
+
     def test_product_margins_are_between_20_and_60_percent(self, seeded):
         for product in Product.objects.all():
             margin = (product.list_price - product.unit_cost) / product.list_price
@@ -268,6 +284,28 @@ class TestTheDemoData:
     def test_summary_lists_counts_and_seconds(self, seeded):
         assert "orders.Order" in seeded
         assert " s:" in seeded
+
+
+def test_without_as_of_the_data_is_as_of_the_day_it_is_loaded(db, monkeypatch):
+    """``bin/run`` loads the demo as of today: orders up to yesterday, so the dashboard's
+    default "last 30 days" has revenue on the day of loading. (Today is pinned here.)"""
+    from crm.management.commands import seed_demo
+
+    today = dt.date(2027, 3, 15)
+    monkeypatch.setattr(seed_demo, "today", lambda: today)
+    with transaction.atomic():
+        output = seed(as_of=None)
+        assert f"Demo data as of {today.isoformat()} (seed 42)" in output
+        last = Order.objects.order_by("ordered_on").last().ordered_on
+        assert today - dt.timedelta(days=7) <= last < today
+        last_30_days = Order.objects.purchases().filter(
+            ordered_on__gte=today - dt.timedelta(days=30)
+        )
+        assert last_30_days.count() >= SIZE // 5
+        fingerprint = digest()
+        transaction.set_rollback(True)
+    # The same day given as --as-of gives the same rows: the default is only a date.
+    assert seeded_digest("--as-of", today.isoformat()) == fingerprint
 
 
 def test_an_existing_user_keeps_their_password(db):

@@ -290,3 +290,21 @@ def test_history_hides_the_name_of_a_referrer_the_user_cannot_see(
 
     shown = "Secret Referrer" in response.content.decode()
     assert shown == (persona == "manager")
+
+
+def test_history_says_where_the_orders_history_is(client_for, owner):
+    """Five orders and no change to the customer (a bulk load writes no history): the tab
+    says orders keep their own history and links the Orders tab, not a bare "No recorded
+    changes"."""
+    from tests.orders.factories import OrderFactory
+
+    customer = CustomerFactory(owner=owner)
+    customer.history.all().delete()
+    for day in range(1, 6):
+        OrderFactory(customer=customer, ordered_on=dt.date(2026, 3, day), total="10.00")
+
+    html = client_for(owner).get(reverse("customers:history", args=[customer.pk])).content.decode()
+
+    orders_tab = reverse("orders:customer_orders", args=[customer.pk])
+    assert f'Orders keep their own history: open an order from the <a href="{orders_tab}">' in html
+    assert "No recorded changes to the customer or its contacts." in html

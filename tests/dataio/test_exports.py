@@ -4,10 +4,14 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core.csv import safe_cell
 from customers.models import Customer
+from dataio.columns import guess_mapping
+from metrics.models import CustomerScore
 from orders.models import Order
 from tests.factories import CustomerFactory, TagFactory
 from tests.orders.factories import OrderFactory, ProductFactory
@@ -144,3 +148,80 @@ def test_an_export_imports_back_unchanged(client_for, owner, book):
     assert (report.unchanged, report.error_rows) == (2, 0)
     assert Customer.objects.count() == 3
     assert Order.objects.count() == 3
+
+
+# --- The value columns ------------------------------------------------------------------
+
+VALUE_COLUMNS = ["value_score", "tier", "segment", "predicted_clv", "churn_risk_percent"]
+
+
+def _score(customer, **fields):
+    return CustomerScore.objects.create(
+        customer=customer, as_of=dt.date(2026, 6, 1), model_version="test", **fields
+    )
+
+
+def test_customer_export_has_the_value_columns(client_for, owner, book):
+    _score(
+        book["mine"],
+        value_score=86.5,
+        tier="A",
+        segment="champions",
+        predicted_clv=Decimal("12345.60"),
+        churn_risk=0.234,
+    )
+    _score(book["lead"], value_score=None, tier="", segment="")
+
+    body, rows = _download(client_for(owner), reverse("dataio:export_customers"))
+
+    header = body.decode("utf-8-sig").splitlines()[0].split(",")
+    assert header[-len(VALUE_COLUMNS) :] == VALUE_COLUMNS
+    acme, bolt = rows
+    # Rounded as the pages show them: a whole score, a whole percentage.
+    assert [acme[c] for c in VALUE_COLUMNS] == ["87", "A", "champions", "12345.60", "23"]
+    assert [bolt[c] for c in VALUE_COLUMNS] == ["", "", "", "", ""]
+
+
+def test_customer_export_filters_on_value(client_for, owner, book):
+    _score(book["mine"], value_score=90, tier="A", segment="champions", churn_risk=0.1)
+    _score(book["lead"], value_score=20, tier="C", segment="lost", churn_risk=0.9)
+    url = reverse("dataio:export_customers")
+
+    assert [r["name"] for r in _download(client_for(owner), url, tier="C")[1]] == ["Bolt"]
+    rows = _download(client_for(owner), url, churn_risk="low")[1]
+    assert [r["name"] for r in rows] == ["Acme"]
+
+
+def _export_queries(client):
+    with CaptureQueriesContext(connection) as queries:
+        _download(client, reverse("dataio:export_customers"))
+    return len(queries)
+
+
+def test_customer_export_reads_the_value_in_the_same_query(client_for, owner, book):
+    tag = TagFactory(name="key account")
+    for customer in (book["mine"], book["lead"]):
+        _score(customer, value_score=50, tier="B", segment="loyal", churn_risk=0.2)
+    client = client_for(owner)
+    few = _export_queries(client)
+    for i in range(10):
+        customer = CustomerFactory(owner=owner, external_id=f"M-{i}")
+        customer.tags.add(tag)
+        _score(customer, value_score=i, tier="C", segment="lost", churn_risk=0.9)
+
+    many = _export_queries(client)
+
+    assert many == few
+    # Session, user and their permissions (2); the rows with their scores; their tags.
+    assert few == 6
+
+
+def test_an_export_with_values_imports_back_unchanged(client_for, owner, book):
+    _score(book["mine"], value_score=86.5, tier="A", segment="champions", churn_risk=0.234)
+    customers, _rows = _download(client_for(owner), reverse("dataio:export_customers"))
+
+    headers = customers.decode("utf-8-sig").splitlines()[0].split(",")
+    mapping = guess_mapping("customers", headers)
+    assert not {headers[index] for index in mapping.values()} & set(VALUE_COLUMNS)
+    report = import_file("customers", customers, user=owner)
+    assert (report.unchanged, report.created, report.updated, report.error_rows) == (2, 0, 0, 0)

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -207,3 +209,36 @@ def test_error_report_download(client_for, owner, teammate, django_capture_on_co
 
 def test_no_report_is_404(client_for, owner, job):
     assert client_for(owner).get(reverse("dataio:import_report", args=[job.pk])).status_code == 404
+
+
+def test_one_check_no_dry_run_box_and_the_row_count_becomes_exact(
+    client_for, owner, django_capture_on_commit_callbacks
+):
+    """ "Check the file" is the dry run (there is no second one to tick); once the file is
+    read, the polled part says how many rows it has, not "about"; wide previews scroll in
+    their own box instead of losing their last column."""
+    wide = csv_bytes(
+        [["external_id", "name", "email", "notes"]]
+        + [[f"C-{i}", f"Customer {i}", f"c{i}@example.com", "x" * 60] for i in range(5)]
+    )
+    job = upload_job(user=owner, kind="customers", data=wide)
+    ImportJob.objects.filter(pk=job.pk).update(rows_total=7)  # an estimate, off by two
+    client = client_for(owner)
+    mapping = client.get(reverse("dataio:import_mapping", args=[job.pk])).content.decode()
+    assert 'name="dry_run"' not in mapping
+    assert "Dry run" not in mapping
+    assert "Check the file" in mapping
+    assert "About 7 rows in the file." in client.get(job.get_absolute_url()).content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("dataio:import_mapping", args=[job.pk]),
+            {"external_id": "0", "name": "1", "email": "2", "date_format": "iso"},
+        )
+    fragment = client.get(job.get_absolute_url(), headers={"HX-Request": "true"}).content.decode()
+    assert "5 rows in the file." in fragment
+    assert "About" not in fragment
+    assert "Nothing is written yet" in fragment
+    preview = fragment.split("<h3>Preview</h3>")[1]
+    assert re.match(r'\s*<div class="table-scroll">\s*<table', preview)
+    assert "Changes</th>" in preview  # the last column is there

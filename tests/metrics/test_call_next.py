@@ -111,8 +111,9 @@ class TestCallNext:
         assert (
             f"Tier {lapsing.tier}, churn risk up from 17% to 42%, last order 153 days ago" in html
         )
-        assert f'href="{reverse("customers:activities", args=[book["Lapsing"].pk])}"' in html
-        assert "Log a call" in html
+        # "Log a call" opens the activity form with Call preselected.
+        activities = reverse("customers:activities", args=[book["Lapsing"].pk])
+        assert f'href="{activities}?kind=call#log-activity">Log a call</a>' in html
 
     def test_call_next_leaves_out_improving_and_low_value_customers(self, client_for, owner, book):
         fresh = _score(book["Fresh"])

@@ -1,5 +1,7 @@
 import datetime as dt
+import re
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.urls import reverse
@@ -118,6 +120,7 @@ def test_recalculate_queues_one_run_and_a_second_click_says_one_is_running(
     client_for, manager, django_capture_on_commit_callbacks
 ):
     client = client_for(manager)
+    today = timezone.localdate()  # the run's day; at midnight it may be the next one
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         first = client.post(reverse("metrics:recalculate"), follow=True)
     assert first.status_code == 200
@@ -126,8 +129,10 @@ def test_recalculate_queues_one_run_and_a_second_click_says_one_is_running(
     assert run.status == RecalcRun.Status.QUEUED
     assert run.trigger == RecalcRun.Trigger.USER
     assert run.started_by == manager
-    assert run.as_of == timezone.localdate()
-    assert "Full recalculation queued" in first.content.decode()
+    assert run.as_of in {today, timezone.localdate()}
+    # The card says the run is queued and follows it; no message that would stay behind.
+    assert "Queued: waiting for a worker" in first.content.decode()
+    assert "Full recalculation queued" not in first.content.decode()
 
     with django_capture_on_commit_callbacks(execute=False):
         second = client.post(reverse("metrics:recalculate"), follow=True)
@@ -163,24 +168,125 @@ def _run(**fields):
 
 
 def test_progress_of_a_running_run_keeps_polling(client_for, manager):
-    run = _run(status=RecalcRun.Status.RUNNING, total=200, processed=50, step="Publishing scores")
-    response = client_for(manager).get(reverse("metrics:run_progress", args=[run.pk]), headers=HTMX)
+    now = timezone.now()
+    run = _run(
+        started_at=now - dt.timedelta(seconds=75),
+        status=RecalcRun.Status.RUNNING,
+        total=200,
+        processed=50,
+        chunks_total=4,
+        chunks_done=1,
+        timings={"inputs": 1.0, "population": 1.0, "encode": 0.1, "stage": 1.0},
+        step="Publishing scores",
+    )
+    client = client_for(manager)
+    # The clock stands still: the elapsed time is 75 s however long the test takes.
+    with mock.patch("django.utils.timezone.now", return_value=now):
+        response = client.get(reverse("metrics:run_progress", args=[run.pk]), headers=HTMX)
     html = response.content.decode()
     assert 'id="run-progress"' in html
     assert 'hx-trigger="every 1s"' in html
-    assert "Publishing scores" in html
-    assert "50 of 200 customers published (25%)" in html
-    assert 'value="25"' in html
-    assert "elapsed 1 min 1" in html  # 75 s and the time the test took
+    assert "Publish the scores: 1 of 4 chunks" in html
+    assert "50 of 200 customers published" in html
+    assert 'value="68"' in html  # prepared (60 %), then a quarter of the chunks' 35 %
+    assert "elapsed 1 min 15 s" in html
     assert "<html" not in html  # a fragment, not a page
 
 
+def _progress_seen(client, run):
+    """What the polled fragment shows: the bar's value, each step's state, and the status
+    badges of the card and of the run's row in the runs table."""
+    html = client.get(reverse("metrics:run_progress", args=[run.pk]), headers=HTMX).content.decode()
+    card, table = html.split("<h2>Recent recalculations</h2>")
+    return {
+        "percent": int(re.search(r'<progress[^>]* value="(\d+)"', card).group(1))
+        if "<progress" in card
+        else None,
+        "steps": re.findall(r'class="run-step-(\w+)"', card),
+        "card": re.findall(r"badge run-(\w+)", card),
+        "table": re.findall(r"badge run-(\w+)", table),
+        "polling": 'hx-trigger="every 1s"' in html,
+        "html": html,
+    }
+
+
+def test_progress_follows_each_real_step_of_a_run_and_the_table_follows_the_card(
+    client_for, manager, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The states a run really passes through (recalc_request, the prepare task's laps, its
+    chunks, the finish), each seen through the polled fragment."""
+    population(25, seed=4)
+    client = client_for(manager)
+    with django_capture_on_commit_callbacks(execute=False):
+        client.post(reverse("metrics:recalculate"))
+    run = RecalcRun.objects.get()
+    seen = {"queued": _progress_seen(client, run)}
+
+    def watching(name, real):
+        def watched(*args, **kwargs):
+            seen[name] = _progress_seen(client, run)
+            return real(*args, **kwargs)
+
+        return watched
+
+    monkeypatch.setattr(
+        services.engine, "population_scores", watching("fitting", services.engine.population_scores)
+    )
+    monkeypatch.setattr(services.storage, "stage", watching("staging", services.storage.stage))
+    monkeypatch.setattr(services, "_finish", watching("swapping", services._finish))
+    indices = services.full_run_prepare(run_id=run.pk, chunk_size=10)
+    assert len(indices) == 3
+    seen["prepared"] = _progress_seen(client, run)
+    services.full_run_publish_chunk(run_id=run.pk, index=indices[0])
+    seen["chunk 1"] = _progress_seen(client, run)
+    services.full_run_publish_chunk(run_id=run.pk, index=indices[1])
+    seen["chunk 2"] = _progress_seen(client, run)
+    services.full_run_publish_chunk(run_id=run.pk, index=indices[2])  # the last one finishes
+    seen["done"] = _progress_seen(client, run)
+
+    states = ["queued", "fitting", "staging", "prepared", "chunk 1", "chunk 2", "swapping"]
+    assert [seen[name]["percent"] for name in states] == [0, 25, 40, 60, 71, 83, 95]
+    assert [seen[name]["steps"] for name in states] == [
+        ["pending"] * 5,
+        ["done", "current", "pending", "pending", "pending"],
+        ["done", "done", "current", "pending", "pending"],
+        ["done", "done", "done", "current", "pending"],
+        ["done", "done", "done", "current", "pending"],
+        ["done", "done", "done", "current", "pending"],
+        ["done", "done", "done", "done", "current"],
+    ]
+    assert "Publish the scores: 2 of 3 chunks" in seen["chunk 2"]["html"]
+    assert "20 of 25 customers published" in seen["chunk 2"]["html"]
+    # The runs table is in the same fragment: it never says Running once the card says Done.
+    for name in states:
+        expected = "queued" if name == "queued" else "running"
+        assert seen[name]["card"] == seen[name]["table"] == [expected], name
+        assert seen[name]["polling"], name
+    done = seen["done"]
+    assert done["card"] == done["table"] == ["done"]
+    assert not done["polling"]
+    assert "Scored 25 customers in" in done["html"]
+    assert '<td class="num">25 / 25</td>' in done["html"]
+    assert '<td class="num">3 / 3</td>' in done["html"]
+
+
+def test_a_failed_prepare_step_is_shown_where_it_stopped(client_for, manager):
+    run = _run(status=RecalcRun.Status.FAILED, timings={"inputs": 1.0}, error="out of memory")
+    seen = _progress_seen(client_for(manager), run)
+    assert seen["card"] == seen["table"] == ["failed"]
+    assert not seen["polling"]
+    assert run.percent == 25
+    assert [state for _label, state in run.progress_steps()] == ["done"] + ["pending"] * 4
+
+
 def test_progress_of_a_finished_run_stops_polling(client_for, manager):
+    now = timezone.now()  # one reading: the run took exactly 75 s
     run = _run(
         status=RecalcRun.Status.DONE,
         total=200,
         processed=200,
-        finished_at=timezone.now(),
+        started_at=now - dt.timedelta(seconds=75),
+        finished_at=now,
     )
     html = (
         client_for(manager)

@@ -60,9 +60,7 @@ def test_a_retried_chunk_task_finishes_the_run_when_finishing_failed(db, monkeyp
 
 def test_the_stalled_run_sweep_finishes_a_run_whose_chunks_are_all_published(db, monkeypatch):
     run, _indices = _finishing_failed(monkeypatch)
-    assert services.stalled_runs_resume(now=run.heartbeat_at + services.STALLED_AFTER * 2) == [
-        run.pk
-    ]
+    assert services.stalled_runs_resume(now=run.heartbeat_at + services.lease() * 2) == [run.pk]
     run.refresh_from_db()
     assert run.status == RecalcRun.Status.DONE
     assert CustomerScore.objects.filter(as_of=run.as_of).count() == 20

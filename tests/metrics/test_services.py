@@ -137,7 +137,7 @@ def test_an_interrupted_run_finishes_with_the_same_result(db, settings):
     # A redelivered chunk task does nothing twice.
     assert services.full_run_publish_chunk(run_id=run.pk, index=indices[0]) is False
     # The stalled-run sweep re-enqueues what is missing (tasks run eagerly in tests).
-    resumed = services.stalled_runs_resume(now=run.heartbeat_at + services.STALLED_AFTER * 2)
+    resumed = services.stalled_runs_resume(now=run.heartbeat_at + services.lease() * 2)
     assert resumed == [run.pk]
     run.refresh_from_db()
     assert run.status == RecalcRun.Status.DONE

@@ -173,7 +173,10 @@ def test_history_chart_plots_each_calculation(client_for, owner):
         assert f">{day}</text>" in html
         assert f"<td>{day}</td><td>{value}</td>" in html
     assert html.count('stroke-dasharray="4 4"') == 2  # where tiers B and A begin
-    assert "Dashed lines: where tiers B and A begin in the latest run." in html
+    assert (
+        "One point per day: the score after that day's last recalculation. "
+        "Dashed lines: where tiers B and A begin in the latest run."
+    ) in html.replace("&#x27;", "'")
     assert f"Value score from {rows[0][1]} on 2026-08-01 to {rows[1][1]} on" in html
 
 
@@ -321,7 +324,28 @@ def test_the_history_chart_marks_the_tier_cut_offs():
         ("A", dashed[1].y1),
     ]
     assert chart.note
-    assert chart.table.headers == ("As of", "Value score")
+    assert chart.table.headers == ("Day", "Value score")
     assert [value for _day, value in chart.table.rows] == ["40", "62", "81"]
     assert explain.score_history_chart([], tier_cutoffs=[55.0, 80.0]) is None
-    assert not explain.score_history_chart(list(zip(days, [1, 2, 3], strict=True))).note
+    untiered = explain.score_history_chart(list(zip(days, [1, 2, 3], strict=True)))
+    assert untiered.note == "One point per day: the score after that day's last recalculation."
+
+
+def test_the_history_chart_is_a_daily_series_and_says_so(client_for, owner):
+    """Two recalculations on one day (a full run, then an order and its incremental update)
+    give one point, the later score, and the chart says it plots one point per day."""
+    population(20, seed=3)
+    customer = big_spender(owner)
+    services.full_run_sync(as_of=dt.date(2026, 8, 1))
+    services.full_run_sync(as_of=AS_OF)
+    before = CustomerScore.objects.get(customer=customer).value_score
+    for _ in range(5):
+        OrderFactory(customer=customer, ordered_on=AS_OF, total="9000.00")
+    services.customers_recalculate(customer_ids=[customer.pk], as_of=AS_OF)
+    after = CustomerScore.objects.get(customer=customer).value_score
+    assert round(after) != round(before)
+
+    response = client_for(owner).get(value_url(customer))
+    rows = response.context["chart"].table.rows
+    assert rows == [(rows[0][0], rows[0][1]), (AS_OF.isoformat(), f"{after:.0f}")]
+    assert "One point per day" in response.content.decode()

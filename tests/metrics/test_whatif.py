@@ -2,6 +2,7 @@
 computed by the engine's own formulas, never saved."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -90,7 +91,8 @@ def test_a_hypothetical_order_raises_simple_clv_by_formula(client_for, owner, cu
     assert simple.now == simple_clv(revenue=2500, orders=2, first_order_on=first)
     assert simple.then == simple_clv(revenue=3000, orders=3, first_order_on=first)
     assert simple.then > simple.now
-    assert "With a hypothetical order of 500.00 on 2026-10-01" in response.content.decode()
+    shown = "With a hypothetical order of 500.00\N{NO-BREAK SPACE}USD on 2026-10-01"
+    assert shown in response.content.decode()
 
 
 def test_an_order_before_the_first_one_lengthens_the_span(client_for, owner, customer):
@@ -231,7 +233,7 @@ def test_unit_what_if_reads_the_customer_as_the_engine_does(customer):
 
     rows = {row.key: row for row in result.rows}
     assert rows["simple"].now == score.simple_clv
-    assert rows["value_score"].now == Decimal(str(score.value_score)).quantize(Decimal("0.1"))
+    assert rows["value_score"].now == round(Decimal(str(score.value_score)))  # whole points
 
 
 def test_a_lead_sees_what_a_first_order_would_be_worth(client_for, owner, customer):
@@ -244,3 +246,41 @@ def test_a_lead_sees_what_a_first_order_would_be_worth(client_for, owner, custom
     assert simple.now is None
     assert simple.then == simple_clv(revenue=250, orders=1, first_order_on=dt.date(2026, 10, 1))
     assert "No orders yet, so no value score" in response.content.decode()
+
+
+def test_the_value_score_reads_the_same_in_the_header_the_what_if_the_list_and_the_chart(
+    client_for, owner, customer
+):
+    """One rounding everywhere: whole points, half up (97.7 is 98 on every page)."""
+    stored = CustomerScore.objects.get(customer=customer).value_score
+    assert stored != int(stored)  # a fractional score, or the test proves nothing
+    shown = int(Decimal(repr(stored)).quantize(Decimal(1), rounding="ROUND_HALF_UP"))
+
+    response = ask(client_for(owner), customer, discount_rate="0.1")
+    row = _rows(response)["value_score"]
+    assert response.context["explanation"].score == shown  # the Value tab's header
+    assert row.now == shown
+    assert row.change == row.then - row.now
+    html = response.content.decode()
+    assert '<tr data-row="value_score">' in html
+    value_row = html.split('<tr data-row="value_score">')[1].split("</tr>")[0]
+    assert f'<td class="num">{shown}</td>' in value_row
+    assert "." not in value_row.split("</th>")[1]  # no decimals in the score's cells
+    assert response.context["chart"].table.rows[-1][1] == str(shown)
+
+    listed = client_for(owner).get(reverse("customers:list"), {"search": "Acme"})
+    assert re.search(rf'<td class="num"[^>]*>{shown}</td>', listed.content.decode())
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(97.7, 98), (97.5, 98), (62.5, 63), (2.675, 3), (0.49999999999999994, 0), (99.49, 99)],
+)
+def test_one_rounding_for_the_value_score(value, shown):
+    from django.template.defaultfilters import floatformat
+
+    from metrics.explain import whole
+    from valuemodels.score import _round_half_up
+
+    assert whole(value) == _round_half_up(value) == whatif._score(value) == shown
+    assert floatformat(value, 0) == str(shown)  # the lists' cells

@@ -91,7 +91,7 @@ def test_a_stalled_run_is_finished_by_the_worker_with_identical_results(live_wor
     assert run.status == RecalcRun.Status.RUNNING
     assert run.chunks_done == 1
 
-    resumed = services.stalled_runs_resume(now=run.heartbeat_at + 2 * services.STALLED_AFTER)
+    resumed = services.stalled_runs_resume(now=run.heartbeat_at + 2 * services.lease())
     assert resumed == [run.pk]
     wait_for(lambda: RecalcRun.objects.get(pk=run.pk).status not in ACTIVE, "resume the run")
 

@@ -228,13 +228,13 @@ def test_numbers_are_generated_when_omitted(owner, customer, widget):
     first = create(owner, customer, [(widget, 1)])
     second = create(owner, customer, [(widget, 1)])
     # SO- and the next number after the highest order id; ids are not reused.
-    assert re.fullmatch(r"SO-\d{6}", first.number)
-    assert re.fullmatch(r"SO-\d{6}", second.number)
+    assert re.fullmatch(r"SO-\d{7}", first.number)
+    assert re.fullmatch(r"SO-\d{7}", second.number)
     assert int(second.number[3:]) > int(first.number[3:])
 
 
 def test_generated_number_skips_one_typed_by_hand(owner, customer, widget):
-    taken = create(owner, customer, [(widget, 1)], number="SO-000002")
+    taken = create(owner, customer, [(widget, 1)], number="SO-0000002")
     generated = create(owner, customer, [(widget, 1)])
     assert generated.number not in ("", taken.number)
     assert generated.number.startswith("SO-")

@@ -128,7 +128,8 @@ def test_list_shows_columns_and_base_totals(world, client_for, owner):
     content = response.content.decode()
     assert "SO-OWN-1" in content
     assert "Acme Corp" in content
-    assert "40.00 USD" in content
+    # Every amount: two decimals, then its currency code after a no-break space.
+    assert "40.00\N{NO-BREAK SPACE}USD" in content
     assert "Paid" in content
 
 
@@ -188,6 +189,18 @@ def test_list_paginates_without_counting(world, client_for, owner, settings):
     assert 'rel="next"' in content
 
 
+def test_filtered_results_say_how_many_and_offer_to_clear(world, client_for, manager):
+    client = client_for(manager)
+
+    filtered = client.get(reverse("orders:list"), {"status": "placed"}, HTTP_HX_REQUEST="true")
+    everything = client.get(reverse("orders:list")).content.decode()
+
+    assert "1 result" in filtered.content.decode()
+    assert '<a href="/orders/">Clear filters</a>' in filtered.content.decode()
+    assert "2 results" in everything
+    assert "Clear filters" not in everything
+
+
 # --- Order entry ----------------------------------------------------------------------
 
 
@@ -238,7 +251,7 @@ def test_create_an_order(world, client_for, owner):
     order = Order.objects.exclude(pk__in=[world["order"].pk, world["other_order"].pk]).get()
     assert response.status_code == 302
     assert response.url == order.get_absolute_url()
-    assert order.number == f"SO-{order.pk:06d}"
+    assert order.number == f"SO-{order.pk:07d}"
     assert order.total == D("64.99")  # 60.00 − 5.00 + 9.99
     assert order.created_by == owner
     assert order.lines.count() == 2
@@ -356,8 +369,8 @@ def test_totals_preview_is_computed_by_the_server(world, client_for, owner):
     response = client_for(owner).post(reverse("orders:preview"), data, HTTP_HX_REQUEST="true")
     content = response.content.decode()
     # The list price, 20.00 USD, is 18.18 EUR: 2 × 18.18 − 1.50 = 34.86 EUR.
-    assert "34.86 EUR" in content
-    assert "38.35 USD" in content  # × 1.10 = 38.346
+    assert "34.86\N{NO-BREAK SPACE}EUR" in content
+    assert "38.35\N{NO-BREAK SPACE}USD" in content  # × 1.10 = 38.346
     assert "<html" not in content
 
 
@@ -365,7 +378,7 @@ def test_preview_explains_a_missing_rate(world, client_for, owner):
     data = order_data(world["customer"], line(world["product"]), currency="JPY")
     content = client_for(owner).post(reverse("orders:preview"), data).content.decode()
     assert "No exchange rate for JPY" in content
-    assert "20.00 JPY" in content
+    assert "20.00\N{NO-BREAK SPACE}JPY" in content
 
 
 def test_edit_an_order(world, client_for, owner):
@@ -435,7 +448,9 @@ def test_partial_refund_flow(world, client_for, owner):
     order = world["order"]
     client = client_for(owner)
     url = reverse("orders:refund", args=[order.pk])
-    assert "Refund 15.00 USD?" in client.get(url, {"amount": "15"}).content.decode()
+    assert (
+        "Refund 15.00\N{NO-BREAK SPACE}USD?" in client.get(url, {"amount": "15"}).content.decode()
+    )
     too_much = client.get(url, {"amount": "40.01"})
     assert too_much.status_code == 200
     assert client.post(url, {"amount": "15.00"}).status_code == 302

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from customers.models import Customer
 from surveys import services, tasks
 from surveys.models import Invitation, Survey
-from tests.factories import CustomerFactory
+from tests.factories import ContactFactory, CustomerFactory
 from tests.surveys.backends import DyingBackend, RefusingBackend, WorkerDied
 from tests.surveys.factories import NOW, InvitationFactory, ResponseFactory, SurveyFactory
 
@@ -80,7 +80,10 @@ def test_customer_opting_out_after_the_audience_was_drawn_is_skipped(admin_user,
 
 def test_nps_email_content(admin_user, owner, settings):
     settings.SITE_URL = "https://crm.example.com"
-    customer = CustomerFactory(owner=owner, name="Acme Ltd", email="buyer@acme.test")
+    customer = CustomerFactory(
+        owner=owner, name="Acme Ltd", email="buyer@acme.test", kind=Customer.Kind.COMPANY
+    )
+    ContactFactory(customer=customer, name="Ada Lovelace", is_primary=True)
     survey = scheduled(admin_user, email_subject="Two seconds of your time?", email_intro="Hi!")
     send_all(survey)
 
@@ -88,7 +91,7 @@ def test_nps_email_content(admin_user, owner, settings):
     message = mail.outbox[0]
     assert message.subject == "Two seconds of your time?"
     assert message.to == ["buyer@acme.test"]
-    assert "Hello Acme Ltd" in message.body
+    assert "Hello Ada Lovelace," in message.body  # the contact person, not the company
     assert "How likely are you to recommend us" in message.body
     links = re.findall(r"https://crm\.example\.com/s/\S+/\?score=(\d+)", message.body)
     assert links == [str(n) for n in range(11)]
@@ -260,6 +263,7 @@ def test_the_sweep_starts_due_surveys_and_resumes_stalled_ones(admin_user, owner
 
 
 def test_scheduling_needs_send_permission_and_an_unsent_survey(owner, manager, admin_user):
+    CustomerFactory(owner=owner)  # someone to email
     survey = services.survey_create(user=admin_user, name="Perms", kind="nps")
     for user in (owner, manager):
         with pytest.raises(PermissionDenied):
@@ -277,3 +281,60 @@ def test_closing_date_before_sending_is_refused(admin_user):
     )
     with pytest.raises(ValidationError):
         services.survey_schedule(user=admin_user, survey=survey, now=NOW)
+
+
+@pytest.mark.parametrize(
+    ("kind", "contacts", "greeting"),
+    [
+        # A person is greeted by name.
+        ("person", [], "Hello Grace Hopper,"),
+        # A company by the contact the email goes to, else its primary contact...
+        ("company", [("Bob", "bob@x.test", True), ("Ann", "desk@x.test", False)], "Hello Ann,"),
+        ("company", [("Bob", "bob@x.test", True), ("Cy", "cy@x.test", False)], "Hello Bob,"),
+        # ...and never by its own name.
+        ("company", [], "Hello,"),
+    ],
+)
+def test_emails_greet_the_contact_person_not_the_company(
+    admin_user, owner, kind, contacts, greeting
+):
+    customer = CustomerFactory(owner=owner, name="Grace Hopper", kind=kind, email="desk@x.test")
+    if kind == "company":
+        customer.name = "Starlight Studios Inc."
+        customer.save()
+    for name, email, primary in contacts:
+        ContactFactory(customer=customer, name=name, email=email, is_primary=primary)
+    send_all(scheduled(admin_user))
+
+    (message,) = mail.outbox
+    assert message.body.startswith(greeting + "\n")
+    assert f"<p>{greeting}</p>" in message.alternatives[0][0]
+    assert "Starlight" not in message.body
+
+
+def test_sending_a_batch_reads_the_contacts_in_one_query(
+    admin_user, owner, django_assert_max_num_queries
+):
+    for n in range(5):
+        customer = CustomerFactory(owner=owner, kind=Customer.Kind.COMPANY)
+        ContactFactory(customer=customer, is_primary=True, name=f"Person {n}")
+    survey = scheduled(admin_user)
+    services.survey_start(survey_id=survey.pk, now=NOW)
+    # 1 ids + 1 invitations + 1 contacts + per invitation: claim, update.
+    with django_assert_max_num_queries(3 + 2 * 5):
+        services.invitations_send_batch(survey_id=survey.pk, now=NOW)
+    assert len(mail.outbox) == 5
+
+
+def test_a_survey_to_nobody_is_refused(admin_user, owner):
+    CustomerFactory(owner=owner, marketing_opt_out=True)  # matches, but cannot be emailed
+    survey = services.survey_create(user=admin_user, name="Empty", kind="nps")
+    with pytest.raises(ValidationError, match="No customer of this audience can be emailed"):
+        services.survey_schedule(user=admin_user, survey=survey, now=NOW)
+    survey.refresh_from_db()
+    assert survey.status == Survey.Status.DRAFT
+    # A triggered survey may start with nobody: its audience fills as orders are paid.
+    triggered = services.survey_create(
+        user=admin_user, name="After purchase", kind="csat", trigger_days_after_paid=3
+    )
+    services.survey_schedule(user=admin_user, survey=triggered, now=NOW)

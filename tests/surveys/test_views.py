@@ -1,10 +1,14 @@
 import csv
+import datetime as dt
 import io
+import re
 
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
 from django.urls import reverse
+from django.utils.formats import reset_format_cache
 
 from surveys.models import Invitation, Survey
 from tests.factories import CustomerFactory
@@ -259,7 +263,7 @@ def test_results_page_shows_numbers_and_bars(client_for, manager, owner):
     assert '<dd class="big">40</dd>' in content  # 60% promoters - 20% detractors
     assert "Promoters" in content
     assert "60.0%" in content
-    assert 'class="bar-fill stack-good" style="width: 100%"' in content
+    assert 'class="bar-fill stack-good" width="100%"' in content
     assert "5 of 5 delivered" in content
     by_week = client_for(manager).get(reverse("surveys:detail", args=[survey.pk]) + "?period=week")
     assert b"Week of" in by_week.content
@@ -323,3 +327,79 @@ def test_sent_survey_edit_form_only_offers_closing_date_and_reminder(client_for,
     assert response.status_code == 302
     survey.refresh_from_db()
     assert str(survey.closes_on) == "2026-12-31"
+
+
+def test_sending_to_nobody_is_refused_on_the_page(client_for, admin_user, owner):
+    CustomerFactory(owner=owner, email="")  # matches the audience, has no address
+    survey = SurveyFactory(status=Survey.Status.DRAFT)
+    client = client_for(admin_user)
+    page = client.get(reverse("surveys:send", args=[survey.pk])).content.decode()
+    assert "0 customers will be emailed" in page
+    assert "so the survey cannot be sent" in page
+    assert "Send the survey" not in page
+    # A POST anyway (an old tab) is refused with the reason, and nothing is scheduled.
+    refused = client.post(reverse("surveys:send", args=[survey.pk]), {"send_at": ""})
+    assert refused.status_code == 200
+    assert "No customer of this audience can be emailed" in refused.content.decode()
+    survey.refresh_from_db()
+    assert survey.status == Survey.Status.DRAFT
+
+
+@pytest.mark.parametrize(
+    ("send_reminder", "said", "not_said"),
+    [
+        (True, "get one reminder 7 days later", "No reminder is sent"),
+        (False, "No reminder is sent", "one reminder"),
+    ],
+)
+def test_the_send_page_says_whether_a_reminder_follows(
+    client_for, admin_user, owner, send_reminder, said, not_said
+):
+    CustomerFactory(owner=owner)
+    survey = SurveyFactory(status=Survey.Status.DRAFT, send_reminder=send_reminder)
+    page = client_for(admin_user).get(reverse("surveys:send", args=[survey.pk])).content.decode()
+    text = page.replace("&#x27;", "'")
+    assert said in text
+    assert not_said not in text
+    assert "Send the survey" in page
+
+
+def test_a_margin_needs_enough_answers(client_for, manager, owner, teammate):
+    """Breakdown rows (and the whole survey) with few answers say so instead of "± 0"."""
+    survey = SurveyFactory()
+    for _ in range(2):
+        ResponseFactory(
+            invitation=InvitationFactory(survey=survey, customer__owner=teammate), score=10
+        )
+    for score in [10] * 20 + [8] * 10 + [3] * 10:
+        ResponseFactory(
+            invitation=InvitationFactory(survey=survey, customer__owner=owner), score=score
+        )
+    page = client_for(manager).get(reverse("surveys:detail", args=[survey.pk])).content.decode()
+    assert "± 0" not in page
+    # Breakdown rows by their number of answers (the owner table has one row per owner).
+    rows = re.findall(r'<tr><td>[^<]*</td><td class="num">(\d+)</td>(.*?)</tr>', page, flags=re.S)
+    few = [cells for count, cells in rows if count == "2"]
+    enough = [cells for count, cells in rows if count == "40"]
+    assert few
+    assert enough
+    assert all("too few answers" in cells and "±" not in cells for cells in few)
+    assert all("± " in cells and "too few answers" not in cells for cells in enough)
+
+
+def test_a_scheduled_time_ends_with_one_full_stop(client_for, admin_user):
+    survey = SurveyFactory(
+        status=Survey.Status.SCHEDULED,
+        scheduled_for=dt.datetime(2026, 6, 1, 4, 27, tzinfo=dt.UTC),
+    )
+    # Django's own English formats ("4:27 a.m."); the cache of formats is reset on the way
+    # in and out, since changing FORMAT_MODULE_PATH does not reset it.
+    reset_format_cache()
+    try:
+        with override_settings(FORMAT_MODULE_PATH=[]):
+            page = client_for(admin_user).get(reverse("surveys:detail", args=[survey.pk]))
+    finally:
+        reset_format_cache()
+    page = page.content.decode()
+    assert re.search(r"4:27\Wa\.m\.", page)
+    assert "a.m.." not in page

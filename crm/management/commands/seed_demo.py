@@ -7,13 +7,11 @@ import datetime as dt
 import time
 
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.demo.load import DEMO_PASSWORD, demo_data_load, demo_users_ensure
 from customers.models import Customer
-
-# A fixed as-of date, not today, so the same seed always gives the same data.
-DEFAULT_AS_OF = dt.date(2026, 11, 1)
 
 
 def _date(value):
@@ -27,6 +25,10 @@ def _count(value):
     if not value.isdigit():
         raise argparse.ArgumentTypeError(_("use a whole number, 0 or more"))
     return int(value)
+
+
+def today():
+    return timezone.localdate()
 
 
 class Command(BaseCommand):
@@ -47,8 +49,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--as-of",
             type=_date,
-            default=DEFAULT_AS_OF,
-            help="The data ends the day before this date, YYYY-MM-DD (default 2026-11-01).",
+            default=None,
+            help=(
+                "The data ends the day before this date, YYYY-MM-DD (default: today, so the "
+                "demo is live the day it is loaded). Pass a date for reproducible data: the "
+                "same seed and as-of date always give the same rows."
+            ),
         )
         parser.add_argument(
             "--if-empty",
@@ -72,6 +78,9 @@ class Command(BaseCommand):
         if if_empty and Customer.objects.exists():
             self.stdout.write(_("The database already has customers: no demo data added."))
             return
+        # Today by default: orders up to yesterday, overdue tasks of the last days and tasks
+        # due this week, so the dashboard's "last 30 days" has figures on the day of loading.
+        as_of = as_of or today()
         started = time.monotonic()
         counts = demo_data_load(
             customers=customers,

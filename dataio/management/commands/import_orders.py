@@ -1,3 +1,4 @@
+from customers.models import Customer
 from dataio.command import ImportCommand
 
 
@@ -15,6 +16,15 @@ class Command(ImportCommand):
             action="store_true",
             help="Create a customer for an unknown customer external id.",
         )
+        parser.add_argument(
+            "--create-customers-as",
+            choices=Customer.Kind.values,
+            default=Customer.Kind.COMPANY,
+            help="What the customers --create-customers creates are (default: company).",
+        )
 
     def options_from(self, opts):
-        return {"create_customers": opts["create_customers"]}
+        return {
+            "create_customers": opts["create_customers"],
+            "new_customer_kind": opts["create_customers_as"],
+        }

@@ -8,7 +8,6 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from metrics import services
 from metrics.models import CustomerScore, ModelFit, RecalcRun
@@ -32,34 +31,34 @@ PARAMETER_ORDER = {
 
 
 class Command(BaseCommand):
-    help = gettext_lazy(
-        "Recalculate every customer's metrics (RFM, CLV, model fits, value score, tiers)."
-    )
+    # Plain strings: argparse cannot format lazy translations (as in seed_demo).
+    help = "Recalculate every customer's metrics (RFM, CLV, model fits, value score, tiers)."
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--as-of",
             type=_date,
             default=None,
-            help=gettext_lazy("Compute as of this date, YYYY-MM-DD (default: today)."),
+            help="Compute as of this date, YYYY-MM-DD (default: what the 'score as of' "
+            "setting says: today, the last order date or a fixed date).",
         )
         parser.add_argument(
             "--async",
             action="store_true",
             dest="queue",
-            help=gettext_lazy("Queue the run for the Celery workers and print its id."),
+            help="Queue the run for the Celery workers and print its id.",
         )
         parser.add_argument(
             "--if-no-scores",
             action="store_true",
-            help=gettext_lazy("Do nothing when customers already have scores."),
+            help="Do nothing when customers already have scores.",
         )
 
     def handle(self, *args, as_of, queue, if_no_scores, **options):
         if if_no_scores and CustomerScore.objects.exists():
             self.stdout.write(_("Customers already have scores; nothing to do."))
             return
-        as_of = as_of or timezone.localdate()
+        as_of = as_of or services.scoring_as_of(today=timezone.localdate())
         try:
             if queue:
                 run = services.recalc_request(trigger=RecalcRun.Trigger.USER, as_of=as_of)

@@ -1,0 +1,71 @@
+"""Django's Redis cache, failing softly: with Redis unreachable, pages compute without it.
+
+Everything the app keeps in the cache can be recomputed or is a courtesy: the analytics
+figures (recomputed), the survey pages' rate limit and the API throttles (which let the
+request through). So a connection error or time-out does not fail the request: the call
+behaves as Django's dummy cache does (nothing is stored, nothing is found), a warning is
+logged, and Redis is not tried again for ``RETRY_AFTER`` seconds, so a request that uses
+the cache several times waits for at most one connection time-out (settings: CACHES).
+"""
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger(__name__)
+
+RETRY_AFTER = 5.0
+
+
+def _missing(key: Any, delta: int) -> int:
+    raise ValueError(f"Key '{key}' not found.")
+
+
+def _softly(name: str, fallback: Callable[..., Any]) -> Callable[..., Any]:
+    """``RedisCacheClient.<name>``, answering ``fallback(*args)`` when Redis is down."""
+    method = getattr(RedisCacheClient, name)
+
+    def call(self: "SoftRedisCacheClient", *args: Any) -> Any:
+        if time.monotonic() < self.down_until:
+            return fallback(*args)
+        try:
+            return method(self, *args)
+        except (RedisConnectionError, RedisTimeoutError) as exc:
+            self.down_until = time.monotonic() + RETRY_AFTER
+            logger.warning("Cache unavailable (%s); going on without it.", exc)
+            return fallback(*args)
+
+    call.__name__ = name
+    return call
+
+
+class SoftRedisCacheClient(RedisCacheClient):
+    """Answers as Django's dummy cache while Redis is unreachable."""
+
+    down_until = 0.0
+
+    add = _softly("add", lambda key, value, timeout: True)
+    get = _softly("get", lambda key, default: default)
+    set = _softly("set", lambda key, value, timeout: None)
+    touch = _softly("touch", lambda key, timeout: False)
+    delete = _softly("delete", lambda key: False)
+    get_many = _softly("get_many", lambda keys: {})
+    has_key = _softly("has_key", lambda key: False)
+    incr = _softly("incr", _missing)
+    set_many = _softly("set_many", lambda data, timeout: None)
+    delete_many = _softly("delete_many", lambda keys: None)
+    clear = _softly("clear", lambda: False)
+
+
+class SoftRedisCache(RedisCache):
+    """``django.core.cache.backends.redis.RedisCache`` through ``SoftRedisCacheClient``;
+    OPTIONS as for it (``socket_connect_timeout`` and ``socket_timeout`` bound the wait)."""
+
+    def __init__(self, server: Any, params: Any) -> None:
+        super().__init__(server, params)
+        self._class = SoftRedisCacheClient

@@ -1,0 +1,52 @@
+"""The cache failing softly (core/cache.py): with Redis unreachable, calls behave as an
+empty cache, Redis is not tried again for a while, and pages compute without it."""
+
+from unittest import mock
+
+import pytest
+from django.core.cache import cache
+from django.core.cache.backends.redis import RedisCacheClient
+from django.urls import reverse
+
+from surveys import tokens
+from tests.outages import CACHE_UNREACHABLE
+from tests.surveys.factories import InvitationFactory
+
+
+@pytest.fixture
+def cache_down(settings):
+    settings.CACHES = CACHE_UNREACHABLE
+    return cache
+
+
+def test_an_unreachable_cache_answers_as_an_empty_one_and_is_not_retried_at_once(
+    cache_down, caplog
+):
+    with mock.patch.object(
+        RedisCacheClient, "get_client", autospec=True, side_effect=RedisCacheClient.get_client
+    ) as get_client:
+        assert cache_down.get("figures", "default") == "default"
+        assert get_client.call_count == 1  # refused; the next calls do not try again
+        assert cache_down.add("rate", 0) is True
+        cache_down.set("figures", 1)
+        with pytest.raises(ValueError, match="not found"):
+            cache_down.incr("rate")
+        assert cache_down.get_many(["a", "b"]) == {}
+        assert cache_down.has_key("figures") is False
+        assert cache_down.delete("figures") is False
+        assert get_client.call_count == 1
+    assert caplog.text.count("Cache unavailable") == 1
+
+
+def test_pages_api_and_survey_links_work_with_the_cache_down(
+    cache_down, settings, client_for, manager, owner
+):
+    settings.ANALYTICS_CACHE_AFTER = 0  # the dashboard would keep its figures
+    client = client_for(manager)
+    assert client.get("/").status_code == 200
+    # The API's rate limits count in the cache.
+    assert client.get("/api/v1/customers/").status_code == 200
+    # So does the survey pages' limit per address and link.
+    invitation = InvitationFactory(customer__owner=owner, survey__closes_on=None)
+    link = reverse("surveys_public:respond", args=[tokens.sign(invitation.token)])
+    assert client_for(None).get(link).status_code == 200
