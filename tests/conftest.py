@@ -106,6 +106,23 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture(scope="session")
+def playwright(playwright):
+    """pytest-playwright's Playwright, closing the database connections opened while it ran.
+
+    While Playwright's sync API is started, this thread's code runs in the context of its
+    event loop, and Django keeps connections per context (asgiref's Local): from the first
+    browser test on, the process's tests use a second connection. pytest-django closes only
+    the one the test database was created with, so a ``db`` test run after a browser test
+    (xdist hands tests out in any order) left the second open, idle after its ROLLBACK, and
+    PostgreSQL refused to drop the test database: "… is being accessed by other users".
+    Closed here, in Playwright's context, before Playwright stops."""
+    from django.db import connections
+
+    yield playwright
+    connections.close_all()
+
+
+@pytest.fixture(scope="session")
 def live_server(django_db_setup, live_server):
     """pytest-django's live server, stopped before the test database is destroyed, with
     every database connection of its request threads closed.
@@ -113,10 +130,10 @@ def live_server(django_db_setup, live_server):
     Each request thread closes its connection when its client's connection ends (Django's
     ``ThreadedWSGIServer.close_request``), a moment after a browser test closes its page.
     Started before the database (by a process's first browser test), the server outlived
-    it, and a request thread that had not yet closed its connection made PostgreSQL refuse
-    the DROP: "database test_… is being accessed by other users". Depending on
-    ``django_db_setup`` makes it end first; the server does not wait for its (daemon)
-    request threads, so this does, for as long as one may take to finish."""
+    it, and a request thread slow to close its connection (a loaded machine) would make
+    PostgreSQL refuse the DROP: "database test_… is being accessed by other users".
+    Depending on ``django_db_setup`` makes it end first; the server does not wait for its
+    (daemon) request threads, so this does, for as long as one may take to finish."""
     import threading
 
     yield live_server
