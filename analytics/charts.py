@@ -19,6 +19,7 @@ from core.charts import (
     month_text,
 )
 from valuemodels import rfm
+from valuemodels.labels import segment_choices
 
 SEGMENT_COLOURS = {
     rfm.CHAMPIONS: "#b7e4c7",
@@ -59,7 +60,7 @@ def tier_chart(overview):
 
 def rfm_chart(counts):
     """The R x FM segment grid with customers per cell; ``counts``: {(r, fm): n}."""
-    names = {slug: _(name) for slug, name in rfm.SEGMENTS}
+    names = {slug: str(label) for slug, label in segment_choices()}
     recencies = sorted(rfm.SEGMENT_GRID, reverse=True)
     cells, totals = [], {}
     for r in recencies:
@@ -75,8 +76,12 @@ def rfm_chart(counts):
         column_labels=[f"FM {fm}" for fm in range(1, 6)],
         cells=cells,
         legend=[
-            (SEGMENT_COLOURS[slug], f"{names[slug]}: {count_text(totals.get(slug, 0))}")
-            for slug, _name in rfm.SEGMENTS
+            (
+                SEGMENT_COLOURS[slug],
+                _("%(segment)s: %(count)s")
+                % {"segment": names[slug], "count": count_text(totals.get(slug, 0))},
+            )
+            for slug in names
         ],
     )
 

@@ -45,6 +45,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from campaigns.selectors import campaign_cac, campaign_list, spend_between
 from customers.models import Customer
@@ -390,8 +391,8 @@ KPIS = (
     ("revenue", _("Revenue"), "money", False),
     ("profit", _("Gross profit"), "money", False),
     ("cac", _("CAC"), "money", True),
-    ("retention", _("Retention"), "percent", False),
-    ("churn", _("Churn"), "percent", True),
+    ("retention", pgettext_lazy("a rate, in percent", "Retention"), "percent", False),
+    ("churn", pgettext_lazy("a rate, in percent", "Churn"), "percent", True),
     ("nps", _("NPS"), "score", False),
     ("csat", _("CSAT"), "percent", False),
     ("average_clv", _("Average CLV of new customers"), "money", False),

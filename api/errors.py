@@ -4,12 +4,15 @@
 
 Validation, authentication, permission, not-found, throttling and the rest all come out of
 ``exception_handler``, including the Django ValidationError, PermissionDenied and Http404
-that services and selectors raise. ``not_found`` and ``server_error`` give the same shape
-for URLs under /api/ that no view matched and for crashes, and ``bad_request`` for requests
-refused before any view (``core.middleware``); other URLs keep Django's pages.
+that services and selectors raise, and Django's RequestDataTooBig (a body over
+API_MAX_REQUEST_BYTES, the one size limit: a 413). ``not_found`` and ``server_error`` give
+the same shape for URLs under /api/ that no view matched and for crashes, and
+``bad_request`` for requests refused before any view (``core.middleware``, or a body too
+large read outside a view); other URLs keep Django's pages.
 """
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
@@ -20,6 +23,8 @@ from rest_framework import exceptions, serializers
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.middleware import MalformedRequest
+
+from .parsers import RequestTooLarge
 
 API_PREFIX = "/api/"
 
@@ -36,6 +41,8 @@ def _as_api_exception(exc):
     if isinstance(exc, DjangoPermissionDenied):
         # Keep a service's explanation ("Only managers can reassign …").
         return exceptions.PermissionDenied(detail=str(exc) or None)
+    if isinstance(exc, RequestDataTooBig):
+        return RequestTooLarge()
     return exc
 
 
@@ -69,9 +76,15 @@ def exception_handler(exc, context):
     return response
 
 
+def _json(body, *, status):
+    """An error body as DRF renders the API's others: UTF-8, not \\u escapes (the messages
+    are in the caller's language)."""
+    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+
+
 def not_found(request, exception):
     if request.path.startswith(API_PREFIX):
-        return JsonResponse(
+        return _json(
             error_body("not_found", _("No such API endpoint: %(path)s") % {"path": request.path}),
             status=404,
         )
@@ -82,18 +95,23 @@ def bad_request(request, exception):
     """A request refused before any view (``core.middleware``) says why, in the API's body
     under /api/ and on a page elsewhere; other 400s (Django's own, such as a disallowed
     host) keep Django's page, whose text reveals nothing."""
+    if isinstance(exception, RequestDataTooBig) and request.path.startswith(API_PREFIX):
+        too_large = RequestTooLarge()
+        return _json(
+            error_body(too_large.default_code, too_large.detail), status=too_large.status_code
+        )
     if not isinstance(exception, MalformedRequest):
         return defaults.bad_request(request, exception)
     if request.path.startswith(API_PREFIX):
         code = "length_required" if exception.status_code == 411 else "bad_request"
-        return JsonResponse(error_body(code, exception), status=exception.status_code)
+        return _json(error_body(code, exception), status=exception.status_code)
     body = render_to_string("400.html", {"message": str(exception)})
     return HttpResponse(body, status=exception.status_code)
 
 
 def server_error(request):
     if request.path.startswith(API_PREFIX):
-        return JsonResponse(
+        return _json(
             error_body("server_error", _("Something went wrong on our side; it has been logged.")),
             status=500,
         )

@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .webhooks.models import Event
 
@@ -29,7 +30,9 @@ class WebhookForm(forms.Form):
         help_text=_("Signs each delivery (HMAC-SHA256). Leave empty for a random one."),
     )
     description = forms.CharField(label=_("Description"), max_length=200, required=False)
-    active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    active = forms.BooleanField(
+        label=pgettext_lazy("webhook state", "Active"), required=False, initial=True
+    )
 
     def __init__(self, *args, editing=False, **kwargs):
         super().__init__(*args, **kwargs)

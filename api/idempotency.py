@@ -1,4 +1,7 @@
-"""``Idempotency-Key`` for POSTs that create (customers, orders, bulk orders).
+"""``Idempotency-Key`` for every POST of the API: creates, bulk imports, status changes,
+refunds, starting a recalculation. Any other request sent with the header is refused with
+a 400 (api.views.base): repeating a GET, PATCH or DELETE changes nothing more, and a key
+that is silently ignored would promise what it does not keep.
 
 The first request with a key stores its response; a retry with the same key and the same
 body gets that response again (header ``Idempotent-Replayed: true``) and creates nothing.
@@ -33,8 +36,9 @@ PARAMETER = OpenApiParameter(
     OpenApiParameter.HEADER,
     description=(
         "Any unique string (a UUID) of up to 255 characters. A retry with the same key and "
-        "body returns the first response instead of creating again; the same key with a "
-        "different body is refused (422). Keys are remembered for 24 hours."
+        "body returns the first response (with `Idempotent-Replayed: true`) instead of doing "
+        "the work again; the same key with a different body is refused (422). Keys are "
+        "remembered for 24 hours. Only POST takes one: sent with another method, it is a 400."
     ),
 )
 
@@ -104,8 +108,13 @@ def _key_from(request):
     return key
 
 
+def is_idempotent(handler):
+    """Whether a view's action honours the header (is decorated with ``idempotent``)."""
+    return getattr(handler, "honours_idempotency_key", False)
+
+
 def idempotent(action):
-    """Decorate a viewset's create action."""
+    """Decorate a viewset's POST action (below ``@action``, if any)."""
 
     @functools.wraps(action)
     def wrapper(view, request, *args, **kwargs):
@@ -141,6 +150,7 @@ def idempotent(action):
                 transaction.set_rollback(True)
         return response
 
+    wrapper.honours_idempotency_key = True
     return wrapper
 
 

@@ -284,6 +284,9 @@ class KeysetPagination(pagination.BasePagination):
         return _links_schema(schema, "The next page (an opaque cursor); null on the last page.")
 
     def get_schema_operation_parameters(self, view):
+        ordering = f"Sort order (default `{view.keyset_default}`"
+        since = getattr(view, "since_ordering", None)
+        ordering += f"; with `updated_since`, `{since}`)." if since else ")."
         return [
             {
                 "name": "cursor",
@@ -296,7 +299,7 @@ class KeysetPagination(pagination.BasePagination):
                 "name": "ordering",
                 "required": False,
                 "in": "query",
-                "description": f"Sort order (default `{view.keyset_default}`).",
+                "description": ordering,
                 "schema": {"type": "string", "enum": list(view.keyset_orderings)},
             },
             _page_size_parameter(),

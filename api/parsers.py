@@ -1,11 +1,13 @@
 """The API's only parser: JSON, with a size and a nesting limit, holding text only.
 
-DRF reads the body from the request stream, which Django's DATA_UPLOAD_MAX_MEMORY_SIZE
-does not cover, so the limit (API_MAX_REQUEST_BYTES) is enforced here: never more than
-that many bytes are read.
+The size limit is API_MAX_REQUEST_BYTES, which is also Django's DATA_UPLOAD_MAX_MEMORY_SIZE
+(settings): Django refuses a body declared larger before reading it (RequestDataTooBig,
+which api.errors answers with this module's 413), and the parser checks again, reading
+never more than the limit, whichever way the body arrives.
 """
 
 import io
+import json
 import re
 
 from django.conf import settings
@@ -37,8 +39,22 @@ class LimitedJSONParser(parsers.JSONParser):
             data = super().parse(io.BytesIO(body), media_type, parser_context)
         except RecursionError:
             raise _too_deep() from None
+        except exceptions.ParseError as error:
+            raise _not_json(error) from None
         _check(data)
         return data
+
+
+def _not_json(error):
+    """DRF's "JSON parse error - Expecting ',' delimiter: …" is English from the json module;
+    say where the body stops being JSON in the caller's language instead."""
+    cause = error.__context__
+    if isinstance(cause, json.JSONDecodeError):
+        return exceptions.ParseError(
+            _("The body is not valid JSON (line %(line)s, column %(column)s).")
+            % {"line": cause.lineno, "column": cause.colno}
+        )
+    return exceptions.ParseError(_("The body is not valid JSON text in UTF-8."))
 
 
 def _check(data):

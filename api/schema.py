@@ -1,11 +1,14 @@
 """OpenAPI generation (drf-spectacular): every operation documents the error responses it
-can give, all in the one error body; API keys appear as HTTP bearer authentication."""
+can give, all in the one error body, and the headers of its answers (rate limits,
+idempotent replays); its query parameters come from the same declarations the views
+check them against (api.views.base); API keys appear as HTTP bearer authentication."""
 
 from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
-from . import idempotency
+from . import idempotency, throttling
 from .serializers.common import ErrorSerializer
+from .views.base import since_query
 
 _ERRORS = {
     "400": "Invalid request (field errors in details).",
@@ -21,14 +24,63 @@ _ERRORS = {
 _WITH_BODY = {"POST", "PUT", "PATCH"}
 
 
+def _header(description, schema_type="integer"):
+    return {"schema": {"type": schema_type}, "description": description}
+
+
+_RATE_LIMIT_HEADERS = {
+    throttling.LIMIT_HEADER: _header(
+        "Requests allowed in the current window (a minute at the default rates)."
+    ),
+    throttling.REMAINING_HEADER: _header("Requests left in the current window."),
+    throttling.RESET_HEADER: _header("Seconds until the window ends and the count restarts."),
+}
+_RETRY_AFTER = {"Retry-After": _header("Seconds to wait before trying again.")}
+_REPLAYED = {
+    idempotency.REPLAYED_HEADER: _header(
+        "`true` when this is the stored answer to an earlier request with the same "
+        "Idempotency-Key; absent otherwise.",
+        "string",
+    )
+}
+
+
 class AutoSchema(openapi.AutoSchema):
+    def _action_handler(self):
+        action = getattr(self.view, "action", None)
+        return getattr(self.view, action, None) if action else None
+
+    def get_override_parameters(self):
+        """The parameters the view accepts (api.views.base), before those of extend_schema."""
+        view, action = self.view, getattr(self.view, "action", None)
+        parameters = []
+        query = getattr(view, "query_serializers", {}).get(action)
+        if query is not None:
+            parameters.append(query)
+        since = getattr(view, "since_fields", None)
+        if action == "list" and since:
+            parameters.append(since_query(since))
+        if idempotency.is_idempotent(self._action_handler()):
+            parameters.append(idempotency.PARAMETER)
+        return [*parameters, *super().get_override_parameters()]
+
+    def _get_response_headers_for_code(self, status_code, direction="response"):
+        headers = {**super()._get_response_headers_for_code(status_code, direction)}
+        headers.update(_RATE_LIMIT_HEADERS)
+        if status_code == "429":
+            headers.update(_RETRY_AFTER)
+        elif status_code.startswith("2") and idempotency.is_idempotent(self._action_handler()):
+            headers.update(_REPLAYED)
+        return headers
+
     def _error_codes(self):
         codes = ["401", "403", "429"]
         if "{" in self.path:
             codes.append("404")
         if self.method in _WITH_BODY:
             codes += ["400", "413", "415"]
-        elif self.method == "GET":
+        else:
+            # An unknown query parameter, a malformed filter, an Idempotency-Key.
             codes.append("400")
         if any(
             getattr(parameter, "name", None) == idempotency.HEADER

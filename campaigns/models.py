@@ -3,12 +3,13 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 
 class Campaign(models.Model):
     class Channel(models.TextChoices):
-        EMAIL = "email", _("Email")
+        EMAIL = "email", pgettext_lazy("campaign channel", "Email")
         SEARCH_ADS = "search_ads", _("Search ads")
         SOCIAL = "social", _("Social")
         EVENTS = "events", _("Events")

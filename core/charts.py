@@ -8,6 +8,7 @@ matter. The builders know nothing of the figures they draw: the apps shape their
 into labels, colours and number formats (``analytics.charts``, ``metrics.explain``).
 """
 
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -15,12 +16,15 @@ from decimal import Decimal
 
 from django.template.defaultfilters import floatformat
 from django.utils.formats import date_format, number_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 FONT = 12
 SMALL = 11
-# An average glyph is about 0.6 em wide in the UI's sans-serif fonts.
+# An average glyph is about 0.6 em wide in the UI's sans-serif fonts; a Chinese character
+# (East Asian wide or full-width) is a whole em.
 GLYPH = 0.6
+WIDE_GLYPH = 1.0
 TEXT = "#1f2933"
 MUTED = "#616e7c"
 GRID = "#d9e2ec"
@@ -112,15 +116,26 @@ class Chart:
     table: DataTable | None = None
 
 
+def _glyph(char: str) -> float:
+    return WIDE_GLYPH if unicodedata.east_asian_width(char) in "WF" else GLYPH
+
+
 def text_width(text: object, size: int = FONT) -> float:
-    return len(str(text)) * size * GLYPH
+    return sum(map(_glyph, str(text))) * size
 
 
 def fit(text: object, width: float, size: int = FONT) -> str:
     """``text`` cut with an ellipsis to about ``width`` pixels."""
-    room = int(width / (size * GLYPH))
     text = str(text)
-    return text if len(text) <= room else text[: max(room - 1, 1)] + "…"
+    if text_width(text, size) <= width:
+        return text
+    room, kept = width / size - GLYPH, 0  # the ellipsis takes a narrow glyph
+    for char in text:
+        room -= _glyph(char)
+        if room < 0:
+            break
+        kept += 1
+    return text[: max(kept, 1)] + "…"
 
 
 def _scale(values: Iterable[Number | None]) -> float:
@@ -135,6 +150,10 @@ def _points(points: Iterable[tuple[float, float]]) -> str:
 # --- Number formats of the labels ---------------------------------------------------------
 
 
+# Languages that count large numbers by ten thousands (Chinese 万 and 亿), not by thousands.
+MYRIAD_LANGUAGES = ("zh",)
+
+
 def count_text(value: Number) -> str:
     return number_format(value, 0, use_l10n=True, force_grouping=True)
 
@@ -144,10 +163,21 @@ def percent_text(value: Number) -> str:
 
 
 def money_text(value: Number | None) -> str:
-    """Whole units, shortened above ten thousand so bar labels stay narrow (12.3k, 4.5M)."""
+    """Whole units, shortened above ten thousand so bar labels stay narrow (12.3k, 4.5M);
+    in a language that counts large numbers by ten thousands, in its units (1.2 万, 4.5 亿)."""
     if value is None:
         return "—"
     amount = Decimal(value)
+    if (get_language() or "").startswith(MYRIAD_LANGUAGES):
+        if abs(amount) >= 100_000_000:
+            # Translators: an amount in hundreds of millions (亿), for a chart label.
+            return _("%(amount)s hundred million") % {
+                "amount": number_format(amount / 100_000_000, 1)
+            }
+        if abs(amount) >= 10_000:
+            # Translators: an amount in ten thousands (万), for a chart label.
+            return _("%(amount)s ten thousand") % {"amount": number_format(amount / 10_000, 1)}
+        return number_format(amount, 0, use_l10n=True, force_grouping=True)
     if abs(amount) >= 1_000_000:
         return _("%(amount)sM") % {"amount": number_format(amount / 1_000_000, 1)}
     if abs(amount) >= 10_000:
@@ -156,7 +186,7 @@ def money_text(value: Number | None) -> str:
 
 
 def month_text(month: date) -> str:
-    return date_format(month, "M Y")
+    return date_format(month, "YEAR_MONTH_FORMAT")
 
 
 # --- Builders ------------------------------------------------------------------------------

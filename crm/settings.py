@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A signed-in user's chosen language (their profile) over the browser's (crm/languages.py).
+    "crm.languages.user_language",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -383,8 +385,11 @@ SPECTACULAR_SETTINGS = {
 # The OpenAPI schema (/api/schema/) and its Swagger UI page (/api/docs/) for anyone (the
 # default: they describe the API, never data); off, for signed-in users and API keys only.
 API_SCHEMA_PUBLIC = env.bool("API_SCHEMA_PUBLIC", default=True)
-# Largest JSON body the API reads (a bulk import of 1,000 orders fits comfortably).
+# Largest request body (a bulk import of 1,000 orders fits comfortably): one limit, which
+# Django applies while reading any body (files uploaded to the pages excepted), the API
+# answering 413 in its error body, the pages Django's 400 page.
 API_MAX_REQUEST_BYTES = env.int("API_MAX_REQUEST_BYTES", default=5 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_REQUEST_BYTES
 API_BULK_MAX_ITEMS = env.int("API_BULK_MAX_ITEMS", default=1000)
 API_IDEMPOTENCY_KEY_HOURS = env.int("API_IDEMPOTENCY_KEY_HOURS", default=24)
 # Outgoing webhooks: private and loopback addresses are refused unless allowed (SSRF guard).

@@ -13,6 +13,9 @@ urlpatterns = [
     path("metrics/", include("metrics.urls")),
     path("s/", include("surveys.public_urls")),
     path("search/", views.search, name="search"),
+    # Django's set_language (django.conf.urls.i18n), wrapped to remember a user's choice.
+    path("i18n/setlang/", views.set_language, name="set_language"),
+    path("settings/preferences/", views.preferences, name="preferences"),
     path("data/", include("dataio.urls")),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),

@@ -79,6 +79,7 @@ class CustomerForm(forms.ModelForm):
             "referred_by",
             "external_id",
             "marketing_opt_out",
+            "language",
         ]
         field_classes = {"owner": UserChoiceField}
         widgets = {
@@ -97,6 +98,8 @@ class CustomerForm(forms.ModelForm):
         cost = self.fields["acquisition_cost_override"]
         cost.validators.append(MinValueValidator(0))
         cost.widget.attrs["min"] = "0"
+        language = self.fields["language"]
+        language.choices = [("", _("Site default")), *language.choices[1:]]
         if user.has_perm("customers.reassign_customer"):
             owners = selectors.assignable_users()
             if self.instance.owner_id:

@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 
@@ -35,7 +36,7 @@ class Customer(models.Model):
 
     class Status(models.TextChoices):
         LEAD = "lead", _("Lead")
-        ACTIVE = "active", _("Active")
+        ACTIVE = "active", pgettext_lazy("customer status", "Active")
         CHURNED = "churned", _("Churned")
 
     name = models.CharField(_("name"), max_length=200)
@@ -94,6 +95,13 @@ class Customer(models.Model):
         help_text=_("Identifier in another system; imports match customers on it."),
     )
     marketing_opt_out = models.BooleanField(_("marketing opt-out"), default=False)
+    language = models.CharField(
+        _("preferred language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("Survey emails and pages use it. Empty: the site's default language."),
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -113,6 +121,8 @@ class Customer(models.Model):
             models.Index(fields=["name", "id"], name="customer_name_id"),
             models.Index(fields=["owner", "name", "id"], name="customer_owner_name_id"),
             models.Index(fields=["email"], name="customer_email"),
+            # The API's incremental sync: ?updated_since= pages in (updated_at, id) order.
+            models.Index(fields=["updated_at", "id"], name="customer_updated_id"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -177,7 +187,7 @@ class Activity(models.Model):
     class Kind(models.TextChoices):
         NOTE = "note", _("Note")
         CALL = "call", _("Call")
-        EMAIL = "email", _("Email")
+        EMAIL = "email", pgettext_lazy("activity kind", "Email")
         MEETING = "meeting", _("Meeting")
         TASK = "task", _("Task")
         SYSTEM = "system", _("System event")

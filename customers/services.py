@@ -10,14 +10,18 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from core.languages import users_languages
 from core.services import check_fields, is_system, require_permission
 from core.types import Actor
 
@@ -46,6 +50,7 @@ CUSTOMER_FIELDS = frozenset(
         "referred_by",
         "external_id",
         "marketing_opt_out",
+        "language",
     }
 )
 # What a caller may set on a new activity; its customer and author come from the call.
@@ -62,6 +67,7 @@ _MERGE_FILL_FIELDS = [
     "acquired_on",
     "acquisition_cost_override",
     "referred_by",
+    "language",
 ]
 
 
@@ -109,6 +115,7 @@ def customer_create(*, user: Actor, tags: Iterable[Tag] = (), **fields: Any) -> 
     customer.full_clean()
     customer.save()
     customer.tags.set(tags)
+    regions_changed(regions=[customer.region])
     return customer
 
 
@@ -142,12 +149,33 @@ def customer_update(
     customer.save()
     if tags is not None:
         customer.tags.set(tags)
+    if "region" in fields:
+        regions_changed(regions=[customer.region])
     return customer
+
+
+def regions_changed(*, regions: Iterable[str] | None = None) -> None:
+    """Customers were given ``regions`` (None: any, say by a bulk load): once the
+    transaction commits, forget the cached list of regions in use
+    (``selectors.regions_in_use``) unless it has them all."""
+
+    def forget() -> None:
+        if regions is not None:
+            cached = cache.get(selectors.REGIONS_CACHE_KEY)
+            if cached is None or {r for r in regions if r} <= set(cached):
+                return
+        cache.delete(selectors.REGIONS_CACHE_KEY)
+
+    transaction.on_commit(forget)
 
 
 @transaction.atomic
 def customer_delete(*, user: Actor, customer: Customer) -> None:
     require_customer_access(user=user, customers=[customer], permission="customers.delete_customer")
+    # Lock the row first: a score being written for this customer meanwhile (metrics, which
+    # locks the customers it writes) either ends before, and its rows are deleted with the
+    # customer, or waits and then skips it, instead of committing a row this delete missed.
+    list(Customer.objects.select_for_update().filter(pk=customer.pk).values_list("pk"))
     customer.delete()
 
 
@@ -181,8 +209,10 @@ def customer_merge(*, user: Actor, survivor: Customer, duplicate: Customer) -> C
         duplicate.contacts.filter(is_primary=True).update(is_primary=False)
     duplicate.contacts.update(customer=survivor)
     duplicate.activities.update(customer=survivor)
+    # update() skips auto_now: the changed customers' updated_at is set here, so a sync by
+    # updated_since (the API) sees them.
     Customer.objects.filter(referred_by=duplicate).exclude(pk=survivor.pk).update(
-        referred_by=survivor
+        referred_by=survivor, updated_at=timezone.now()
     )
     survivor.tags.add(*duplicate.tags.all())
     customer_merging.send(sender=Customer, survivor=survivor, duplicate=duplicate, user=user)
@@ -270,8 +300,13 @@ def task_reminders_send(*, today: date) -> int:
     for task in due:
         by_assignee.setdefault(task.assignee, []).append(task)
     sent = 0
+    # Each assignee reads their email in the language of their profile (one query for all).
+    languages = users_languages(assignee.pk for assignee in by_assignee)
     for assignee, tasks in by_assignee.items():
-        with transaction.atomic():
+        with (
+            transaction.atomic(),
+            translation.override(languages.get(assignee.pk) or settings.LANGUAGE_CODE),
+        ):
             claimed = Activity.objects.filter(
                 Q(reminded_on__isnull=True) | Q(reminded_on__lt=today),
                 pk__in=[t.pk for t in tasks],
@@ -280,7 +315,7 @@ def task_reminders_send(*, today: date) -> int:
                 continue
             context = {"user": assignee, "tasks": tasks, "today": today}
             send_mail(
-                subject=_("Your CRM tasks due by %(date)s") % {"date": today.isoformat()},
+                subject=_("Your CRM tasks due by %(date)s") % {"date": date_format(today)},
                 message=render_to_string("customers/email/task_reminder.txt", context),
                 from_email=None,
                 recipient_list=[assignee.email],

@@ -40,6 +40,7 @@ SORT_COLUMNS = {
     "churn": gettext_lazy("Churn risk"),
 }
 CHURN_RISK_LABELS = {
+    # xgettext:no-python-format
     "high": gettext_lazy("High (70% or more)"),
     "medium": gettext_lazy("Medium (30–70%)"),
     "low": gettext_lazy("Low (under 30%)"),
@@ -62,6 +63,7 @@ MERGE_COMPARED_FIELDS = [
     "acquisition_cost_override",
     "acquired_by_campaign",
     "referred_by",
+    "language",
     "created_at",
 ]
 

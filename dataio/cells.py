@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.csv import FORMULA_STARTS
+from core.languages import language_codes, supported_language
 
 DATE_FORMATS = [
     ("iso", gettext_lazy("YYYY-MM-DD (ISO 8601)")),
@@ -166,6 +167,18 @@ def parse_choice(value, choices):
         _("“%(value)s” is not one of: %(choices)s.")
         % {"value": value, "choices": ", ".join(v for v, _label in choices)}
     )
+
+
+def parse_language(value):
+    """A code of the site's languages, from a code in any case ("zh-Hans", "zh_CN") or a
+    language's name ("Simplified Chinese", "简体中文")."""
+    code = supported_language(value)
+    if code is None:
+        raise CellError(
+            _("“%(value)s” is not one of the languages: %(codes)s.")
+            % {"value": value, "codes": ", ".join(language_codes())}
+        )
+    return code
 
 
 def parse_currency(value):

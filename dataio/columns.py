@@ -2,16 +2,19 @@
 mappings are complete enough to run.
 
 A mapping is ``{field name: column index}``; indexes survive duplicate or blank headers.
-Export headers are the field names, so an exported file maps itself on re-import.
+Export headers are the field names, or the fields' labels in the exporting user's language;
+both map themselves on re-import, whatever the importer's language.
 """
 
 import re
 from dataclasses import dataclass
 from itertools import zip_longest
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.languages import language_codes
 from customers.models import Customer
 
 from . import cells
@@ -72,6 +75,12 @@ CUSTOMER_FIELDS = [
         gettext_lazy("Marketing opt-out"),
         ("optout", "optedout", "unsubscribed", "donotemail"),
         help=gettext_lazy("yes or no"),
+    ),
+    Field(
+        "language",
+        gettext_lazy("Preferred language"),
+        ("preferredlanguage", "lang", "locale"),
+        help=gettext_lazy("A language code such as en or zh-hans; empty: the site default."),
     ),
     Field(
         "churned_on",
@@ -180,18 +189,31 @@ def _normalise(header):
     return re.sub(r"[\W_]+", "", header.lower())
 
 
+def _names(field):
+    """The field's name and its label in each of the site's languages, normalised: a file
+    exported with column names in a user's language (``dataio.exports``) maps itself back."""
+    names = {_normalise(field.name)}
+    for code in language_codes():
+        with translation.override(code):
+            names.add(_normalise(str(field.label)))
+    return names
+
+
 def guess_mapping(kind, headers, *, can_reassign=True):
-    """{field: column index} for headers that name a field or one of its aliases."""
+    """{field: column index} for headers that name a field (its name, or its label in any
+    of the site's languages) or one of its aliases."""
     normalised = [_normalise(header) for header in headers]
     taken = set()
     mapping = {}
     fields = fields_for(kind, can_reassign=can_reassign)
-    # Exact field names first, so "name" goes to the field called name, not an alias.
+    names = {field.name: _names(field) for field in fields}
+    # Exact field names and labels first, so "name" goes to the field called name, not an
+    # alias.
     for pass_aliases in (False, True):
         for field in fields:
             if field.name in mapping:
                 continue
-            wanted = {_normalise(field.name)}
+            wanted = set(names[field.name])
             if pass_aliases:
                 wanted |= {_normalise(alias) for alias in field.aliases}
             for index, header in enumerate(normalised):

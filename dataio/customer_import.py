@@ -15,6 +15,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from campaigns.models import Campaign
 from customers.models import Customer, Tag
+from customers.services import regions_changed
 from metrics.services import customers_mark_dirty
 
 from . import cells
@@ -46,6 +47,8 @@ def not_yours_message():
 
 
 class CustomerImporter(Importer):
+    filled_models = (Customer, Customer.history.model, Customer.tags.through)
+
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.seen = {}  # external id -> line of its first row
@@ -80,6 +83,8 @@ class CustomerImporter(Importer):
             return cells.parse_choice(value, Customer.Status.choices)
         if name == "marketing_opt_out":
             return cells.parse_bool(value)
+        if name == "language":
+            return cells.parse_language(value)
         if name == "tags":
             return cells.split_tags(value)
         return value
@@ -291,6 +296,7 @@ class CustomerImporter(Importer):
         self._write_tags([(c, tags) for c, tags in tag_sets if tags is not None])
         # Bulk writes send no signals: tell the value engine which customers changed.
         customers_mark_dirty(customer_ids=[customer.pk for customer, _tags in tag_sets])
+        regions_changed(regions={customer.region for customer, _tags in tag_sets})
 
     def _write_tags(self, tag_sets):
         if not tag_sets:

@@ -10,7 +10,7 @@ import datetime as dt
 import itertools
 from dataclasses import dataclass, field
 
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from customers.models import Customer
@@ -110,6 +110,9 @@ class Report:
 class Importer:
     """What both importers share: who imports, how columns map, and the report."""
 
+    # The models whose tables an import writes in bulk: analyzed after it commits.
+    filled_models: tuple = ()
+
     def __init__(self, *, scope, mapping, options, report):
         self.scope = scope
         self.mapping = mapping
@@ -126,7 +129,7 @@ class Importer:
         if day > self.latest_date:
             raise cells_module.CellError(
                 _("%(date)s is in the future; dates may be at most one day after today.")
-                % {"date": day.isoformat()}
+                % {"date": formats.date_format(day)}
             )
         return day
 

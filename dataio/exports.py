@@ -2,7 +2,9 @@
 
 The querysets come from the list pages' own selectors with the same filters, so an
 export holds exactly what the user sees in the list (a rep: only their own customers and
-orders). Headers are the import field names, so an exported file imports back as is.
+orders). Headers are the import field names by default, so an exported file imports back
+as is for a program too; on request (``header(..., local=True)``) they are the columns'
+labels in the user's language, which the import reads as well (``columns.guess_mapping``).
 The rows are written by ``core.csv`` (formula-safe cells, a BOM, streamed), like every
 other CSV of the CRM.
 
@@ -12,9 +14,13 @@ rows' query: one query for the rows and one for their tags per chunk, none per r
 columns are not import fields, so an import ignores them.
 """
 
+from django.utils.translation import gettext_lazy
+
 from customers.selectors import customer_list
 from metrics.explain import percent, whole
 from orders.selectors import order_list
+
+from .columns import FIELDS
 
 CHUNK_SIZE = 2000
 
@@ -34,6 +40,7 @@ CUSTOMER_HEADER = [
     "acquired_on",
     "acquisition_campaign",
     "marketing_opt_out",
+    "language",
     "churned_on",
     "created_at",
     "crm_id",
@@ -79,6 +86,39 @@ ORDER_LINE_HEADER = [
 ]
 
 
+# Labels of the columns that are not import fields; an import field's column is labelled
+# as the import labels the field, so that a file with labelled columns maps itself back.
+OTHER_LABELS = {
+    "created_at": gettext_lazy("Created on"),
+    "crm_id": gettext_lazy("CRM id"),
+    "value_score": gettext_lazy("Value score"),
+    "tier": gettext_lazy("Value tier"),
+    "segment": gettext_lazy("RFM segment"),
+    "predicted_clv": gettext_lazy("Predicted CLV"),
+    "churn_risk_percent": gettext_lazy("Churn risk (%)"),
+    "subtotal": gettext_lazy("Subtotal"),
+    "discount_total": gettext_lazy("Discounts"),
+    "cost_total": gettext_lazy("Cost of goods"),
+    "refunded_total": gettext_lazy("Refunded"),
+    "exchange_rate": gettext_lazy("Exchange rate"),
+    "total_base": gettext_lazy("Total (base currency)"),
+    "cost_base": gettext_lazy("Cost of goods (base currency)"),
+    "refunded_base": gettext_lazy("Refunded (base currency)"),
+    "product": gettext_lazy("Product"),
+    "unit_cost": gettext_lazy("Unit cost"),
+}
+
+
+def header(names, *, kind, local=False):
+    """The header line of an export of ``kind`` ("customers" or "orders") with the columns
+    ``names``: the names themselves, or with ``local`` each column's label in the active
+    language."""
+    if not local:
+        return list(names)
+    labels = {field.name: field.label for field in FIELDS[kind]}
+    return [str(labels.get(name) or OTHER_LABELS.get(name, name)) for name in names]
+
+
 def customer_rows(*, user, filters):
     customers = (
         customer_list(user=user, **filters)
@@ -119,6 +159,7 @@ def _customer_cells(c):
         c.acquired_on,
         c.acquired_by_campaign.name if c.acquired_by_campaign else "",
         c.marketing_opt_out,
+        c.language,
         c.churned_on,
         c.created_at.date(),
         c.pk,

@@ -1,11 +1,19 @@
 from django import forms
-from django.utils.text import format_lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer
 
 from . import cells, parsing
 from .columns import date_format_problem, fields_for, mapping_errors
+
+
+def _required_help(field):
+    """A required field's help, one sentence pair to translate (the form is built for each
+    request, in its language)."""
+    if not field.help:
+        return gettext("Required.")
+    return gettext("Required. %(help)s") % {"help": field.help}
 
 
 class UploadForm(forms.Form):
@@ -61,9 +69,7 @@ class MappingForm(forms.Form):
                 label=field.label,
                 choices=columns,
                 required=False,
-                help_text=format_lazy("{} {}", _("Required."), field.help)
-                if field.required
-                else field.help,
+                help_text=_required_help(field) if field.required else field.help,
             )
             self.field_names.append(field.name)
         if job.kind == "orders":

@@ -89,6 +89,14 @@ def fingerprint(values, *, line_file):
 
 
 class OrderImporter(Importer):
+    filled_models = (
+        Order,
+        Order.history.model,
+        OrderLine,
+        Customer,  # customers created for unknown external ids
+        Customer.history.model,
+    )
+
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.line_file = is_line_file(self.mapping)

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import IO, Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
@@ -25,6 +26,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.csv import BOM, safe_cell
+from core.db import analyze
+from core.languages import user_language
 from core.queue import enqueue_on_commit
 from core.types import Actor, AnyUser, User
 
@@ -146,6 +149,8 @@ def import_commit(
     report = engine.run(importer=importer, stream=stream, write=True, progress=progress)
     if report.has_errors:
         raise ImportFailed(report)
+    # Once committed; only the tables whose planner statistics this left stale.
+    analyze(*importer.filled_models, added=report.rows)
     return report
 
 
@@ -301,6 +306,13 @@ def _stopped(message: str) -> dict[str, Any]:
         "errors": [{"row": None, "column": "", "message": str(message)}],
         "finished_at": timezone.now(),
     }
+
+
+def job_language(job_id: int) -> str:
+    """The language a job's messages (row errors, its report) are written in by the tasks:
+    its uploader's, who reads them."""
+    user_id = ImportJob.objects.filter(pk=job_id).values_list("user_id", flat=True).first()
+    return user_language(user_id) if user_id is not None else settings.LANGUAGE_CODE
 
 
 def import_job_validate(*, job_id: int, version: int) -> engine.Report | None:

@@ -1,11 +1,13 @@
 from celery import shared_task
+from django.utils import translation
 
 from . import services
 
 
 @shared_task
 def validate_import(job_id, version):
-    services.import_job_validate(job_id=job_id, version=version)
+    with translation.override(services.job_language(job_id)):
+        services.import_job_validate(job_id=job_id, version=version)
 
 
 @shared_task(bind=True)
@@ -15,4 +17,5 @@ def commit_import(self, job_id):
         if not self.request.is_eager:
             self.update_state(state="PROGRESS", meta={"rows": rows})
 
-    services.import_job_commit(job_id=job_id, progress=progress)
+    with translation.override(services.job_language(job_id)):
+        services.import_job_commit(job_id=job_id, progress=progress)

@@ -169,31 +169,41 @@ def import_report(request, pk):
     )
 
 
-def _csv_response(name, header, rows):
+def _csv_response(request, name, *, kind, columns, rows):
+    """``headers=local`` in the query string labels the columns in the user's language;
+    by default they are the import field names, for programs (an import reads both)."""
+    local = request.GET.get("headers") == "local"
     filename = f"{name}-{timezone.localdate().isoformat()}.csv"
-    return csv_response(filename=filename, header=header, rows=rows)
+    return csv_response(
+        filename=filename, header=exports.header(columns, kind=kind, local=local), rows=rows
+    )
 
 
 @permission_required("customers.view_customer")
 @require_GET
 def export_customers(request):
     """The customer list as CSV, with the list page's query string (q, owner, status,
-    region, tag, sort)."""
+    region, tag, sort; headers=local for column names in the user's language)."""
     filters = CustomerFilterForm(request.GET).filters(
         can_filter_owner=can_see_all_customers(request.user)
     )
     rows = exports.customer_rows(user=request.user, filters=filters)
-    return _csv_response("customers", exports.CUSTOMER_HEADER, rows)
+    return _csv_response(
+        request, "customers", kind="customers", columns=exports.CUSTOMER_HEADER, rows=rows
+    )
 
 
 @permission_required("orders.view_order")
 @require_GET
 def export_orders(request):
     """The order list as CSV, with the list page's query string (search, status,
-    date_from, date_to, owner); ``lines=1`` gives one row per order line."""
+    date_from, date_to, owner); ``lines=1`` gives one row per order line, ``headers=local``
+    column names in the user's language."""
     filters = OrderFilterForm(request.GET, show_owner=can_see_all_customers(request.user)).filters()
     if request.GET.get("lines"):
         rows = exports.order_line_rows(user=request.user, filters=filters)
-        return _csv_response("order-lines", exports.ORDER_LINE_HEADER, rows)
+        return _csv_response(
+            request, "order-lines", kind="orders", columns=exports.ORDER_LINE_HEADER, rows=rows
+        )
     rows = exports.order_rows(user=request.user, filters=filters)
-    return _csv_response("orders", exports.ORDER_HEADER, rows)
+    return _csv_response(request, "orders", kind="orders", columns=exports.ORDER_HEADER, rows=rows)

@@ -6,17 +6,16 @@ list and the "Call next" page, and the score history into the Value tab's chart.
 """
 
 import math
+import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
-from django.conf import settings
-from django.contrib.humanize.templatetags.humanize import ordinal
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from core import charts
+from core.formatting import format_money
 from valuemodels import rfm
 from valuemodels.labels import COMPONENT_LABELS, segment_label
 from valuemodels.score import DEFAULT_WEIGHTS, FUTURE, HISTORICAL, INFLUENCE, LOYALTY
@@ -31,10 +30,7 @@ HIGH_CHURN_RISK = 0.5
 
 def money(value):
     """An amount in the base currency for a sentence; "—" when there is none."""
-    if value is None:
-        return "—"
-    amount = number_format(Decimal(value), 2, use_l10n=True, force_grouping=True)
-    return f"{amount} {settings.CRM_BASE_CURRENCY}"
+    return format_money(value)
 
 
 def whole(value):
@@ -48,6 +44,11 @@ def whole(value):
 def percent(share):
     """A 0-1 share as a whole percentage for display; None stays None."""
     return None if share is None else whole(share * 100)
+
+
+def _plural(count):
+    """The number that picks a plural form; a missing one (None) reads as 0."""
+    return 0 if count is None else int(count)
 
 
 def weights_from(parameters):
@@ -92,63 +93,92 @@ def _measure(key, score):
 
 
 def _reason(key, score, percentile, horizon_months):
+    # Whole sentences with the percentile as a plain number ("percentile 94"): no English
+    # ordinal ("94th") ever reaches a translation.
     if percentile is None:
         return _("No data: left out, and the other weights scale up.")
-    nth = ordinal(percentile)
     if key == HISTORICAL:
         costs = None
         if score.revenue is not None and score.profit_contribution is not None:
             costs = score.revenue - score.profit_contribution
         return _(
             "%(value)s profit contribution (revenue %(revenue)s less costs %(costs)s): "
-            "%(nth)s percentile."
+            "percentile %(percentile)s."
         ) % {
             "value": money(score.profit_contribution),
             "revenue": money(score.revenue),
             "costs": money(costs),
-            "nth": nth,
+            "percentile": percentile,
         }
     if key == FUTURE:
         if score.clv_method == CustomerScore.ClvMethod.PREDICTIVE:
-            return _(
-                "%(value)s predicted CLV over the next %(months)s months: %(nth)s percentile."
-            ) % {"value": money(score.predicted_clv), "months": horizon_months, "nth": nth}
+            return ngettext(
+                "%(value)s predicted CLV over the next %(months)s month: "
+                "percentile %(percentile)s.",
+                "%(value)s predicted CLV over the next %(months)s months: "
+                "percentile %(percentile)s.",
+                _plural(horizon_months),
+            ) % {
+                "value": money(score.predicted_clv),
+                "months": horizon_months,
+                "percentile": percentile,
+            }
         return _(
             "%(value)s simple CLV (average order × orders a year × expected lifetime − "
-            "acquisition cost): %(nth)s percentile."
-        ) % {"value": money(score.simple_clv), "nth": nth}
+            "acquisition cost): percentile %(percentile)s."
+        ) % {"value": money(score.simple_clv), "percentile": percentile}
     if key == LOYALTY:
         return _(
             "Loyalty %(value)s of 100 from NPS, CSAT, repeat purchases and tenure: "
-            "%(nth)s percentile."
-        ) % {"value": whole(score.loyalty), "nth": nth}
+            "percentile %(percentile)s."
+        ) % {"value": whole(score.loyalty), "percentile": percentile}
     return ngettext(
-        "%(count)s referred customer brought %(value)s in revenue: %(nth)s percentile.",
-        "%(count)s referred customers brought %(value)s in revenue: %(nth)s percentile.",
-        score.referrals_count,
+        "%(count)s referred customer brought %(value)s in revenue: percentile %(percentile)s.",
+        "%(count)s referred customers brought %(value)s in revenue: percentile %(percentile)s.",
+        _plural(score.referrals_count),
     ) % {
         "count": score.referrals_count,
         "value": money(score.referral_revenue),
-        "nth": nth,
+        "percentile": percentile,
     }
 
 
 def _headline(score_value, rows):
-    parts = []
-    for row in rows:
-        if row.percentile is None:
-            continue
-        template = (
-            _("%(measure)s in the %(nth)s percentile")
-            if not parts
-            else _("%(measure)s in the %(nth)s")
+    """ "87: profit contribution at percentile 94, predicted CLV at percentile 81, …": a
+    whole sentence per number of components with data (one to four), so that a translation
+    orders and punctuates it as its language does."""
+    ranked = [row for row in rows if row.percentile is not None]
+    values = {"score": score_value}
+    for n, row in enumerate(ranked, start=1):
+        values[f"measure{n}"] = row.measure
+        values[f"percentile{n}"] = row.percentile
+    if len(ranked) == 1:
+        template = _("%(score)s: %(measure1)s at percentile %(percentile1)s.")
+    elif len(ranked) == 2:
+        template = _(
+            "%(score)s: %(measure1)s at percentile %(percentile1)s, "
+            "%(measure2)s at percentile %(percentile2)s."
         )
-        parts.append(template % {"measure": row.measure, "nth": ordinal(row.percentile)})
-    return _("%(score)s: %(parts)s.") % {"score": score_value, "parts": ", ".join(parts)}
+    elif len(ranked) == 3:
+        template = _(
+            "%(score)s: %(measure1)s at percentile %(percentile1)s, "
+            "%(measure2)s at percentile %(percentile2)s, "
+            "%(measure3)s at percentile %(percentile3)s."
+        )
+    elif len(ranked) == 4:
+        template = _(
+            "%(score)s: %(measure1)s at percentile %(percentile1)s, "
+            "%(measure2)s at percentile %(percentile2)s, "
+            "%(measure3)s at percentile %(percentile3)s, "
+            "%(measure4)s at percentile %(percentile4)s."
+        )
+    else:
+        return str(score_value)
+    return template % values
 
 
 def score_explanation(score, parameters=None):
-    """ "87: profit contribution in the 94th percentile, …" and one row per component,
+    """ "87: profit contribution at percentile 94, …" and one row per component,
     largest contribution first, from the stored percentiles and the run's weights."""
     parameters = parameters or {}
     horizon = parameters.get("horizon_months", 36)
@@ -273,10 +303,74 @@ def clv_variants(score, parameters=None):
     ]
 
 
-def _fit_problem(fit):
+def _not_fitted(model, fit):
+    """Why ``model`` (its name) is not used, as a whole sentence."""
     if not fit.params or fit.message.startswith("Too little data"):
-        return _("too little data (%(n)s customers with repeat purchases)") % {"n": fit.customers}
-    return _("the fit did not converge")
+        return ngettext(
+            "%(model)s not fitted: too little data (%(n)s customer with repeat purchases) — "
+            "using simple CLV.",
+            "%(model)s not fitted: too little data (%(n)s customers with repeat purchases) — "
+            "using simple CLV.",
+            _plural(fit.customers),
+        ) % {"model": model, "n": fit.customers}
+    return _("%(model)s not fitted: the fit did not converge — using simple CLV.") % {
+        "model": model
+    }
+
+
+# The sentences valuemodels writes on a fit (stored in English on ModelFit.message), with
+# their numbers; fit_message shows them in the active language.
+_TOO_LITTLE_DATA = re.compile(
+    r"Too little data: (?P<n>\d+) repeat customers, the model needs at least (?P<minimum>\d+)\."
+)
+_TOO_LITTLE_SPEND = re.compile(
+    r"Too little data: (?P<n>\d+) repeat customers with spend, "
+    r"the model needs at least (?P<minimum>\d+)\."
+)
+_NOT_CONVERGED_AFTER = re.compile(
+    r"Did not converge after (?P<n>\d+) iterations: (?P<detail>.*)", re.DOTALL
+)
+
+
+def fit_message(message):
+    """A model fit's message (``valuemodels.bgnbd`` and ``gamma_gamma`` write them in English)
+    in the active language; a message of another shape is shown as it is."""
+    fixed = {
+        "Converged.": _("Converged."),
+        "Did not converge: a parameter ran to its bound (degenerate data).": _(
+            "Did not converge: a parameter ran to its bound (degenerate data)."
+        ),
+        "Unusable fit: q <= 1 makes the population's mean spend infinite.": _(
+            "Unusable fit: q <= 1 makes the population's mean spend infinite."
+        ),
+    }
+    if message in fixed:
+        return fixed[message]
+    if match := _TOO_LITTLE_DATA.fullmatch(message):
+        n = int(match["n"])
+        return ngettext(
+            "Too little data: %(n)s repeat customer, the model needs at least %(minimum)s.",
+            "Too little data: %(n)s repeat customers, the model needs at least %(minimum)s.",
+            n,
+        ) % {"n": n, "minimum": match["minimum"]}
+    if match := _TOO_LITTLE_SPEND.fullmatch(message):
+        n = int(match["n"])
+        return ngettext(
+            "Too little data: %(n)s repeat customer with spend, the model needs at least "
+            "%(minimum)s.",
+            "Too little data: %(n)s repeat customers with spend, the model needs at least "
+            "%(minimum)s.",
+            n,
+        ) % {"n": n, "minimum": match["minimum"]}
+    if match := _NOT_CONVERGED_AFTER.fullmatch(message):
+        n = int(match["n"])
+        # The optimiser's own words (scipy's) stay as they are.
+        return ngettext(
+            "Did not converge after %(n)s iteration: %(detail)s",
+            "Did not converge after %(n)s iterations: %(detail)s",
+            n,
+        ) % {"n": n, "detail": match["detail"]}
+    return message
 
 
 def clv_method_reason(score, fits):
@@ -284,13 +378,17 @@ def clv_method_reason(score, fits):
     ModelFit.Kind to the latest run's fits. Returns (sentence, technical detail)."""
     if score.clv_method == CustomerScore.ClvMethod.PREDICTIVE:
         bgnbd = fits.get(ModelFit.Kind.BGNBD)
-        customers = bgnbd.customers if bgnbd else "?"
+        if bgnbd is None:
+            return _("Using predicted CLV: BG/NBD and Gamma-Gamma are fitted."), ""
         return (
-            _(
+            ngettext(
                 "Using predicted CLV: BG/NBD and Gamma-Gamma are fitted "
-                "(on %(n)s customers with repeat purchases)."
+                "(on %(n)s customer with repeat purchases).",
+                "Using predicted CLV: BG/NBD and Gamma-Gamma are fitted "
+                "(on %(n)s customers with repeat purchases).",
+                _plural(bgnbd.customers),
             )
-            % {"n": customers},
+            % {"n": bgnbd.customers},
             "",
         )
     if not score.clv_method:
@@ -298,11 +396,7 @@ def clv_method_reason(score, fits):
     for kind, name in ((ModelFit.Kind.BGNBD, "BG/NBD"), (ModelFit.Kind.GAMMA_GAMMA, "Gamma-Gamma")):
         fit = fits.get(kind)
         if fit is not None and not fit.converged:
-            return (
-                _("%(model)s not fitted: %(why)s — using simple CLV.")
-                % {"model": name, "why": _fit_problem(fit)},
-                fit.message,
-            )
+            return _not_fitted(name, fit), fit_message(fit.message)
     if not fits:
         return _("No model fit recorded yet — using simple CLV."), ""
     return _("The models were not fitted when this score was calculated — using simple CLV."), ""
@@ -321,9 +415,12 @@ def churn_rule(score, *, churned, inactivity_days):
         return _("1 − P(alive) from the BG/NBD model (P(alive) %(p)s%%).") % {
             "p": percent(score.p_alive)
         }
-    return _(
+    return ngettext(
+        "Inactivity rule: %(days)s day since the last order, of a %(window)s-day window "
+        "(BG/NBD not fitted).",
         "Inactivity rule: %(days)s days since the last order, of a %(window)s-day window "
-        "(BG/NBD not fitted)."
+        "(BG/NBD not fitted).",
+        _plural(score.recency_days),
     ) % {"days": score.recency_days, "window": inactivity_days}
 
 
@@ -337,21 +434,68 @@ def is_slipping(score, *, churned):
 
 
 def call_reason(score):
-    """ "Tier A, churn risk up from 20% to 55%, last order 140 days ago"."""
-    parts = [_("Tier %(tier)s") % {"tier": score.tier}]
+    """ "Tier A, churn risk up from 20% to 55%, last order 140 days ago, At risk segment":
+    one whole sentence per shape (the risk rose or not, with or without the last order and
+    the segment), so that a translation orders it as its language does."""
     now = percent(score.churn_risk)
     before = percent(score.previous_churn_risk)
-    if before is not None and score.churn_risk > score.previous_churn_risk:
-        parts.append(
-            _("churn risk up from %(before)s%% to %(now)s%%") % {"before": before, "now": now}
+    # Compared as shown: "up from 1% to 1%" would read as nonsense.
+    rose = before is not None and now is not None and now > before
+    days = score.recency_days
+    values = {
+        "tier": score.tier,
+        "before": before,
+        "now": now,
+        "days": days,
+        "segment": segment_label(score.segment) if score.segment else "",
+    }
+    if days is not None and score.segment:
+        template = (
+            ngettext(
+                "Tier %(tier)s, churn risk up from %(before)s%% to %(now)s%%, "
+                "last order %(days)s day ago, %(segment)s segment",
+                "Tier %(tier)s, churn risk up from %(before)s%% to %(now)s%%, "
+                "last order %(days)s days ago, %(segment)s segment",
+                _plural(days),
+            )
+            if rose
+            else ngettext(
+                "Tier %(tier)s, churn risk %(now)s%%, last order %(days)s day ago, "
+                "%(segment)s segment",
+                "Tier %(tier)s, churn risk %(now)s%%, last order %(days)s days ago, "
+                "%(segment)s segment",
+                _plural(days),
+            )
+        )
+    elif days is not None:
+        template = (
+            ngettext(
+                "Tier %(tier)s, churn risk up from %(before)s%% to %(now)s%%, "
+                "last order %(days)s day ago",
+                "Tier %(tier)s, churn risk up from %(before)s%% to %(now)s%%, "
+                "last order %(days)s days ago",
+                _plural(days),
+            )
+            if rose
+            else ngettext(
+                "Tier %(tier)s, churn risk %(now)s%%, last order %(days)s day ago",
+                "Tier %(tier)s, churn risk %(now)s%%, last order %(days)s days ago",
+                _plural(days),
+            )
+        )
+    elif score.segment:
+        template = (
+            _("Tier %(tier)s, churn risk up from %(before)s%% to %(now)s%%, %(segment)s segment")
+            if rose
+            else _("Tier %(tier)s, churn risk %(now)s%%, %(segment)s segment")
         )
     else:
-        parts.append(_("churn risk %(now)s%%") % {"now": now})
-    if score.recency_days is not None:
-        parts.append(_("last order %(days)s days ago") % {"days": score.recency_days})
-    if score.segment:
-        parts.append(_("%(segment)s segment") % {"segment": segment_label(score.segment)})
-    return ", ".join(parts)
+        template = (
+            _("Tier %(tier)s, churn risk up from %(before)s%% to %(now)s%%")
+            if rose
+            else _("Tier %(tier)s, churn risk %(now)s%%")
+        )
+    return template % values
 
 
 def score_history_chart(history, tier_cutoffs=None):
@@ -372,13 +516,19 @@ def score_history_chart(history, tier_cutoffs=None):
     }
     # A daily series: the history keeps one row per customer and day (the day's last
     # recalculation overwrites the earlier ones), so the chart says so.
-    daily = _("One point per day: the score after that day's last recalculation.")
-    tiers = _("Dashed lines: where tiers B and A begin in the latest run.")
+    note = (
+        _(
+            "One point per day: the score after that day's last recalculation. "
+            "Dashed lines: where tiers B and A begin in the latest run."
+        )
+        if marks
+        else _("One point per day: the score after that day's last recalculation.")
+    )
     return charts.dated_line_chart(
         title=title,
         points=history,
         marks=marks,
-        note=f"{daily} {tiers}" if marks else daily,
+        note=note,
         caption=_("Value score, one row per day"),
         headers=(_("Day"), _("Value score")),
     )

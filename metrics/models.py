@@ -138,7 +138,10 @@ class MetricSettings(models.Model):
             )
         if self.tier_a_share + self.tier_b_share > 1:
             raise ValidationError(
-                {"tier_b_share": _("Tiers A and B together cannot exceed 100% of customers.")}
+                {
+                    # xgettext:no-python-format
+                    "tier_b_share": _("Tiers A and B together cannot exceed 100% of customers.")
+                }
             )
         if self.as_of_mode == self.AsOf.FIXED and not self.as_of_date:
             raise ValidationError({"as_of_date": _("Give the date to score as of.")})
@@ -319,6 +322,7 @@ class ScoreSnapshot(models.Model):
         on_delete=models.CASCADE,
         related_name="score_snapshots",
         db_index=False,
+        verbose_name=_("customer"),
     )
     as_of = models.DateField(_("as of"))
     value_score = models.FloatField(_("value score"), null=True)
@@ -332,6 +336,8 @@ class ScoreSnapshot(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["customer", "as_of"], name="snapshot_one_per_day")
         ]
+        verbose_name = _("score snapshot")
+        verbose_name_plural = _("score snapshots")
 
     def __str__(self):
         return f"{self.customer_id} on {self.as_of}: {self.value_score}"
@@ -342,13 +348,20 @@ class PopulationStats(models.Model):
     scored against the same population (quintiles, percentiles, tiers, model params)."""
 
     as_of = models.DateField(_("as of"))
-    run = models.OneToOneField("RecalcRun", on_delete=models.CASCADE, related_name="stats")
+    run = models.OneToOneField(
+        "RecalcRun",
+        on_delete=models.CASCADE,
+        related_name="stats",
+        verbose_name=_("recalculation run"),
+    )
     data = models.JSONField(_("cut-offs and parameters"))
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         get_latest_by = "created_at"
+        verbose_name = _("population statistics")
+        verbose_name_plural = _("population statistics")
 
     def __str__(self):
         return f"population as of {self.as_of}"
@@ -496,16 +509,23 @@ class RecalcRun(models.Model):
 class RecalcChunk(models.Model):
     """One slice of a full run's customers (by id range), published by one task."""
 
-    run = models.ForeignKey(RecalcRun, on_delete=models.CASCADE, related_name="chunks")
-    index = models.PositiveIntegerField()
-    first_id = models.BigIntegerField()
-    last_id = models.BigIntegerField()
-    size = models.PositiveIntegerField()
-    done = models.BooleanField(default=False)
+    run = models.ForeignKey(
+        RecalcRun,
+        on_delete=models.CASCADE,
+        related_name="chunks",
+        verbose_name=_("recalculation run"),
+    )
+    index = models.PositiveIntegerField(_("index"))
+    first_id = models.BigIntegerField(_("first customer id"))
+    last_id = models.BigIntegerField(_("last customer id"))
+    size = models.PositiveIntegerField(_("customers"))
+    done = models.BooleanField(_("done"), default=False)
 
     class Meta:
         ordering = ["run", "index"]
         constraints = [models.UniqueConstraint(fields=["run", "index"], name="chunk_unique")]
+        verbose_name = _("recalculation chunk")
+        verbose_name_plural = _("recalculation chunks")
 
     def __str__(self):
         return f"run {self.run_id} chunk {self.index}"

@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
@@ -464,10 +465,17 @@ def customers_recalculate(*, customer_ids: Iterable[int], as_of: date) -> bool:
     params = parameters_from_json(stats["parameters"])
     inputs = customer_inputs(as_of=as_of, customer_ids=customer_ids)
     out = engine.score(inputs, stats, params)
-    with transaction.atomic():
-        storage.upsert(
-            storage.encode(inputs, out), storage.run_values(as_of=as_of, population=population)
-        )
+    encoded = storage.encode(inputs, out)
+    values = storage.run_values(as_of=as_of, population=population)
+    try:
+        with transaction.atomic():
+            storage.upsert(encoded, values)
+    except IntegrityError:
+        # A customer deleted while its rows were written (the upsert skips those deleted
+        # before, and on PostgreSQL locks the others): written again, without it.
+        logger.info("A customer was deleted during its recalculation; writing again.")
+        with transaction.atomic():
+            storage.upsert(encoded, values)
     return True
 
 
@@ -495,9 +503,34 @@ def customers_mark_dirty(*, customer_ids: Iterable[int | None]) -> None:
         DirtyCustomer.objects.bulk_create(
             [DirtyCustomer(customer_id=i, marked_at=now) for i in batch], ignore_conflicts=True
         )
-    # A burst of changes to one customer collapses: the first task to run takes every
-    # mark made by then, the later ones find nothing left.
-    enqueue_on_commit(recalculate_dirty, countdown=2)
+    transaction.on_commit(lambda: _dirty_task_send(recalculate_dirty))
+
+
+# The dirty marks' task is sent at once, and a burst of marks still makes few tasks (issue
+# 14: a fixed 2 s countdown made every order wait 2 s for its score). The first mark sends
+# it and holds DIRTY_SENT until the task has found no marks left (``dirty_task_done``): the
+# marks made meanwhile ride on it, as the task goes on until none is left. A mark made while
+# the key is held also sends one follow-up, DIRTY_FOLLOW_UP seconds later, for the marks the
+# task may have missed: committed after its last look, or made where the cache is not the
+# worker's (no Redis). So a burst makes one task, plus at most one follow-up a second.
+DIRTY_SENT = "metrics:dirty-task-sent"
+DIRTY_SENT_SECONDS = 10  # a lost or long task stops holding the others back
+DIRTY_FOLLOW_UP = "metrics:dirty-task-follow-up"
+DIRTY_FOLLOW_UP_SECONDS = 1  # Redis keeps whole seconds
+
+
+def _dirty_task_send(task: Any) -> None:
+    if cache.add(DIRTY_SENT, True, DIRTY_SENT_SECONDS):
+        if not enqueue(task):
+            cache.delete(DIRTY_SENT)  # the broker is down: the next mark tries again
+    elif cache.add(DIRTY_FOLLOW_UP, True, DIRTY_FOLLOW_UP_SECONDS):
+        # Runs after every mark made while the key lives: they committed before it expired.
+        enqueue(task, countdown=DIRTY_FOLLOW_UP_SECONDS)
+
+
+def dirty_task_done() -> None:
+    """The dirty marks' task found none left (or failed): the next mark sends its own."""
+    cache.delete_many([DIRTY_SENT, DIRTY_FOLLOW_UP])
 
 
 def dirty_recalculate(

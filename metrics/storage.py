@@ -388,20 +388,42 @@ def _staged_missing(cursor, params):
 _UPSERT_BATCH = 200
 
 
+def _lock_customers(cursor, customer_ids):
+    """On PostgreSQL, the customers of ``customer_ids`` that still exist, each locked (FOR
+    KEY SHARE, as a foreign-key check locks it) until the transaction ends: a delete of one
+    of them (customers.services.customer_delete locks its row first) either finished
+    before, and the customer is not written, or waits for this write and then deletes its
+    rows too. Without the lock, a delete meeting a write under way deadlocked (the delete
+    waiting for the score row the write updated, the write's foreign-key check at commit
+    for the customer row the delete locked), and a write finishing after a delete failed
+    on the foreign key. (SQLite runs one writing transaction at a time: the WHERE clause
+    of the inserts suffices.)"""
+    cursor.execute(
+        f"SELECT id FROM {Customer._meta.db_table} WHERE id = ANY(%s) ORDER BY id FOR KEY SHARE",
+        [list(customer_ids)],
+    )
+    return {row[0] for row in cursor.fetchall()}
+
+
 def upsert(encoded, run_values):
     """Write a few customers' rows directly (incremental recalculation), through the same
-    decoding SQL as a full run's publication."""
+    decoding SQL as a full run's publication. Customers deleted since their figures were
+    read are skipped; call it in a transaction."""
     rows = _python_rows(encoded)
     names = ", ".join(["customer_id", *(c.name for c in STAGED_COLUMNS)])
     run = [run_values[c] for c in RUN_COLUMNS]
     history.ensure_partition(run_values["as_of"])
     placeholder = f"({', '.join(['%s'] * (len(STAGED_COLUMNS) + 1))})"
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and rows:
+            alive = _lock_customers(cursor, [row[0] for row in rows])
+            rows = [row for row in rows if row[0] in alive]
         for start in range(0, len(rows), _UPSERT_BATCH):
             batch = rows[start : start + _UPSERT_BATCH]
             values = f"WITH v ({names}) AS (VALUES {', '.join([placeholder] * len(batch))}) "
             params = [value for row in batch for value in row]
-            # A WHERE clause lets SQLite parse INSERT … SELECT … ON CONFLICT.
-            source_sql = "FROM v WHERE 1 = 1"
+            # Only customers that still exist. (A WHERE clause is also what lets SQLite
+            # parse INSERT … SELECT … ON CONFLICT.)
+            source_sql = f"FROM v WHERE v.customer_id IN (SELECT id FROM {Customer._meta.db_table})"
             cursor.execute(values + _upsert_sql(source_sql, "v"), [*params, *run])
             cursor.execute(values + _snapshot_sql(source_sql, "v"), [*params, run_values["as_of"]])

@@ -69,10 +69,13 @@ def nightly_full_run(as_of=None):
 @shared_task(autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5)
 def recalculate_dirty(as_of=None):
     """Work through the dirty marks; also the periodic sweep for marks whose task was lost."""
-    day = _as_of(as_of)
     total = 0
-    while done := services.dirty_recalculate(as_of=day):
-        total += done
+    try:
+        day = _as_of(as_of)
+        while done := services.dirty_recalculate(as_of=day):
+            total += done
+    finally:
+        services.dirty_task_done()
     return total
 
 

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from core.web import add_service_errors, permission_required, render_page, wants_fragment
 from valuemodels import rfm
+from valuemodels.labels import segment_choices
 
 from . import health, services
 from .forms import HoldoutForm, MetricSettingsForm
@@ -90,10 +91,11 @@ def recalculate(request):
             messages.warning(
                 request,
                 format_html(
-                    '{} <a href="{}">{}</a>',
-                    _("A recalculation is already running."),
-                    _index_url(running, "#run-progress"),
-                    _("Follow its progress."),
+                    _(
+                        "A recalculation is already running. "
+                        '<a href="{url}">Follow its progress.</a>'
+                    ),
+                    url=_index_url(running, "#run-progress"),
                 ),
             )
         return redirect(_index_url(running))
@@ -187,7 +189,7 @@ def _plain(value, scale=1):
 @login_required
 def methodology(request):
     settings = MetricSettings.load()
-    names = {slug: _(name) for slug, name in rfm.SEGMENTS}
+    names = {slug: str(label) for slug, label in segment_choices()}
     context = {
         "settings": settings,
         "segment_grid": [

@@ -14,8 +14,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 from django import forms
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from . import engine
 from .explain import whole
@@ -40,7 +41,7 @@ class WhatIfForm(forms.Form):
     """Empty fields keep the current value; at least one must change."""
 
     margin = forms.DecimalField(
-        label=gettext_lazy("Margin"),
+        label=pgettext_lazy("share of an order's value that is profit", "Margin"),
         required=False,
         min_value=0,
         max_value=1,
@@ -95,7 +96,7 @@ class WhatIfForm(forms.Form):
         if day is not None and day > self.as_of:
             raise forms.ValidationError(
                 _("The order cannot be after the as-of date (%(date)s).")
-                % {"date": self.as_of.isoformat()}
+                % {"date": date_format(self.as_of)}
             )
         return day
 

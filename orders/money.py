@@ -4,6 +4,7 @@ date. The rate in force is the latest one set on or before that date."""
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from .models import ExchangeRate, base_currency
@@ -27,7 +28,7 @@ def rate_on(*, currency, on):
                 "an admin can add one under Exchange rates."
             ),
             code="no_rate",
-            params={"currency": currency, "date": on.isoformat()},
+            params={"currency": currency, "date": date_format(on)},
         )
     return rate
 

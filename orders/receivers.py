@@ -1,5 +1,6 @@
 """Receivers of other apps' signals."""
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
@@ -10,12 +11,14 @@ def move_orders_and_costs(sender, *, survivor, duplicate, user, **kwargs):
     """customers.signals.customer_merging: the duplicate's orders and costs join the
     survivor. Orders keep a history record of the move; costs have no history."""
     orders = list(Order.objects.filter(customer=duplicate))
+    now = timezone.now()
     for order in orders:
         order.customer = survivor
+        order.updated_at = now  # bulk updates skip auto_now; a sync by updated_since reads it
     bulk_update_with_history(
         orders,
         Order,
-        ["customer"],
+        ["customer", "updated_at"],
         batch_size=500,
         default_user=user,
         default_change_reason=_("Customer merged into %(survivor)s") % {"survivor": survivor},

@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
+from core.formatting import format_money
 from core.services import check_fields, require_permission
 from core.types import Actor
 from customers.models import Customer
@@ -183,8 +184,8 @@ def _price(
     result = totals.order_totals(order_lines, rate)
     if order.refunded_total > result.total:
         raise ValidationError(
-            _("The new total is below the %(refunded)s %(currency)s already refunded.")
-            % {"refunded": order.refunded_total, "currency": currency}
+            _("The new total is below the %(amount)s already refunded.")
+            % {"amount": format_money(order.refunded_total, currency)}
         )
     order.exchange_rate = rate
     order.subtotal = result.subtotal
@@ -374,8 +375,8 @@ def order_refund(*, user: Actor, order: Order, amount: Decimal) -> Order:
     if amount > left:
         raise ValidationError(
             {
-                "amount": _("At most %(left)s %(currency)s is left to refund.")
-                % {"left": left, "currency": order.currency}
+                "amount": _("At most %(amount)s is left to refund.")
+                % {"amount": format_money(left, order.currency)}
             }
         )
     order.refunded_total, order.refunded_base = totals.refunded_after(

@@ -9,9 +9,11 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.formatting import format_money
 from core.pagination import count_up_to, paginate
 from core.web import add_service_errors, has_perms, permission_required, render_page
 from customers.selectors import (
@@ -35,6 +37,7 @@ from .forms import (
     posted_rows,
 )
 from .models import ExchangeRate, Order, Product, base_currency
+from .templatetags.orders_format import rate as rate_text
 
 # Status changes that undo business: they ask "are you sure?" first.
 CONFIRMED_STATUSES = {Order.Status.CANCELLED, Order.Status.REFUNDED}
@@ -322,8 +325,8 @@ def order_refund(request, pk):
         else:
             messages.success(
                 request,
-                _("Refunded %(amount)s %(currency)s.")
-                % {"amount": form.cleaned_data["amount"], "currency": order.currency},
+                _("Refunded %(amount)s.")
+                % {"amount": format_money(form.cleaned_data["amount"], order.currency)},
             )
             return redirect(order)
     context = {
@@ -397,7 +400,7 @@ def cost_delete(request, pk):
     context = {
         "title": _("Delete this cost?"),
         "message": _("%(cost)s on %(date)s for %(customer)s.")
-        % {"cost": cost, "date": cost.incurred_on.isoformat(), "customer": cost.customer},
+        % {"cost": cost, "date": date_format(cost.incurred_on), "customer": cost.customer},
         "button": _("Yes, delete"),
         "danger": True,
         "cancel_url": back.url,
@@ -517,11 +520,18 @@ def rate_delete(request, pk):
         return redirect("orders:rates")
     context = {
         "title": _("Delete this exchange rate?"),
+        # A whole sentence (not the model's English __str__), so that it reads in the
+        # page's language.
         "message": _(
-            "%(rate)s. Orders keep the rate they were priced at; new orders and edits use "
-            "the rate in force on their date."
+            "1 %(currency)s = %(rate)s %(base)s from %(date)s on. Orders keep the rate they "
+            "were priced at; new orders and edits use the rate in force on their date."
         )
-        % {"rate": exchange_rate},
+        % {
+            "currency": exchange_rate.currency,
+            "rate": rate_text(exchange_rate.rate),
+            "base": base_currency(),
+            "date": date_format(exchange_rate.valid_on, "DATE_FORMAT"),
+        },
         "button": _("Yes, delete"),
         "danger": True,
         "cancel_url": reverse("orders:rates"),

@@ -5,8 +5,10 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
+from core.languages import language_codes
 from customers.models import Customer
 
 from . import tokens
@@ -39,7 +41,25 @@ def greeting_name(customer, email):
     return chosen.name if chosen else ""
 
 
+def email_language(customer):
+    """The language of the emails to ``customer``: theirs, else the site's default. Never
+    the language of whoever happens to send (a worker, a manager's request)."""
+    language = customer.language
+    return language if language in language_codes() else settings.LANGUAGE_CODE
+
+
 def invitation_message(invitation, *, reminder=False, connection=None):
+    """The invitation (or reminder) email, subject and both bodies in the customer's
+    language (``email_language``), which its Content-Language header names. The survey's
+    own texts (question, subject, introduction) are what its author wrote."""
+    language = email_language(invitation.customer)
+    with translation.override(language):
+        return _invitation_message(
+            invitation, language=language, reminder=reminder, connection=connection
+        )
+
+
+def _invitation_message(invitation, *, language, reminder, connection):
     survey = invitation.survey
     links = invitation_links(invitation)
     context = {
@@ -59,7 +79,7 @@ def invitation_message(invitation, *, reminder=False, connection=None):
         body=render_to_string("surveys/email/invitation.txt", context),
         to=[invitation.email],
         connection=connection,
-        headers={"List-Unsubscribe": f"<{links['unsubscribe']}>"},
+        headers={"List-Unsubscribe": f"<{links['unsubscribe']}>", "Content-Language": language},
     )
     message.attach_alternative(
         render_to_string("surveys/email/invitation.html", context), "text/html"

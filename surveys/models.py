@@ -272,6 +272,8 @@ class Response(models.Model):
         ordering = ["-responded_at", "-id"]
         verbose_name = _("response")
         verbose_name_plural = _("responses")
+        # The API's incremental sync: ?updated_since= pages in (updated_at, id) order.
+        indexes = [models.Index(fields=["updated_at", "id"], name="response_updated_id")]
         constraints = [
             models.CheckConstraint(condition=Q(score__lte=10), name="response_score_range"),
         ]

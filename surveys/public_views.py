@@ -6,14 +6,16 @@ the button (a POST, CSRF-protected) records it. Every failure is a clear page wi
 status code (400, 404, 410, 429), never an error 500.
 """
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from core.languages import language_codes
 from core.web import render_page
 
 from . import ratelimit, selectors, services, tokens
@@ -69,9 +71,21 @@ def _invitation(request, signed, *, answering=True):
     invitation = selectors.invitation_for_token(token)
     if invitation is None:
         return None, _problem(request, "unknown")
+    _speak_customer_language(request, invitation.customer)
     if answering and not invitation.survey.accepts_answers_on(timezone.localdate()):
         return None, _problem(request, "closed")
     return invitation, None
+
+
+def _speak_customer_language(request, customer):
+    """The page speaks the language the email was written in, the customer's, unless the
+    respondent chose another with the page's switcher (the language cookie). A customer
+    without one gets the browser's language (LocaleMiddleware), as any visitor would."""
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+    if chosen in language_codes() or customer.language not in language_codes():
+        return
+    translation.activate(customer.language)
+    request.LANGUAGE_CODE = translation.get_language()
 
 
 def _score_from_link(request, survey):

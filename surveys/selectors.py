@@ -19,7 +19,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, 
 from django.db.models.functions import Coalesce, Lower, TruncMonth, TruncWeek
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, pgettext
 
 from core.types import AnyUser
 from customers.models import Customer
@@ -576,7 +576,7 @@ def survey_export_header() -> list[str]:
         gettext("Comment"),
         gettext("First answered"),
         gettext("Last changed"),
-        gettext("Changes"),
+        pgettext("how many times an answer was changed", "Changes"),
         gettext("Value tier (current)"),
         gettext("RFM segment (current)"),
     ]

@@ -19,9 +19,10 @@ from django.core.mail import get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core.languages import user_language
 from core.queue import enqueue_on_commit
 from core.services import SYSTEM, check_fields, require_permission
 from core.types import Actor
@@ -477,11 +478,13 @@ def _follow_up(*, response: Response, now: datetime) -> None:
     if survey.band(response.score) != "bad":
         return
     customer = response.invitation.customer
-    subject = _("Follow up on %(kind)s score %(score)s (%(survey)s)") % {
-        "kind": survey.kind.upper(),
-        "score": response.score,
-        "survey": survey.name,
-    }
+    # Written while the respondent's page speaks the customer's language; read by the owner.
+    with translation.override(_owner_language(customer)):
+        subject = _("Follow up on %(kind)s score %(score)s (%(survey)s)") % {
+            "kind": survey.kind.upper(),
+            "score": response.score,
+            "survey": survey.name,
+        }
     response.follow_up_task = activity_create(
         user=SYSTEM,
         customer=customer,
@@ -503,12 +506,17 @@ def customer_unsubscribe(*, invitation: Invitation, now: datetime) -> Customer:
         return customer
     customer.marketing_opt_out = True
     customer.save(update_fields=["marketing_opt_out", "updated_at"])
+    with translation.override(_owner_language(customer)):
+        subject = _("Unsubscribed through the link in survey %(survey)s") % {
+            "survey": invitation.survey.name
+        }
     activity_create(
-        user=SYSTEM,
-        customer=customer,
-        kind=Activity.Kind.SYSTEM,
-        subject=_("Unsubscribed through the link in survey %(survey)s")
-        % {"survey": invitation.survey.name},
-        occurred_at=now,
+        user=SYSTEM, customer=customer, kind=Activity.Kind.SYSTEM, subject=subject, occurred_at=now
     )
     return customer
+
+
+def _owner_language(customer: Customer) -> str:
+    """The language of what the CRM writes down for a customer's owner to read (their
+    choice, else the site's), not the language of the customer's page that caused it."""
+    return user_language(customer.owner_id) if customer.owner_id else settings.LANGUAGE_CODE

@@ -43,6 +43,18 @@ def empty_cache(local_cache):
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts and ends in the default language: a request with Accept-Language,
+    a language cookie or a user's saved language activates another for the whole thread,
+    and Django never switches back, so it would leak into the next test."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture(autouse=True, scope="session")
 def fast_password_hashing():
     """Every persona's password is hashed; the real hasher is slow on purpose."""

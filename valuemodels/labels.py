@@ -1,12 +1,13 @@
 """The names people read for the models' codes: RFM segments, NPS categories and the score's
 components. They are marked for translation here, beside the codes they name, so that
-``makemessages`` extracts them; ``gettext_lazy`` is this package's only Django import and
-translates when a page renders the label.
+``makemessages`` extracts them; ``gettext_lazy`` (``pgettext_lazy`` for the one-word names
+that mean something else elsewhere) is this package's only Django import and translates when
+a page renders the label. Show a segment through ``segment_label``, never ``_(english)``.
 """
 
 from typing import TYPE_CHECKING
 
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from . import rfm
 from .company import DETRACTOR, PASSIVE, PROMOTER
@@ -20,14 +21,14 @@ SEGMENT_LABELS = {
     rfm.CHAMPIONS: gettext_lazy("Champions"),
     rfm.LOYAL: gettext_lazy("Loyal"),
     rfm.POTENTIAL_LOYALIST: gettext_lazy("Potential loyalist"),
-    rfm.NEW: gettext_lazy("New"),
+    rfm.NEW: pgettext_lazy("RFM segment", "New"),
     rfm.PROMISING: gettext_lazy("Promising"),
     rfm.NEED_ATTENTION: gettext_lazy("Need attention"),
     rfm.ABOUT_TO_SLEEP: gettext_lazy("About to sleep"),
     rfm.AT_RISK: gettext_lazy("At risk"),
     rfm.CANNOT_LOSE: gettext_lazy("Cannot lose them"),
     rfm.HIBERNATING: gettext_lazy("Hibernating"),
-    rfm.LOST: gettext_lazy("Lost"),
+    rfm.LOST: pgettext_lazy("RFM segment", "Lost"),
 }
 NPS_LABELS = {
     PROMOTER: gettext_lazy("Promoter"),

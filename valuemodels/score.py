@@ -203,7 +203,7 @@ def explain(
     weights: Mapping[str, DecimalLike] = DEFAULT_WEIGHTS,
 ) -> Explanation:
     """One customer's ``score`` (from ``value_scores``) as data for the page ("87: profit
-    contribution 94th percentile, …"): the rounded score and each component's raw value,
+    contribution at percentile 94, …"): the rounded score and each component's raw value,
     rounded percentile, weight and points, ordered by what they contributed."""
     checked = validate_weights(weights)
     present = [key for key in COMPONENTS if not np.isnan(percentiles[key])]

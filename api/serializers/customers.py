@@ -77,11 +77,20 @@ class CustomerSerializer(serializers.ModelSerializer):
             "referred_by",
             "external_id",
             "marketing_opt_out",
+            "language",
             "created_at",
             "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
-        extra_kwargs = {"acquisition_cost_override": {"min_value": 0}}
+        extra_kwargs = {
+            "acquisition_cost_override": {"min_value": 0},
+            "language": {
+                "help_text": _(
+                    "Survey emails and pages use it: a code of the site's languages. "
+                    "Empty: the site's default language."
+                )
+            },
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

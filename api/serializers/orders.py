@@ -213,4 +213,8 @@ class CustomerCostSerializer(serializers.ModelSerializer):
             "created_by",
         ]
         read_only_fields = ["amount_base", "created_by"]
-        extra_kwargs = {"amount": {"min_value": 0}}
+        extra_kwargs = {
+            "amount": {"min_value": 0},
+            # Optional, as in the schema: the model's default, given to the service.
+            "kind": {"default": CustomerCost.Kind.SERVICE},
+        }

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from campaigns import selectors, services
 from campaigns.models import Campaign, SpendEntry
 
+from .. import idempotency
 from ..serializers.campaigns import CampaignSerializer, SpendEntrySerializer
 from .base import ApiViewSet, checked_id
 
@@ -19,7 +20,7 @@ class CampaignQuery(serializers.Serializer):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List campaigns", parameters=[CampaignQuery]),
+    list=extend_schema(summary="List campaigns"),
     retrieve=extend_schema(summary="Get a campaign"),
     create=extend_schema(summary="Create a campaign (admins)"),
     partial_update=extend_schema(summary="Change a campaign (admins)"),
@@ -29,13 +30,16 @@ class CampaignQuery(serializers.Serializer):
 class CampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     serializer_class = CampaignSerializer
     permission_model = Campaign
+    query_serializers = {"list": CampaignQuery}
+    since_fields = {"created_since": "created_at"}
 
     def get_queryset(self):
         user = self.request.user
         if self.action == "list":
-            return selectors.campaign_list(user=user, **self.query(CampaignQuery))
+            return selectors.campaign_list(user=user, **self.query())
         return selectors.campaigns_visible_to(user)
 
+    @idempotency.idempotent
     def create(self, request):
         campaign = services.campaign_create(user=request.user, **self.validated().validated_data)
         return self.respond(campaign, status_code=status.HTTP_201_CREATED)
@@ -74,6 +78,7 @@ class SpendEntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
     def get_queryset(self):
         return selectors.spend_entries_of(self.campaign())
 
+    @idempotency.idempotent
     def create(self, request, campaign_pk=None):
         fields = self.validated().validated_data
         entry = services.spend_entry_add(user=request.user, campaign=self.campaign(), **fields)

@@ -15,6 +15,7 @@ from metrics.models import MetricSettings, ModelFit, RecalcRun
 from metrics.selectors_customer import scores_visible_to
 from valuemodels.rfm import SEGMENTS
 
+from .. import idempotency
 from ..errors import Conflict
 from ..pagination import KeysetPagination
 from ..serializers.common import ErrorSerializer, id_query_field
@@ -58,7 +59,6 @@ _SCORE_LOOKUPS = {
     list=extend_schema(
         summary="List value scores",
         description="One row per scored customer you can see; the id is the customer's.",
-        parameters=[ScoreQuery],
     ),
     retrieve=extend_schema(summary="Get a customer's value score"),
 )
@@ -75,13 +75,19 @@ class ScoreViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
         "-value_score": ("-value_score", "pk"),
         "-churn_risk": ("-churn_risk", "pk"),
         "customer": ("pk",),
+        "computed_at": ("computed_at", "pk"),
+        "-computed_at": ("-computed_at", "-pk"),
     }
     keyset_default = "-value_score"
+    query_serializers = {"list": ScoreQuery}
+    # A score changes when it is recalculated: computed_at is its updated_at.
+    since_fields = {"updated_since": "computed_at"}
+    since_ordering = "computed_at"
 
     def get_queryset(self):
         qs = scores_visible_to(self.request.user)
         if self.action == "list":
-            filters = self.query(ScoreQuery)
+            filters = self.query()
             qs = qs.filter(**{_SCORE_LOOKUPS[name]: value for name, value in filters.items()})
         return qs
 
@@ -105,15 +111,15 @@ class CompanyMetricsViewSet(ApiViewSet):
     action_permissions = {"list": ("customers.view_customer",)}
     serializer_class = CompanyMetricsSerializer
     pagination_class = None
+    query_serializers = {"list": PeriodQuery}
 
     @extend_schema(
         summary="Company metrics of a period",
         description="Revenue, retention, churn, NPS, CSAT, CAC … over [start, end), counting "
         "the customers you can see (spend and CAC for managers and admins only).",
-        parameters=[PeriodQuery],
     )
     def list(self, request):
-        period = self.query(PeriodQuery)
+        period = self.query()
         metrics = company_metrics(user=request.user, start=period["start"], end=period["end"])
         return self.respond(metrics)
 
@@ -132,6 +138,7 @@ class RecalculationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Api
         "retrieve": ("metrics.view_recalcrun",),
         "create": ("metrics.view_recalcrun",),
     }
+    since_fields = {"created_since": "created_at"}
 
     def get_queryset(self):
         return RecalcRun.objects.order_by("-created_at", "-id")
@@ -152,6 +159,7 @@ class RecalculationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Api
             )
         ],
     )
+    @idempotency.idempotent
     def create(self, request):
         try:
             run = services.recalc_request(trigger=RecalcRun.Trigger.API, user=request.user)
@@ -199,18 +207,20 @@ class ModelFitQuery(serializers.Serializer):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List model fits (BG/NBD, Gamma-Gamma)", parameters=[ModelFitQuery]),
+    list=extend_schema(summary="List model fits (BG/NBD, Gamma-Gamma)"),
     retrieve=extend_schema(summary="Get a model fit"),
 )
 @extend_schema(tags=["metrics"])
 class ModelFitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     serializer_class = ModelFitSerializer
     permission_model = ModelFit
+    query_serializers = {"list": ModelFitQuery}
+    since_fields = {"created_since": "created_at"}
 
     def get_queryset(self):
         qs = ModelFit.objects.order_by("-created_at", "-id")
         if self.action == "list":
-            filters = self.query(ModelFitQuery)
+            filters = self.query()
             if "kind" in filters:
                 qs = qs.filter(kind=filters["kind"])
             if "run" in filters:

@@ -11,8 +11,9 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from core.db import analyze
 from orders import selectors, services
-from orders.models import CustomerCost, Order, Product
+from orders.models import CustomerCost, Order, OrderLine, Product
 
 from .. import idempotency
 from ..errors import ItemErrors
@@ -39,7 +40,7 @@ class ProductQuery(serializers.Serializer):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List products", parameters=[ProductQuery]),
+    list=extend_schema(summary="List products"),
     retrieve=extend_schema(summary="Get a product"),
     create=extend_schema(summary="Add a product (admins)"),
     partial_update=extend_schema(summary="Change a product (admins)"),
@@ -49,15 +50,17 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
     serializer_class = ProductSerializer
     permission_model = Product
     http_method_names = ["get", "post", "patch", "head"]
+    query_serializers = {"list": ProductQuery}
 
     def get_queryset(self):
         if self.action == "list":
-            filters = self.query(ProductQuery)
+            filters = self.query()
             return selectors.product_list(
                 search=filters.get("search", ""), active=filters.get("active")
             )
         return Product.objects.all()
 
+    @idempotency.idempotent
     def create(self, request):
         product = services.product_create(user=request.user, **self.validated().validated_data)
         return self.respond(product, status_code=status.HTTP_201_CREATED)
@@ -91,7 +94,7 @@ _BULK_EXAMPLE_ERROR = {
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List orders", parameters=[OrderQuery]),
+    list=extend_schema(summary="List orders"),
     retrieve=extend_schema(summary="Get an order with its lines"),
 )
 @extend_schema(tags=["orders"])
@@ -104,8 +107,13 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
         "ordered_on": ("ordered_on", "id"),
         "-id": ("-id",),
         "id": ("id",),
+        "updated_at": ("updated_at", "id"),
+        "-updated_at": ("-updated_at", "-id"),
     }
     keyset_default = "-ordered_on"
+    query_serializers = {"list": OrderQuery}
+    since_fields = {"created_since": "created_at", "updated_since": "updated_at"}
+    since_ordering = "updated_at"
     http_method_names = ["get", "post", "patch", "head"]
     action_permissions = {
         "bulk": ("orders.add_order",),
@@ -116,7 +124,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
     def get_queryset(self):
         user = self.request.user
         if self.action == "list":
-            qs = selectors.order_list(user=user, **self.query(OrderQuery))
+            qs = selectors.order_list(user=user, **self.query())
         else:
             qs = selectors.orders_visible_to(user)
         return qs.prefetch_related("lines")
@@ -127,7 +135,6 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
     @extend_schema(
         summary="Create an order",
         description="Totals, costs and the exchange rate are computed by the CRM.",
-        parameters=[idempotency.PARAMETER],
         request=OrderCreateSerializer,
         responses={201: OrderSerializer},
     )
@@ -150,6 +157,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
 
     @extend_schema(summary="Move an order to another status", request=OrderStatusSerializer)
     @action(detail=True, methods=["post"], url_path="status")
+    @idempotency.idempotent
     def set_status(self, request, pk=None):
         new_status = self.validated(OrderStatusSerializer).validated_data["status"]
         services.order_set_status(user=request.user, order=self.get_object(), status=new_status)
@@ -157,6 +165,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
 
     @extend_schema(summary="Refund part of a paid order", request=OrderRefundSerializer)
     @action(detail=True, methods=["post"])
+    @idempotency.idempotent
     def refund(self, request, pk=None):
         amount = self.validated(OrderRefundSerializer).validated_data["amount"]
         services.order_refund(user=request.user, order=self.get_object(), amount=amount)
@@ -169,7 +178,6 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
             "any is invalid, nothing is written and the 400 lists each invalid item by index. "
             "Otherwise all are created in one transaction."
         ),
-        parameters=[idempotency.PARAMETER],
         request=BulkOrdersSerializer,
         responses={201: BulkResultSerializer, 400: ErrorSerializer},
         examples=[
@@ -205,6 +213,9 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
             if errors:
                 # Every item was tried, so the answer lists all of them; then nothing stays.
                 transaction.set_rollback(True)
+            else:
+                # Once committed, when these orders left the planner's statistics stale.
+                analyze(Order, Order.history.model, OrderLine, added=len(ids))
         if errors:
             raise ItemErrors(errors)
         return Response({"ids": ids}, status=status.HTTP_201_CREATED)
@@ -226,7 +237,7 @@ class CostQuery(serializers.Serializer):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List customer costs", parameters=[CostQuery]),
+    list=extend_schema(summary="List customer costs"),
     retrieve=extend_schema(summary="Get a customer cost"),
     destroy=extend_schema(summary="Delete a customer cost"),
 )
@@ -235,16 +246,19 @@ class CustomerCostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiV
     serializer_class = CustomerCostSerializer
     permission_model = CustomerCost
     http_method_names = ["get", "post", "delete", "head"]
+    # No created_since / updated_since: costs keep neither time.
+    query_serializers = {"list": CostQuery}
 
     def get_queryset(self):
         qs = selectors.costs_visible_to(self.request.user).order_by("-incurred_on", "-id")
         if self.action == "list":
-            filters = self.query(CostQuery)
+            filters = self.query()
             if "customer" in filters:
                 qs = qs.filter(customer_id=filters["customer"])
         return qs
 
     @extend_schema(summary="Log a cost against a customer", responses={201: CustomerCostSerializer})
+    @idempotency.idempotent
     def create(self, request):
         cost = services.customer_cost_create(user=request.user, **self.validated().validated_data)
         return self.respond(cost, status_code=status.HTTP_201_CREATED)

@@ -7,6 +7,7 @@ from rest_framework import mixins, serializers, status
 from surveys import selectors, services
 from surveys.models import Invitation, Response, Survey
 
+from .. import idempotency
 from ..pagination import KeysetPagination
 from ..serializers.common import id_query_field
 from ..serializers.surveys import InvitationSerializer, ResponseSerializer, SurveySerializer
@@ -18,7 +19,7 @@ class SurveyQuery(serializers.Serializer):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List surveys", parameters=[SurveyQuery]),
+    list=extend_schema(summary="List surveys"),
     retrieve=extend_schema(summary="Get a survey"),
     create=extend_schema(summary="Create a draft survey (admins)"),
     partial_update=extend_schema(
@@ -31,13 +32,16 @@ class SurveyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
     serializer_class = SurveySerializer
     permission_model = Survey
     http_method_names = ["get", "post", "patch", "head"]
+    query_serializers = {"list": SurveyQuery}
+    since_fields = {"created_since": "created_at"}
 
     def get_queryset(self):
         user = self.request.user
         if self.action == "list":
-            return selectors.survey_list(user=user, **self.query(SurveyQuery))
+            return selectors.survey_list(user=user, **self.query())
         return selectors.surveys_visible_to(user)
 
+    @idempotency.idempotent
     def create(self, request):
         survey = services.survey_create(user=request.user, **self.validated().validated_data)
         return self.respond(survey, status_code=status.HTTP_201_CREATED)
@@ -55,18 +59,20 @@ class InvitationQuery(serializers.Serializer):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List survey invitations", parameters=[InvitationQuery]),
+    list=extend_schema(summary="List survey invitations"),
     retrieve=extend_schema(summary="Get an invitation"),
 )
 @extend_schema(tags=["surveys"])
 class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     serializer_class = InvitationSerializer
     permission_model = Invitation
+    query_serializers = {"list": InvitationQuery}
+    since_fields = {"created_since": "created_at"}
 
     def get_queryset(self):
         qs = selectors.invitations_visible_to(self.request.user).order_by("-created_at", "-id")
         if self.action == "list":
-            filters = self.query(InvitationQuery)
+            filters = self.query()
             if "survey" in filters:
                 qs = qs.filter(survey_id=filters["survey"])
             if "customer" in filters:
@@ -87,7 +93,7 @@ class ResponseQuery(serializers.Serializer):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List survey answers", parameters=[ResponseQuery]),
+    list=extend_schema(summary="List survey answers"),
     retrieve=extend_schema(summary="Get an answer"),
 )
 @extend_schema(tags=["surveys"])
@@ -99,13 +105,19 @@ class ResponseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
         "-responded_at": ("-responded_at", "-id"),
         "-id": ("-id",),
         "id": ("id",),
+        "updated_at": ("updated_at", "id"),
+        "-updated_at": ("-updated_at", "-id"),
     }
     keyset_default = "-responded_at"
+    query_serializers = {"list": ResponseQuery}
+    # An answer's creation is responded_at (answered_since filters it).
+    since_fields = {"updated_since": "updated_at"}
+    since_ordering = "updated_at"
 
     def get_queryset(self):
         qs = selectors.responses_visible_to(self.request.user).select_related("invitation__survey")
         if self.action == "list":
-            filters = self.query(ResponseQuery)
+            filters = self.query()
             lookups = {
                 "survey": "invitation__survey_id",
                 "customer": "invitation__customer_id",

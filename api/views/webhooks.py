@@ -6,6 +6,7 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from .. import idempotency
 from ..serializers.webhooks import (
     WebhookCreatedSerializer,
     WebhookDeliverySerializer,
@@ -27,6 +28,8 @@ class WebhookViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
     serializer_class = WebhookSerializer
     permission_model = Webhook
     action_permissions = {"deliveries": ("api.view_webhook",)}
+    paged_actions = ("list", "deliveries")
+    since_fields = {"created_since": "created_at"}
 
     def get_queryset(self):
         return Webhook.objects.order_by("-created_at", "-id")
@@ -36,6 +39,7 @@ class WebhookViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
         description="Deliveries are POSTed as JSON, signed: see docs/api.md.",
         responses={201: WebhookCreatedSerializer},
     )
+    @idempotency.idempotent
     def create(self, request):
         webhook = services.webhook_create(user=request.user, **self.validated().validated_data)
         return self.respond(

@@ -9,6 +9,10 @@ on a sample of every chunk.
 
 Tables come out column by column (``Table``): the loader writes them with COPY on
 PostgreSQL and executemany elsewhere.
+
+Names and texts come from a vocabulary module (``words``: ``vocabulary`` in English,
+``vocabulary_zh`` in Chinese); both draw the same random numbers, so a seed gives the same
+customers, orders and dates in either language, named differently.
 """
 
 import datetime as dt
@@ -16,6 +20,7 @@ import functools
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
+from types import ModuleType
 
 import numpy as np
 
@@ -100,11 +105,11 @@ def foreign_currencies(base):
     return tuple(c for c in vocab.FOREIGN_CURRENCIES if c != base)[:3]
 
 
-def products(seed):
+def products(seed, words=vocab):
     """The catalogue: dicts of sku, name, list_price and unit_cost (margin 20-60%)."""
     rng = np.random.default_rng([seed, 10])
     rows = []
-    for spec in vocab.PRODUCTS:
+    for spec in words.PRODUCTS:
         margin = int(rng.integers(spec.margin_low, spec.margin_high + 1))
         price = Decimal(spec.list_price)
         rows.append(
@@ -145,10 +150,10 @@ class CampaignDates:
     weight: float
 
 
-def campaign_schedule(as_of):
+def campaign_schedule(as_of, words=vocab):
     start = period_start(as_of)
     schedule = []
-    for plan in vocab.CAMPAIGNS:
+    for plan in words.CAMPAIGNS:
         starts_on = add_months(start, plan.start_month)
         ends_on = add_months(starts_on, plan.months) - dt.timedelta(days=1) if plan.months else None
         schedule.append(
@@ -217,6 +222,7 @@ class World:
     owner_ids: np.ndarray  # NULL for "unassigned"
     owner_weights: np.ndarray
     helper_id: int  # writes activities on unassigned customers; NULL when no users
+    words: ModuleType = vocab  # the vocabulary names and texts come from
 
     @property
     def start(self):
@@ -232,7 +238,17 @@ class World:
 
 
 def make_world(
-    *, seed, as_of, first_customer_id, base, rates, product_rows, tags, campaigns, owners
+    *,
+    seed,
+    as_of,
+    first_customer_id,
+    base,
+    rates,
+    product_rows,
+    tags,
+    campaigns,
+    owners,
+    words=vocab,
 ):
     """``rates``: (currency, valid_on, Decimal); ``product_rows``: (id, sku, list_price,
     unit_cost); ``tags``: (id, name); ``campaigns``: (id, channel) in schedule order;
@@ -248,7 +264,7 @@ def make_world(
         rate_units.append(np.array([int(rate * RATE_UNIT) for _day, rate in own]))
         in_force = [rate for day, rate in own if day <= start] or [own[0][1]]
         first_rates.append(in_force[-1])
-    specs = {spec.sku: spec for spec in vocab.PRODUCTS}
+    specs = {spec.sku: spec for spec in words.PRODUCTS}
     # Foreign price lists are fixed in their own currency (EUR 299.00, not a new price
     # every month): converted once at the rate in force when the period starts.
     price_cents = [
@@ -266,7 +282,7 @@ def make_world(
             [spec.person_weight if spec else 1.0 for spec in known],
         ]
     )
-    tag_weight = dict(zip(vocab.TAGS, vocab.TAG_WEIGHTS, strict=True))
+    tag_weight = dict(zip(words.TAGS, words.TAG_WEIGHTS, strict=True))
     owner_ids = np.array([NULL if user_id is None else user_id for user_id, _w in owners])
     owner_weights = np.array([weight for _user_id, weight in owners], dtype=float)
     assigned = [user_id for user_id, _w in owners if user_id is not None]
@@ -291,6 +307,7 @@ def make_world(
         owner_ids=owner_ids,
         owner_weights=owner_weights / owner_weights.sum(),
         helper_id=assigned[0] if assigned else NULL,
+        words=words,
     )
 
 
@@ -379,7 +396,7 @@ def chunk(world, pop, lo, hi, ids):
     return [
         _customer_table(world, people, history, rng),
         _tag_table(world, people, rng, ids),
-        _contact_table(people, rng, ids),
+        _contact_table(world, people, rng, ids),
         _activity_table(world, people, rng, ids),
         orders,
         lines,
@@ -413,16 +430,23 @@ def _slug(text):
     return "".join(ch for ch in plain.lower() if ch.isalnum())
 
 
-def _per_region(region, rng, attribute):
+def _latin(words, text):
+    """``text`` in Latin letters for an email address or a domain: "Müller" → "muller",
+    "张" → "zhang"."""
+    return _slug(words.ROMAN.get(text, text))
+
+
+def _per_region(words, region, rng, attribute):
     """For each row, one entry of its region's ``attribute`` list."""
-    lists = [getattr(r, attribute) for r in vocab.REGIONS]
+    lists = [getattr(r, attribute) for r in words.REGIONS]
     index = (rng.random(len(region)) * np.array([len(x) for x in lists])[region]).astype(int)
     return [lists[r][i] for r, i in zip(region.tolist(), index.tolist(), strict=True)]
 
 
 def _people(world, pop, lo, hi, rng):
     n = hi - lo
-    regions = vocab.REGIONS
+    words = world.words
+    regions = words.REGIONS
     region = rng.choice(len(regions), n, p=[r.weight for r in regions])
     company = rng.random(n) < 0.6
     local = np.array(
@@ -431,18 +455,18 @@ def _people(world, pop, lo, hi, rng):
             for r in regions
         ]
     )
-    first = _per_region(region, rng, "first_names")
-    last = _per_region(region, rng, "last_names")
-    partner = _per_region(region, rng, "last_names")
-    suffix = _per_region(region, rng, "legal_suffixes")
-    city = _per_region(region, rng, "cities")
-    word_a = _pick(vocab.COMPANY_FIRST, rng.integers(0, len(vocab.COMPANY_FIRST), n))
-    word_b = _pick(vocab.COMPANY_SECOND, rng.integers(0, len(vocab.COMPANY_SECOND), n))
+    first = _per_region(words, region, rng, "first_names")
+    last = _per_region(words, region, rng, "last_names")
+    partner = _per_region(words, region, rng, "last_names")
+    suffix = _per_region(words, region, rng, "legal_suffixes")
+    city = _per_region(words, region, rng, "cities")
+    word_a = _pick(words.COMPANY_FIRST, rng.integers(0, len(words.COMPANY_FIRST), n))
+    word_b = _pick(words.COMPANY_SECOND, rng.integers(0, len(words.COMPANY_SECOND), n))
     style = rng.random(n).tolist()
-    street = _pick(vocab.STREETS, rng.integers(0, len(vocab.STREETS), n))
+    street = _pick(words.STREETS, rng.integers(0, len(words.STREETS), n))
     house = rng.integers(1, 240, n).tolist()
-    industry = _pick(vocab.INDUSTRIES, rng.integers(0, len(vocab.INDUSTRIES), n))
-    mailbox = _pick(vocab.EMAIL_LOCAL_PARTS, rng.integers(0, len(vocab.EMAIL_LOCAL_PARTS), n))
+    industry = _pick(words.INDUSTRIES, rng.integers(0, len(words.INDUSTRIES), n))
+    mailbox = _pick(words.EMAIL_LOCAL_PARTS, rng.integers(0, len(words.EMAIL_LOCAL_PARTS), n))
     phone_limit = np.array([r.phone_numbers for r in regions])[region]
     phone_number = (rng.random(n) * phone_limit).astype(int).tolist()
     has_phone = (rng.random(n) >= 0.06).tolist()
@@ -454,21 +478,25 @@ def _people(world, pop, lo, hi, rng):
     }
     for i, (r, is_company) in enumerate(zip(region.tolist(), company.tolist(), strict=True)):
         if is_company:
-            if style[i] < 0.85:
-                name = f"{word_a[i]} {word_b[i]}"
-                domain = f"{_slug(name)}.example.com"
-                if style[i] < 0.6:
-                    name = f"{name} {suffix[i]}"
-            else:
-                name = f"{last[i]} & {partner[i]} {suffix[i]}"
-                domain = f"{_slug(last[i])}{_slug(partner[i])}.example.com"
+            # With a legal suffix, without one, or named after two partners.
+            pattern, domain_words = words.COMPANY_NAMES[(style[i] >= 0.6) + (style[i] >= 0.85)]
+            parts = {
+                "a": word_a[i],
+                "b": word_b[i],
+                "suffix": suffix[i],
+                "last": last[i],
+                "partner": partner[i],
+                "city": city[i],
+            }
+            name = pattern.format(**parts)
+            domain = "".join(_latin(words, parts[key]) for key in domain_words) + ".example.com"
             email = f"{mailbox[i]}@{domain}"
             website = f"https://www.{domain}"
             text["industry"].append(industry[i])
         else:
-            name = f"{first[i]} {last[i]}"
+            name = words.PERSON_NAME.format(first=first[i], last=last[i])
             domain = ""
-            email = f"{_slug(first[i])}.{_slug(last[i])}{id_list[i]}@example.com"
+            email = f"{_latin(words, first[i])}.{_latin(words, last[i])}{id_list[i]}@example.com"
             website = ""
             text["industry"].append("")
         text["name"].append(name)
@@ -478,7 +506,7 @@ def _people(world, pop, lo, hi, rng):
         text["phone"].append(
             regions[r].phone_format.format(phone_number[i]) if has_phone[i] else ""
         )
-        text["address"].append(f"{house[i]} {street[i]}, {city[i]}")
+        text["address"].append(words.ADDRESS.format(house=house[i], street=street[i], city=city[i]))
     acquired = pop.acquired[lo:hi].astype(np.int64)
     return _People(
         ids=ids,
@@ -677,7 +705,8 @@ def _customer_table(world, people, history, rng):
         [lapsed, one_off], [history.last + lapse_lag, history.first + one_off_lag], NULL
     )
     status = np.where(segment == LEAD, "lead", np.where(churned_on != NULL, "churned", "active"))
-    reason = _pick(vocab.CHURN_REASONS, rng.integers(0, len(vocab.CHURN_REASONS), n))
+    words = world.words
+    reason = _pick(words.CHURN_REASONS, rng.integers(0, len(words.CHURN_REASONS), n))
     referred = people.referred | np.where(
         people.campaign != NULL, world.campaign_referral[np.maximum(people.campaign, 0)], False
     )
@@ -693,7 +722,7 @@ def _customer_table(world, people, history, rng):
             Column("phone", TEXT, text["phone"]),
             Column("website", TEXT, text["website"]),
             Column("industry", TEXT, text["industry"]),
-            Column("region", TEXT, _pick([r.name for r in vocab.REGIONS], people.region)),
+            Column("region", TEXT, _pick([r.name for r in words.REGIONS], people.region)),
             Column("address", TEXT, text["address"]),
             Column("owner_id", REF, people.owner),
             Column("status", TEXT, status.tolist()),
@@ -719,6 +748,7 @@ def _customer_table(world, people, history, rng):
             Column("referred_by_id", REF, np.where(referred & (people.index > 0), referrer, NULL)),
             Column("external_id", TEXT, [f"C{i:06d}" for i in people.ids.tolist()]),
             Column("marketing_opt_out", BOOL, rng.random(n) < 0.05),
+            Column("language", TEXT, [words.CUSTOMER_LANGUAGE] * n),
             Column("created_at", TIME, people.created),
             Column("updated_at", TIME, people.created),
         ),
@@ -740,14 +770,14 @@ def _tag_table(world, people, rng, ids):
     )
 
 
-def _contact_table(people, rng, ids):
-    n = len(people)
+def _contact_table(world, people, rng, ids):
+    n, words = len(people), world.words
     count = np.where(people.company, rng.choice(4, n, p=[0.15, 0.45, 0.25, 0.15]), 0)
     rows = np.repeat(np.arange(n), count)
     rank = np.arange(len(rows)) - np.repeat(np.cumsum(count) - count, count)
     region = people.region[rows]
-    first = _per_region(region, rng, "first_names")
-    last = _per_region(region, rng, "last_names")
+    first = _per_region(words, region, rng, "first_names")
+    last = _per_region(words, region, rng, "last_names")
     domain = _pick(people.text["domain"], rows)
     phone_number = (rng.random(len(rows)) * 10_000).astype(int).tolist()
     return Table(
@@ -755,22 +785,32 @@ def _contact_table(people, rng, ids):
         (
             Column("id", INT, _take(ids, "customers.Contact", len(rows))),
             Column("customer_id", INT, people.ids[rows]),
-            Column("name", TEXT, [f"{f} {s}" for f, s in zip(first, last, strict=True)]),
+            Column(
+                "name",
+                TEXT,
+                [
+                    words.PERSON_NAME.format(first=f, last=s)
+                    for f, s in zip(first, last, strict=True)
+                ],
+            ),
             Column(
                 "role",
                 TEXT,
-                _pick(vocab.CONTACT_ROLES, rng.integers(0, len(vocab.CONTACT_ROLES), len(rows))),
+                _pick(words.CONTACT_ROLES, rng.integers(0, len(words.CONTACT_ROLES), len(rows))),
             ),
             Column(
                 "email",
                 TEXT,
-                [f"{_slug(f)}.{_slug(s)}@{d}" for f, s, d in zip(first, last, domain, strict=True)],
+                [
+                    f"{_latin(words, f)}.{_latin(words, s)}@{d}"
+                    for f, s, d in zip(first, last, domain, strict=True)
+                ],
             ),
             Column(
                 "phone",
                 TEXT,
                 [
-                    vocab.REGIONS[r].phone_format.format(p % vocab.REGIONS[r].phone_numbers)
+                    words.REGIONS[r].phone_format.format(p % words.REGIONS[r].phone_numbers)
                     for r, p in zip(region.tolist(), phone_number, strict=True)
                 ],
             ),
@@ -818,10 +858,11 @@ def _activity_table(world, people, rng, ids):
     done_at = occurred + (rng.random(a) * (finished - occurred)).astype(np.int64)
     owner = people.owner[rows]
     author = np.where(owner == NULL, world.helper_id, owner)
-    template = [vocab.ACTIVITY_SUBJECTS[k] for k in _pick(ACTIVITY_KINDS, kind)]
+    words = world.words
+    template = [words.ACTIVITY_SUBJECTS[k] for k in _pick(ACTIVITY_KINDS, kind)]
     choice = (rng.random(a) * np.array([len(t) for t in template])).astype(int).tolist()
     product = _pick(world.product_names, rng.integers(0, len(world.product_names), a))
-    role = _pick(vocab.CONTACT_ROLES, rng.integers(0, len(vocab.CONTACT_ROLES), a))
+    role = _pick(words.CONTACT_ROLES, rng.integers(0, len(words.CONTACT_ROLES), a))
     quarter = rng.integers(1, 5, a).tolist()
     subject = [
         t[c].format(product=p, role=r, quarter=q)
@@ -837,7 +878,7 @@ def _activity_table(world, people, rng, ids):
             Column(
                 "body",
                 TEXT,
-                _pick(vocab.ACTIVITY_BODIES, rng.integers(0, len(vocab.ACTIVITY_BODIES), a)),
+                _pick(words.ACTIVITY_BODIES, rng.integers(0, len(words.ACTIVITY_BODIES), a)),
             ),
             Column("author_id", REF, author),
             Column("occurred_at", TIME, occurred),
@@ -858,12 +899,13 @@ def _cost_table(world, people, history, rng, ids):
     rows = np.repeat(np.arange(n), count)
     c = len(rows)
     kind = rng.choice(len(COST_KINDS), c, p=[0.6, 0.3, 0.1])
-    low, high = np.array([20, 10, 5])[kind], np.array([400, 150, 80])[kind]
+    ranges = np.array([world.words.COST_RANGES[k] for k in COST_KINDS])
+    low, high = ranges[kind, 0], ranges[kind, 1]
     amount = (low + rng.random(c) * (high - low)).astype(np.int64) * 100
     amount += np.where(rng.random(c) < 0.3, 50, 0)
     first = history.first[rows]
     day = first + (rng.random(c) * (history.end[rows] - first)).astype(np.int64)
-    notes = [vocab.COST_NOTES[k] for k in _pick(COST_KINDS, kind)]
+    notes = [world.words.COST_NOTES[k] for k in _pick(COST_KINDS, kind)]
     note = [x[int(u * len(x))] for x, u in zip(notes, rng.random(c).tolist(), strict=True)]
     return Table(
         "orders.CustomerCost",

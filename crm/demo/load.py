@@ -21,12 +21,17 @@ from django.db.models import Max
 from psycopg.copy import QueuedLibpqWriter
 
 from campaigns.models import Campaign, SpendEntry
+from core.db import analyze
 from core.roles import ADMIN, SALES_MANAGER, SALES_REP, sync_roles
 from customers.models import Customer, Tag
+from customers.services import regions_changed
 from orders.models import ExchangeRate, Product, base_currency
 
 from . import generate as gen
-from . import vocabulary as vocab
+from . import vocabulary, vocabulary_zh
+
+# The demo's words per language (settings.LANGUAGES): names, places, products, campaigns.
+VOCABULARIES = {"en": vocabulary, "zh-hans": vocabulary_zh}
 
 DEMO_PASSWORD = "demo"  # noqa: S105 (documented demo logins)
 # username, last name, role, superuser
@@ -56,10 +61,17 @@ BULK_MODELS = (
 )
 
 
+def required_base_currency(language):
+    """The base currency the demo in ``language`` is priced in, or None for any: the
+    Chinese demo's prices and budgets are in yuan."""
+    return VOCABULARIES[language].BASE_CURRENCY
+
+
 @transaction.atomic
-def demo_users_ensure():
-    """Create the demo users that are missing; return the usernames created. Existing
-    accounts are left alone: their passwords may no longer be the demo one."""
+def demo_users_ensure(*, language="en"):
+    """Create the demo users that are missing, named in ``language``; return the usernames
+    created. Existing accounts are left alone: their passwords may no longer be the demo one."""
+    names = VOCABULARIES[language].USER_NAMES
     User = get_user_model()
     created = []
     if Group.objects.filter(name__in={user[2] for user in DEMO_USERS}).count() < 3:
@@ -67,11 +79,12 @@ def demo_users_ensure():
     for username, last_name, role, superuser in DEMO_USERS:
         if User.objects.filter(username=username).exists():
             continue
+        first_name, last_name = names.get(username, ("Demo", last_name))
         user = User.objects.create_user(
             username=username,
             email=f"{username}@example.com",
             password=DEMO_PASSWORD,
-            first_name="Demo",
+            first_name=first_name,
             last_name=last_name,
             is_staff=superuser,
             is_superuser=superuser,
@@ -82,16 +95,19 @@ def demo_users_ensure():
 
 
 @transaction.atomic
-def demo_data_load(*, customers, seed, as_of, progress=None):
+def demo_data_load(*, customers, seed, as_of, progress=None, language="en"):
     """Add ``customers`` demo customers with their orders, contacts, activities and costs,
-    plus the tags, products, rates and campaigns they need. All or nothing. Returns the
-    number of rows written per model label."""
+    plus the tags, products, rates and campaigns they need, named in ``language``. All or
+    nothing. Returns the number of rows written per model label."""
     counts = {}
+    words = VOCABULARIES[language]
     base = base_currency()
-    tags = _tags_ensure(counts)
-    product_rows = _products_ensure(seed=seed, counts=counts)
+    if words.BASE_CURRENCY and base != words.BASE_CURRENCY:
+        raise ValueError(f"The {language} demo is priced in {words.BASE_CURRENCY}, not {base}.")
+    tags = _tags_ensure(counts, words)
+    product_rows = _products_ensure(seed=seed, counts=counts, words=words)
     rates = _rates_ensure(seed=seed, as_of=as_of, base=base, counts=counts)
-    schedule = _schedule(as_of)
+    schedule = _schedule(as_of, words)
     pop = gen.population(seed=seed, size=customers, as_of=as_of, schedule=schedule)
     campaigns = _campaigns_ensure(
         seed=seed, as_of=as_of, schedule=schedule, population=pop, counts=counts
@@ -107,6 +123,7 @@ def demo_data_load(*, customers, seed, as_of, progress=None):
         tags=tags,
         campaigns=campaigns,
         owners=_owners(),
+        words=words,
     )
     postgres = connection.vendor == "postgresql"
     writer = CopyWriter() if postgres else InsertWriter()
@@ -125,6 +142,10 @@ def demo_data_load(*, customers, seed, as_of, progress=None):
     with connection.cursor() as cursor:
         for sql in connection.ops.sequence_reset_sql(no_style(), models):
             cursor.execute(sql)
+    # Fresh planner statistics once committed: a page planned without them at a million
+    # customers took seconds instead of milliseconds (core/db.py).
+    analyze(*models)
+    regions_changed()
     return counts
 
 
@@ -132,16 +153,16 @@ def _max_id(label):
     return apps.get_model(label).objects.aggregate(top=Max("id"))["top"] or 0
 
 
-def _tags_ensure(counts):
-    existing = set(Tag.objects.filter(name__in=vocab.TAGS).values_list("name", flat=True))
-    missing = [Tag(name=name) for name in vocab.TAGS if name not in existing]
+def _tags_ensure(counts, words):
+    existing = set(Tag.objects.filter(name__in=words.TAGS).values_list("name", flat=True))
+    missing = [Tag(name=name) for name in words.TAGS if name not in existing]
     counts["customers.Tag"] = len(Tag.objects.bulk_create(missing))
-    ids = dict(Tag.objects.filter(name__in=vocab.TAGS).values_list("name", "id"))
-    return [(ids[name], name) for name in vocab.TAGS]
+    ids = dict(Tag.objects.filter(name__in=words.TAGS).values_list("name", "id"))
+    return [(ids[name], name) for name in words.TAGS]
 
 
-def _products_ensure(*, seed, counts):
-    catalogue = gen.products(seed)
+def _products_ensure(*, seed, counts, words):
+    catalogue = gen.products(seed, words)
     skus = [row["sku"] for row in catalogue]
     existing = set(Product.objects.filter(sku__in=skus).values_list("sku", flat=True))
     missing = [Product(**row) for row in catalogue if row["sku"] not in existing]
@@ -177,9 +198,9 @@ def _rates_ensure(*, seed, as_of, base, counts):
     )
 
 
-def _schedule(as_of):
+def _schedule(as_of, words):
     """The planned campaigns; one that already exists keeps its own dates."""
-    planned = gen.campaign_schedule(as_of)
+    planned = gen.campaign_schedule(as_of, words)
     existing = {c.name: c for c in Campaign.objects.filter(name__in=[p.name for p in planned])}
     return [
         replace(p, starts_on=existing[p.name].starts_on, ends_on=existing[p.name].ends_on)

@@ -1,5 +1,6 @@
-"""Word lists and catalogues the demo data is drawn from. Plain data, no logic: seeded
-choices over these lists make every name, so no Faker dependency is needed.
+"""Word lists and catalogues the demo data is drawn from, in English (``vocabulary_zh``
+has the same names in Chinese). Plain data, no logic: seeded choices over these lists make
+every name, so no Faker dependency is needed.
 
 Phone numbers use ranges set aside for fiction (555-01xx in North America, 020 7946 0xxx
 in the UK) or obviously made-up digits; every email and website is under example.com."""
@@ -94,6 +95,23 @@ STREETS = ("Market Street", "High Street", "Station Road", "Park Avenue", "Mill 
            "Church Road", "King Street", "Harbour Road", "Garden Way", "Bridge Street",
            "Elm Road", "Lake Drive")
 # fmt: on
+# How the words make names, in this language's order ("{a}" and "{b}": COMPANY_FIRST and
+# COMPANY_SECOND; "{suffix}": the region's legal suffix; "{last}" and "{partner}": last names).
+PERSON_NAME = "{first} {last}"
+# By style: most with a legal suffix, some without, a few named after two partners; each
+# with the words its web domain is made of.
+COMPANY_NAMES = (
+    ("{a} {b} {suffix}", ("a", "b")),
+    ("{a} {b}", ("a", "b")),
+    ("{last} & {partner} {suffix}", ("last", "partner")),
+)
+ADDRESS = "{house} {street}, {city}"
+# Latin spelling of the words above, for email addresses and domains; these words need none.
+ROMAN = {}
+# The base currency the prices and budgets below are in; None: whatever the app's is.
+BASE_CURRENCY = None
+CUSTOMER_LANGUAGE = ""  # the customers' preferred language: the site's default
+USER_NAMES = {}  # (first, last) name of a demo user; else "Demo" and their role
 EMAIL_LOCAL_PARTS = ("info", "hello", "office", "sales", "contact", "purchasing")
 CONTACT_ROLES = (
     "CEO",
@@ -231,6 +249,8 @@ ACTIVITY_BODIES = (
     "Very positive, likely to order more.",
     "Compared us with two competitors.",
 )
+# Whole units of the base currency a customer cost of each kind is between.
+COST_RANGES = {"service": (20, 400), "marketing": (10, 150), "other": (5, 80)}
 COST_NOTES = {
     "service": ("Support ticket", "On-site repair", "Replacement shipment", "Onboarding call"),
     "marketing": ("Gift box", "Trade-show invitation", "Sample kit", "Dinner invitation"),

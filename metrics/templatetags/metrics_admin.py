@@ -1,7 +1,15 @@
 from django import template
 from django.utils.translation import gettext as _
 
+from metrics import explain
+
 register = template.Library()
+
+
+@register.filter
+def fit_message(message):
+    """A model fit's message, stored in English, in the active language."""
+    return explain.fit_message(message or "")
 
 
 @register.filter

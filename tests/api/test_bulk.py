@@ -1,6 +1,7 @@
 """POST /api/v1/orders/bulk/: all or nothing, with the errors of every item by index."""
 
 import time
+from unittest import mock
 
 import pytest
 
@@ -78,6 +79,20 @@ def test_an_error_found_by_the_service_rolls_back_the_others(api_for, owner, set
     ]
     assert not Order.objects.exists()
     assert not OrderLine.objects.exists()
+
+
+def test_a_bulk_request_analyzes_the_order_tables_it_filled_and_a_refused_one_does_not(
+    api_for, owner, setup
+):
+    customer, apple, pear = setup
+    with mock.patch("api.views.orders.analyze") as analyze:
+        api_for(owner).post(URL, {"orders": [_order(customer, apple, number="DUP")]}, format="json")
+        api_for(owner).post(URL, {"orders": [_order(customer, pear, number="DUP")]}, format="json")
+    # core.db.analyze runs after the commit and only for the tables left with stale
+    # statistics (tests/core/test_db.py); the refused request rolled back and asked nothing.
+    analyze.assert_called_once()
+    assert {Order, OrderLine} <= set(analyze.call_args.args)
+    assert analyze.call_args.kwargs == {"added": 1}
 
 
 def test_another_reps_customer_is_an_invalid_item(api_for, owner, teammate, setup):

@@ -52,6 +52,11 @@ def test_not_found_object_and_url(api_for, owner):
     response = api.get("/api/v1/no-such-thing/")
     assert response.status_code == 404
     assert _error(response)["code"] == "not_found"
+    # In the caller's language, written as UTF-8 like every other API body (not \u escapes).
+    chinese = api.get("/api/v1/no-such-thing/", headers={"Accept-Language": "zh-hans"})
+    assert "/api/v1/no-such-thing/" in chinese.content.decode()
+    assert "\\u" not in chinese.content.decode()
+    assert _error(chinese)["message"] != _error(response)["message"]
 
 
 def test_pages_outside_the_api_keep_html_404(client_for, owner):
@@ -77,6 +82,12 @@ def test_malformed_json_and_wrong_content_type(api_for, owner):
     bad = api.post("/api/v1/customers/", "{nope", content_type="application/json")
     assert bad.status_code == 400
     assert _error(bad)["code"] == "parse_error"
+    # Where the body stops being JSON, in words of ours (translated), not the json module's.
+    assert _error(bad)["message"] == "The body is not valid JSON (line 1, column 2)."
+    latin1 = api.post(
+        "/api/v1/customers/", '{"name": "Ä"}'.encode("latin-1"), content_type="application/json"
+    )
+    assert _error(latin1)["message"] == "The body is not valid JSON text in UTF-8."
     form = api.post(
         "/api/v1/customers/", "name=x", content_type="application/x-www-form-urlencoded"
     )

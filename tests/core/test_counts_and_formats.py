@@ -15,6 +15,7 @@ from customers.models import Customer
 from tests.factories import CustomerFactory
 
 NBSP = "\N{NO-BREAK SPACE}"
+WJ = "\N{WORD JOINER}"
 
 
 def test_a_single_page_is_counted_without_a_query():
@@ -58,22 +59,25 @@ def test_a_queryset_is_counted_in_a_limited_unordered_subquery(owner):
 @pytest.mark.parametrize(
     ("value", "currency", "shown"),
     [
-        (Decimal("1234.5"), "EUR", f"1,234.50{NBSP}EUR"),
-        (Decimal("1234567.005"), "USD", f"1,234,567.01{NBSP}USD"),  # half up
-        (12, "JPY", f"12.00{NBSP}JPY"),
-        (-0.001, "USD", f"0.00{NBSP}USD"),
-        (Decimal("-20"), "USD", f"-20.00{NBSP}USD"),
+        (Decimal("1234.5"), "EUR", "€1,234.50"),
+        (Decimal("1234567.005"), "USD", "$1,234,567.01"),  # half up
+        (Decimal("0.125"), "USD", "$0.13"),  # half up, not to even
+        (12, "JPY", "¥12.00"),
+        (-0.001, "USD", "$0.00"),
+        (Decimal("-20"), "USD", f"-{WJ}$20.00"),  # no line break between "-" and "$"
+        (Decimal("5"), "CHF", f"CHF{NBSP}5.00"),  # a letter code is spaced, unbreakably
+        (Decimal("5"), "cny", "CN¥5.00"),
         (None, "USD", "—"),
         ("", "USD", "—"),
     ],
 )
-def test_money_has_two_decimals_grouped_thousands_and_its_code(value, currency, shown):
+def test_money_has_two_decimals_grouped_thousands_and_its_symbol(value, currency, shown):
     assert format_money(value, currency) == shown
 
 
 def test_money_without_a_currency_is_in_the_base_currency(settings):
     settings.CRM_BASE_CURRENCY = "CHF"
-    assert format_money(Decimal("5"), "") == f"5.00{NBSP}CHF"
+    assert format_money(Decimal("5"), "") == f"CHF{NBSP}5.00"
 
 
 @pytest.mark.parametrize(
@@ -105,8 +109,14 @@ def test_settings_are_shown_as_written(value, shown):
     assert as_written(value) == shown
 
 
-@pytest.mark.parametrize("language", ["en", "zh-hans"])
-def test_one_date_and_number_format_in_every_language(language):
+@pytest.mark.parametrize(
+    ("language", "day", "moment", "money"),
+    [
+        ("en", "2024-02-27", "2024-02-27 04:27", "€1,234.50"),
+        ("zh-hans", "2024年2月27日", "2024年2月27日 04:27", "€1,234.50"),
+    ],
+)
+def test_compact_dates_and_numbers_are_alike_in_every_language(language, day, moment, money):
     template = engines["django"].from_string(
         '{% load humanize formatting %}{{ day }}|{{ day|date:"SHORT_DATE_FORMAT" }}|{{ moment }}|'
         '{{ moment|date:"SHORT_DATETIME_FORMAT" }}|{{ n|intcomma }}|{{ x|floatformat:"2g" }}|'
@@ -122,6 +132,6 @@ def test_one_date_and_number_format_in_every_language(language):
         shown = template.render(context)
 
     assert shown == (
-        f"2024-02-27|2024-02-27|2024-02-27 04:27|2024-02-27 04:27|1,234,567|1,234.50|"
-        f"1,234.50{NBSP}EUR|1234567"  # a bare number (an id in an attribute) stays ungrouped
+        f"{day}|2024-02-27|{moment}|2024-02-27 04:27|1,234,567|1,234.50|"
+        f"{money}|1234567"  # a bare number (an id in an attribute) stays ungrouped
     )

@@ -63,6 +63,7 @@ NOT_PAGES = {
     "dataio:export_customers": "a CSV download",
     "dataio:export_orders": "a CSV download",
     "api_pages:delivery_retry": "POST only",
+    "set_language": "POST only: the language switcher",
 }
 
 
@@ -122,6 +123,7 @@ PAGES = {
     "metrics:health": "",
     "metrics:methodology": "",
     "search": "",
+    "preferences": "",
     "dataio:imports": "",
     "dataio:import_upload": "kind=kind",
     "dataio:import_detail": "pk=job",

@@ -1,7 +1,10 @@
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 
 from crm.search import global_search
+from orders.models import Order
 from tests.factories import ContactFactory, CustomerFactory
 from tests.orders.factories import OrderFactory
 
@@ -103,6 +106,31 @@ def test_each_group_is_limited_and_says_there_is_more(manager):
     assert results.orders.has_more
     results = global_search(user=manager, query="acme", limit=4)
     assert not results.customers.has_more
+
+
+@pytest.mark.parametrize("candidates", [500, 11])
+def test_orders_are_the_newest_matches_in_one_query(
+    manager, monkeypatch, django_assert_num_queries, candidates
+):
+    """The orders come from the newest ORDER_CANDIDATES matches (see crm/search.py): the
+    same as the newest matches of all orders, even with no more candidates than shown."""
+    monkeypatch.setattr("crm.search.ORDER_CANDIDATES", candidates)
+    customer = CustomerFactory(owner=manager)
+    days = [dt.date(2026, 1, 1) + dt.timedelta(days=(n * 37) % 50) for n in range(30)]
+    for n, day in enumerate(days):
+        number = f"SO-7{n:03d}" if n % 3 else f"PO-{n:03d}"
+        OrderFactory(customer=customer, number=number, ordered_on=day, total="0.00")
+    expected = list(
+        Order.objects.filter(number__icontains="so-7").order_by("-ordered_on", "-id")[:11]
+    )
+
+    global_search(user=manager, query="so-7")  # loads the manager's permissions
+    with django_assert_num_queries(3):  # customers, contacts, orders: one query each
+        results = global_search(user=manager, query="so-7")
+
+    assert results.orders.items == expected[:10]
+    assert results.orders.has_more
+    assert [o.customer.name for o in results.orders.items] == [customer.name] * 10
 
 
 def test_search_box_is_in_the_top_bar(client_for, owner):

@@ -3,6 +3,7 @@ import hashlib
 from collections import Counter
 from decimal import Decimal
 from io import StringIO
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -117,6 +118,13 @@ def test_if_empty_adds_nothing_when_customers_exist(db):
 def test_if_empty_seeds_an_empty_database(db):
     seed("--if-empty")
     assert Customer.objects.count() == SIZE
+
+
+def test_the_load_analyzes_every_table_it_filled(db):
+    with mock.patch("crm.demo.load.analyze") as analyze:
+        seed()
+    # After the commit, on PostgreSQL (core.db.analyze, tests/core/test_db.py).
+    analyze.assert_called_once_with(*(apps.get_model(label) for label in load.BULK_MODELS))
 
 
 def test_without_if_empty_a_second_run_adds_more_customers(seeded):

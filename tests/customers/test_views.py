@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from customers import services
 from customers.models import Activity, Contact, Customer
 from tests.factories import (
     ContactFactory,
@@ -283,6 +284,58 @@ def test_list_runs_no_count_query(client_for, owner):
         client.get(reverse("customers:list"))
 
     assert not [q for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+
+
+def _region_queries(queries):
+    return [
+        q["sql"]
+        for q in queries.captured_queries
+        if 'DISTINCT "customers_customer"."region"' in q["sql"]
+    ]
+
+
+def _region_options(response):
+    html = response.content.decode()
+    return html[html.index('name="region"') :].split("</select>")[0]
+
+
+def test_a_managers_region_filter_is_cached_until_a_new_region_appears(
+    client_for, manager, owner, django_capture_on_commit_callbacks
+):
+    CustomerFactory(owner=owner, region="North")
+    client = client_for(manager)
+    url = reverse("customers:list")
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    assert len(_region_queries(queries)) == 1
+    with CaptureQueriesContext(connection) as queries:
+        second = client.get(url)
+    assert _region_queries(queries) == []  # not over every customer on every page
+    assert "<option>North</option>" in _region_options(second)
+
+    # Another customer in a known region keeps the list; a new region replaces it.
+    with django_capture_on_commit_callbacks(execute=True):
+        services.customer_create(user=manager, name="Northern", region="North")
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    assert _region_queries(queries) == []
+    with django_capture_on_commit_callbacks(execute=True):
+        services.customer_update(
+            user=manager, customer=Customer.objects.get(name="Northern"), region="South"
+        )
+    with CaptureQueriesContext(connection) as queries:
+        third = client.get(url)
+    assert len(_region_queries(queries)) == 1
+    assert "<option>South</option>" in _region_options(third)
+
+
+def test_a_rep_sees_the_regions_of_their_own_customers_only(client_for, owner, teammate):
+    CustomerFactory(owner=owner, region="North")
+    CustomerFactory(owner=teammate, region="South")
+    options = _region_options(client_for(owner).get(reverse("customers:list")))
+    assert "North" in options
+    assert "South" not in options
 
 
 def test_the_results_say_how_many_and_offer_to_clear_the_filters(client_for, owner, settings):

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 
 from campaigns.models import Campaign
 from customers.models import Customer, Tag
+from customers.selectors import regions_in_use
 from tests.factories import CustomerFactory, TagFactory
 
 from .factories import csv_bytes, import_file, messages_of
@@ -38,6 +39,16 @@ def test_creates_customers_owned_by_the_importing_rep(owner):
     assert globex.status == Customer.Status.LEAD
     assert globex.marketing_opt_out
     assert globex.history.count() == 1  # created with history, like any other customer
+
+
+def test_an_import_with_a_new_region_refreshes_the_region_filter(
+    owner, manager, django_capture_on_commit_callbacks
+):
+    CustomerFactory(region="North")
+    assert regions_in_use(manager) == ["North"]  # now cached
+    with django_capture_on_commit_callbacks(execute=True):
+        import_file("customers", csv_bytes([HEADER, *ROWS]), user=owner)
+    assert regions_in_use(manager) == ["North", "South"]
 
 
 def test_reimporting_the_same_file_changes_nothing(owner):

@@ -1,3 +1,5 @@
+from unittest import mock
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
@@ -69,6 +71,23 @@ def test_validate_then_commit(owner, django_capture_on_commit_callbacks):
     assert job.status == ImportJob.Status.DONE
     assert job.finished_at is not None
     assert Customer.objects.filter(owner=owner).count() == 2
+
+
+def test_a_committed_import_analyzes_the_tables_it_filled(
+    owner, django_capture_on_commit_callbacks
+):
+    job = upload_job(user=owner, kind="customers", data=DATA)
+    _configure(job, owner, django_capture_on_commit_callbacks)
+    job.refresh_from_db()
+    with (
+        mock.patch("dataio.services.analyze") as analyze,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        services.import_job_commit_request(job=job, user=owner)
+    # After the commit, for the tables whose statistics 2 rows left stale (core.db.analyze).
+    analyze.assert_called_once()
+    assert Customer in analyze.call_args.args
+    assert analyze.call_args.kwargs == {"added": 2}
 
 
 def test_validation_errors_are_stored_with_a_full_report(owner, django_capture_on_commit_callbacks):

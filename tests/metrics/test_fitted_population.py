@@ -7,7 +7,6 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.contrib.humanize.templatetags.humanize import ordinal
 from django.urls import reverse
 from django.utils import timezone
 
@@ -118,7 +117,7 @@ def test_value_tab_uses_the_predicted_clv_when_the_models_fit(client_for, owner,
     html = _text(client_for(owner).get(value_url(score.customer)))
 
     assert "Using predicted CLV: BG/NBD and Gamma-Gamma are fitted" in html
-    assert f"predicted CLV in the {ordinal(round(score.pct_future))}" in html
+    assert f"predicted CLV at percentile {round(score.pct_future)}" in html
     assert f"{score.predicted_clv:,}" in html
     assert "1 − P(alive) from the BG/NBD model" in html
 

@@ -1,5 +1,6 @@
 import datetime as dt
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -16,6 +17,7 @@ from metrics.models import (
     ScoreSnapshot,
     StagedScore,
 )
+from metrics.tasks import recalculate_dirty
 from orders.models import Order
 from tests.campaigns.factories import CampaignFactory, SpendEntryFactory
 from tests.factories import CustomerFactory, UserFactory
@@ -170,6 +172,57 @@ def test_an_order_marks_its_customer_and_referrer_dirty_and_the_sweep_clears_it(
     assert not DirtyCustomer.objects.exists()
     assert CustomerScore.objects.get(customer=customer).revenue == Decimal("250.00")
     assert CustomerScore.objects.get(customer=referrer).referral_revenue == Decimal("250.00")
+
+
+@pytest.fixture
+def slow_clock(monkeypatch):
+    """Dedupe windows long enough that a loaded machine's test stays inside them."""
+    monkeypatch.setattr(services, "DIRTY_SENT_SECONDS", 60)
+    monkeypatch.setattr(services, "DIRTY_FOLLOW_UP_SECONDS", 30)
+
+
+def test_a_burst_of_orders_sends_one_task_at_once_and_one_follow_up(
+    db, django_capture_on_commit_callbacks, slow_clock
+):
+    customers = population(30, seed=4)[:3]
+    services.full_run_sync(as_of=AS_OF)
+    with mock.patch.object(recalculate_dirty, "apply_async") as send:
+        for index in range(5):  # five orders, each committed on its own
+            with django_capture_on_commit_callbacks(execute=True):
+                OrderFactory(customer=customers[index % 3], ordered_on=AS_OF, total="90.00")
+    first, follow_up = send.call_args_list  # not one task per order
+    assert "countdown" not in first.kwargs  # the score need not wait
+    assert follow_up.kwargs["countdown"] == 30
+    assert DirtyCustomer.objects.count() == 3
+
+    # The worker runs the task (twice: a duplicate delivery finds nothing left to do).
+    for _ in range(2):
+        recalculate_dirty(as_of=AS_OF.isoformat())
+    assert not DirtyCustomer.objects.exists()
+    assert all(
+        score.orders_count == Order.objects.filter(customer=score.customer_id).count()
+        for score in CustomerScore.objects.filter(customer__in=customers)
+    )
+
+    # The task is done, so the next order sends its own task, at once.
+    with (
+        mock.patch.object(recalculate_dirty, "apply_async") as send,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        OrderFactory(customer=customers[0], ordered_on=AS_OF, total="10.00")
+    [again] = send.call_args_list
+    assert "countdown" not in again.kwargs
+
+
+def test_a_mark_whose_task_could_not_be_sent_lets_the_next_one_try(
+    db, django_capture_on_commit_callbacks, slow_clock
+):
+    customer = CustomerFactory()
+    with mock.patch("metrics.services.enqueue", return_value=False) as enqueue:
+        for _ in range(2):
+            with django_capture_on_commit_callbacks(execute=True):
+                services.customers_mark_dirty(customer_ids=[customer.pk])
+    assert enqueue.call_args_list == [mock.call(recalculate_dirty)] * 2
 
 
 def test_a_mark_made_during_a_recalculation_survives_it(db):

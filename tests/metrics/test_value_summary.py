@@ -11,6 +11,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from core.formatting import format_money
 from metrics import services
 from metrics.models import CustomerScore, DirtyCustomer, ScoreSnapshot
 from metrics.selectors_customer import score_version
@@ -145,9 +146,10 @@ def test_summary_shows_score_tier_trend_churn_clv_and_why(
     assert "▲ 7 points since 2026-09-17" in html
     assert "23%" in html
     assert "Predicted CLV" in html
-    assert "12,345.60" in html
+    # With its currency, as every amount the app shows.
+    assert " ".join(format_money(Decimal("12345.60")).split()) in html
     headline = response.context["explanation"].headline
-    assert headline.startswith("87: profit contribution in the 94th percentile")
+    assert headline.startswith("87: profit contribution at percentile 94")
     assert headline in html
     # The same sentence as on the Value tab.
     assert headline in _text(client.get(_url("customer_value", customer)))
@@ -181,7 +183,7 @@ def test_summary_names_the_simple_clv_when_the_models_were_not_fitted(client_for
     html = _text(client_for(owner).get(_url("customer_summary", customer), headers=HTMX))
 
     assert "Simple CLV" in html
-    assert "9,000.00" in html
+    assert " ".join(format_money(Decimal("9000.00")).split()) in html
     assert "Predicted CLV" not in html
 
 

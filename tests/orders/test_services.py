@@ -418,7 +418,7 @@ def test_partial_refunds_keep_the_order_paid_until_they_reach_the_total(owner, c
 
     with pytest.raises(ValidationError) as excinfo:
         services.order_refund(user=owner, order=order, amount=D("66.68"))
-    assert excinfo.value.message_dict["amount"] == ["At most 66.67 EUR is left to refund."]
+    assert excinfo.value.message_dict["amount"] == ["At most €66.67 is left to refund."]
 
     order = services.order_refund(user=owner, order=order, amount=D("66.67"))
     order.refresh_from_db()

@@ -6,12 +6,19 @@ import argparse
 import datetime as dt
 import time
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.demo.load import DEMO_PASSWORD, demo_data_load, demo_users_ensure
+from crm.demo.load import (
+    DEMO_PASSWORD,
+    VOCABULARIES,
+    demo_data_load,
+    demo_users_ensure,
+    required_base_currency,
+)
 from customers.models import Customer
+from orders.models import base_currency
 
 
 def _date(value):
@@ -66,10 +73,34 @@ class Command(BaseCommand):
             action="store_true",
             help="Do not create the demo users.",
         )
+        parser.add_argument(
+            "--language",
+            choices=sorted(VOCABULARIES),
+            default="en",
+            help=(
+                "The language of the names, places, products, campaigns and notes (default "
+                "en). zh-hans: Chinese companies and people, priced in CNY, which must then "
+                "be the base currency (BASE_CURRENCY=CNY)."
+            ),
+        )
 
-    def handle(self, *args, customers, seed, as_of, if_empty, no_users, verbosity, **options):
+    def handle(
+        self, *args, customers, seed, as_of, if_empty, no_users, language, verbosity, **options
+    ):
+        # The base currency is the process's (settings): amounts priced in yuan would be
+        # shown, summed and converted as dollars under another one.
+        needed = required_base_currency(language)
+        if needed and base_currency() != needed:
+            raise CommandError(
+                _(
+                    "The demo data in this language is priced in %(needed)s, but the base "
+                    "currency is %(base)s. Run this command, and the app, with "
+                    "BASE_CURRENCY=%(needed)s (in the environment or in .env)."
+                )
+                % {"needed": needed, "base": base_currency()}
+            )
         if not no_users:
-            created = demo_users_ensure()
+            created = demo_users_ensure(language=language)
             if created:
                 self.stdout.write(
                     _("Demo users created: %(users)s (password: %(password)s).")
@@ -87,6 +118,7 @@ class Command(BaseCommand):
             seed=seed,
             as_of=as_of,
             progress=self.stdout.write if verbosity > 0 else None,
+            language=language,
         )
         seconds = time.monotonic() - started
         self.stdout.write(
