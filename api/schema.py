@@ -5,6 +5,7 @@ check them against (api.views.base); API keys appear as HTTP bearer authenticati
 
 from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.plumbing import force_instance
 
 from . import idempotency, throttling
 from .serializers.common import ErrorSerializer
@@ -63,6 +64,25 @@ class AutoSchema(openapi.AutoSchema):
         if idempotency.is_idempotent(self._action_handler()):
             parameters.append(idempotency.PARAMETER)
         return [*parameters, *super().get_override_parameters()]
+
+    def _process_override_parameters(self, direction="request"):
+        # A list filter (``tier__in=A,B``) takes its values separated by commas, so that a
+        # generated client sends them so (it may also repeat the parameter).
+        result = super()._process_override_parameters(direction)
+        for parameter in result.values():
+            if parameter and parameter["schema"].get("type") == "array":
+                parameter.update(style="form", explode=False)
+        return result
+
+    def _map_basic_serializer(self, serializer, direction):
+        # What a request expands (api.serializers.customers.ExpandedScoreField) is in the
+        # answer only when asked for: optional, though read-only.
+        schema = super()._map_basic_serializer(serializer, direction)
+        fields = getattr(force_instance(serializer), "fields", {})
+        expanded = {name for name, field in fields.items() if hasattr(field, "expand_name")}
+        if expanded and "required" in schema:
+            schema["required"] = [name for name in schema["required"] if name not in expanded]
+        return schema
 
     def _get_response_headers_for_code(self, status_code, direction="response"):
         headers = {**super()._get_response_headers_for_code(status_code, direction)}

@@ -441,15 +441,46 @@ def dated_line_chart(
     return chart
 
 
+# Punctuation a line never starts with (，。：、）」) or ends with (（「“): Chinese line breaking.
+_CLOSING = ("Pe", "Pf", "Po")
+_OPENING = ("Ps", "Pi")
+
+
+def _columns(text: str) -> float:
+    """``text``'s width in narrow glyphs: a Chinese character counts as WIDE_GLYPH / GLYPH."""
+    return sum(_glyph(char) / GLYPH for char in text)
+
+
+def _pieces(word: str) -> list[str]:
+    """A word (no spaces) cut where a line may break inside it: beside a wide (CJK)
+    character, so Chinese breaks between any two characters, while a Latin word or a
+    number stays whole; never before closing or after opening punctuation."""
+    pieces, start = [], 0
+    for i in range(1, len(word)):
+        before, after = word[i - 1], word[i]
+        if (
+            WIDE_GLYPH in (_glyph(before), _glyph(after))
+            and unicodedata.category(after) not in _CLOSING
+            and unicodedata.category(before) not in _OPENING
+        ):
+            pieces.append(word[start:i])
+            start = i
+    pieces.append(word[start:])
+    return pieces
+
+
 def _wrap(text: str, width: int) -> list[str]:
-    """Words on at most two lines of about ``width`` characters."""
-    words, lines = text.split(), [""]
-    for word in words:
-        candidate = f"{lines[-1]} {word}".strip()
-        if len(candidate) <= width or not lines[-1] or len(lines) == 2:
-            lines[-1] = candidate
-        else:
-            lines.append(word)
+    """Words on at most two lines of about ``width`` narrow characters (a Chinese character
+    is wider); Latin text breaks at spaces, Chinese between characters."""
+    lines = [""]
+    for word in text.split():
+        for k, piece in enumerate(_pieces(word)):
+            # The pieces of one word join without a space.
+            candidate = lines[-1] + piece if k else f"{lines[-1]} {piece}".strip()
+            if _columns(candidate) <= width or not lines[-1] or len(lines) == 2:
+                lines[-1] = candidate
+            else:
+                lines.append(piece)
     return lines
 
 

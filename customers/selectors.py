@@ -7,6 +7,7 @@ import heapq
 import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -78,10 +79,36 @@ def customer_list(
     segment: str = "",
     churn_risk: str = "",
     sort: str = "name",
+    statuses: Iterable[str] = (),
+    owners: Iterable[int] = (),
+    regions: Iterable[str] = (),
+    tiers: Iterable[str] = (),
+    segments: Iterable[str] = (),
+    score_min: float | None = None,
+    score_max: float | None = None,
+    created_before: datetime | None = None,
 ) -> QuerySet[Customer]:
     """The user's customers, filtered and sorted. ``tier``, ``segment`` and ``churn_risk``
-    (a CHURN_RISK_BANDS key) filter on the customer's current value score."""
+    (a CHURN_RISK_BANDS key) filter on the customer's current value score, as do the lists
+    ``tiers``, ``segments`` and the inclusive range ``score_min``..``score_max``; the other
+    lists keep the customers whose field is any of the values; ``created_before`` is
+    exclusive. Filtering never widens the user's scope: another rep's id finds no one."""
     qs = customers_visible_to(user).select_related("owner", "score")
+    for lookup, values in (
+        ("status__in", statuses),
+        ("owner_id__in", owners),
+        ("region__in", regions),
+        ("score__tier__in", tiers),
+        ("score__segment__in", segments),
+    ):
+        if values:
+            qs = qs.filter(**{lookup: list(values)})
+    if score_min is not None:
+        qs = qs.filter(score__value_score__gte=score_min)
+    if score_max is not None:
+        qs = qs.filter(score__value_score__lte=score_max)
+    if created_before is not None:
+        qs = qs.filter(created_at__lt=created_before)
     search = search.strip()
     if search:
         qs = qs.filter(

@@ -1,7 +1,9 @@
 """Reads of orders, costs, products and rates. Orders and costs are reached only through
 ``customers.selectors.customers_visible_to``, so a rep never sees another rep's."""
 
+from collections.abc import Iterable
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -37,8 +39,27 @@ def order_list(
     customer: Customer | int | None = None,
     owner: User | int | None = None,
     search: str = "",
+    statuses: Iterable[str] = (),
+    customers: Iterable[int] = (),
+    owners: Iterable[int] = (),
+    total_min: Decimal | None = None,
+    total_max: Decimal | None = None,
 ) -> QuerySet[Order]:
+    """The orders of the customers ``user`` can see, filtered. The lists keep the orders
+    whose status, customer or customer's owner is any of the values (another rep's ids find
+    nothing); ``total_min``..``total_max`` is an inclusive range of the order's total."""
     qs = orders_visible_to(user).select_related("customer")
+    for lookup, values in (
+        ("status__in", statuses),
+        ("customer_id__in", customers),
+        ("customer__owner_id__in", owners),
+    ):
+        if values:
+            qs = qs.filter(**{lookup: list(values)})
+    if total_min is not None:
+        qs = qs.filter(total__gte=total_min)
+    if total_max is not None:
+        qs = qs.filter(total__lte=total_max)
     if status:
         qs = qs.filter(status=status)
     if date_from:

@@ -3,6 +3,7 @@ so naming another rep's customer reads as "does not exist", exactly as a 404 wou
 
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
+from rest_framework.fields import empty
 
 from customers.models import Customer
 from customers.selectors import assignable_users, customers_visible_to
@@ -11,9 +12,58 @@ from customers.selectors import assignable_users, customers_visible_to
 MAX_ID = 2**63 - 1
 
 
+# The most values one ``__in`` filter takes: a sync asks for a few ids or choices at a time.
+MAX_QUERY_LIST = 100
+
+
 def id_query_field(**kwargs):
     """An id in a query string (a filter)."""
     return serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID, **kwargs)
+
+
+class QueryListField(serializers.ListField):
+    """Several values of one query-string filter (``tier__in=A,B``): separated by commas,
+    or the parameter repeated (``tier__in=A&tier__in=B``), each checked by ``child``. An
+    empty list or more than MAX_QUERY_LIST values is a 400, as is any invalid value; the
+    errors are listed under the parameter's name."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_empty", False)
+        kwargs.setdefault("max_length", MAX_QUERY_LIST)
+        super().__init__(**kwargs)
+
+    def get_value(self, dictionary):
+        if self.field_name not in dictionary:
+            return empty
+        values = (
+            dictionary.getlist(self.field_name)
+            if hasattr(dictionary, "getlist")
+            else [dictionary[self.field_name]]
+        )
+        return [item.strip() for value in values for item in str(value).split(",") if item.strip()]
+
+    def run_child_validation(self, data):
+        result, errors = [], []
+        for item in data:
+            try:
+                result.append(self.child.run_validation(item))
+            except serializers.ValidationError as exc:
+                errors.extend(exc.detail if isinstance(exc.detail, list) else [exc.detail])
+        if errors:
+            raise serializers.ValidationError(errors)
+        # In the order given, each once.
+        return list(dict.fromkeys(result))
+
+
+def id_list_query_field(**kwargs):
+    """Ids in a query string (``owner__in=3,5``)."""
+    return QueryListField(child=id_query_field(), **kwargs)
+
+
+def choice_list_query_field(choices, **kwargs):
+    """Choices in a query string (``status__in=active,lead``)."""
+    return QueryListField(child=serializers.ChoiceField(choices=choices), **kwargs)
 
 
 class IdRelatedField(serializers.PrimaryKeyRelatedField):

@@ -1,11 +1,13 @@
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
+from rest_framework.fields import SkipField
 
 from campaigns.models import Campaign
 from customers.models import Activity, Contact, Customer, Tag
 
 from .common import IdRelatedField, UserField, VisibleCustomerField
+from .metrics import ScoreSummarySerializer
 
 TAG_MAX_LENGTH = Tag._meta.get_field("name").max_length
 
@@ -23,6 +25,19 @@ class TagNamesField(serializers.ListField):
             if name and name.lower() not in (n.lower() for n in names):
                 names.append(name)
         return names
+
+
+class ExpandedScoreField(ScoreSummarySerializer):
+    """The customer's score, present only when the request asks ``expand=score`` (the
+    view puts what it expands in the context); null for a customer not scored yet. The
+    list reads it in the same query as the customers (select_related), never one a row."""
+
+    expand_name = "score"
+
+    def get_attribute(self, instance):
+        if self.expand_name not in self.context.get("expand", ()):
+            raise SkipField
+        return super().get_attribute(instance)
 
 
 @extend_schema_serializer(
@@ -53,6 +68,14 @@ class CustomerSerializer(serializers.ModelSerializer):
         queryset=Campaign.objects.all(), required=False, allow_null=True
     )
     referred_by = VisibleCustomerField(required=False, allow_null=True)
+    score = ExpandedScoreField(
+        read_only=True,
+        allow_null=True,
+        help_text=_(
+            "Only with expand=score: the customer's value score in brief (null when none "
+            "is calculated yet)."
+        ),
+    )
 
     class Meta:
         model = Customer
@@ -80,6 +103,7 @@ class CustomerSerializer(serializers.ModelSerializer):
             "language",
             "created_at",
             "updated_at",
+            "score",
         ]
         read_only_fields = ["created_at", "updated_at"]
         extra_kwargs = {

@@ -19,6 +19,29 @@ class ScoreSerializer(serializers.ModelSerializer):
         read_only_fields = [f.name for f in CustomerScore._meta.fields]
 
 
+class ScoreSummarySerializer(serializers.ModelSerializer):
+    """A customer's value in brief, as a customer embeds it (``expand=score``); every
+    component is at ``scores/{customer id}/``."""
+
+    tier = _blank_or(CustomerScore.Tier.choices)
+
+    class Meta:
+        model = CustomerScore
+        fields = [
+            "as_of",
+            "computed_at",
+            "value_score",
+            "tier",
+            "segment",
+            "churn_risk",
+            "predicted_clv",
+            "revenue",
+            "orders_count",
+            "last_order_on",
+        ]
+        read_only_fields = fields
+
+
 class ModelFitSerializer(serializers.ModelSerializer):
     class Meta:
         model = ModelFit

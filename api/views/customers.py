@@ -22,7 +22,12 @@ from valuemodels.rfm import SEGMENTS
 
 from .. import idempotency
 from ..pagination import KeysetPagination
-from ..serializers.common import id_query_field
+from ..serializers.common import (
+    QueryListField,
+    choice_list_query_field,
+    id_list_query_field,
+    id_query_field,
+)
 from ..serializers.customers import (
     ActivityCreateSerializer,
     ActivitySerializer,
@@ -32,8 +37,30 @@ from ..serializers.customers import (
 )
 from .base import ApiViewSet
 
+SEGMENT_SLUGS = [slug for slug, _label in SEGMENTS]
+# What ``expand`` may embed in a customer.
+EXPANSIONS = ("score",)
+# The list filters by their selector's names (customers.selectors.customer_list).
+_LIST_FILTERS = {
+    "status__in": "statuses",
+    "owner__in": "owners",
+    "region__in": "regions",
+    "tier__in": "tiers",
+    "segment__in": "segments",
+}
 
-class CustomerQuery(serializers.Serializer):
+
+class ExpandQuery(serializers.Serializer):
+    expand = choice_list_query_field(
+        EXPANSIONS,
+        help_text=_(
+            "Embed related data in each customer: score (its value score in brief, or "
+            "null), read in the same query."
+        ),
+    )
+
+
+class CustomerQuery(ExpandQuery):
     search = serializers.CharField(
         required=False, help_text=_("In name, email, phone; exact external id.")
     )
@@ -42,8 +69,36 @@ class CustomerQuery(serializers.Serializer):
     region = serializers.CharField(required=False)
     tag = serializers.CharField(required=False, help_text=_("A tag name."))
     tier = serializers.ChoiceField(choices=TIERS, required=False)
-    segment = serializers.ChoiceField(choices=[slug for slug, _label in SEGMENTS], required=False)
+    segment = serializers.ChoiceField(choices=SEGMENT_SLUGS, required=False)
     churn_risk = serializers.ChoiceField(choices=list(CHURN_RISK_BANDS), required=False)
+    status__in = choice_list_query_field(
+        Customer.Status.choices, help_text=_("Any of these statuses, separated by commas.")
+    )
+    owner__in = id_list_query_field(
+        help_text=_("Any of these owners' user ids, separated by commas.")
+    )
+    region__in = QueryListField(
+        child=serializers.CharField(), help_text=_("Any of these regions, separated by commas.")
+    )
+    tier__in = choice_list_query_field(
+        TIERS, help_text=_("Any of these value tiers, separated by commas.")
+    )
+    segment__in = choice_list_query_field(
+        SEGMENT_SLUGS, help_text=_("Any of these RFM segments, separated by commas.")
+    )
+    score_min = serializers.FloatField(
+        required=False, min_value=0, max_value=100, help_text=_("Value score at least this.")
+    )
+    score_max = serializers.FloatField(
+        required=False, min_value=0, max_value=100, help_text=_("Value score at most this.")
+    )
+    created_before = serializers.DateTimeField(
+        required=False,
+        help_text=_(
+            "Only customers created before this moment (ISO 8601 date-time); with "
+            "created_since, the period [created_since, created_before)."
+        ),
+    )
 
 
 @extend_schema_view(
@@ -66,15 +121,26 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
         "-updated_at": ("-updated_at", "-id"),
     }
     keyset_default = "-id"
-    query_serializers = {"list": CustomerQuery}
+    query_serializers = {"list": CustomerQuery, "retrieve": ExpandQuery}
     since_fields = {"created_since": "created_at", "updated_since": "updated_at"}
     since_ordering = "updated_at"
 
     def get_queryset(self):
         user = self.request.user
         if self.action == "list":
-            return customer_list(user=user, **self.query()).prefetch_related("tags")
-        return customers_visible_to(user).prefetch_related("tags")
+            filters = self.query()
+            filters.pop("expand", None)
+            filters = {_LIST_FILTERS.get(name, name): value for name, value in filters.items()}
+            return customer_list(user=user, **filters).prefetch_related("tags")
+        # The score joined in, for expand=score: no second query.
+        return customers_visible_to(user).select_related("score").prefetch_related("tags")
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        request = getattr(self, "request", None)
+        if request is not None and self.action in self.query_serializers:
+            context["expand"] = self.query().get("expand", ())
+        return context
 
     def _save(self, save, serializer):
         fields = dict(serializer.validated_data)

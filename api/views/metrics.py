@@ -18,7 +18,12 @@ from valuemodels.rfm import SEGMENTS
 from .. import idempotency
 from ..errors import Conflict
 from ..pagination import KeysetPagination
-from ..serializers.common import ErrorSerializer, id_query_field
+from ..serializers.common import (
+    ErrorSerializer,
+    choice_list_query_field,
+    id_list_query_field,
+    id_query_field,
+)
 from ..serializers.metrics import (
     CompanyMetricsSerializer,
     MetricSettingsSerializer,
@@ -42,6 +47,16 @@ class ScoreQuery(serializers.Serializer):
     churn_risk_min = serializers.FloatField(required=False, min_value=0, max_value=1)
     churn_risk_max = serializers.FloatField(required=False, min_value=0, max_value=1)
     owner = id_query_field(help_text="Owner's user id.")
+    tier__in = choice_list_query_field(
+        TIERS, help_text="Any of these value tiers, separated by commas."
+    )
+    segment__in = choice_list_query_field(
+        [slug for slug, _label in SEGMENTS],
+        help_text="Any of these RFM segments, separated by commas.",
+    )
+    owner__in = id_list_query_field(
+        help_text="The customer's owner is any of these user ids, separated by commas."
+    )
 
 
 _SCORE_LOOKUPS = {
@@ -52,6 +67,9 @@ _SCORE_LOOKUPS = {
     "churn_risk_min": "churn_risk__gte",
     "churn_risk_max": "churn_risk__lte",
     "owner": "customer__owner_id",
+    "tier__in": "tier__in",
+    "segment__in": "segment__in",
+    "owner__in": "customer__owner_id__in",
 }
 
 

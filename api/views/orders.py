@@ -18,7 +18,12 @@ from orders.models import CustomerCost, Order, OrderLine, Product
 from .. import idempotency
 from ..errors import ItemErrors
 from ..pagination import KeysetPagination
-from ..serializers.common import ErrorSerializer, id_query_field
+from ..serializers.common import (
+    ErrorSerializer,
+    choice_list_query_field,
+    id_list_query_field,
+    id_query_field,
+)
 from ..serializers.orders import (
     BulkOrdersSerializer,
     BulkResultSerializer,
@@ -80,6 +85,33 @@ class OrderQuery(serializers.Serializer):
     search = serializers.CharField(
         required=False, help_text="Exact order number; customer name; exact external id."
     )
+    status__in = choice_list_query_field(
+        Order.Status.choices, help_text="Any of these statuses, separated by commas."
+    )
+    customer__in = id_list_query_field(help_text="Any of these customer ids, separated by commas.")
+    owner__in = id_list_query_field(
+        help_text="The customer's owner is any of these user ids, separated by commas."
+    )
+    total_min = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        required=False,
+        help_text="Total (in the order's currency) at least this.",
+    )
+    total_max = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        required=False,
+        help_text="Total (in the order's currency) at most this.",
+    )
+
+
+# The list filters by their selector's names (orders.selectors.order_list).
+_ORDER_LIST_FILTERS = {
+    "status__in": "statuses",
+    "customer__in": "customers",
+    "owner__in": "owners",
+}
 
 
 _BULK_EXAMPLE_ERROR = {
@@ -124,7 +156,8 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
     def get_queryset(self):
         user = self.request.user
         if self.action == "list":
-            qs = selectors.order_list(user=user, **self.query())
+            filters = {_ORDER_LIST_FILTERS.get(k, k): v for k, v in self.query().items()}
+            qs = selectors.order_list(user=user, **filters)
         else:
             qs = selectors.orders_visible_to(user)
         return qs.prefetch_related("lines")

@@ -147,3 +147,26 @@ def test_cell_grid_writes_each_cell_name_and_count():
     assert len(chart.rects) == 4
     assert chart.legend == [("#fff", "Big: 1,200")]
     assert {"R 2", "R 1", "FM 1", "FM 2", "Big name here", "1,200", "0", "3"} <= set(texts)
+
+
+def test_cell_names_wrap_at_spaces_and_never_split_a_word():
+    assert charts._wrap("Customers who bought 10,000 items", 18) == [
+        "Customers who",
+        "bought 10,000 items",
+    ]
+    assert charts._wrap("Champions", 18) == ["Champions"]
+
+
+def test_chinese_cell_names_wrap_between_characters_counted_full_width():
+    # Ten Chinese characters fill the room of about 17 narrow ones.
+    assert charts._wrap("重要价值客户重要价值客户", 18) == ["重要价值客户重要价值", "客户"]
+    assert charts._wrap("重要价值客户", 18) == ["重要价值客户"]
+    # No line starts with closing punctuation or ends with opening punctuation.
+    assert charts._wrap("需要关注（可能流失）的客户", 10) == ["需要关注（可", "能流失）的客户"]
+
+
+def test_mixed_cell_names_keep_latin_words_whole():
+    lines = charts._wrap("RFM 分群：重要价值客户", 10)
+    assert lines == ["RFM 分群：", "重要价值客户"]
+    assert charts._wrap("RFM分群", 4) == ["RFM", "分群"]
+    assert charts._wrap("客户数12345人", 6) == ["客户数", "12345人"]

@@ -74,20 +74,33 @@ def test_the_committed_mo_is_compiled_from_the_po(po):
 
 @pytest.mark.skipif(shutil.which("xgettext") is None, reason="makemessages needs GNU gettext")
 def test_makemessages_finds_no_message_the_file_lacks(po, tmp_path, monkeypatch):
+    # makemessages writes into any ./locale it sees beside the code, whatever LOCALE_PATHS
+    # says: it runs in a tree of links to the code without ./locale, so the committed file
+    # is never touched and the copy is the one compared.
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    for item in Path(settings.BASE_DIR).iterdir():
+        if item.name not in {"locale", "var", ".venv", ".git"}:
+            (tree / item.name).symlink_to(item)
     locale = Path(po.fpath).parent.parent.name
-    copy = tmp_path / locale / "LC_MESSAGES" / "django.po"
+    copy = tmp_path / "locale" / locale / "LC_MESSAGES" / "django.po"
     copy.parent.mkdir(parents=True)
     shutil.copy(po.fpath, copy)
-    monkeypatch.chdir(settings.BASE_DIR)
+    committed_text = Path(po.fpath).read_text()
+    monkeypatch.chdir(tree)
 
-    with override_settings(LOCALE_PATHS=[tmp_path]):
-        extract()
+    with override_settings(LOCALE_PATHS=[tmp_path / "locale"]):
+        extract(symlinks=True)
 
+    assert Path(po.fpath).read_text() == committed_text
     extracted = {_key(entry) for entry in polib.pofile(str(copy)) if not entry.obsolete}
     committed = {_key(entry) for entry in po if not entry.obsolete}
+    assert extracted, "makemessages found no message at all"
     # New: run `manage.py translations` and translate what it adds.
     assert sorted(extracted - committed) == []
     assert sorted(committed - extracted) == []
+    fuzzy = [entry.msgid for entry in polib.pofile(str(copy)) if "fuzzy" in entry.flags]
+    assert fuzzy == []
 
 
 def test_the_app_speaks_chinese_from_the_committed_files():

@@ -242,3 +242,12 @@ def test_one_check_no_dry_run_box_and_the_row_count_becomes_exact(
     preview = fragment.split("<h3>Preview</h3>")[1]
     assert re.match(r'\s*<div class="table-scroll">\s*<table', preview)
     assert "Changes</th>" in preview  # the last column is there
+
+
+def test_job_page_groups_the_row_count_in_its_plural_sentence(client_for, owner):
+    """The count in "N rows in the file." is grouped like every other count on the page."""
+    job = upload_job(user=owner, kind="customers", data=DATA)
+    ImportJob.objects.filter(pk=job.pk).update(rows_total=12345)
+    page = client_for(owner).get(job.get_absolute_url()).content.decode()
+    assert "About 12,345 rows in the file." in page
+    assert "12345" not in page

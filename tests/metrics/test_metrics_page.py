@@ -4,6 +4,7 @@ from decimal import Decimal
 from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -191,6 +192,27 @@ def test_progress_of_a_running_run_keeps_polling(client_for, manager):
     assert 'value="68"' in html  # prepared (60 %), then a quarter of the chunks' 35 %
     assert "elapsed 1 min 15 s" in html
     assert "<html" not in html  # a fragment, not a page
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_large_counts_of_a_run_are_grouped_but_its_id_is_not(client_for, manager, language):
+    run = _run(
+        pk=54321, status=RecalcRun.Status.RUNNING, total=12345, processed=2500, chunks_total=3
+    )
+    client = client_for(manager)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+
+    response = client.get(reverse("metrics:run_progress", args=[run.pk]), headers=HTMX)
+
+    html = response.content.decode()
+    card, table = html.split('class="card"', 2)[1:]
+    assert "2,500" in card
+    assert "12,345" in card
+    assert "2,500 / 12,345" in table
+    assert "12345" not in html
+    # Ids in URLs and attributes stay as they are.
+    assert reverse("metrics:run_progress", args=[54321]) in html
+    assert "54,321" not in html
 
 
 def _progress_seen(client, run):

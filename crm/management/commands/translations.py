@@ -28,14 +28,16 @@ def message_files() -> list[Path]:
     ]
 
 
-def extract(*, verbosity: int = 0) -> None:
-    """Merge the code's messages into the ``.po`` files of ``settings.LOCALE_PATHS[0]``."""
+def extract(*, verbosity: int = 0, symlinks: bool = False) -> None:
+    """Merge the code's messages (the tree under the current directory) into the ``.po``
+    files of ``settings.LOCALE_PATHS[0]``; ``symlinks`` follows linked folders."""
     call_command(
         "makemessages",
         locale=LOCALES,
         ignore_patterns=IGNORE,
         no_obsolete=True,
         add_location="file",
+        symlinks=symlinks,
         verbosity=verbosity,
     )
 
