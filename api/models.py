@@ -2,6 +2,6 @@
 
 from .idempotency import IdempotencyKey
 from .keys import ApiKey
-from .webhooks.models import TierChangeScan, Webhook, WebhookDelivery
+from .webhooks.models import Webhook, WebhookDelivery
 
-__all__ = ["ApiKey", "IdempotencyKey", "TierChangeScan", "Webhook", "WebhookDelivery"]
+__all__ = ["ApiKey", "IdempotencyKey", "Webhook", "WebhookDelivery"]

@@ -4,13 +4,12 @@ imported here so Celery's autodiscovery finds them)."""
 from celery import shared_task
 
 from . import idempotency
-from .webhooks.tasks import deliver_webhook, webhooks_dispatch_due, webhooks_tier_changes
+from .webhooks.tasks import deliver_webhook, webhooks_dispatch_due
 
 __all__ = [
     "deliver_webhook",
     "idempotency_keys_purge",
     "webhooks_dispatch_due",
-    "webhooks_tier_changes",
 ]
 
 

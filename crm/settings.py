@@ -319,7 +319,6 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=17),
     },
     "api-webhooks-dispatch-due": {"task": "api.tasks.webhooks_dispatch_due", "schedule": 30.0},
-    "api-webhooks-tier-changes": {"task": "api.tasks.webhooks_tier_changes", "schedule": 60.0},
 }
 
 # --- REST API (api/, docs/api.md) -----------------------------------------------------

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.core.cache import cache
@@ -29,7 +30,7 @@ from core.services import check_fields, require_permission
 from core.types import User
 from customers.models import Customer
 
-from . import engine, storage
+from . import engine, signals, storage
 from .models import (
     DirtyCustomer,
     MetricSettings,
@@ -355,7 +356,8 @@ def _publish_chunk(run_id: int, index: int) -> bool:
     values = storage.run_values(
         as_of=population.as_of, population=population, computed_at=population.created_at
     )
-    storage.publish_staged(run_id, chunk.first_id, chunk.last_id, values)
+    changes = storage.publish_staged(run_id, chunk.first_id, chunk.last_id, values)
+    _tier_changes_send(changes)
     RecalcRun.objects.filter(pk=run_id).update(
         processed=F("processed") + chunk.size,
         chunks_done=F("chunks_done") + 1,
@@ -469,14 +471,23 @@ def customers_recalculate(*, customer_ids: Iterable[int], as_of: date) -> bool:
     values = storage.run_values(as_of=as_of, population=population)
     try:
         with transaction.atomic():
-            storage.upsert(encoded, values)
+            _tier_changes_send(storage.upsert(encoded, values))
     except IntegrityError:
         # A customer deleted while its rows were written (the upsert skips those deleted
         # before, and on PostgreSQL locks the others): written again, without it.
         logger.info("A customer was deleted during its recalculation; writing again.")
         with transaction.atomic():
-            storage.upsert(encoded, values)
+            _tier_changes_send(storage.upsert(encoded, values))
     return True
+
+
+def _tier_changes_send(changes: list[dict[str, Any]]) -> None:
+    """Announce the tier changes of a write once it commits (signals.tier_changed). They
+    were read from the stored tiers before the write, so a repeated write finds none."""
+    if changes:
+        transaction.on_commit(
+            partial(signals.tier_changed.send_robust, sender=None, changes=changes)
+        )
 
 
 def customers_mark_dirty(*, customer_ids: Iterable[int | None]) -> None:

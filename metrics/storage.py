@@ -331,7 +331,8 @@ def abandon_publication():
 
 def publish_staged(run_id, first_id, last_id, run_values):
     """Copy one chunk of a run's staged rows into the scores (on PostgreSQL the next
-    table, swapped in when every chunk is done) and the history."""
+    table, swapped in when every chunk is done) and the history. Returns the chunk's tier
+    changes (see ``_tier_change``), read with one query before the write."""
     staged = StagedScore._meta.db_table
     # Customers deleted since the run was staged are skipped. (A WHERE clause is also what
     # lets SQLite parse INSERT … SELECT … ON CONFLICT.)
@@ -342,6 +343,7 @@ def publish_staged(run_id, first_id, last_id, run_values):
     params = [run_id, first_id, last_id]
     run = [run_values[c] for c in RUN_COLUMNS]
     with connection.cursor() as cursor:
+        changes = _staged_tier_changes(cursor, where, params, run_id, run_values["as_of"])
         if connection.vendor == "postgresql":
             as_of = run_values["as_of"]
             cursor.execute(_next_insert_sql(where, staged), [as_of, as_of, *run, *params])
@@ -352,6 +354,45 @@ def publish_staged(run_id, first_id, last_id, run_values):
         cursor.execute(
             _snapshot_sql(f"FROM {staged} {where}", staged), [run_values["as_of"], *params]
         )
+    return changes
+
+
+def _tier_change(*, customer_id, tier, previous_tier, value_score, as_of, run_id):
+    return {
+        "customer": customer_id,
+        "tier": tier,
+        "previous_tier": previous_tier,
+        "value_score": value_score,
+        "as_of": as_of,
+        "run": run_id,
+    }
+
+
+def _staged_tier_changes(cursor, where, params, run_id, as_of):
+    """The customers of a chunk whose stored (live) tier differs from the staged one,
+    read before the chunk is written. Customers without a stored tier yet are no change."""
+    staged = StagedScore._meta.db_table
+    live = CustomerScore._meta.db_table
+    by_name = {c.name: c for c in STAGED_COLUMNS}
+    tier = _decoded(by_name["tier"], staged)
+    cursor.execute(
+        f"SELECT {staged}.customer_id, live.tier, {tier}, "
+        f"{_decoded(by_name['value_score'], staged)} "
+        f"FROM {staged} JOIN {live} live ON live.customer_id = {staged}.customer_id "
+        f"{where} AND live.tier <> '' AND live.tier <> {tier} ORDER BY {staged}.customer_id",
+        params,
+    )
+    return [
+        _tier_change(
+            customer_id=customer_id,
+            tier=new,
+            previous_tier=old,
+            value_score=value_score,
+            as_of=as_of,
+            run_id=run_id,
+        )
+        for customer_id, old, new, value_score in cursor.fetchall()
+    ]
 
 
 def _next_insert_sql(where, source):
@@ -408,12 +449,14 @@ def _lock_customers(cursor, customer_ids):
 def upsert(encoded, run_values):
     """Write a few customers' rows directly (incremental recalculation), through the same
     decoding SQL as a full run's publication. Customers deleted since their figures were
-    read are skipped; call it in a transaction."""
+    read are skipped; call it in a transaction. Returns the tier changes (see
+    ``_tier_change``): each batch's stored tiers are read with one query before its write."""
     rows = _python_rows(encoded)
     names = ", ".join(["customer_id", *(c.name for c in STAGED_COLUMNS)])
     run = [run_values[c] for c in RUN_COLUMNS]
     history.ensure_partition(run_values["as_of"])
     placeholder = f"({', '.join(['%s'] * (len(STAGED_COLUMNS) + 1))})"
+    changes = []
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql" and rows:
             alive = _lock_customers(cursor, [row[0] for row in rows])
@@ -425,5 +468,40 @@ def upsert(encoded, run_values):
             # Only customers that still exist. (A WHERE clause is also what lets SQLite
             # parse INSERT … SELECT … ON CONFLICT.)
             source_sql = f"FROM v WHERE v.customer_id IN (SELECT id FROM {Customer._meta.db_table})"
+            changes += _batch_tier_changes(cursor, batch, run_values["as_of"])
             cursor.execute(values + _upsert_sql(source_sql, "v"), [*params, *run])
             cursor.execute(values + _snapshot_sql(source_sql, "v"), [*params, run_values["as_of"]])
+    return changes
+
+
+_TIER_INDEX = 1 + [c.name for c in STAGED_COLUMNS].index("tier")
+_VALUE_SCORE_INDEX = 1 + [c.name for c in STAGED_COLUMNS].index("value_score")
+_TIER_LABELS = {c.name: c for c in STAGED_COLUMNS}["tier"].labels
+
+
+def _batch_tier_changes(cursor, batch, as_of):
+    """The customers of an upsert batch whose stored tier differs from the new one, read
+    with one query before the batch is written."""
+    ids = [row[0] for row in batch]
+    cursor.execute(
+        f"SELECT customer_id, tier FROM {CustomerScore._meta.db_table} "
+        f"WHERE customer_id IN ({', '.join(['%s'] * len(ids))}) AND tier <> ''",
+        ids,
+    )
+    stored = dict(cursor.fetchall())
+    changes = []
+    for row in batch:
+        old, new = stored.get(row[0]), _TIER_LABELS[row[_TIER_INDEX]]
+        if old and old != new:
+            score = row[_VALUE_SCORE_INDEX]
+            changes.append(
+                _tier_change(
+                    customer_id=row[0],
+                    tier=new,
+                    previous_tier=old,
+                    value_score=None if score != score else score,  # NaN: no score
+                    as_of=as_of,
+                    run_id=None,
+                )
+            )
+    return changes

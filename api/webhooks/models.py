@@ -12,7 +12,7 @@ class Event(models.TextChoices):
     ORDER_UPDATED = "order.updated", _("Order updated")
     SURVEY_RESPONSE = "survey.response", _("Survey answered (or answer changed)")
     DETRACTOR_RESPONSE = "survey.detractor", _("Unhappy survey answer (NPS detractor, CSAT 1–2)")
-    TIER_CHANGED = "score.tier_changed", _("Value tier changed after a full recalculation")
+    TIER_CHANGED = "score.tier_changed", _("Value tier changed after a recalculation")
 
 
 class Webhook(models.Model):
@@ -92,14 +92,3 @@ class WebhookDelivery(models.Model):
 
     def __str__(self):
         return f"{self.event} → {self.webhook_id} ({self.status})"
-
-
-class TierChangeScan(models.Model):
-    """A full run whose tier changes were announced: each run is announced once."""
-
-    run = models.OneToOneField("metrics.RecalcRun", on_delete=models.CASCADE, related_name="+")
-    announced = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    def __str__(self):
-        return f"run {self.run_id}: {self.announced} tier changes"

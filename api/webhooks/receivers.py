@@ -38,11 +38,20 @@ def response_saved(sender, instance, created, raw=False, update_fields=None, **k
         _after_commit(Event.SURVEY_RESPONSE, "response", instance.pk)
 
 
+def tier_changed(sender, changes, **kwargs):
+    """metrics.signals.tier_changed, sent after the commit of the write."""
+    from .services import tier_changes_emit
+
+    tier_changes_emit(changes=changes)
+
+
 def connect():
     from customers.models import Customer
+    from metrics.signals import tier_changed as metrics_tier_changed
     from orders.models import Order
     from surveys.models import Response
 
     post_save.connect(customer_saved, sender=Customer, dispatch_uid="api.webhooks.customer")
     post_save.connect(order_saved, sender=Order, dispatch_uid="api.webhooks.order")
     post_save.connect(response_saved, sender=Response, dispatch_uid="api.webhooks.response")
+    metrics_tier_changed.connect(tier_changed, dispatch_uid="api.webhooks.tier_changed")

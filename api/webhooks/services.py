@@ -19,7 +19,7 @@ from urllib.parse import SplitResult, urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,10 +28,9 @@ from rest_framework.renderers import JSONRenderer
 from core.queue import enqueue
 from core.services import check_fields, require_permission
 from core.types import Actor, User
-from metrics.models import CustomerScore, RecalcRun
 
 from . import signing
-from .models import Event, TierChangeScan, Webhook, WebhookDelivery
+from .models import Event, Webhook, WebhookDelivery
 
 USER_AGENT = "ValueCRM-Webhooks/1"
 # A claimed delivery is not claimed again for this long (a worker that died mid-send).
@@ -41,9 +40,6 @@ BACKOFF_FACTOR = 4
 # The sweep re-sends only deliveries overdue by this much: fresher ones have their task.
 SWEEP_GRACE = timedelta(minutes=1)
 SWEEP_BATCH = 500
-TIER_BATCH = 1000
-# A full run older than this is not announced (say, after the first deployment).
-TIER_ANNOUNCE_WINDOW = timedelta(days=1)
 _RESPONSE_READ_LIMIT = 64 * 1024
 
 
@@ -190,64 +186,38 @@ def event_emit(*, event: str, data: object, now: datetime | None = None) -> list
     return deliveries
 
 
-def tier_changes_announce(*, now: datetime | None = None) -> int:
-    """Announce the tier changes of the latest finished full run, once per run: each
-    customer whose tier differs from the one the previous calculation gave. Returns how
-    many were announced."""
+def tier_changes_emit(
+    *, changes: Iterable[Mapping[str, Any]], now: datetime | None = None
+) -> list[WebhookDelivery]:
+    """Queue a ``score.tier_changed`` event per change (metrics.signals.tier_changed, sent
+    once per committed write that moved customers to another tier), for every subscribed
+    webhook, in one INSERT. Returns the deliveries."""
+    hooks = _subscribed(Event.TIER_CHANGED)
+    if not hooks:
+        return []
     now = now or timezone.now()
-    run = (
-        RecalcRun.objects.filter(
-            kind=RecalcRun.Kind.FULL,
-            status=RecalcRun.Status.DONE,
-            finished_at__gte=now - TIER_ANNOUNCE_WINDOW,
-        )
-        .order_by("-finished_at", "-id")
-        .first()
-    )
-    if run is None:
-        return 0
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                scan = TierChangeScan.objects.create(run=run)
-        except IntegrityError:
-            return 0
-        hooks = _subscribed(Event.TIER_CHANGED)
-        if not hooks:
-            return 0
-        changed = (
-            CustomerScore.objects.filter(as_of=run.as_of)
-            .exclude(previous_tier="")
-            .exclude(tier=F("previous_tier"))
-            .order_by("customer_id")
-            .values("customer_id", "tier", "previous_tier", "value_score", "as_of")
-        )
-        ids: list[int] = []
-        batch: list[WebhookDelivery] = []
-        for row in changed.iterator(chunk_size=TIER_BATCH):
-            data = {
-                "customer": row["customer_id"],
-                "tier": row["tier"],
-                "previous_tier": row["previous_tier"],
-                "value_score": row["value_score"],
-                "as_of": row["as_of"].isoformat(),
-                "run": run.pk,
-            }
-            payload = {"event": Event.TIER_CHANGED, "occurred_at": now.isoformat(), "data": data}
-            batch.extend(
-                WebhookDelivery(
-                    webhook=hook, event=Event.TIER_CHANGED, payload=payload, next_attempt_at=now
-                )
-                for hook in hooks
+    deliveries = []
+    for change in changes:
+        data = {
+            "customer": change["customer"],
+            "tier": change["tier"],
+            "previous_tier": change["previous_tier"],
+            "value_score": change["value_score"],
+            "as_of": change["as_of"].isoformat(),
+            "run": change["run"],
+        }
+        payload = {"event": Event.TIER_CHANGED, "occurred_at": now.isoformat(), "data": data}
+        deliveries += [
+            WebhookDelivery(
+                webhook=hook, event=Event.TIER_CHANGED, payload=payload, next_attempt_at=now
             )
-            scan.announced += 1
-            if len(batch) >= TIER_BATCH:
-                ids += [d.pk for d in WebhookDelivery.objects.bulk_create(batch)]
-                batch = []
-        ids += [d.pk for d in WebhookDelivery.objects.bulk_create(batch)]
-        scan.save(update_fields=["announced"])
+            for hook in hooks
+        ]
+    with transaction.atomic():
+        deliveries = WebhookDelivery.objects.bulk_create(deliveries)
+        ids = [delivery.pk for delivery in deliveries]
         transaction.on_commit(lambda: _enqueue(ids))
-    return scan.announced
+    return deliveries
 
 
 # --- Delivery --------------------------------------------------------------------------

@@ -19,8 +19,3 @@ def webhooks_dispatch_due():
     for delivery_id in due:
         deliver_webhook.delay(delivery_id)
     return len(due)
-
-
-@shared_task(name="api.tasks.webhooks_tier_changes")
-def webhooks_tier_changes():
-    return services.tier_changes_announce()

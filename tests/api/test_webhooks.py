@@ -7,9 +7,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from api.webhooks import services, signing
-from api.webhooks.models import Event, TierChangeScan, WebhookDelivery
+from api.webhooks.models import Event, WebhookDelivery
 from customers.services import customer_create
-from tests.api.factories import DeliveryFactory, RecalcRunFactory, ScoreFactory, WebhookFactory
+from tests.api.factories import DeliveryFactory, WebhookFactory
 from tests.api.receiver import start_receiver
 from tests.factories import CustomerFactory, UserFactory
 from tests.orders.factories import OrderFactory, ProductFactory
@@ -201,33 +201,22 @@ def test_registration_checks_events_and_makes_a_secret(admin_user, owner):
         services.webhook_create(user=owner, url="https://a.example.com", events=["order.created"])
 
 
-def test_tier_changes_of_a_finished_run_are_announced_once(db, emit):
-    run = RecalcRunFactory(finished_at=NOW)
+def test_tier_changes_are_queued_for_subscribed_hooks(db, emit):
     hook = WebhookFactory(events=[Event.TIER_CHANGED])
-    moved = ScoreFactory(customer=CustomerFactory(), as_of=run.as_of, tier="A", previous_tier="B")
-    ScoreFactory(customer=CustomerFactory(), as_of=run.as_of, tier="B", previous_tier="B")
-    ScoreFactory(customer=CustomerFactory(), as_of=run.as_of, tier="C", previous_tier="")
-
-    assert emit(lambda: services.tier_changes_announce(now=NOW + dt.timedelta(minutes=1))) == 1
-    delivery = WebhookDelivery.objects.get()
-    assert delivery.webhook == hook
-    assert delivery.event == Event.TIER_CHANGED
-    assert delivery.payload["data"] == {
-        "customer": moved.pk,
+    WebhookFactory(events=[Event.ORDER_CREATED])
+    change = {
+        "customer": 7,
         "tier": "A",
         "previous_tier": "B",
         "value_score": 50.0,
-        "as_of": "2026-06-01",
-        "run": run.pk,
+        "as_of": dt.date(2026, 6, 1),
+        "run": 3,
     }
-    assert services.tier_changes_announce(now=NOW + dt.timedelta(minutes=2)) == 0
-    assert TierChangeScan.objects.get().announced == 1
-
-
-def test_old_runs_are_not_announced(db):
-    RecalcRunFactory(finished_at=NOW)
-    WebhookFactory(events=[Event.TIER_CHANGED])
-    assert services.tier_changes_announce(now=NOW + dt.timedelta(days=2)) == 0
+    assert len(emit(lambda: services.tier_changes_emit(changes=[change], now=NOW))) == 1
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.webhook == hook
+    assert delivery.event == Event.TIER_CHANGED
+    assert delivery.payload["data"] == {**change, "as_of": "2026-06-01"}
 
 
 def test_the_sweep_picks_only_overdue_deliveries(db):

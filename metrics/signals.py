@@ -1,0 +1,9 @@
+"""Signals the value engine sends, for higher layers (the API's webhooks) to subscribe to."""
+
+from django.dispatch import Signal
+
+# Sent after the commit of a write that moved customers to another tier, once per write:
+# ``changes`` is a list of dicts with ``customer``, ``tier``, ``previous_tier``,
+# ``value_score``, ``as_of`` (a date) and ``run`` (the full run's id, None for an
+# incremental recalculation).
+tier_changed = Signal()
