@@ -5,33 +5,36 @@ calendar month after it (month 0 is the first month itself, 100% by definition);
 retention is the share of the cohort's customers who made a purchase in that month. A
 month that has not begun by the as-of date is unknown (None), not 0%.
 
-The first purchase comes from the customer's score (``CustomerScore.first_order_on``,
-kept current by the incremental recalculation after every order), so the database reads
-only the window's purchases of the customers whose first purchase falls in it (about 4 s
-at 10M orders on two cores, where working the first purchase out from the orders, an index
-probe per customer for "nothing before the window?", took 20 s). Without scores there are no
-cohorts yet. The counts come grouped by (acquiring campaign, cohort month, purchase
-month); the offsets and shares are worked out here from those few rows.
+Everything comes from the purchase summary (``orders.summary``), never the orders: a rep's
+from their customers' rows (``CustomerDay``, one per customer and purchase day, carrying
+the customer's first purchase month and campaign: a customer's first row of a month counts
+them once for that month, so the database counts rows, never distinct customers);
+everyone's, and the payback, from the daily sums per campaign and cohort (``CohortDay``).
+Without scores there are no cohorts yet (the page says so). The counts come grouped by
+(acquiring campaign, cohort month, purchase month); the offsets and shares are worked out
+here from those few rows.
 """
 
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, F, Sum
+from django.db.models import F, Q, Sum, Value
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
 from campaigns.selectors import campaign_cac, campaign_list, campaigns_visible_to
-from orders.models import Order
+from orders.models import CohortDay
 from valuemodels.numbers import to_cents, to_percent
 
 from .company import (
     MONEY,
     add_months,
+    has_scores,
     month_start,
-    purchases,
+    sees_everyone,
     shows_company_figures,
+    summary_rows,
 )
 
 MONTH_CHOICES = (6, 12, 24)
@@ -77,26 +80,28 @@ class CohortTable:
 
 
 def _cohort_rows(user, first_day, as_of):
-    """[(campaign id, cohort month number, purchase month number, customers)]."""
-    rows = (
-        purchases(user)
-        .filter(
-            ordered_on__gte=first_day,
-            ordered_on__lte=as_of,
-            customer__score__first_order_on__gte=first_day,
-            customer__score__first_order_on__lte=as_of,
+    """[(campaign id, cohort month number, purchase month number, customers)]: everyone's
+    from the daily cohort sums, a rep's from their customers' summary rows."""
+    if sees_everyone(user):
+        rows = CohortDay.objects.filter(buyers__gt=0).annotate(
+            month=TruncMonth("day"), customers=F("buyers")
         )
+    else:
+        # The customer's first purchase day of the month: one row per customer and month.
+        rows = (
+            summary_rows(user)
+            .filter(Q(prev_day__isnull=True) | Q(prev_day__lt=F("month")))
+            .annotate(customers=Value(1))
+        )
+    grouped = (
+        rows.filter(first_month__gte=first_day, first_month__lte=as_of, day__lte=as_of)
         .order_by()
-        .values_list(
-            "customer__acquired_by_campaign",
-            TruncMonth("customer__score__first_order_on"),
-            TruncMonth("ordered_on"),
-        )
-        .annotate(customers=Count("customer", distinct=True))
+        .values_list("campaign", "first_month", "month")
+        .annotate(n=Sum("customers"))
     )
     return [
-        (campaign, month_index(cohort), month_index(month), n)
-        for campaign, cohort, month, n in rows
+        (campaign or None, month_index(cohort), month_index(month), n)
+        for campaign, cohort, month, n in grouped
     ]
 
 
@@ -106,16 +111,14 @@ def cohort_table(*, user, as_of, months=DEFAULT_MONTHS):
     last = month_index(as_of)
     first = last - months + 1
     offsets = range(months)
-    rows = _cohort_rows(user, index_month(first), as_of)
+    # The cohorts appear with the scores, as the rest of the value figures do.
+    rows = _cohort_rows(user, index_month(first), as_of) if has_scores(user=user) else []
 
     # counts[(campaign, cohort)][k] = customers buying in month k
     counts = {}
     for campaign_id, cohort, month, n in rows:
-        # A purchase before the score's first purchase was back-dated since the customer was
-        # last scored; it waits for their recalculation.
-        if month >= cohort:
-            per_offset = counts.setdefault((campaign_id, cohort), [0] * months)
-            per_offset[month - cohort] += n
+        per_offset = counts.setdefault((campaign_id, cohort), [0] * months)
+        per_offset[month - cohort] += n
 
     cohorts = []
     for cohort in range(first, last + 1):
@@ -198,18 +201,14 @@ def campaign_payback(*, user, as_of, months=PAYBACK_MONTHS):
         return []
     stats = campaign_cac(as_of=as_of, campaign_ids=[c.pk for c in campaigns])
     rows = (
-        Order.objects.purchases()
-        .filter(
-            customer__acquired_by_campaign__in=[c.pk for c in campaigns],
-            ordered_on__gte=min(month_start(c.starts_on) for c in campaigns),
-            ordered_on__lte=as_of,
+        CohortDay.objects.filter(
+            campaign__in=[c.pk for c in campaigns],
+            day__gte=min(month_start(c.starts_on) for c in campaigns),
+            day__lte=as_of,
         )
-        .annotate(month=TruncMonth("ordered_on"))
         .order_by()
-        .values_list("customer__acquired_by_campaign", "month")
-        .annotate(
-            profit=Sum(F("total_base") - F("refunded_base") - F("cost_base"), output_field=MONEY)
-        )
+        .values_list("campaign", TruncMonth("day"))
+        .annotate(profit=Sum(F("revenue") - F("cost"), output_field=MONEY))
     )
     profit = {}
     for campaign_id, month, amount in rows:

@@ -12,13 +12,16 @@ purchase before B is at most ``churn_inactivity_days`` days older than the day b
 the value engine's inactivity rule, as of that day. A customer is lost in the period when
 they were a customer at its start and are not at its end. New customers are those whose
 first purchase falls in the period. Purchases are placed and paid orders
-(``Order.objects.purchases()``); revenue is total - refunds, in the base currency.
+(``Order.objects.purchases()``); revenue is total - refunds, in the base currency. Purchases
+are read from their summary, ``orders.CustomerDay`` (one row per customer and day, kept by
+the order services in the same transaction), never from the orders themselves.
 NPS and CSAT count the answers first given in the period (one per invitation, its latest
 score); the response rate is the share of the invitations delivered in the period that
 were answered.
 
 Each figure comes from one aggregate query over an indexed date range (or over the score
-table), whatever the number of customers; nothing loops over customers in Python.
+table), whatever the number of customers; nothing loops over customers in Python, and no
+query groups the rows by customer or counts distinct customers (see ``_customer_flow``).
 """
 
 from contextlib import contextmanager
@@ -38,6 +41,7 @@ from django.db.models import (
     Max,
     OuterRef,
     Q,
+    Subquery,
     Sum,
     Value,
     When,
@@ -51,7 +55,8 @@ from campaigns.selectors import campaign_cac, campaign_list, spend_between
 from customers.models import Customer
 from customers.selectors import can_see_all_customers, customers_visible_to
 from metrics.models import CustomerScore, MetricSettings
-from orders.models import Order
+from orders import summary
+from orders.models import CustomerDay, CustomerSpell, DayFlow
 from surveys.models import Survey, band_filter
 from surveys.selectors import invitations_visible_to, responses_visible_to
 from valuemodels import company as calc
@@ -83,10 +88,6 @@ def analytics_session():
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL jit = off")
         yield
-
-
-def purchases(user):
-    return scoped(Order.objects.purchases(), user)
 
 
 def start_of(day):
@@ -233,64 +234,137 @@ def _period_metrics(user, *, start, end, flow, company_figures):
     )
 
 
-def _churned_before(boundary):
-    return (
-        Customer.objects.filter(status=Customer.Status.CHURNED)
-        .filter(Q(churned_on__isnull=True) | Q(churned_on__lt=boundary))
-        .values("pk")
-    )
+def summary_rows(user):
+    """The purchase summary (``orders.CustomerDay``) of the customers ``user`` sees."""
+    return scoped(CustomerDay.objects.all(), user)
+
+
+def sees_everyone(user):
+    return not customers_visible_to(user).query.has_filters()
 
 
 def _customer_flow(user, *, boundaries, inactivity_days):
     """Per period between consecutive boundaries: customers at its start and end, lost,
-    revenue and cost of goods. One GROUP BY customer over the purchases from the first
-    boundary minus the inactivity window to the last boundary, summed up by the database."""
+    revenue and cost of goods. Everyone's figures come from the daily sums and the spells
+    (a few hundred rows) when the spells were derived with this inactivity window and no
+    period is longer than it; otherwise, and for a rep, from the summary's rows."""
+    window = inactivity_days + 1
+    if (
+        sees_everyone(user)
+        and all((end - start).days <= window for start, end in pairwise(boundaries))
+        and summary.window_days() == window
+    ):
+        return _customer_flow_by_spells(boundaries)
+    return _customer_flow_by_rows(user, boundaries=boundaries, inactivity_days=inactivity_days)
+
+
+def _customer_flow_by_spells(boundaries):
+    """``_customer_flow`` for everyone, from ``DayFlow`` and ``CustomerSpell``.
+
+    A customer counts on the days of their spells, (start, end]: customers at B are the
+    spells started before B minus those ended before B. A customer at a period's start
+    whose spell ends in the period is lost, unless they started a new spell in it that
+    lasts to its end (they came back after the window ran out: counted by the spells
+    that start in the period after one ended in it). A spell that starts and ends in the
+    period (bought, then marked churned) was not there at its start."""
+    periods = list(pairwise(boundaries))
+    flow = {
+        f"at{i}": Sum(
+            Case(When(day__lt=boundary, then=F("starts") - F("ends")), default=0),
+            default=0,
+        )
+        for i, boundary in enumerate(boundaries)
+    }
+    for i, (start, end) in enumerate(periods):
+        in_period = Q(day__gte=start, day__lt=end)
+        flow[f"revenue{i}"] = Sum("revenue", filter=in_period, default=ZERO)
+        flow[f"cost{i}"] = Sum("cost", filter=in_period, default=ZERO)
+        flow[f"ended{i}"] = Sum("ends", filter=in_period, default=0)
+    days = DayFlow.objects.filter(day__lt=boundaries[-1]).aggregate(**flow)
+    spells = {}
+    for i, (start, end) in enumerate(periods):
+        started = Q(start__gte=start, start__lt=end)
+        spells[f"within{i}"] = Count("pk", filter=started & Q(end__lt=end))
+        spells[f"back{i}"] = Count("pk", filter=started & Q(end__gte=end, prev_end__gte=start))
+    spells = CustomerSpell.objects.filter(
+        start__gte=boundaries[0], start__lt=boundaries[-1]
+    ).aggregate(**spells)
+    return [
+        {
+            "at_start": days[f"at{i}"],
+            "at_end": days[f"at{i + 1}"],
+            "lost": days[f"ended{i}"] - spells[f"within{i}"] - spells[f"back{i}"],
+            "revenue": to_cents(days[f"revenue{i}"]),
+            "cost": to_cents(days[f"cost{i}"]),
+        }
+        for i in range(len(periods))
+    ]
+
+
+def _customer_flow_by_rows(user, *, boundaries, inactivity_days):
+    """``_customer_flow`` from one aggregate over the purchase summary's rows.
+
+    A customer is at boundary B through one row: their last purchase day before B
+    (``day < B <= next_day``), within the inactivity window. When no period is longer
+    than the window, the same row also says whether they are still a customer at the
+    period's end (no purchase since, and that one out of the window by then), so every
+    figure is a sum over rows. Longer periods group the rows by customer first."""
     window = timedelta(days=inactivity_days + 1)
+    periods = list(pairwise(boundaries))
+
+    def stands_at(boundary):
+        return Q(day__gte=boundary - window, day__lt=boundary, next_day__gte=boundary)
 
     def customer_at(boundary):
-        return Q(ordered_on__gte=boundary - window, ordered_on__lt=boundary) & ~Q(
-            customer_id__in=_churned_before(boundary)
-        )
+        # counts_until: the customer was not marked churned before the boundary.
+        return stands_at(boundary) & Q(counts_until__gte=boundary)
+
+    def count(condition):
+        return Sum(Case(When(condition, then=1), default=0))
 
     def in_period(start, end, value):
         return Sum(
-            Case(
-                When(ordered_on__gte=start, ordered_on__lt=end, then=value),
-                default=Value(ZERO),
-            ),
+            Case(When(day__gte=start, day__lt=end, then=value), default=Value(ZERO)),
             output_field=MONEY,
         )
 
-    periods = list(pairwise(boundaries))
-    flags = {
-        f"at{i}": Max(Case(When(customer_at(boundary), then=1), default=0))
-        for i, boundary in enumerate(boundaries)
-    }
+    rows = summary_rows(user).filter(
+        next_day__gte=boundaries[0], day__gte=boundaries[0] - window, day__lt=boundaries[-1]
+    )
     sums = {}
     for i, (start, end) in enumerate(periods):
-        sums[f"net{i}"] = in_period(start, end, F("total_base") - F("refunded_base"))
-        sums[f"goods{i}"] = in_period(start, end, F("cost_base"))
-    per_customer = (
-        purchases(user)
-        .filter(ordered_on__gte=boundaries[0] - window, ordered_on__lt=boundaries[-1])
-        .order_by()
-        .values("customer_id")
-        .annotate(**flags, **sums)
-    )
-    totals = {f"customers{i}": Sum(f"at{i}", default=0) for i in range(len(boundaries))}
-    for i in range(len(periods)):
-        lost = Case(When(**{f"at{i}": 1, f"at{i + 1}": 0}, then=1), default=0)
-        totals[f"lost{i}"] = Sum(lost, default=0)
-        totals[f"revenue{i}"] = Sum(f"net{i}", default=ZERO)
-        totals[f"cost{i}"] = Sum(f"goods{i}", default=ZERO)
-    row = per_customer.aggregate(**totals)
+        sums[f"revenue{i}"] = in_period(start, end, F("revenue"))
+        sums[f"cost{i}"] = in_period(start, end, F("cost"))
+    if all(end - start <= window for start, end in periods):
+        totals = {f"customers{i}": count(customer_at(b)) for i, b in enumerate(boundaries)}
+        for i, (start, end) in enumerate(periods):
+            gone = Q(counts_until__lt=end) | Q(day__lt=end - window, next_day__gte=end)
+            totals[f"lost{i}"] = count(customer_at(start) & gone)
+        row = rows.aggregate(**totals, **sums)
+    else:
+        flags = {f"at{i}": count(customer_at(b)) for i, b in enumerate(boundaries)}
+        totals = {f"customers{i}": Sum(f"at{i}", default=0) for i in range(len(boundaries))}
+        for i in range(len(periods)):
+            lost = Case(When(**{f"at{i}": 1, f"at{i + 1}": 0}, then=1), default=0)
+            totals[f"lost{i}"] = Sum(lost, default=0)
+            totals[f"revenue{i}"] = Sum(f"period_revenue{i}", default=ZERO)
+            totals[f"cost{i}"] = Sum(f"period_cost{i}", default=ZERO)
+        per_customer = (
+            rows.order_by()
+            .values("customer_id")
+            .annotate(
+                **flags,
+                **{f"period_{name}": value for name, value in sums.items()},
+            )
+        )
+        row = per_customer.aggregate(**totals)
     return [
         {
-            "at_start": row[f"customers{i}"],
-            "at_end": row[f"customers{i + 1}"],
-            "lost": row[f"lost{i}"],
-            "revenue": to_cents(row[f"revenue{i}"]),
-            "cost": to_cents(row[f"cost{i}"]),
+            "at_start": row[f"customers{i}"] or 0,
+            "at_end": row[f"customers{i + 1}"] or 0,
+            "lost": row[f"lost{i}"] or 0,
+            "revenue": to_cents(row[f"revenue{i}"] or ZERO),
+            "cost": to_cents(row[f"cost{i}"] or ZERO),
         }
         for i in range(len(periods))
     ]
@@ -299,15 +373,14 @@ def _customer_flow(user, *, boundaries, inactivity_days):
 def _new_customers(user, *, start, end):
     """How many customers made their first purchase in the period, and their average CLV
     (predicted, else simple) from the current scores."""
-    in_period = purchases(user).filter(ordered_on__gte=start, ordered_on__lt=end)
-    earlier = Order.objects.purchases().filter(customer_id=OuterRef("pk"), ordered_on__lt=start)
+    clv = CustomerScore.objects.filter(customer_id=OuterRef("customer_id")).values(
+        clv=Coalesce("predicted_clv", "simple_clv")
+    )[:1]
     return (
-        Customer.objects.filter(pk__in=in_period.values("customer_id"))
-        .filter(~Exists(earlier))
-        .aggregate(
-            count=Count("pk"),
-            average_clv=Avg(Coalesce("score__predicted_clv", "score__simple_clv")),
-        )
+        summary_rows(user)
+        .filter(prev_day__isnull=True, day__gte=start, day__lt=end)
+        .annotate(clv=Subquery(clv, output_field=MONEY))
+        .aggregate(count=Count("pk"), average_clv=Avg("clv"))
     )
 
 
@@ -482,13 +555,13 @@ def monthly_revenue(*, user, last_month, months=12, end=None):
     oldest first; purchases on or after ``end`` are left out."""
     first = add_months(last_month, -(months - 1))
     stop = add_months(last_month, 1) if end is None else min(end, add_months(last_month, 1))
+    # Everyone's from the daily sums, a rep's from their customers' rows.
+    rows = DayFlow.objects.all() if sees_everyone(user) else summary_rows(user)
     revenue = dict(
-        purchases(user)
-        .filter(ordered_on__gte=first, ordered_on__lt=stop)
-        .annotate(month=TruncMonth("ordered_on"))
+        rows.filter(day__gte=first, day__lt=stop)
         .order_by()
-        .values_list("month")
-        .annotate(revenue=Sum(F("total_base") - F("refunded_base"), output_field=MONEY))
+        .values_list(TruncMonth("day"))
+        .annotate(revenue=Sum("revenue"))
     )
     return [
         (month, to_cents(revenue.get(month, ZERO)))

@@ -24,6 +24,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.middleware import MalformedRequest
 
+from . import throttling
 from .parsers import RequestTooLarge
 
 API_PREFIX = "/api/"
@@ -84,10 +85,12 @@ def _json(body, *, status):
 
 def not_found(request, exception):
     if request.path.startswith(API_PREFIX):
-        return _json(
+        response = _json(
             error_body("not_found", _("No such API endpoint: %(path)s") % {"path": request.path}),
             status=404,
         )
+        throttling.add_headers(response, throttling.count_unrouted(request))
+        return response
     return defaults.page_not_found(request, exception)
 
 

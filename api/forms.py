@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from . import scopes
 from .webhooks.models import Event
 
 
@@ -10,6 +11,16 @@ class ApiKeyForm(forms.Form):
         label=_("Name"),
         max_length=100,
         help_text=_("What uses the key, e.g. “ERP sync”; you can revoke each key on its own."),
+    )
+    scopes = forms.MultipleChoiceField(
+        label=_("Access"),
+        choices=scopes.CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Leave all unticked for a key that can do everything you can. A key is never "
+            "allowed more than you."
+        ),
     )
 
 

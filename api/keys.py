@@ -11,12 +11,15 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
+
+from .scopes import ALL_SCOPES
 
 KEY_PREFIX = "crm_"
 SHOWN_PREFIX_LENGTH = 8
@@ -47,6 +50,9 @@ class ApiKey(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    # Empty: everything the key's user may do. Otherwise a list of scopes such as
+    # "customers:read" or "orders:write" (see api/scopes.py); a key is never wider than its user.
+    scopes = models.JSONField(_("scopes"), default=list, blank=True)
 
     objects = ApiKeyQuerySet.as_manager()
 
@@ -73,11 +79,21 @@ def api_key_get(*, user, key_id):
 
 
 @transaction.atomic
-def api_key_create(*, user, name):
-    """Create a key; returns (ApiKey, the full key). The full key is not stored."""
+def api_key_create(*, user, name, scopes=()):
+    """Create a key; returns (ApiKey, the full key). The full key is not stored. ``scopes``
+    narrow it (api.scopes); none gives it everything its user may do."""
+    unknown = sorted(set(scopes) - ALL_SCOPES)
+    if unknown:
+        raise ValidationError(
+            {"scopes": _("Unknown scope: %(scopes)s.") % {"scopes": ", ".join(unknown)}}
+        )
     raw_key = KEY_PREFIX + secrets.token_urlsafe(32)
     api_key = ApiKey(
-        user=user, name=name, prefix=raw_key[:SHOWN_PREFIX_LENGTH], hashed_key=key_hash(raw_key)
+        user=user,
+        name=name,
+        prefix=raw_key[:SHOWN_PREFIX_LENGTH],
+        hashed_key=key_hash(raw_key),
+        scopes=sorted(set(scopes)),
     )
     api_key.full_clean()
     api_key.save()

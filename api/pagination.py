@@ -20,7 +20,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
-from rest_framework import exceptions, pagination
+from rest_framework import exceptions, pagination, serializers
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.utils.urls import remove_query_param, replace_query_param
@@ -76,7 +76,17 @@ def _links_schema(schema, description):
 class PagePagination(pagination.BasePagination):
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
-        self.number = page_number(request.query_params.get("page"))
+        value = request.query_params.get("page")
+        # Strict, as the schema says (the pages read junk as page 1; an API caller hears it).
+        if value is not None and not (value.isdecimal() and int(value) >= 1):
+            messages = serializers.IntegerField.default_error_messages
+            message = (
+                messages["min_value"].format(min_value=1)
+                if value.isdecimal()
+                else messages["invalid"]
+            )
+            raise exceptions.ValidationError({"page": [message]})
+        self.number = page_number(value)
         if self.number > MAX_PAGE:
             raise exceptions.ValidationError({"page": [_("At most page %(n)s.") % {"n": MAX_PAGE}]})
         size = _page_size(request)
@@ -210,7 +220,7 @@ class KeysetPagination(pagination.BasePagination):
         return keys
 
     def _ordering_name(self, request, view):
-        name = request.query_params.get("ordering") or view.keyset_default
+        name = request.query_params.get("ordering", view.keyset_default)
         if name not in view.keyset_orderings:
             choices = ", ".join(view.keyset_orderings)
             raise exceptions.ValidationError(

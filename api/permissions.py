@@ -3,12 +3,18 @@
 1. What a user may do: Django model permissions (the roles in core/roles.py). Reading needs
    ``view_<model>``, creating ``add_``, changing ``change_``, deleting ``delete_``; a view's
    ``action_permissions`` names the permissions of its other actions. Missing: 403.
+   A narrowed API key also needs the scopes of those permissions (api.scopes).
 2. Which rows: every queryset starts from the app's ``*_visible_to(user)`` selector, so an
    object outside the user's scope (another rep's customer) is a 404, as on the pages.
 """
 
 from django.conf import settings
-from rest_framework.permissions import BasePermission
+from django.utils.translation import gettext as _
+from rest_framework import exceptions
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+
+from . import scopes
+from .keys import ApiKey
 
 METHOD_ACTIONS = {
     "GET": "view",
@@ -37,7 +43,24 @@ class ModelPermissions(BasePermission):
         if not (user and user.is_authenticated):
             return False
         needed = required_permissions(view, request.method)
-        return needed is not None and user.has_perms(needed)
+        if needed is None or not user.has_perms(needed):
+            return False
+        key = request.auth
+        if isinstance(key, ApiKey) and key.scopes:
+            lacking = scopes.missing(
+                key.scopes,
+                scopes.needed(
+                    needed,
+                    write=request.method not in SAFE_METHODS,
+                    resource=getattr(view, "scope_resource", None),
+                ),
+            )
+            if lacking:
+                raise exceptions.PermissionDenied(
+                    _("This API key cannot do this: it lacks the scope %(scopes)s.")
+                    % {"scopes": ", ".join(lacking)}
+                )
+        return True
 
 
 class SchemaAccess(BasePermission):

@@ -9,7 +9,8 @@ rate ever pass in a window. (DRF's own throttle reads a list of times, appends a
 it back: two requests at once both read the same list and both pass.) A request over the
 limit still counts, so a client hammering a closed window does not reopen it.
 
-Every answer of an API view carries ``RateLimit-Limit``, ``RateLimit-Remaining`` and
+Every answer under /api/ (a 401 for a refused key and a 404 for an unknown URL included)
+carries ``RateLimit-Limit``, ``RateLimit-Remaining`` and
 ``RateLimit-Reset`` (seconds until the window ends) of the tightest rate that applies; a
 throttled request gets a 429 in the common error body, with ``Retry-After``.
 
@@ -17,9 +18,11 @@ With the cache unreachable (core.cache answers as a dummy cache) requests go thr
 uncounted and without the headers.
 """
 
+import contextlib
 import math
 
-from rest_framework import throttling
+from rest_framework import exceptions, throttling
+from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
 from .keys import ApiKey
@@ -102,3 +105,23 @@ class AnonRateThrottle(WindowRateThrottle):
         if request.user.is_authenticated:
             return None
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+def count(request, view=None):
+    """Count ``request`` against every rate that applies to it; returns (the tightest
+    state, the longest wait of the rates it exceeds, or None)."""
+    throttles = [throttle() for throttle in api_settings.DEFAULT_THROTTLE_CLASSES]
+    waits = [t.wait() for t in throttles if not t.allow_request(request, view)]
+    return tightest(throttles), max(waits, default=None)
+
+
+def count_unrouted(django_request):
+    """Count a request under /api/ that no view answers (a 404): as the key, user or
+    address that sent it, so its answer says where they stand too."""
+    authenticators = [auth() for auth in api_settings.DEFAULT_AUTHENTICATION_CLASSES]
+    request = Request(django_request, authenticators=authenticators)
+    # A refused key is counted by address, as its 401 is.
+    with contextlib.suppress(exceptions.APIException):
+        request.user  # noqa: B018 (authenticates)
+    state, _wait = count(request)
+    return state

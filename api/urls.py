@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from .views import campaigns, customers, metrics, orders, surveys, webhooks
+from .views import batch, campaigns, customers, events, jobs, metrics, orders, surveys, webhooks
 from .views.docs import SwaggerDocsView
 
 app_name = "api"
@@ -28,6 +28,9 @@ router.register("company-metrics", metrics.CompanyMetricsViewSet, basename="comp
 router.register("recalculations", metrics.RecalculationViewSet, basename="recalculation")
 router.register("model-fits", metrics.ModelFitViewSet, basename="modelfit")
 router.register("webhooks", webhooks.WebhookViewSet, basename="webhook")
+router.register("jobs", jobs.JobViewSet, basename="job")
+router.register("events", events.EventViewSet, basename="event")
+router.register("deletions", events.DeletionViewSet, basename="deletion")
 
 # One object, no id: the router's routes all have a list or an id.
 metric_settings = metrics.MetricSettingsViewSet.as_view(
@@ -36,6 +39,11 @@ metric_settings = metrics.MetricSettingsViewSet.as_view(
 
 urlpatterns = [
     path("v1/metric-settings/", metric_settings, name="metric-settings"),
+    path(
+        "v1/customers/batch/",
+        batch.CustomerBatchViewSet.as_view({"post": "create"}),
+        name="customer-batch",
+    ),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SwaggerDocsView.as_view(url_name="api:schema"), name="docs"),

@@ -1,16 +1,25 @@
-"""Page-number pagination without COUNT(*).
+"""Pagination without COUNT(*): page numbers for small lists, keyset pages for big ones.
 
 Counting a filtered million-row table on every keystroke of a search box costs seconds on
 PostgreSQL; fetching one row more than a page tells whether there is a next page.
 ``count_up_to`` tells a list's size the same way: exactly up to a cap ("1,000+" past it).
+
+``paginate`` pages by number (an OFFSET), fine for lists that stay small. A list that can
+hold a million rows pages with ``keyset_paginate`` instead: each page starts after the
+last row of the one before (its sort key and id, carried in a signed cursor), so page
+40,000 costs what page 1 costs, provided an index matches the order (issue 14).
 """
 
-from collections.abc import Iterable
+import datetime as dt
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Generic, Protocol, TypeVar
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.core import signing
+from django.db.models import F, Model, Q, QuerySet, prefetch_related_objects
+from django.db.models.expressions import OrderBy
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -72,6 +81,210 @@ def paginate(
     return Page(items=rows[:size], number=page, has_next=len(rows) > size and page < MAX_PAGE)
 
 
+# --- Keyset pages ---------------------------------------------------------------------
+
+KeyValue = str | int | float | Decimal | dt.date | dt.datetime | None
+# Signed, so a cursor is only ever one this site made; no timestamp, so a page's link is
+# the same each time; "." between payload and signature keeps it as is in a URL.
+_SIGNER = signing.Signer(salt="core.pagination.cursor", sep=".")
+
+
+@dataclass(frozen=True)
+class Keyset:
+    """The order of a keyset-paged list: one sort key, then the primary key as tie-breaker,
+    both in the same direction. ``key`` is an ORM path ("name", "score__value_score").
+
+    A ``nullable`` key (a customer without a score) puts its blanks last in either
+    direction, ordered by id: the rows with a value and the blanks are read as two
+    segments, each in an index's order, and the page where the blanks begin reads both
+    (one query more). ``name`` identifies the order in its cursors, so a cursor made for
+    one sort is not followed in another."""
+
+    name: str
+    key: str
+    descending: bool = False
+    nullable: bool = False
+
+    def ordering(self) -> tuple[OrderBy, OrderBy]:
+        """The same order for ``order_by`` on a whole list (an export, say)."""
+        key, pk = F(self.key), F("pk")
+        # NULLS LAST only where blanks can be: on a key without any, it would keep
+        # PostgreSQL from reading a descending order backwards off an ascending index.
+        nulls_last = True if self.nullable else None
+        if self.descending:
+            return key.desc(nulls_last=nulls_last), pk.desc()
+        return key.asc(nulls_last=nulls_last), pk.asc()
+
+
+@dataclass(frozen=True)
+class Position:
+    """A row's place in a keyset order: its key (None for a blank) and primary key."""
+
+    value: KeyValue
+    pk: int
+
+
+@dataclass
+class KeysetPage(Generic[T]):
+    items: list[T]
+    has_next: bool
+    has_previous: bool
+    next_cursor: str = ""
+    previous_cursor: str = ""
+
+
+def _encode_value(value: KeyValue) -> KeyValue:
+    # Full precision: Django's JSON encoder would cut microseconds, and two customers
+    # created in the same millisecond would swap or vanish between pages. Strings come
+    # back through the field's own parsing when used in a lookup.
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def cursor_for(keyset: Keyset, position: Position, *, forward: bool) -> str:
+    payload = [keyset.name, _encode_value(position.value), position.pk, 1 if forward else 0]
+    return _SIGNER.sign_object(payload, compress=True)
+
+
+def read_cursor(keyset: Keyset, cursor: str | None) -> tuple[Position, bool] | None:
+    """The position and direction (True: forward) a cursor carries; None for no cursor, one
+    not signed here, or one made for another order, which the caller shows as the first
+    page: a stale or tampered link is never an error."""
+    if not cursor:
+        return None
+    try:
+        payload = _SIGNER.unsign_object(cursor)
+    except (signing.BadSignature, ValueError):
+        return None
+    match payload:
+        case [str(name), value, int(pk), 0 | 1 as forward] if name == keyset.name and (
+            value is None or isinstance(value, (str, int, float))
+        ):
+            if value is None and not keyset.nullable:
+                return None
+            return Position(value, pk), bool(forward)
+    return None
+
+
+class _Walk:
+    """The queries that read rows of ``queryset`` in ``keyset``'s order (``forward``) or
+    against it, from a position (exclusive) or from a start value (inclusive)."""
+
+    def __init__(self, queryset: QuerySet[Any], keyset: Keyset, *, forward: bool) -> None:
+        self.queryset = queryset.annotate(_keyset_value=F(keyset.key))
+        self.keyset = keyset
+        # The direction rows are read in: the page's order, or its reverse.
+        self.descending = keyset.descending != (not forward)
+        self.forward = forward
+
+    def _ordered(self, queryset: QuerySet[Any], *fields: str) -> QuerySet[Any]:
+        prefix = "-" if self.descending else ""
+        return queryset.order_by(*(f"{prefix}{field}" for field in fields))
+
+    def valued(self, after: Position | None = None, start: KeyValue = None) -> QuerySet[Any]:
+        """Rows with a value, from ``after`` (exclusive) or ``start`` (inclusive)."""
+        key = self.keyset.key
+        beyond, reach = ("lt", "lte") if self.descending else ("gt", "gte")
+        queryset = self.queryset
+        if self.keyset.nullable:
+            queryset = queryset.filter(**{f"{key}__isnull": False})
+        if after is not None:
+            # The redundant bound on the key alone lets the database start the index scan
+            # at the position instead of filtering the rows before it.
+            queryset = queryset.filter(
+                Q(**{f"{key}__{reach}": after.value})
+                & (
+                    Q(**{f"{key}__{beyond}": after.value})
+                    | Q(**{key: after.value, f"pk__{beyond}": after.pk})
+                )
+            )
+        elif start is not None:
+            queryset = queryset.filter(**{f"{key}__{reach}": start})
+        return self._ordered(queryset, key, "pk")
+
+    def blanks(self, after: Position | None = None) -> QuerySet[Any]:
+        """Rows without a value, by primary key, after ``after`` when it is one of them."""
+        queryset = self.queryset.filter(**{f"{self.keyset.key}__isnull": True})
+        if after is not None:
+            beyond = "lt" if self.descending else "gt"
+            queryset = queryset.filter(**{f"pk__{beyond}": after.pk})
+        return self._ordered(queryset, "pk")
+
+    def rows(self, limit: int, after: Position | None = None, start: KeyValue = None) -> list[Any]:
+        """Up to ``limit`` rows in this walk's direction. Forward the blanks come after the
+        valued rows; backward (the reverse order) before them."""
+        blanks_first = not self.forward
+        in_blanks = after is not None and after.value is None
+        if not self.keyset.nullable:
+            return list(self.valued(after, start)[:limit])
+        if blanks_first:
+            if after is not None and not in_blanks:
+                return list(self.valued(after)[:limit])
+            rows = list(self.blanks(after)[:limit])
+            if len(rows) < limit:
+                rows += list(self.valued()[: limit - len(rows)])
+            return rows
+        if in_blanks:
+            return list(self.blanks(after)[:limit])
+        rows = list(self.valued(after, start)[:limit])
+        if len(rows) < limit:
+            rows += list(self.blanks()[: limit - len(rows)])
+        return rows
+
+
+def _position(row: Model) -> Position:
+    return Position(row._keyset_value, row.pk)  # type: ignore[attr-defined]
+
+
+def keyset_paginate(
+    queryset: QuerySet[Any],
+    keyset: Keyset,
+    *,
+    cursor: str | None = None,
+    start: KeyValue = None,
+    per_page: int | None = None,
+    prefetch: Sequence[str] = (),
+) -> KeysetPage[Any]:
+    """One page of ``queryset`` in ``keyset``'s order: after (or before) the row a
+    ``cursor`` names, else from the first row whose key is ``start`` or beyond it (a
+    "jump to"; ``start`` must suit the key's field), else from the top. Reads one row more
+    than the page to know whether another follows; ``prefetch`` lookups run once for the
+    page's rows, however many segments they came from."""
+    size: int = per_page or settings.CRM_PAGE_SIZE
+    read = read_cursor(keyset, cursor)
+    if read is not None:
+        after, forward = read
+        rows = _Walk(queryset, keyset, forward=forward).rows(size + 1, after=after)
+        if not forward:
+            if len(rows) < size:
+                # Back at the top of the list, short of a page (a jump landed part-way
+                # through one): show the first page whole instead.
+                return keyset_paginate(queryset, keyset, per_page=size, prefetch=prefetch)
+            items = rows[:size][::-1]
+            page = KeysetPage(items=items, has_next=True, has_previous=len(rows) > size)
+        else:
+            page = KeysetPage(items=rows[:size], has_next=len(rows) > size, has_previous=True)
+    else:
+        rows = _Walk(queryset, keyset, forward=True).rows(size + 1, start=start)
+        page = KeysetPage(
+            items=rows[:size], has_next=len(rows) > size, has_previous=start is not None
+        )
+    if page.items:
+        if page.has_next:
+            page.next_cursor = cursor_for(keyset, _position(page.items[-1]), forward=True)
+        if page.has_previous:
+            page.previous_cursor = cursor_for(keyset, _position(page.items[0]), forward=False)
+    elif page.has_previous:
+        # A jump past the last row: nothing here, the way back is the list's end.
+        page.has_previous = False
+    if prefetch:
+        prefetch_related_objects(page.items, *prefetch)
+    return page
+
+
 # A list says how many rows it has up to this many; past it, "1,000+".
 COUNT_CAP = 1000
 
@@ -84,15 +297,17 @@ class ResultCount:
     capped: bool
 
 
-def count_up_to(queryset: Any, page: Page[Any], cap: int | None = None) -> ResultCount:
+def count_up_to(
+    queryset: Any, page: Page[Any] | KeysetPage[Any], cap: int | None = None
+) -> ResultCount:
     """The number of rows of ``queryset`` (a QuerySet or a list), counted no further than
     ``cap`` (``COUNT_CAP`` when not given), so a big table is never counted whole.
 
-    A first page without a next one is the whole list: no query. Otherwise a QuerySet counts
+    A page without a previous or next one is the whole list: no query. Otherwise a QuerySet counts
     at most ``cap + 1`` rows, as ``SELECT COUNT(*) FROM (... LIMIT cap + 1)``; its order is
     dropped first, or the database would sort every matching row to find the first ones.
     """
-    if page.number == 1 and not page.has_next:
+    if not page.has_previous and not page.has_next:
         return ResultCount(len(page.items), capped=False)
     cap = COUNT_CAP if cap is None else cap
     if isinstance(queryset, QuerySet):

@@ -2,38 +2,47 @@
 
 Every group starts from its app's scope (``customers_visible_to``, ``contacts_visible_to``,
 ``orders_visible_to``), the same the pages and the API use: a rep never finds a teammate's
-customer, nor that customer's contacts or orders. On PostgreSQL each ``icontains`` is
-``UPPER(col::text) LIKE UPPER(%q%)``, served by the trigram indexes of
-customers/migrations/0002 and crm/migrations/0002; external ids match exactly, on their
-unique index, because an OR with an unindexed branch would turn the whole query into a
-sequential scan.
+customer, nor that customer's contacts or orders.
 
-A two-character pattern holds no trigram, so "contains" could not use those indexes and
-scans the table when little matches (0.3 s at 200,000 customers); a two-character query
-therefore matches the start of each field ("ab%", whose padded trigrams the index has).
+Matches come in tiers, cheapest first, and a tier runs only while the group has room:
 
-Orders are shown newest first, and "the newest 11 orders whose number contains X" let
-PostgreSQL walk the order-date index until 11 matched, expecting them soon: its estimate
-for ``LIKE '%x%'`` is a guess, and for a name (the usual query, matching no order number)
-the walk went through all 10.2 million orders (3.3 s, issue 14). So the orders are picked
-from the newest ORDER_CANDIDATES matches, a subquery of its own: to find that many by
-walking, PostgreSQL would expect to read the whole table, so it takes them from the trigram
-index, and the few it finds are sorted after. The result is the same as before: the
-newest matches are among the newest candidates.
+1. whole matches: a customer's external id, an order's number (both on their own index);
+2. fields that start with the query (name, email, phone; an order's number), whole-field
+   matches first: one query per field, ``UPPER(col) COLLATE "C" LIKE 'Q%' ORDER BY ... LIMIT``,
+   each read from one range of the b-tree indexes of customers/migrations/0006 and
+   orders/migrations/0005 (``*_prefix``), so none walks a big index whatever the table's
+   size;
+3. fields that contain it anywhere (three characters or more: a two-character pattern
+   holds no trigram), found by the trigram indexes of customers/migrations/0002 and
+   crm/migrations/0002. "The first ten by name whose name contains X" let PostgreSQL walk
+   the name index until ten matched, through the whole table for a name that matches few
+   (1.55 s for customers, 3.3 s for orders walking the order-date index, at a million
+   customers: issue 14); so the matches are picked from any CANDIDATES of them, a subquery
+   without an order that PostgreSQL takes from the trigram index, and only those are sorted.
+   When more than CANDIDATES match, the ones shown are the first of those candidates in the
+   group's order, not of all the matches, and the group says that more match.
+
+An order number found whole skips the third tier: a number is what one types to open that
+order, and the trigram lists of "SO-" hold every order. Within a tier customers and
+contacts are shown A to Z by name, orders newest first. On SQLite the same queries run
+without the indexes (``UPPER(col)`` sorts alike there).
 """
 
-import operator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import reduce
+from typing import Any
 
-from django.db.models import Q
+from django.db import connection
+from django.db.models import Expression, F, Model, Q, QuerySet
+from django.db.models.functions import Collate, Upper
 
+from core.types import AnyUser
 from customers.selectors import contacts_visible_to, customers_visible_to
 from orders.selectors import orders_visible_to
 
 MIN_LENGTH = 2
 CONTAINS_LENGTH = 3  # shorter queries match the start of a field
-ORDER_CANDIDATES = 500
+CANDIDATES = 500
 
 
 @dataclass(frozen=True)
@@ -50,51 +59,170 @@ class SearchResults:
     orders: Group
 
     @property
-    def searched(self):
+    def searched(self) -> bool:
         return len(self.query) >= MIN_LENGTH
 
     @property
-    def empty(self):
+    def empty(self) -> bool:
         return not (self.customers.items or self.contacts.items or self.orders.items)
 
 
 NOTHING = Group(items=[], has_more=False)
 
 
-def _first(queryset, limit):
-    rows = list(queryset[: limit + 1])
-    return Group(items=rows[:limit], has_more=len(rows) > limit)
+def _key(field: str) -> Expression:
+    """The indexed form of a field: upper case, in byte order, so that a prefix is one range."""
+    if connection.vendor == "postgresql":
+        return Collate(Upper(field), "C")
+    return Upper(field)
 
 
-def _matching(query, *fields):
-    lookup = "icontains" if len(query) >= CONTAINS_LENGTH else "istartswith"
-    return reduce(operator.or_, (Q(**{f"{field}__{lookup}": query}) for field in fields))
+class _Collector:
+    """The first ``limit + 1`` distinct matches of a group, tier after tier."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.items: list[Model] = []
+
+    @property
+    def room(self) -> int:
+        return self.limit + 1 - len(self.items)
+
+    @property
+    def seen(self) -> list[Any]:
+        return [item.pk for item in self.items]
+
+    def add(self, rows: Iterable[Model]) -> None:
+        seen = set(self.seen)
+        for row in rows:
+            if self.room > 0 and row.pk not in seen:
+                seen.add(row.pk)
+                self.items.append(row)
+
+    def group(self) -> Group:
+        return Group(items=self.items[: self.limit], has_more=len(self.items) > self.limit)
 
 
-def global_search(*, user, query, limit=10):
+def _starting_with(
+    scope: QuerySet,
+    *,
+    query: str,
+    fields: Iterable[str],
+    sort: Callable[[Any], Any],
+    room: int,
+) -> list[Model]:
+    """Rows whose field starts with ``query``: the first ``room`` by each field, those whose
+    field is the whole query first, then in the group's ``sort`` order."""
+    upper = query.upper()
+    whole: dict[Any, bool] = {}
+    rows: dict[Any, Model] = {}
+    for field in fields:
+        key = _key(field)
+        matches = (
+            scope.alias(search_key=key)
+            .filter(search_key__startswith=upper)
+            .order_by(key.asc(), "pk")[:room]
+        )
+        for row in matches:
+            rows[row.pk] = row
+            whole[row.pk] = whole.get(row.pk, False) or str(getattr(row, field)).upper() == upper
+    return sorted(rows.values(), key=lambda row: (not whole[row.pk], sort(row)))
+
+
+def _containing(
+    scope: QuerySet,
+    *,
+    query: str,
+    fields: Iterable[str],
+    order: tuple[Any, ...],
+    seen: list[Any],
+    room: int,
+) -> QuerySet:
+    matches = Q()
+    for field in fields:
+        matches |= Q(**{f"{field}__icontains": query})
+    # No order at all: any order (the models' default, by name; the newest orders) lets the
+    # database walk that order's index in the hope of meeting CANDIDATES matches soon.
+    candidates = scope.filter(matches).exclude(pk__in=seen).order_by().values("pk")[:CANDIDATES]
+    return scope.filter(pk__in=candidates).order_by(*order)[:room]
+
+
+def _by_name(row: Any) -> tuple[str, int]:
+    return (row.name, row.pk)
+
+
+def _newest_first(row: Any) -> tuple[int, int]:
+    return (-row.ordered_on.toordinal(), -row.pk)
+
+
+def _search(
+    scope: QuerySet,
+    *,
+    query: str,
+    limit: int,
+    fields: tuple[str, ...],
+    sort: Callable[[Any], Any],
+    order: tuple[Any, ...],
+    first: QuerySet | None = None,
+    first_is_enough: bool = False,
+) -> Group:
+    """Up to ``limit`` matches: ``first`` (whole matches), then the fields starting with
+    the query, then those containing it (not when ``first`` found one and
+    ``first_is_enough``)."""
+    found = _Collector(limit)
+    if first is not None:
+        found.add(first[: found.room])
+    enough = first_is_enough and bool(found.items)
+    if found.room:
+        found.add(_starting_with(scope, query=query, fields=fields, sort=sort, room=found.room))
+    if found.room and len(query) >= CONTAINS_LENGTH and not enough:
+        found.add(
+            _containing(
+                scope,
+                query=query,
+                fields=fields,
+                order=order,
+                seen=found.seen,
+                room=found.room,
+            )
+        )
+    return found.group()
+
+
+def global_search(*, user: AnyUser, query: str, limit: int = 10) -> SearchResults:
     """Up to ``limit`` matches of each kind; nothing for a query under MIN_LENGTH."""
     query = query.strip()
     if len(query) < MIN_LENGTH:
         return SearchResults(query=query, customers=NOTHING, contacts=NOTHING, orders=NOTHING)
-    customer_hits = customers_visible_to(user).filter(
-        _matching(query, "name", "email", "phone") | Q(external_id=query)
-    )
-    contact_hits = (
-        contacts_visible_to(user)
-        .filter(_matching(query, "name", "email", "phone"))
-        .select_related("customer")
-    )
-    newest = (
-        orders_visible_to(user).filter(_matching(query, "number")).order_by("-ordered_on", "-id")
-    )
-    order_hits = (
-        orders_visible_to(user)
-        .filter(pk__in=newest.values("pk")[: max(ORDER_CANDIDATES, limit + 1)])
-        .select_related("customer")
-    )
+    customers = customers_visible_to(user)
+    orders = orders_visible_to(user).select_related("customer")
     return SearchResults(
         query=query,
-        customers=_first(customer_hits.order_by("name", "id"), limit),
-        contacts=_first(contact_hits.order_by("name", "id"), limit),
-        orders=_first(order_hits.order_by("-ordered_on", "-id"), limit),
+        customers=_search(
+            customers,
+            query=query,
+            limit=limit,
+            fields=("name", "email", "phone"),
+            sort=_by_name,
+            order=("name", "id"),
+            first=customers.filter(external_id=query),
+        ),
+        contacts=_search(
+            contacts_visible_to(user).select_related("customer"),
+            query=query,
+            limit=limit,
+            fields=("name", "email", "phone"),
+            sort=_by_name,
+            order=("name", "id"),
+        ),
+        orders=_search(
+            orders,
+            query=query,
+            limit=limit,
+            fields=("number",),
+            sort=_newest_first,
+            order=(F("ordered_on").desc(), F("id").desc()),
+            first=orders.alias(search_key=_key("number")).filter(search_key=query.upper()),
+            first_is_enough=True,
+        ),
     )

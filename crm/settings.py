@@ -113,7 +113,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {
         "NAME": env.str("TEST_DB_NAME", default=str(VAR_DIR / f"test-db-{os.getpid()}.sqlite3"))
     }
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # A transaction that read first and then writes cannot wait for another process's write
+    # ("database is locked" at once): every transaction takes the write lock when it begins,
+    # so a worker and the web process queue for up to ``timeout`` seconds instead.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(timeout=20, transaction_mode="IMMEDIATE")
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -292,8 +295,27 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 # frozen worker's work so resumes within about lease + sweep (docs/architecture.md).
 WORK_LEASE_SECONDS = env.float("WORK_LEASE_SECONDS", default=30.0)
 RECOVERY_SWEEP_SECONDS = env.float("RECOVERY_SWEEP_SECONDS", default=15.0)
+# A full run's reading, fits and scoring spread over the workers as a map, a reduce and a
+# map (metrics/services.py, "Full runs split over workers"), not prepared in one process.
+METRICS_SCALE_OUT = env.bool("METRICS_SCALE_OUT", default=False)
 # A sweep still queued when the next one is due is dropped (workers were away).
 _SWEEP = {"schedule": RECOVERY_SWEEP_SECONDS, "options": {"expires": RECOVERY_SWEEP_SECONDS}}
+# Queues, so that slow work never waits behind other work nor holds it up: a slow webhook
+# receiver must not delay scores. Scoring (and everything not listed) stays on "celery";
+# production runs a worker per queue (docs/architecture.md, Queues). The tests' workers
+# set CELERY_QUEUE_PREFIX to keep their queues apart.
+CELERY_QUEUE_PREFIX = env("CELERY_QUEUE_PREFIX", default="")
+CELERY_TASK_ROUTES = {
+    name: {"queue": CELERY_QUEUE_PREFIX + queue}
+    for name, queue in {
+        "api.tasks.dispatch_events": "webhooks",
+        "api.tasks.deliver_webhook": "webhooks",
+        "api.tasks.webhooks_dispatch_due": "webhooks",
+        "api.tasks.bulk_job_run": "imports",
+        "dataio.tasks.*": "imports",
+        "surveys.tasks.*": "surveys",
+    }.items()
+}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -308,6 +330,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=0),
     },
     "metrics-dirty-sweep": {"task": "metrics.tasks.recalculate_dirty", "schedule": 60.0},
+    "metrics-thin-history": {
+        "task": "metrics.tasks.thin_score_history",
+        "schedule": crontab(hour=3, minute=30),
+    },
     "metrics-resume-stalled": {"task": "metrics.tasks.resume_stalled_runs", **_SWEEP},
     "surveys-resume-sends": {"task": "surveys.tasks.resume_sends", **_SWEEP},
     "surveys-sweep": {
@@ -319,6 +345,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=17),
     },
     "api-webhooks-dispatch-due": {"task": "api.tasks.webhooks_dispatch_due", "schedule": 30.0},
+    "api-events-purge": {"task": "api.tasks.events_purge", "schedule": crontab(minute=43)},
 }
 
 # --- REST API (api/, docs/api.md) -----------------------------------------------------
@@ -355,11 +382,19 @@ SPECTACULAR_SETTINGS = {
         "Customers, orders, campaigns, surveys and value scores. Authenticate with an API "
         "key from your profile (`Authorization: Bearer <key>`). Quick start: docs/api.md."
     ),
-    "VERSION": "1.0.0",
+    "VERSION": "1.1.0",  # semantic: docs/api.md, Versioning and Changelog
     "SERVE_INCLUDE_SCHEMA": False,
     # Anyone, or signed-in users and API keys only: API_SCHEMA_PUBLIC below.
     "SERVE_PERMISSIONS": ["api.permissions.SchemaAccess"],
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # OpenAPI 3.1 (JSON Schema types, null as a type) for its ``webhooks``: the deliveries.
+    "OAS_VERSION": "3.1.0",
+    "WEBHOOKS": "api.schema.WEBHOOKS",
+    # One type per field and a description on every property (api.schema.postprocess).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.postprocess",
+    ],
     # Separate request and response components, so read-only fields are not asked for.
     "COMPONENT_SPLIT_REQUEST": True,
     # Swagger UI from our own static files (drf-spectacular-sidecar), never a CDN.
@@ -379,6 +414,8 @@ SPECTACULAR_SETTINGS = {
         "ModelFitKindEnum": "metrics.models.ModelFit.Kind",
         "RecalcKindEnum": "metrics.models.RecalcRun.Kind",
         "WebhookEventEnum": "api.webhooks.models.Event",
+        "EventTypeEnum": "api.webhooks.models.EVENT_TYPES",
+        "ScoreComponentKeyEnum": "api.serializers.metrics.SCORE_COMPONENT_KEYS",
     },
 }
 # The OpenAPI schema (/api/schema/) and its Swagger UI page (/api/docs/) for anyone (the
@@ -390,6 +427,8 @@ API_SCHEMA_PUBLIC = env.bool("API_SCHEMA_PUBLIC", default=True)
 API_MAX_REQUEST_BYTES = env.int("API_MAX_REQUEST_BYTES", default=5 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_REQUEST_BYTES
 API_BULK_MAX_ITEMS = env.int("API_BULK_MAX_ITEMS", default=1000)
+# A bulk or batch request of more items becomes a job (202) unless it asks ?async=false.
+API_BULK_ASYNC_ITEMS = env.int("API_BULK_ASYNC_ITEMS", default=100)
 API_IDEMPOTENCY_KEY_HOURS = env.int("API_IDEMPOTENCY_KEY_HOURS", default=24)
 # Outgoing webhooks: private and loopback addresses are refused unless allowed (SSRF guard).
 WEBHOOKS_ALLOW_PRIVATE_NETWORKS = env.bool("WEBHOOKS_ALLOW_PRIVATE_NETWORKS", default=DEBUG)
@@ -427,6 +466,10 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 # databases always get fresh figures.
 ANALYTICS_CACHE_AFTER = env.float("ANALYTICS_CACHE_AFTER", default=1.0)
 ANALYTICS_CACHE_SECONDS = env.int("ANALYTICS_CACHE_SECONDS", default=600)
+# Score history kept daily this many days, then one row a week until SCORE_HISTORY_WEEKLY_DAYS,
+# then one a month (metrics/retention.py, thinned nightly).
+SCORE_HISTORY_DAILY_DAYS = env.int("SCORE_HISTORY_DAILY_DAYS", default=90)
+SCORE_HISTORY_WEEKLY_DAYS = env.int("SCORE_HISTORY_WEEKLY_DAYS", default=365)
 if REDIS_URL:
     # The survey pages' rate limit must be shared by every web process.
     CACHES = {

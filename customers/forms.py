@@ -21,7 +21,8 @@ class CustomerFilterForm(forms.Form):
     """Parses the list's query string; an invalid value is ignored, never an error page."""
 
     q = forms.CharField(required=False)
-    owner = forms.IntegerField(required=False, min_value=1)
+    # Beyond a bigint no user can have the id: ignored like any invalid value.
+    owner = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
     status = forms.ChoiceField(required=False, choices=[("", ""), *Customer.Status.choices])
     region = forms.CharField(required=False)
     tag = forms.CharField(required=False)

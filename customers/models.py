@@ -102,7 +102,7 @@ class Customer(models.Model):
         blank=True,
         help_text=_("Survey emails and pages use it. Empty: the site's default language."),
     )
-    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
@@ -120,6 +120,9 @@ class Customer(models.Model):
         indexes = [
             models.Index(fields=["name", "id"], name="customer_name_id"),
             models.Index(fields=["owner", "name", "id"], name="customer_owner_name_id"),
+            # The list's keyset pages by creation date, everyone's and a rep's (issue 14).
+            models.Index(fields=["created_at", "id"], name="customer_created_id"),
+            models.Index(fields=["owner", "created_at", "id"], name="customer_owner_created_id"),
             models.Index(fields=["email"], name="customer_email"),
             # The API's incremental sync: ?updated_since= pages in (updated_at, id) order.
             models.Index(fields=["updated_at", "id"], name="customer_updated_id"),

@@ -12,10 +12,11 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db.models import F, Model, Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext
 
+from core.pagination import Keyset
 from core.types import AnyUser
 from core.types import User as UserModel
 
@@ -23,18 +24,17 @@ from .models import Activity, ActivityQuerySet, Contact, Customer, Tag
 
 User = get_user_model()
 
-SORTABLE_FIELDS = {
-    "name": "name",
-    "status": "status",
-    "region": "region",
-    "owner": "owner__username",
-    "created": "created_at",
-    "score": "score__value_score",
-    "churn": "score__churn_risk",
+# The list's sorts: what each orders by, and whether it can be blank. A customer without a
+# score (a lead, or none calculated yet) sorts last whichever the direction, so "highest
+# score first" never starts with blanks. Each has an index in its keyset order: on the
+# customers table (name, created) or on the score table (score, churn risk, revenue).
+LIST_SORTS = {
+    "name": ("name", False),
+    "created": ("created_at", False),
+    "score": ("score__value_score", True),
+    "churn": ("score__churn_risk", True),
+    "revenue": ("score__revenue", True),
 }
-# Value-engine columns: a customer without a score (a lead, or none calculated yet) sorts
-# last whichever the direction, so "highest score first" never starts with blanks.
-NULLS_LAST_SORTS = {"score", "churn"}
 TIERS = ("A", "B", "C")
 # Churn risk bands of the list filter: (lowest included, highest excluded).
 CHURN_RISK_BANDS = {"high": (0.7, None), "medium": (0.3, 0.7), "low": (None, 0.3)}
@@ -135,16 +135,23 @@ def customer_list(
             qs = qs.filter(score__churn_risk__gte=low)
         if high is not None:
             qs = qs.filter(score__churn_risk__lt=high)
+    return qs.order_by(*customer_list_order(sort).ordering())
+
+
+def customer_list_order(sort: str) -> Keyset:
+    """The list's order for a ``sort`` from a query string: a LIST_SORTS key, "-" first
+    for descending; anything else is by name, A to Z."""
     descending = sort.startswith("-")
-    key = sort.lstrip("-")
-    if key not in SORTABLE_FIELDS:
-        key = "name"
-    prefix = "-" if descending else ""
-    if key in NULLS_LAST_SORTS:
-        column = F(SORTABLE_FIELDS[key])
-        first = column.desc(nulls_last=True) if descending else column.asc(nulls_last=True)
-        return qs.order_by(first, f"{prefix}id")
-    return qs.order_by(f"{prefix}{SORTABLE_FIELDS[key]}", f"{prefix}id")
+    name = sort.removeprefix("-")
+    if name not in LIST_SORTS:
+        name, descending = "name", False
+    key, nullable = LIST_SORTS[name]
+    return Keyset(
+        name=f"-{name}" if descending else name,
+        key=key,
+        descending=descending,
+        nullable=nullable,
+    )
 
 
 def contacts_of(customer: Customer) -> QuerySet[Contact]:

@@ -6,7 +6,7 @@ PermissionDenied, whoever the caller (page, API, import, task). ``user=None`` is
 system (tasks, commands, the app's own bookkeeping; see ``core.services``).
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -16,11 +16,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from core.bulk import ItemsInvalid
 from core.languages import users_languages
 from core.services import check_fields, is_system, require_permission
 from core.types import Actor
@@ -98,7 +101,9 @@ def require_customer_access(*, user: Actor, customers: Iterable[Customer], permi
 def _check_owner_change(*, user: Actor, customer: Customer, owner: object) -> None:
     if is_system(user):
         return
-    if owner != customer.owner and not user.has_perm("customers.reassign_customer"):
+    # By id: the customer's current owner is not loaded (a batch changes a thousand).
+    owner_id = getattr(owner, "pk", owner)
+    if owner_id != customer.owner_id and not user.has_perm("customers.reassign_customer"):
         raise PermissionDenied(_("Only managers can reassign a customer to another owner."))
 
 
@@ -169,13 +174,34 @@ def regions_changed(*, regions: Iterable[str] | None = None) -> None:
     transaction.on_commit(forget)
 
 
+class CustomerHasOrders(ValidationError):
+    """A customer with orders is archived (status churned), never deleted."""
+
+
+def customer_delete_refusal(customer: Customer) -> str | None:
+    """Why ``customer`` may not be deleted, or None. Its orders are revenue the company
+    figures, cohorts and other customers' referral value count: deleting them would
+    rewrite history, so such a customer is set to churned instead (as CRMs archive)."""
+    if customer.orders.exists():
+        return _(
+            "This customer has orders, so it cannot be deleted: its orders count in the "
+            "revenue and value figures. Set its status to churned instead."
+        )
+    return None
+
+
 @transaction.atomic
 def customer_delete(*, user: Actor, customer: Customer) -> None:
+    """Delete a customer without orders (``CustomerHasOrders`` otherwise)."""
     require_customer_access(user=user, customers=[customer], permission="customers.delete_customer")
     # Lock the row first: a score being written for this customer meanwhile (metrics, which
     # locks the customers it writes) either ends before, and its rows are deleted with the
     # customer, or waits and then skips it, instead of committing a row this delete missed.
+    # An order added meanwhile locks the row too (its foreign key), so the check holds.
     list(Customer.objects.select_for_update().filter(pk=customer.pk).values_list("pk"))
+    refusal = customer_delete_refusal(customer)
+    if refusal:
+        raise CustomerHasOrders(refusal, code="has_orders")
     customer.delete()
 
 
@@ -322,3 +348,173 @@ def task_reminders_send(*, today: date) -> int:
             )
         sent += 1
     return sent
+
+
+# --- Many customers at once (the API's customer batch) ----------------------------------
+
+# Rows per INSERT or UPDATE of a batch: all of a 1,000-customer request's in one statement.
+BULK_BATCH = 1000
+# Checked by the caller, which loaded the rows they name for the whole batch at once.
+_BULK_LOADED = ["owner", "acquired_by_campaign", "referred_by"]
+
+
+def _external_id_taken(value: str) -> ValidationError:
+    field = Customer._meta.get_field("external_id")
+    message = field.error_messages["unique"] % {
+        "model_name": Customer._meta.verbose_name,
+        "field_label": field.verbose_name,
+    }
+    return ValidationError({"external_id": message}, code="unique")
+
+
+def _bulk_clean(customer: Customer) -> None:
+    # The table's one check constraint (a cost override not negative) is the field's own
+    # validator too, and the table enforces it: not run as a query a customer.
+    customer.full_clean(exclude=_BULK_LOADED, validate_unique=False, validate_constraints=False)
+
+
+def _tags_by_name(names: Iterable[str]) -> dict[str, Tag]:
+    """{lower-cased name: tag} for ``names``, matched case-insensitively; the missing ones
+    created. Two queries, whatever the number of names."""
+    wanted = {name.lower(): name for name in names}
+    if not wanted:
+        return {}
+    found: dict[str, Tag] = {
+        tag.name.lower(): tag
+        for tag in Tag.objects.annotate(lowered=Lower("name")).filter(lowered__in=wanted)
+    }
+    missing = [Tag(name=name) for key, name in wanted.items() if key not in found]
+    for tag in Tag.objects.bulk_create(missing):
+        found[tag.name.lower()] = tag
+    return found
+
+
+@transaction.atomic
+def customers_save_bulk(
+    *,
+    user: Actor,
+    creates: Sequence[Mapping[str, Any]] = (),
+    updates: Sequence[tuple[Customer, Mapping[str, Any]]] = (),
+) -> list[Customer]:
+    """Create customers from ``creates`` and change ``updates`` ((customer, fields)), all
+    or nothing, with the rules of ``customer_create`` and ``customer_update`` (fields from
+    CUSTOMER_FIELDS, and ``tags``: names, None keeps them), in a fixed number of queries
+    whatever their number. The caller loaded the owners, campaigns and referrers the items
+    name; unique external ids are checked here for the whole batch. ItemsInvalid lists
+    each invalid item by index: the creates first, then the updates. Returns the customers,
+    saved, in that order. Bulk writes send no ``post_save``: the caller marks the customers
+    for recalculation and records the events, as imports do."""
+    items: list[tuple[Customer | None, Mapping[str, Any]]] = [
+        *((None, fields) for fields in creates),
+        *updates,
+    ]
+    for existing, fields in items:
+        service = "customer_create" if existing is None else "customer_update"
+        check_fields(
+            {k: v for k, v in fields.items() if k != "tags"}, CUSTOMER_FIELDS, service=service
+        )
+    if creates:
+        require_permission(user, "customers.add_customer")
+    if updates:
+        require_customer_access(
+            user=user,
+            customers=[customer for customer, _fields in updates],
+            permission="customers.change_customer",
+        )
+    now = timezone.now()
+    errors: dict[int, ValidationError] = {}
+    saved: list[tuple[int, Customer, list[str] | None]] = []
+    changed_fields: set[str] = set()
+    for index, (existing, given) in enumerate(items):
+        fields = dict(given)
+        names = fields.pop("tags", None)
+        try:
+            customer = _bulk_customer(user=user, existing=existing, fields=fields, now=now)
+        except PermissionDenied as exc:
+            errors[index] = ValidationError({"owner": str(exc)})
+            continue
+        except ValidationError as exc:
+            errors[index] = exc
+            continue
+        if existing is not None:
+            changed_fields.update(fields)
+        saved.append((index, customer, names))
+    errors.update(_external_ids_taken(saved))
+    if errors:
+        raise ItemsInvalid(errors)
+    new = [customer for _i, customer, _n in saved if customer.pk is None]
+    changed = [customer for _i, customer, _n in saved if customer.pk is not None]
+    new = bulk_create_with_history(new, Customer, batch_size=BULK_BATCH, default_user=user)
+    if changed:
+        bulk_update_with_history(
+            changed,
+            Customer,
+            sorted(changed_fields | {"updated_at"}),
+            batch_size=BULK_BATCH,
+            default_user=user,
+        )
+    customers = new + changed
+    _tags_set(
+        [(customer, names) for customer, (_i, _c, names) in zip(customers, saved, strict=True)]
+    )
+    regions_changed(regions=[customer.region for customer in customers])
+    return customers
+
+
+def _bulk_customer(
+    *, user: Actor, existing: Customer | None, fields: dict[str, Any], now: datetime
+) -> Customer:
+    """The customer ``customer_create`` or ``customer_update`` would save, checked."""
+    if existing is None:
+        if not is_system(user) and not user.has_perm("customers.reassign_customer"):
+            fields["owner"] = user
+        fields.setdefault("owner", user)
+        customer = Customer(**fields)
+    else:
+        customer = existing
+        if "owner" in fields:
+            _check_owner_change(user=user, customer=customer, owner=fields["owner"])
+        for name, value in fields.items():
+            setattr(customer, name, value)
+        # bulk_update does not set auto_now fields; a sync by updated_since needs it.
+        customer.updated_at = now
+    _bulk_clean(customer)
+    return customer
+
+
+def _external_ids_taken(
+    saved: Sequence[tuple[int, Customer, Any]],
+) -> dict[int, ValidationError]:
+    """The items whose external id another customer has, in the table or earlier in the
+    batch (one query)."""
+    wanted = {customer.external_id for _i, customer, _n in saved if customer.external_id}
+    owners = dict(Customer.objects.filter(external_id__in=wanted).values_list("external_id", "pk"))
+    errors: dict[int, ValidationError] = {}
+    seen: set[str] = set()
+    for index, customer, _names in saved:
+        external_id = customer.external_id
+        if not external_id:
+            continue
+        if external_id in seen or owners.get(external_id, customer.pk) != customer.pk:
+            errors[index] = _external_id_taken(external_id)
+        seen.add(external_id)
+    return errors
+
+
+def _tags_set(customers: Sequence[tuple[Customer, list[str] | None]]) -> None:
+    """Set the tags of the customers given names (None: keep theirs), set-based."""
+    given = [(customer, names) for customer, names in customers if names is not None]
+    if not given:
+        return
+    tags = _tags_by_name(name for _customer, names in given for name in names)
+    through = Customer.tags.through
+    through.objects.filter(customer_id__in=[customer.pk for customer, _names in given]).delete()
+    through.objects.bulk_create(
+        [
+            through(customer_id=customer.pk, tag_id=tags[name.lower()].pk)
+            for customer, names in given
+            for name in dict.fromkeys(names)
+        ],
+        batch_size=BULK_BATCH,
+        ignore_conflicts=True,
+    )

@@ -17,6 +17,7 @@ from campaigns.models import Campaign
 from customers.models import Customer, Tag
 from customers.services import regions_changed
 from metrics.services import customers_mark_dirty
+from orders import summary
 
 from . import cells
 from .columns import CUSTOMER_FIELDS
@@ -27,6 +28,8 @@ _UNCHECKED_FIELDS = ["owner", "acquired_by_campaign", "referred_by"]
 # Import field -> model attribute, where they differ.
 _ATTRIBUTES = {"owner": "owner_id", "acquisition_campaign": "acquired_by_campaign_id"}
 _FIELDS_OF_ATTRIBUTES = {attribute: name for name, attribute in _ATTRIBUTES.items()}
+# What the purchase summary keeps of a customer (orders.summary.counts_until, campaign).
+SUMMARY_FIELDS = {"status", "churned_on", "acquired_by_campaign", "acquired_by_campaign_id"}
 _FIELDS_OF_ERRORS = {"acquired_by_campaign": "acquisition_campaign", "__all__": ""}
 _LABELS = {f.name: f.label for f in CUSTOMER_FIELDS}
 
@@ -294,7 +297,13 @@ class CustomerImporter(Importer):
             )
             tag_sets += [(customer, tags) for customer, _changed, tags in updates]
         self._write_tags([(c, tags) for c, tags in tag_sets if tags is not None])
-        # Bulk writes send no signals: tell the value engine which customers changed.
+        # Bulk writes send no signals: the purchase summary follows a customer's churn and
+        # acquiring campaign, and the value engine is told which customers changed.
+        summary.refresh_customers(
+            customer.pk
+            for customer, changed, _tags in updates
+            if SUMMARY_FIELDS.intersection(changed)
+        )
         customers_mark_dirty(customer_ids=[customer.pk for customer, _tags in tag_sets])
         regions_changed(regions={customer.region for customer, _tags in tag_sets})
 

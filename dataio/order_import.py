@@ -28,7 +28,7 @@ from core.services import SYSTEM
 from customers.models import Customer
 from metrics.services import customers_mark_dirty
 from orders import services as order_services
-from orders import totals
+from orders import summary, totals
 from orders.models import Order, OrderLine, Product
 from orders.money import rate_on
 
@@ -580,6 +580,14 @@ class OrderImporter(Importer):
 
     def _write(self, new_customers, creates, updates):
         user = self.scope.user
+        # An updated order may have belonged to another customer: both summaries change.
+        moved_from = set(
+            Order.objects.filter(pk__in=[order.pk for order, _lines in updates]).values_list(
+                "customer_id", flat=True
+            )
+            if updates
+            else ()
+        )
         if new_customers:
             bulk_create_with_history(new_customers, Customer, batch_size=_BATCH, default_user=user)
         product = self.imported_product
@@ -630,10 +638,11 @@ class OrderImporter(Importer):
                 default_user=user,
             )
         OrderLine.objects.bulk_create(all_lines, batch_size=_BATCH)
-        # Bulk writes send no signals: tell the value engine which customers changed.
-        customers_mark_dirty(
-            customer_ids=[order.customer_id for order, _lines in [*creates, *updates]]
-        )
+        # Bulk writes send no signals: the purchase summary and the value engine are told
+        # which customers changed, once per batch and in its transaction.
+        changed = {order.customer_id for order, _lines in [*creates, *updates]} | moved_from
+        summary.refresh_customers(changed)
+        customers_mark_dirty(customer_ids=sorted(changed))
 
     def _attach(self, order, lines):
         for line in lines:

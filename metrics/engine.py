@@ -9,11 +9,20 @@ Two steps, both pure (numpy and valuemodels, no ORM):
 - ``score`` computes each customer's figures from their own inputs and those stats. It is
   element-wise, so scoring one customer after an order (incremental) gives exactly what the
   full run gave them for the same data.
+
+The population's stats are built from per-chunk statistics, whichever way the customers
+are split: ``chunk_statistics`` (what the fits and cut-offs need: weighted unique rows,
+exact value counts, integer sums) merged by ``fit_statistics``, then
+``chunk_components`` (each buyer's four score components, as weighted unique rows) merged
+by ``finish_statistics`` (the references and tier cut-offs). ``population_scores`` is the
+same steps over one chunk, so a run split over workers and one in a single process give
+identical stats, hence identical scores.
 """
 
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 
 import numpy as np
 
@@ -104,56 +113,146 @@ def _reference(values):
     return np.quantile(values, np.linspace(0, 1, REFERENCE_POINTS + 1)).tolist()
 
 
-def _fit_models(d):
-    x, t_x, T = d["x"][d["has_orders"]], d["t_x"][d["has_orders"]], d["T"][d["has_orders"]]
-    rows = bgnbd.collapse(x, t_x, T)
-    bg = bgnbd.fit(rows.x, rows.t_x, rows.T, weights=rows.weights)
-    gg = gamma_gamma.fit(x, d["avg_repeat"][d["has_orders"]])
-    return bg, gg
+# --- Statistics of a chunk of customers, and their merge ------------------------------------
 
 
-def population_scores(inputs, params):
-    """A full run's two results at once: the population's stats (plain JSON, everything a
-    customer's score depends on beyond their own inputs) and every customer's figures.
+def _counted(values):
+    """Exact value counts: ``(sorted unique values, counts)``."""
+    unique, counts = np.unique(np.asarray(values, dtype=float), return_counts=True)
+    return unique, counts.astype(np.int64)
 
-    The figures are what ``score`` gives each customer against those stats: the same
-    functions in the same order, computed once instead of twice."""
+
+def _merge_counted(parts):
+    """The value counts of several chunks as one: ``(sorted unique values, counts)``."""
+    values = np.concatenate([np.zeros(0), *(part[0] for part in parts)])
+    counts = np.concatenate([np.zeros(0, np.int64), *(part[1] for part in parts)])
+    unique, inverse = np.unique(values, return_inverse=True)
+    return unique, np.bincount(inverse, weights=counts, minlength=unique.size).astype(np.int64)
+
+
+def _counted_rows(rows, counts=None):
+    """Identical rows of a 2-D array merged, sorted by their first column, then the second…
+    (the order ``bgnbd.collapse`` gives), with how many customers each stands for. NaN
+    equals NaN here. (A lexicographic sort and a scan for changes: np.unique(axis=0) is
+    several times slower on a million rows.)"""
+    rows = np.asarray(rows, dtype=float)
+    if counts is None:
+        counts = np.ones(len(rows), dtype=np.int64)
+    if not len(rows):
+        return rows, np.zeros(0, np.int64)
+    order = np.lexsort(rows.T[::-1])
+    rows, counts = rows[order], counts[order]
+    changed = (rows[1:] != rows[:-1]) & ~(np.isnan(rows[1:]) & np.isnan(rows[:-1]))
+    starts = np.concatenate([[True], changed.any(axis=1)])
+    merged = np.add.reduceat(counts, np.flatnonzero(starts))
+    return rows[starts], merged.astype(np.int64)
+
+
+def chunk_statistics(inputs, params):
+    """What the population's fits and cut-offs need from some of its customers, as exact
+    statistics that merge in any grouping (``fit_statistics``): value counts for the RFM
+    cut-offs and the replacement cost, the BG/NBD histories as weighted unique rows, integer
+    sums, and the Gamma-Gamma rows of the repeat buyers in customer order (its fit adds them
+    up in order; ungrouped, the merged chunks give it the very rows a single run does)."""
     d = _derived(inputs, params.churn_inactivity_days)
     buyers = d["has_orders"]
-    stats = {"as_of": inputs.as_of.isoformat(), "buyers": int(buyers.sum())}
+    rows = bgnbd.collapse(d["x"][buyers], d["t_x"][buyers], d["T"][buyers])
+    x, avg_repeat = d["x"][buyers], d["avg_repeat"][buyers]
+    repeat = x > 0
+    a_year_ago = day_number(inputs.as_of) - DAYS_PER_YEAR
+    cohort = buyers & (inputs.first_order <= a_year_ago)
+    acquired = inputs.acquisition_cost > 0
+    return {
+        "buyers": int(buyers.sum()),
+        "recency": _counted(d["recency"][buyers]),
+        "orders": _counted(inputs.orders[buyers]),
+        "revenue": _counted(inputs.revenue[buyers]),
+        "bgnbd": (np.column_stack([rows.x, rows.t_x, rows.T]), rows.weights.astype(np.int64)),
+        "gamma_gamma": np.column_stack([x[repeat], avg_repeat[repeat]]),
+        "cohort": int(cohort.sum()),
+        "lost": int(d["lost"][cohort].sum()),
+        "acquisition": _counted(inputs.acquisition_cost[acquired]),
+        # Money in whole cents: exact sums, the same in any grouping.
+        "revenue_cents": int(np.rint(inputs.revenue[buyers] * 100).astype(np.int64).sum()),
+        "cost_cents": int(np.rint(inputs.cost_of_goods[buyers] * 100).astype(np.int64).sum()),
+    }
 
-    if buyers.any():
-        cut = rfm.rfm_cutoffs(
-            recency=d["recency"][buyers],
-            frequency=inputs.orders[buyers],
-            monetary=inputs.revenue[buyers],
+
+def _exact_mean(unique, counts):
+    """The mean of values given as counts, correctly rounded (the sum is exact)."""
+    total = int(counts.sum())
+    exact = sum((Fraction(float(v)) * int(c) for v, c in zip(unique, counts, strict=True)), 0)
+    return float(Fraction(exact) / total)
+
+
+def fit_statistics(parts, *, as_of):
+    """The population's stats before its score references, from every chunk's
+    ``chunk_statistics`` (in customer order): RFM cut-offs, the BG/NBD and Gamma-Gamma
+    fits, annual churn, replacement cost and margin."""
+    buyers = sum(part["buyers"] for part in parts)
+    stats = {"as_of": as_of.isoformat(), "buyers": buyers}
+    if buyers:
+        recency, frequency, monetary = (
+            np.repeat(*_merge_counted([part[key] for part in parts]))
+            for key in ("recency", "orders", "revenue")
         )
+        cut = rfm.rfm_cutoffs(recency=recency, frequency=frequency, monetary=monetary)
         stats["rfm"] = {"r": cut.recency, "f": cut.frequency, "m": cut.monetary}
-    bg, gg = _fit_models(d)
+    # Merged like bgnbd.collapse merges: the same rows in the same order, whatever the chunks.
+    rows, weights = _counted_rows(
+        np.concatenate([np.zeros((0, 3)), *(part["bgnbd"][0] for part in parts)]),
+        np.concatenate([np.zeros(0, np.int64), *(part["bgnbd"][1] for part in parts)]),
+    )
+    bg = bgnbd.fit(rows[:, 0], rows[:, 1], rows[:, 2], weights=weights.astype(float))
+    repeat = np.concatenate([np.zeros((0, 2)), *(part["gamma_gamma"] for part in parts)])
+    gg = gamma_gamma.fit(repeat[:, 0], repeat[:, 1])
     stats["bgnbd"] = _fit_json(bg, bg.n_repeat_customers)
     stats["gamma_gamma"] = _fit_json(gg, gg.n_customers)
 
     # Annual churn: of the customers who had bought by a year ago, the share lost now.
-    a_year_ago = day_number(inputs.as_of) - DAYS_PER_YEAR
-    cohort = buyers & (inputs.first_order <= a_year_ago)
-    stats["annual_churn"] = float(d["lost"][cohort].mean()) if cohort.any() else None
-    acquired = inputs.acquisition_cost > 0
-    stats["replacement_cost"] = (
-        float(inputs.acquisition_cost[acquired].mean()) if acquired.any() else 0.0
-    )
-    revenue = float(inputs.revenue[buyers].sum())
-    stats["margin"] = (
-        float((revenue - inputs.cost_of_goods[buyers].sum()) / revenue) if revenue > 0 else 1.0
-    )
+    cohort = sum(part["cohort"] for part in parts)
+    stats["annual_churn"] = sum(part["lost"] for part in parts) / cohort if cohort else None
+    unique, counts = _merge_counted([part["acquisition"] for part in parts])
+    stats["replacement_cost"] = _exact_mean(unique, counts) if counts.size else 0.0
+    revenue = sum(part["revenue_cents"] for part in parts)
+    cost = sum(part["cost_cents"] for part in parts)
+    stats["margin"] = (revenue - cost) / revenue if revenue > 0 else 1.0
+    return stats
 
-    # Score references and tier cut-offs come from the population scored with the stats
-    # so far, through the same functions every later customer goes through.
-    out = _per_customer(inputs, d, stats, params)
+
+def chunk_components(inputs, stats, params):
+    """Each buyer's four score components (``composite.COMPONENTS`` order) against the
+    stats of ``fit_statistics``, as weighted unique rows for ``finish_statistics``."""
+    d = _derived(inputs, params.churn_inactivity_days)
+    return _component_rows(_per_customer(inputs, d, stats, params))
+
+
+def _component_rows(out):
+    components = _components(out)
+    buyers = out["buyers"]
+    return _counted_rows(np.column_stack([components[key][buyers] for key in composite.COMPONENTS]))
+
+
+def finish_statistics(stats, parts, params):
+    """Complete ``stats`` with the score references and the tier cut-offs, from every
+    chunk's ``chunk_components``: the references are the population's component values (or
+    their quantiles), the cut-offs those of the buyers' value scores against them."""
+    rows, counts = _counted_rows(
+        np.concatenate([np.zeros((0, len(composite.COMPONENTS))), *(part[0] for part in parts)]),
+        np.concatenate([np.zeros(0, np.int64), *(part[1] for part in parts)]),
+    )
+    columns = {key: rows[:, i] for i, key in enumerate(composite.COMPONENTS)}
     stats["references"] = {
-        key: _reference(values[buyers]) for key, values in _components(out).items()
+        key: _reference(np.repeat(values, counts)) for key, values in columns.items()
     }
-    _composite(out, stats, params)
-    scored = out["value_score"][~np.isnan(out["value_score"])]
+    scored = np.zeros(0)
+    if counts.size:
+        # Element-wise: a row's score is the score of each customer it stands for.
+        scores = composite.value_scores(
+            columns, weights=params.weights, references=stats["references"]
+        ).scores
+        scored = np.repeat(scores, counts)
+        scored = scored[~np.isnan(scored)]
     stats["tiers"] = (
         composite.tier_cutoffs(
             scored, a_share=params.tier_a_share, b_share=params.tier_b_share
@@ -161,6 +260,21 @@ def population_scores(inputs, params):
         if scored.size
         else None
     )
+    return stats
+
+
+def population_scores(inputs, params):
+    """A full run's two results at once: the population's stats (plain JSON, everything a
+    customer's score depends on beyond their own inputs) and every customer's figures.
+
+    The stats are those of the population as one chunk; the figures are what ``score``
+    gives each customer against them, through the same functions in the same order,
+    computed once instead of twice."""
+    stats = fit_statistics([chunk_statistics(inputs, params)], as_of=inputs.as_of)
+    d = _derived(inputs, params.churn_inactivity_days)
+    out = _per_customer(inputs, d, stats, params)
+    finish_statistics(stats, [_component_rows(out)], params)
+    _composite(out, stats, params)
     _assign_tiers(out, stats)
     return stats, out
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
+from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -514,21 +515,29 @@ def score_history_chart(history, tier_cutoffs=None):
         "last": f"{last:.0f}",
         "last_day": last_day.isoformat(),
     }
-    # A daily series: the history keeps one row per customer and day (the day's last
-    # recalculation overwrites the earlier ones), so the chart says so.
+    # The history keeps one row per customer and day (the day's last recalculation
+    # overwrites the earlier ones), thinned to one a week after SCORE_HISTORY_DAILY_DAYS
+    # (metrics.retention), so the chart says so.
+    days = {"days": settings.SCORE_HISTORY_DAILY_DAYS}
     note = (
         _(
-            "One point per day: the score after that day's last recalculation. "
-            "Dashed lines: where tiers B and A begin in the latest run."
+            "One point per day for the last %(days)s days, then one per week: the score "
+            "after the last recalculation of that day or week. Dashed lines: where tiers "
+            "B and A begin in the latest run."
         )
+        % days
         if marks
-        else _("One point per day: the score after that day's last recalculation.")
+        else _(
+            "One point per day for the last %(days)s days, then one per week: the score "
+            "after the last recalculation of that day or week."
+        )
+        % days
     )
     return charts.dated_line_chart(
         title=title,
         points=history,
         marks=marks,
         note=note,
-        caption=_("Value score, one row per day"),
+        caption=_("Value score by day"),
         headers=(_("Day"), _("Value score")),
     )

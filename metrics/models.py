@@ -232,11 +232,22 @@ class CustomerScore(ScoreFields):
         verbose_name = _("customer score")
         verbose_name_plural = _("customer scores")
         # Only what the lists sort on: every index costs time on each of a full run's
-        # million upserts, and tier or segment (a handful of values) never narrow a search
-        # enough for an index to pay (see docs/benchmarks.md).
+        # million upserts. The customer id after each sort key is the keyset's
+        # tie-breaker, so a page of the customer list sorted by it is read from the index
+        # in order, either direction (core.pagination). Tier and segment lead copies of
+        # them: alone they never narrow a search enough to pay, but a filter on them over
+        # a sort that runs against it ("lost" customers by revenue, highest first) would
+        # otherwise scan most of the index before the first match (issue 14).
         indexes = [
-            models.Index(fields=["-value_score"], name="score_value_desc"),
-            models.Index(fields=["churn_risk"], name="score_churn_risk"),
+            models.Index(fields=["-value_score", "-customer"], name="score_value_desc"),
+            models.Index(fields=["churn_risk", "customer"], name="score_churn_risk"),
+            models.Index(fields=["revenue", "customer"], name="score_revenue"),
+            models.Index(fields=["tier", "value_score", "customer"], name="score_tier_value"),
+            models.Index(fields=["tier", "churn_risk", "customer"], name="score_tier_churn"),
+            models.Index(fields=["tier", "revenue", "customer"], name="score_tier_revenue"),
+            models.Index(fields=["segment", "value_score", "customer"], name="score_segment_value"),
+            models.Index(fields=["segment", "churn_risk", "customer"], name="score_segment_churn"),
+            models.Index(fields=["segment", "revenue", "customer"], name="score_segment_revenue"),
         ]
 
     def __str__(self):

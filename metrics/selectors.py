@@ -34,9 +34,12 @@ def _day_number(value: date | str | None) -> float:
 
 
 def _scope(column: str, customer_ids: Iterable[int] | None) -> tuple[str, list[int]]:
-    """An SQL condition and its parameters limiting ``column`` to some customers."""
+    """An SQL condition and its parameters limiting ``column`` to some customers (a
+    ``range`` of ids: those between its ends, read along the index)."""
     if customer_ids is None:
         return "1=1", []
+    if isinstance(customer_ids, range):
+        return f"{column} BETWEEN %s AND %s", [customer_ids.start, customer_ids.stop - 1]
     ids = [int(i) for i in customer_ids]
     if not ids:
         return "1=0", []
@@ -85,7 +88,8 @@ def last_purchase_on() -> date | None:
 
 
 def customer_inputs(*, as_of: date, customer_ids: Iterable[int] | None = None) -> CustomerInputs:
-    """Inputs of every customer (``customer_ids=None``) or of the given ones."""
+    """Inputs of every customer (``customer_ids=None``), of the given ones, or of those
+    whose id lies in a ``range`` (a chunk of a full run split over workers)."""
     scope, params = _scope("id", customer_ids)
     facts = " + ".join(
         f"CASE WHEN {column} <> '' THEN 1 ELSE 0 END"
@@ -102,7 +106,9 @@ def customer_inputs(*, as_of: date, customer_ids: Iterable[int] | None = None) -
     # Six profile fields plus "has contacts" (counted with activities below).
     columns["profile_facts"] = np.array([row[2] for row in id_rows], dtype=float)
     # The helpers read the ids more than once: a list, of the customers that exist.
-    existing = ids.tolist() if customer_ids is not None else None
+    existing: Iterable[int] | None = None
+    if customer_ids is not None:
+        existing = customer_ids if isinstance(customer_ids, range) else ids.tolist()
     _add_orders_and_referrals(inputs, as_of, existing)
     _add_costs(inputs, as_of, existing)
     _add_activity(inputs, as_of, existing)
@@ -147,7 +153,7 @@ def _purchases(
 
 
 def _add_orders_and_referrals(
-    inputs: CustomerInputs, as_of: date, customer_ids: list[int] | None
+    inputs: CustomerInputs, as_of: date, customer_ids: Iterable[int] | None
 ) -> None:
     """Purchase histories of the customers, and of the customers they referred (whose
     revenue is the referrers' influence), from one read of the orders."""
@@ -159,10 +165,18 @@ def _add_orders_and_referrals(
     )
     referred_id = np.array([r[0] for r in referred], dtype=np.int64)
     referrer_id = np.array([r[1] for r in referred], dtype=np.int64)
-    wanted = None
-    if customer_ids is not None:
-        wanted = sorted(set(customer_ids) | set(referred_id.tolist()))
-    scope, params = _scope("customer_id", wanted)
+    if isinstance(customer_ids, range):
+        # The range's orders, and those of the customers they referred (few, anywhere).
+        scope, params = _scope("customer_id", customer_ids)
+        outside = [i for i in referred_id.tolist() if i not in customer_ids]
+        if outside:
+            extra, extra_params = _scope("customer_id", outside)
+            scope, params = f"({scope} OR {extra})", [*params, *extra_params]
+    else:
+        wanted = None
+        if customer_ids is not None:
+            wanted = sorted(set(customer_ids) | set(referred_id.tolist()))
+        scope, params = _scope("customer_id", wanted)
     bought = purchases.histories(*_purchases(as_of, scope, params))
 
     ids, columns = inputs.customer_id, inputs.columns
@@ -197,7 +211,7 @@ def _aligned(
     return out
 
 
-def _add_costs(inputs: CustomerInputs, as_of: date, customer_ids: list[int] | None) -> None:
+def _add_costs(inputs: CustomerInputs, as_of: date, customer_ids: Iterable[int] | None) -> None:
     from campaigns.selectors import campaign_cac
     from orders.models import CustomerCost
 
@@ -233,7 +247,7 @@ def _add_costs(inputs: CustomerInputs, as_of: date, customer_ids: list[int] | No
     (inputs.columns["acquisition_cost"],) = _scatter(inputs.customer_id, rows, 1)
 
 
-def _add_activity(inputs: CustomerInputs, as_of: date, customer_ids: list[int] | None) -> None:
+def _add_activity(inputs: CustomerInputs, as_of: date, customer_ids: Iterable[int] | None) -> None:
     """Logged interactions (uses of what we know) and whether the customer has contacts."""
     from customers.models import Contact
 
@@ -260,7 +274,7 @@ def _end_of(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
 
 
-def _add_surveys(inputs: CustomerInputs, as_of: date, customer_ids: list[int] | None) -> None:
+def _add_surveys(inputs: CustomerInputs, as_of: date, customer_ids: Iterable[int] | None) -> None:
     """Latest NPS answer, average CSAT, and how many answers we collected."""
     from surveys.models import Invitation, Response, Survey
 

@@ -9,7 +9,7 @@ from django.db.models.functions import Cast
 
 from core.types import AnyUser
 from customers.models import Customer
-from customers.selectors import customers_visible_to
+from customers.selectors import can_see_all_customers, customers_visible_to
 from orders.models import Order
 from surveys.models import Survey
 from surveys.selectors import responses_visible_to
@@ -20,7 +20,8 @@ from .models import CustomerScore, DirtyCustomer, ModelFit, ScoreSnapshot
 HIGH_VALUE_TIERS = ("A", "B")
 # Churn risk from which a high-value customer is worth a call even if it did not rise.
 CALL_CHURN_RISK = 0.5
-HISTORY_POINTS = 60
+# The Value tab's chart: a year, at most 90 daily and 40 weekly points once thinned.
+HISTORY_DAYS = 365
 # "Since last month": the trend compares the score with the one this many days earlier.
 TREND_DAYS = 30
 
@@ -30,16 +31,23 @@ def score_of(customer: Customer) -> CustomerScore | None:
 
 
 def score_history(
-    customer: Customer, limit: int = HISTORY_POINTS
+    customer: Customer, *, today: date | None = None, days: int = HISTORY_DAYS
 ) -> list[tuple[date, float | None]]:
-    """(as_of, value_score) of the customer's latest snapshots, oldest first (a score is never
-    None here; the type is the column's)."""
-    rows = (
-        ScoreSnapshot.objects.filter(customer=customer, value_score__isnull=False)
-        .order_by("-as_of")
-        .values_list("as_of", "value_score")[:limit]
+    """(as_of, value_score) of the customer's snapshots of the ``days`` up to ``today`` (the
+    latest snapshot's day when not given), oldest first: daily for the last 90 days, then
+    weekly as the history is thinned (metrics.retention). A score is never None here; the
+    type is the column's."""
+    rows = ScoreSnapshot.objects.filter(customer=customer, value_score__isnull=False)
+    if today is None:
+        latest = rows.order_by("-as_of").values_list("as_of", flat=True).first()
+        if latest is None:
+            return []
+        today = latest
+    return list(
+        rows.filter(as_of__gt=today - timedelta(days=days), as_of__lte=today)
+        .order_by("as_of")
+        .values_list("as_of", "value_score")
     )
-    return list(reversed(rows))
 
 
 def score_a_month_before(customer: Customer, as_of: date) -> tuple[date, float | None] | None:
@@ -104,8 +112,18 @@ def _scores_visible_to(user: AnyUser, owner: int | None = None) -> QuerySet[Cust
 
 def call_next(*, user: AnyUser, owner: int | None = None) -> QuerySet[CustomerScore]:
     """Tier A and B customers whose churn risk rose since the previous calculation or is
-    high, the most value at stake first: loss value (what losing them costs) times churn risk."""
-    at_stake = Cast("loss_value", FloatField()) * F("churn_risk")
+    high, the most value at stake first: loss value (what losing them costs) times churn risk.
+
+    Everyone's list is read in order from the partial index of metrics/migrations/0010 (its
+    expression and filter are these), so its first page costs the same at any size. One
+    person's book (a rep's, or the ``owner`` filter) orders by the same product written the
+    other way round, which that index does not hold: the database then starts from that
+    person's customers (thousands) and sorts them, rather than walking everyone's rows in
+    order until enough are theirs, which went through all of them for a book with few
+    (issue 14)."""
+    loss = Cast("loss_value", FloatField())
+    one_book = bool(owner) or not can_see_all_customers(user)
+    at_stake = F("churn_risk") * loss if one_book else loss * F("churn_risk")
     return (
         _scores_visible_to(user, owner)
         .filter(tier__in=HIGH_VALUE_TIERS, churn_risk__isnull=False)

@@ -5,8 +5,12 @@ A full run has three kinds of steps, each a Celery task and each safe to repeat:
 ``full_run_publish_chunk`` copies one id range of it into the current scores, and the
 chunk that completes the run finishes it. A worker killed anywhere leaves the published
 scores as they were; the repeated task (acks_late) or the stalled-run sweep finishes it.
+
+With ``METRICS_SCALE_OUT`` the preparation is spread over the workers too (see "Full runs
+split over workers" below): no process holds the whole population.
 """
 
+import base64
 import contextlib
 import logging
 import time
@@ -14,13 +18,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from functools import partial
 from typing import Any
 
+import numpy as np
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -227,6 +232,31 @@ def _tune_session() -> None:
             cursor.execute("SET LOCAL jit = off")
 
 
+def _start_publishing(
+    attempt: QuerySet[RecalcRun], chunks: list[RecalcChunk], timings: dict
+) -> bool:
+    """Move the run to publishing, inside the transaction that staged it: only if no later
+    attempt claimed the run meanwhile (this one was thought dead), else that one's staging
+    is the one to keep and this one's is rolled back (False)."""
+    current = attempt.update(
+        chunks_total=len(chunks),
+        chunks_done=0,
+        processed=0,
+        timings=timings,
+        heartbeat_at=timezone.now(),
+        step=_("Publishing scores"),
+    )
+    if not current:
+        transaction.set_rollback(True)
+    return bool(current)
+
+
+def _chunks_to_publish(run: RecalcRun, chunks: list[RecalcChunk]) -> list[int]:
+    if not chunks:
+        _finish(run.pk)
+    return [chunk.index for chunk in chunks]
+
+
 def full_run_prepare(*, run_id: int, chunk_size: int = CHUNK_SIZE) -> list[int]:
     """Compute every customer into staging and split the publication into chunks.
     Returns the chunk indices still to publish (empty when the run is over)."""
@@ -260,10 +290,7 @@ def full_run_prepare(*, run_id: int, chunk_size: int = CHUNK_SIZE) -> list[int]:
     _progress(run, step=_("Staging the new scores"), timings=dict(timings))
     with transaction.atomic():
         # A redelivered prepare starts its run's staging again from scratch.
-        StagedScore.objects.filter(run=run).delete()
-        RecalcChunk.objects.filter(run=run).delete()
-        ModelFit.objects.filter(run=run).delete()
-        PopulationStats.objects.filter(run=run).delete()
+        _discard_staging(run)
         PopulationStats.objects.create(run=run, as_of=run.as_of, data=stats)
         encoded = storage.encode(inputs, out)
         lap("encode")
@@ -272,22 +299,11 @@ def full_run_prepare(*, run_id: int, chunk_size: int = CHUNK_SIZE) -> list[int]:
         lap("stage")
         _record_fits(run, stats, duration_ms=int(1000 * timings["population"]))
         chunks = _make_chunks(run, inputs.customer_id.tolist(), chunk_size)
-        # Only if no later attempt claimed the run meanwhile (this one was thought dead):
-        # else that one's staging is the one to keep, and this one's is rolled back.
-        current = RecalcRun.objects.filter(pk=run.pk, attempts=run.attempts).update(
-            chunks_total=len(chunks),
-            chunks_done=0,
-            processed=0,
-            timings=timings,
-            heartbeat_at=timezone.now(),
-            step=_("Publishing scores"),
-        )
-        if not current:
-            transaction.set_rollback(True)
+        if not _start_publishing(
+            RecalcRun.objects.filter(pk=run.pk, attempts=run.attempts), chunks, timings
+        ):
             return []
-    if not chunks:
-        _finish(run.pk)
-    return [chunk.index for chunk in chunks]
+    return _chunks_to_publish(run, chunks)
 
 
 def _record_fits(run: RecalcRun, stats: Mapping[str, Any], duration_ms: int) -> None:
@@ -325,7 +341,7 @@ def full_run_publish_chunk(*, run_id: int, index: int) -> bool:
     retried task whose chunk is already published still finishes the run if that is
     what failed (say, the swap timed out waiting for readers)."""
     try:
-        published = _publish_chunk(run_id, index)
+        published = _publish_chunk(run_id, index, _chunk_scores(run_id, index))
     except storage.StagingLost as exc:
         full_run_fail(run_id=run_id, error=exc)
         return False
@@ -346,12 +362,16 @@ def _bound_idle_transaction() -> None:
 
 
 @transaction.atomic
-def _publish_chunk(run_id: int, index: int) -> bool:
+def _publish_chunk(run_id: int, index: int, encoded: storage.Encoded | None = None) -> bool:
+    """Publish one chunk from staging, staging its ``encoded`` rows first when its run
+    scores by chunk; all or nothing."""
     _bound_idle_transaction()
     claimed = RecalcChunk.objects.filter(run_id=run_id, index=index, done=False).update(done=True)
     if not claimed:
         return False
     chunk = RecalcChunk.objects.get(run_id=run_id, index=index)
+    if encoded is not None:
+        storage.stage(run_id, encoded)
     population = PopulationStats.objects.defer("data").get(run_id=run_id)
     values = storage.run_values(
         as_of=population.as_of, population=population, computed_at=population.created_at
@@ -394,6 +414,202 @@ def full_run_fail(*, run_id: int, error: Exception | str) -> None:
     if failed:
         # Only the active run may touch the next table (a late task of an old run must not).
         storage.abandon_publication()
+
+
+# --- Full runs split over workers ---------------------------------------------------------
+#
+# With METRICS_SCALE_OUT, ``metrics.tasks.full_run_prepare`` hands the run to these steps,
+# chained by Celery chords over id ranges of the customers, so that every process holds one
+# range (or the population's statistics) and never the whole population:
+#
+# 1. ``full_run_scatter`` claims the run and splits the customers into id ranges;
+# 2. a map, ``full_run_chunk_statistics``: each range's inputs read, and the exact statistics
+#    the fits and cut-offs need (engine.chunk_statistics);
+# 3. a reduce, ``full_run_fit``: the fits, RFM cut-offs, churn, margin (engine.fit_statistics);
+# 4. a map, ``full_run_chunk_components``: each range read again and scored against those,
+#    its buyers' four score components as weighted unique rows (engine.chunk_components);
+# 5. a reduce, ``full_run_gather``: the references and tier cut-offs (engine.finish_statistics),
+#    stored as the run's PopulationStats, and the publication chunks made;
+# 6. the publication map, ``full_run_publish_chunk``: each range read a third time, scored,
+#    staged and published in one transaction; the last one swaps (as in a one-process run).
+#
+# The stats are those of a one-process run (the same engine functions over one chunk), so
+# the scores are identical. Each step checks that its run is still running and on the same
+# attempt: a step left over from an attempt the sweep restarted does nothing.
+
+
+def scale_out() -> bool:
+    return bool(settings.METRICS_SCALE_OUT)
+
+
+def _packed(value: Any) -> Any:
+    """Statistics as JSON for the result backend: arrays as base64 of their bytes (exact)."""
+    if isinstance(value, np.ndarray):
+        return {
+            "dtype": value.dtype.str,
+            "shape": list(value.shape),
+            "data": base64.b64encode(np.ascontiguousarray(value).tobytes()).decode(),
+        }
+    if isinstance(value, dict):
+        return {key: _packed(item) for key, item in value.items()}
+    if isinstance(value, tuple | list):
+        return [_packed(item) for item in value]
+    return value
+
+
+def _unpacked(value: Any) -> Any:
+    if isinstance(value, dict) and set(value) == {"dtype", "shape", "data"}:
+        array = np.frombuffer(base64.b64decode(value["data"]), dtype=value["dtype"])
+        return array.reshape(value["shape"])
+    if isinstance(value, dict):
+        return {key: _unpacked(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return tuple(_unpacked(item) for item in value)
+    return value
+
+
+def _discard_staging(run: RecalcRun) -> None:
+    """A run's work from an earlier attempt: its steps start again from scratch."""
+    StagedScore.objects.filter(run=run).delete()
+    RecalcChunk.objects.filter(run=run).delete()
+    ModelFit.objects.filter(run=run).delete()
+    PopulationStats.objects.filter(run=run).delete()
+
+
+def _attempt(run_id: int, attempt: int) -> RecalcRun | None:
+    """The run, if it is still running on ``attempt`` (with a fresh heartbeat)."""
+    updated = RecalcRun.objects.filter(
+        pk=run_id, attempts=attempt, status=RecalcRun.Status.RUNNING
+    ).update(heartbeat_at=timezone.now())
+    return RecalcRun.objects.get(pk=run_id) if updated else None
+
+
+def full_run_scatter(*, run_id: int, chunk_size: int | None = None) -> dict[str, Any] | None:
+    """Claim the run (as ``full_run_prepare`` does) and plan its map over id ranges: the
+    attempt, the parameters (read once: every step uses these), the ranges and the clock.
+    None when the run is not this call's to do."""
+    run = _claim(run_id)
+    if run is None:
+        return None
+    with transaction.atomic():
+        _discard_staging(run)
+    ranges = storage.id_ranges(chunk_size or CHUNK_SIZE)
+    _progress(run, total=sum(size for _first, _last, size in ranges))
+    return {
+        "attempt": run.attempts,
+        "parameters": parameters_to_json(parameters_from_settings()),
+        "ranges": ranges,
+        "clock": time.time(),
+    }
+
+
+def _range_inputs(run: RecalcRun, first_id: int, last_id: int) -> engine.CustomerInputs:
+    with transaction.atomic():
+        _tune_session()
+        return customer_inputs(as_of=run.as_of, customer_ids=range(first_id, last_id + 1))
+
+
+def full_run_chunk_statistics(
+    *, run_id: int, attempt: int, parameters: Mapping[str, Any], first_id: int, last_id: int
+) -> dict[str, Any] | None:
+    """The map's first step for one id range: its statistics, packed for the reduce."""
+    run = _attempt(run_id, attempt)
+    if run is None:
+        return None
+    inputs = _range_inputs(run, first_id, last_id)
+    return _packed(engine.chunk_statistics(inputs, parameters_from_json(parameters)))
+
+
+def _lap(run: RecalcRun, plan: dict[str, Any], name: str, **fields: Any) -> dict[str, Any]:
+    """Record the seconds since the plan's clock as the run's lap ``name``."""
+    now = time.time()
+    timings = {**plan.get("timings", {}), name: round(now - plan["clock"], 3)}
+    _progress(run, timings=timings, **fields)
+    return {**plan, "timings": timings, "clock": now}
+
+
+def full_run_fit(
+    *, run_id: int, plan: dict[str, Any], parts: list[Any]
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The reduce after the first map: the fits and cut-offs from every range's
+    statistics. Returns ``(stats, plan)``, None when the run is not this attempt's."""
+    run = _attempt(run_id, plan["attempt"])
+    if run is None or any(part is None for part in parts):
+        return None
+    plan = _lap(run, plan, "inputs", step=_("Fitting the models and scoring every customer"))
+    started = time.monotonic()
+    stats = engine.fit_statistics([_unpacked(part) for part in parts], as_of=run.as_of)
+    plan["fit_ms"] = int(1000 * (time.monotonic() - started))
+    return stats, plan
+
+
+def full_run_chunk_components(
+    *,
+    run_id: int,
+    attempt: int,
+    parameters: Mapping[str, Any],
+    stats: Mapping[str, Any],
+    first_id: int,
+    last_id: int,
+) -> list[Any] | None:
+    """The second map's step for one id range: its buyers' score components."""
+    run = _attempt(run_id, attempt)
+    if run is None:
+        return None
+    inputs = _range_inputs(run, first_id, last_id)
+    rows, counts = engine.chunk_components(inputs, stats, parameters_from_json(parameters))
+    packed: list[Any] = _packed([rows, counts])
+    return packed
+
+
+def full_run_gather(
+    *, run_id: int, plan: dict[str, Any], stats: dict[str, Any], parts: list[Any]
+) -> list[int]:
+    """The reduce after the second map: the references and tier cut-offs, stored with the
+    run, and the publication chunks (the plan's ranges) made. Returns the chunk indices to
+    publish, as ``full_run_prepare`` does."""
+    run = _attempt(run_id, plan["attempt"])
+    if run is None or any(part is None for part in parts):
+        return []
+    params = parameters_from_json(plan["parameters"])
+    engine.finish_statistics(stats, [_unpacked(part) for part in parts], params)
+    stats["parameters"] = plan["parameters"]
+    # Read by the publication: each chunk scores its own range rather than reading staging.
+    stats["scored_by_chunk"] = True
+    plan = _lap(run, plan, "population", step=_("Staging the new scores"))
+    with transaction.atomic():
+        _discard_staging(run)
+        PopulationStats.objects.create(run=run, as_of=run.as_of, data=stats)
+        storage.begin_publication(run.as_of)
+        _record_fits(run, stats, duration_ms=plan["fit_ms"])
+        chunks = RecalcChunk.objects.bulk_create(
+            RecalcChunk(run=run, index=index, first_id=first, last_id=last, size=size)
+            for index, (first, last, size) in enumerate(plan["ranges"])
+        )
+        attempt = RecalcRun.objects.filter(
+            pk=run.pk, attempts=plan["attempt"], status=RecalcRun.Status.RUNNING
+        )
+        # Staged chunk by chunk as each is published.
+        if not _start_publishing(attempt, chunks, {**plan["timings"], "stage": 0.0}):
+            return []
+    return _chunks_to_publish(run, chunks)
+
+
+def _chunk_scores(run_id: int, index: int) -> storage.Encoded | None:
+    """A chunk's rows scored from its own inputs, when its run scores by chunk (else its
+    rows are staged already); read before the chunk's transaction, which stays short."""
+    population = PopulationStats.objects.filter(run_id=run_id).first()
+    if population is None or not population.data.get("scored_by_chunk"):
+        return None
+    chunk = RecalcChunk.objects.filter(run_id=run_id, index=index, done=False).first()
+    if chunk is None:
+        return None
+    run = RecalcRun.objects.get(pk=run_id)
+    stats = population.data
+    inputs = _range_inputs(run, chunk.first_id, chunk.last_id)
+    return storage.encode(
+        inputs, engine.score(inputs, stats, parameters_from_json(stats["parameters"]))
+    )
 
 
 def full_run_sync(
@@ -482,12 +698,11 @@ def customers_recalculate(*, customer_ids: Iterable[int], as_of: date) -> bool:
 
 
 def _tier_changes_send(changes: list[dict[str, Any]]) -> None:
-    """Announce the tier changes of a write once it commits (signals.tier_changed). They
-    were read from the stored tiers before the write, so a repeated write finds none."""
+    """Announce the tier changes of a write in its transaction (signals.tier_changed), so
+    the announcement (the API's outbox) commits or rolls back with the write. They were
+    read from the stored tiers before the write, so a repeated write finds none."""
     if changes:
-        transaction.on_commit(
-            partial(signals.tier_changed.send_robust, sender=None, changes=changes)
-        )
+        signals.tier_changed.send(sender=None, changes=changes)
 
 
 def customers_mark_dirty(*, customer_ids: Iterable[int | None]) -> None:

@@ -2,7 +2,8 @@
 
 from django.dispatch import Signal
 
-# Sent after the commit of a write that moved customers to another tier, once per write:
+# Sent inside the transaction of a write that moved customers to another tier, once per
+# write (a receiver's error rolls the write back; what it records commits with it):
 # ``changes`` is a list of dicts with ``customer``, ``tier``, ``previous_tier``,
 # ``value_score``, ``as_of`` (a date) and ``run`` (the full run's id, None for an
 # incremental recalculation).

@@ -298,6 +298,20 @@ def clear_staging():
             cursor.execute(f"DELETE FROM {table}")
 
 
+def id_ranges(chunk_size):
+    """The customers in consecutive id ranges of ``chunk_size``: ``[first, last, size]``
+    each (the chunks a one-process run makes)."""
+    table = Customer._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT MIN(id), MAX(id), COUNT(*) FROM (SELECT id, "
+            f"(ROW_NUMBER() OVER (ORDER BY id) - 1) / %s AS chunk FROM {table}) numbered "
+            "GROUP BY chunk ORDER BY chunk",
+            [chunk_size],
+        )
+        return [[int(first), int(last), int(size)] for first, last, size in cursor.fetchall()]
+
+
 class StagingLost(Exception):
     """The staged rows of a chunk are gone (a database crash empties the unlogged table)."""
 

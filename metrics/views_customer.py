@@ -163,7 +163,7 @@ def _value_context(customer, score, stats):
         "segment_label": labels.segment_label(score.segment),
         "nps_label": labels.NPS_LABELS.get(score.nps_category, ""),
         "chart": explain.score_history_chart(
-            selectors_customer.score_history(customer),
+            selectors_customer.score_history(customer, today=score.as_of),
             tier_cutoffs=stats.data.get("tiers") if stats else None,
         ),
     }

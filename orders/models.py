@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
@@ -10,6 +12,8 @@ from simple_history.models import HistoricalRecords
 from core.formatting import format_money
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
+# Sums of many orders' amounts.
+MONEY_SUM = {"max_digits": 16, "decimal_places": 2}
 # 1 unit of a currency = rate units of the base currency; six places keep cents exact.
 RATE = {"max_digits": 18, "decimal_places": 8}
 currency_code = RegexValidator(r"^[A-Z]{3}$", _("Use a three-letter ISO 4217 code, e.g. EUR."))
@@ -131,6 +135,8 @@ class Order(models.Model):
         indexes = [
             models.Index(fields=["customer", "ordered_on"], name="order_customer_date"),
             models.Index(fields=["-ordered_on", "-id"], name="order_date_id"),
+            # The order list sorted by total (in the base currency), a keyset page at a time.
+            models.Index(fields=["total_base", "id"], name="order_total_base_id"),
             # The API's incremental sync: ?updated_since= pages in (updated_at, id) order.
             models.Index(fields=["updated_at", "id"], name="order_updated_id"),
         ]
@@ -232,3 +238,155 @@ class CustomerCost(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {format_money(self.amount, self.currency)}"
+
+
+# No later purchase yet: far enough for every "next_day >= boundary" test.
+NO_NEXT_DAY = dt.date(9999, 12, 31)
+
+
+class CustomerDay(models.Model):
+    """One row per customer and day with purchases: what the dashboard and the cohort page
+    read instead of the orders (issue 14). Written only by ``orders.summary``, which
+    recomputes a customer's rows from their orders in the transaction that changed them.
+
+    Each row also knows the customer's neighbouring purchase days and first purchase month,
+    so "was a customer on day B" (a purchase in the inactivity window before B) is a test
+    on one row, the one whose ``day < B <= next_day``: counting customers needs no GROUP BY
+    customer and no COUNT(DISTINCT)."""
+
+    NO_NEXT_DAY = NO_NEXT_DAY
+    # A churned customer without a churn date counts as churned at every date.
+    CHURNED_ALWAYS = dt.date(1, 1, 1)
+
+    # Rows go when their orders go (the order receivers), so the daily sums lose them too;
+    # a cascade from the customer would delete them behind the sums' back.
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    day = models.DateField()
+    month = models.DateField()  # the first day of ``day``'s month
+    first_month = models.DateField()  # the month of the customer's first purchase: their cohort
+    purchases = models.PositiveIntegerField()
+    revenue = models.DecimalField(**MONEY_SUM)  # total - refunds, base currency
+    cost = models.DecimalField(**MONEY_SUM)  # cost of goods, base currency
+    prev_day = models.DateField(null=True)  # the customer's previous purchase day; None: first
+    next_day = models.DateField()  # their next purchase day, NO_NEXT_DAY for the last
+    # The customer's last day as a customer if marked churned (their churn date; before
+    # every date without one), else NO_NEXT_DAY: "not churned before B" is counts_until >= B.
+    counts_until = models.DateField()
+    # The customer's acquiring campaign (an id, 0: none), for cohorts and payback by campaign.
+    campaign = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "day"], name="customer_day_unique"),
+        ]
+        indexes = [
+            # Everyone's figures of a date range: index-only sums and counts.
+            models.Index(
+                fields=["day"],
+                name="customer_day_day",
+                include=["next_day", "counts_until", "revenue", "cost", "month"],
+            ),
+            # Customers churned in a period.
+            models.Index(
+                fields=["counts_until"],
+                name="customer_day_churn",
+                condition=Q(counts_until__lt=NO_NEXT_DAY),
+            ),
+            # First purchases: new customers of a period.
+            models.Index(
+                fields=["day"], name="customer_day_first", condition=Q(prev_day__isnull=True)
+            ),
+            # Cohorts: the rows of the customers who first bought in a range of months.
+            models.Index(fields=["first_month", "month"], name="customer_day_cohort"),
+        ]
+
+    def __str__(self):
+        return f"{self.customer_id} {self.day}"
+
+
+class CustomerSpell(models.Model):
+    """A stretch of days on which a customer counted as a customer: from the day after a
+    purchase (``start`` excluded) to ``end`` (included), the day their inactivity window
+    ran out or they were marked churned, whichever came first. Derived from ``CustomerDay``
+    for the window in ``SummaryWindow``; written only by ``orders.summary``."""
+
+    # Rows go when their orders go (the order receivers), so the daily sums lose them too;
+    # a cascade from the customer would delete them behind the sums' back.
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    start = models.DateField()
+    end = models.DateField()
+    prev_end = models.DateField(null=True)  # the end of the customer's previous spell
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "start"], name="customer_spell_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["start"], name="customer_spell_start", include=["end", "prev_end"])
+        ]
+
+    def __str__(self):
+        return f"{self.customer_id} {self.start}–{self.end}"
+
+
+class DayFlow(models.Model):
+    """Everyone's purchases and spells per day (sums of ``CustomerDay`` and
+    ``CustomerSpell``), so a manager's figures add up a few hundred rows whatever the
+    number of customers: customers at a date B are the spells started before B minus those
+    ended before B. Kept by ``orders.summary`` with the rows it sums."""
+
+    day = models.DateField(unique=True)
+    revenue = models.DecimalField(**MONEY_SUM, default=0)
+    cost = models.DecimalField(**MONEY_SUM, default=0)
+    starts = models.IntegerField(default=0)
+    ends = models.IntegerField(default=0)
+
+    def __str__(self):
+        return str(self.day)
+
+
+class CohortDay(models.Model):
+    """Per acquiring campaign (0: none), first-purchase month and day: how many customers
+    made their first purchase of that day's month on it (``buyers``), and their revenue and
+    cost of goods that day. Sums of ``CustomerDay`` kept by ``orders.summary``, so
+    everyone's cohorts and payback add up a few thousand rows."""
+
+    campaign = models.IntegerField()
+    first_month = models.DateField()
+    day = models.DateField()
+    buyers = models.IntegerField(default=0)
+    revenue = models.DecimalField(**MONEY_SUM, default=0)
+    cost = models.DecimalField(**MONEY_SUM, default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["first_month", "day", "campaign"], name="cohort_day_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["campaign", "day"], name="cohort_day_campaign")]
+
+    def __str__(self):
+        return f"{self.campaign} {self.first_month} {self.day}"
+
+
+class SummaryWindow(models.Model):
+    """The inactivity window (days) the spells were derived with: one row. The company
+    figures use the spells only when it is the metrics settings' window."""
+
+    days = models.PositiveIntegerField()
+
+    def __str__(self):
+        return str(self.days)

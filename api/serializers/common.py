@@ -43,6 +43,12 @@ class QueryListField(serializers.ListField):
         )
         return [item.strip() for value in values for item in str(value).split(",") if item.strip()]
 
+    def to_internal_value(self, data):
+        # Counted as sent: a hundred and one values are refused even if some repeat.
+        if self.max_length is not None and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
+        return super().to_internal_value(data)
+
     def run_child_validation(self, data):
         result, errors = [], []
         for item in data:

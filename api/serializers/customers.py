@@ -27,6 +27,7 @@ class TagNamesField(serializers.ListField):
         return names
 
 
+@extend_schema_serializer(component_name="ScoreSummary")
 class ExpandedScoreField(ScoreSummarySerializer):
     """The customer's score, present only when the request asks ``expand=score`` (the
     view puts what it expands in the context); null for a customer not scored yet. The
@@ -38,6 +39,33 @@ class ExpandedScoreField(ScoreSummarySerializer):
         if self.expand_name not in self.context.get("expand", ()):
             raise SkipField
         return super().get_attribute(instance)
+
+
+# For the schema: developer-facing, so plain English rather than translated.
+CUSTOMER_FIELD_HELP = {
+    "id": "The customer's id.",
+    "name": "The company's or the person's name.",
+    "kind": "company or person.",
+    "status": "lead, active or churned; churned needs churned_on.",
+    "email": "Main email address; empty for none.",
+    "phone": "Main phone number, as written.",
+    "website": "Website URL; empty for none.",
+    "industry": "Industry, free text.",
+    "region": "Region, free text; list filters take it exactly (region, region__in).",
+    "address": "Postal address, free text.",
+    "churned_on": "The day the customer was lost; only for a churned customer.",
+    "churn_reason": "Why the customer was lost; only for a churned customer.",
+    "acquired_on": "The day the customer was acquired (for CAC by period); empty: its first order.",
+    "acquisition_cost_override": "Its acquisition cost in the base currency, instead of its "
+    "campaign's share of spend; null to use the campaign's.",
+    "acquired_by_campaign": "The campaign that acquired it (its id), for CAC per campaign.",
+    "referred_by": "The customer (id) who referred this one: counts in the referrer's influence.",
+    "external_id": "Your system's id for it, unique; null for none. Search and batch upserts "
+    "match it exactly.",
+    "marketing_opt_out": "True: no survey or marketing email is sent to it.",
+    "created_at": "When it was created; created_since compares this.",
+    "updated_at": "When it was last changed; updated_since compares this.",
+}
 
 
 @extend_schema_serializer(
@@ -107,7 +135,11 @@ class CustomerSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["created_at", "updated_at"]
         extra_kwargs = {
-            "acquisition_cost_override": {"min_value": 0},
+            **{name: {"help_text": text} for name, text in CUSTOMER_FIELD_HELP.items()},
+            "acquisition_cost_override": {
+                "min_value": 0,
+                "help_text": CUSTOMER_FIELD_HELP["acquisition_cost_override"],
+            },
             "language": {
                 "help_text": _(
                     "Survey emails and pages use it: a code of the site's languages. "
@@ -180,4 +212,7 @@ class ActivityCreateSerializer(ActivitySerializer):
 
 
 class TaskDoneSerializer(serializers.Serializer):
+    # The body of a PATCH, yet ``done`` is required (api.schema keeps it so).
+    whole_on_patch = True
+
     done = serializers.BooleanField(help_text=_("Mark a task done or open again."))

@@ -20,15 +20,51 @@ class ProductSerializer(serializers.ModelSerializer):
         extra_kwargs = {"list_price": {"min_value": 0}, "unit_cost": {"min_value": 0}}
 
 
+_IN_CURRENCY = "In the order's currency, as a decimal string."
+_IN_BASE = "In the base currency (converted at exchange_rate), as a decimal string."
+# For the schema: developer-facing, so plain English rather than translated.
+ORDER_FIELD_HELP = {
+    "id": "The order's id.",
+    "number": "The order number (SO-0000001 unless given); unique.",
+    "customer": "The customer's id.",
+    "status": "draft, placed, paid, cancelled or refunded; placed and paid orders are purchases.",
+    "ordered_on": "The day it was ordered.",
+    "currency": "ISO 4217 code of its amounts.",
+    "exchange_rate": "Base currency per unit of currency, on ordered_on.",
+    "subtotal": f"Sum of the lines before discounts. {_IN_CURRENCY}",
+    "discount_total": f"Sum of the lines' discounts. {_IN_CURRENCY}",
+    "total": f"Subtotal less discounts. {_IN_CURRENCY}",
+    "cost_total": f"Cost of the goods. {_IN_CURRENCY}",
+    "refunded_total": f"Refunded so far. {_IN_CURRENCY}",
+    "total_base": f"The total. {_IN_BASE}",
+    "cost_base": f"The cost of the goods. {_IN_BASE}",
+    "refunded_base": f"Refunded so far. {_IN_BASE}",
+    "note": "Free text.",
+    "lines": "Its lines, in the order given.",
+    "created_by": "The user (id) who created it; null for imports and the system.",
+    "created_at": "When it was created; created_since compares this.",
+    "updated_at": "When it was last changed; updated_since compares this.",
+}
+LINE_FIELD_HELP = {
+    "id": "The line's id.",
+    "product": "The product's id.",
+    "quantity": "How many.",
+    "unit_price": f"Price of one. {_IN_CURRENCY}",
+    "unit_cost": f"Cost of one, from the product when ordered. {_IN_CURRENCY}",
+    "discount": f"Discount on the whole line. {_IN_CURRENCY}",
+}
+
+
 class OrderLineSerializer(serializers.ModelSerializer):
     class Meta:
         model = OrderLine
         fields = ["id", "product", "quantity", "unit_price", "unit_cost", "discount"]
         read_only_fields = fields
+        extra_kwargs = {name: {"help_text": LINE_FIELD_HELP[name]} for name in fields}
 
 
 class OrderSerializer(serializers.ModelSerializer):
-    lines = OrderLineSerializer(many=True, read_only=True)
+    lines = OrderLineSerializer(many=True, read_only=True, help_text=ORDER_FIELD_HELP["lines"])
 
     class Meta:
         model = Order
@@ -55,6 +91,7 @@ class OrderSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+        extra_kwargs = {name: {"help_text": ORDER_FIELD_HELP[name]} for name in fields}
 
 
 class _ProductField(IdRelatedField):

@@ -47,3 +47,42 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
+
+
+# --- What a delivery carries: the OpenAPI 3.1 ``webhooks`` of the schema (api.schema) --------
+
+
+class EventEnvelopeSerializer(serializers.Serializer):
+    """The body of every delivery; ``data`` depends on the event."""
+
+    id = serializers.IntegerField(
+        help_text="The delivery's id, also sent as X-CRM-Delivery. A retry keeps it: ignore "
+        "an id you have already processed."
+    )
+    event = serializers.CharField(help_text="The event type, also sent as X-CRM-Event.")
+    occurred_at = serializers.DateTimeField(help_text="When the change was committed.")
+
+
+class TierChangeSerializer(serializers.Serializer):
+    customer = serializers.IntegerField(help_text="The customer's id.")
+    tier = serializers.ChoiceField(
+        choices=["A", "B", "C"], help_text="The tier after the recalculation."
+    )
+    previous_tier = serializers.ChoiceField(
+        choices=["A", "B", "C"], help_text="The tier before the recalculation."
+    )
+    value_score = serializers.FloatField(
+        allow_null=True, help_text="The value score (0 to 100) that placed it in the tier."
+    )
+    as_of = serializers.DateField(help_text="The day the recalculation scored as of.")
+    run = serializers.IntegerField(
+        allow_null=True,
+        help_text="The full recalculation run's id; null for an incremental recalculation.",
+    )
+
+
+class TombstoneSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The deleted object's id.")
+    external_id = serializers.CharField(
+        allow_null=True, required=False, help_text="Its external id, if it had one."
+    )

@@ -8,10 +8,12 @@ a 400 naming the parameter, never silently ignored (``?updated_since=`` on a lis
 cannot filter by it would return everything). The schema documents the same parameters
 (api.schema), from the same declarations."""
 
+from django.urls import NoReverseMatch
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 
 from .. import idempotency, throttling
 from ..permissions import ModelPermissions
@@ -24,6 +26,45 @@ SINCE_HELP = {
     "`2026-03-01T09:30:00Z`), by their `{field}`; the list is then ordered by `{field}`, "
     "oldest first (ordering `{field}`), unless `ordering` is given.",
 }
+
+
+FIELD_SELECTION_ACTIONS = ("list", "retrieve")
+
+
+class FieldsQuery(serializers.Serializer):
+    fields = serializers.CharField(
+        required=False,
+        help_text="Only these fields of each object, comma separated (`id,name,score`); "
+        "an expanded field is named as well as asked for with `expand`.",
+    )
+
+
+def numbers_for_text(serializer, data):
+    """{field: error} for the text fields given a number: DRF's CharField takes 12 as "12",
+    yet the schema says a string, and a client sending a number has a bug to hear about."""
+    if not isinstance(data, dict):
+        return {}
+    errors = {}
+    for name, field in serializer.fields.items():
+        if field.read_only or name not in data:
+            continue
+        value = data[name]
+        if isinstance(field, serializers.CharField):
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                errors[name] = [field.error_messages["invalid"]]
+        elif isinstance(field, serializers.Serializer):
+            nested = numbers_for_text(field, value)
+            if nested:
+                errors[name] = nested
+        elif isinstance(field, serializers.ListSerializer) and isinstance(value, list):
+            nested = {
+                index: item_errors
+                for index, item in enumerate(value)
+                if (item_errors := numbers_for_text(field.child, item))
+            }
+            if nested:
+                errors[name] = nested
+    return errors
 
 
 def checked_id(value):
@@ -50,6 +91,9 @@ class ApiViewSet(viewsets.GenericViewSet):
     # No PUT: PATCH changes what it is given; nothing is replaced wholesale by accident.
     http_method_names = ["get", "post", "patch", "delete", "head"]
     permission_model = None
+    # The resource a narrowed API key needs a scope for, when not the permissions' app
+    # (api.scopes).
+    scope_resource = None
     lookup_value_regex = r"\d+"
     # {action: serializer of its query parameters}, e.g. {"list": CustomerQuery}.
     query_serializers = {}
@@ -78,6 +122,26 @@ class ApiViewSet(viewsets.GenericViewSet):
             # A sync pages through the changes in the order they were made.
             self.keyset_default = self.since_ordering
 
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if self.action == "create" and response.status_code in (201, 202):
+            # Also on a replay (api.idempotency), which answers with the stored body only.
+            location = self._location_of(response.data)
+            if location is not None and not response.has_header("Location"):
+                response["Location"] = location
+        return response
+
+    def _location_of(self, data):
+        """The URL of what a create answered with (its ``id``), when the view has one."""
+        pk = data.get("id") if isinstance(data, dict) else None
+        if not isinstance(pk, int):
+            return None
+        kwargs = {**self.kwargs, self.lookup_url_kwarg or self.lookup_field: pk}
+        try:
+            return reverse(f"api:{self.basename}-detail", kwargs=kwargs, request=self.request)
+        except NoReverseMatch:
+            return None
+
     def check_permissions(self, request):
         # Throttles first, so every answer but a refused key counts and says how many
         # requests are left, a 403 included.
@@ -88,14 +152,21 @@ class ApiViewSet(viewsets.GenericViewSet):
         if self._throttles_checked:
             return
         self._throttles_checked = True
-        throttles = self.get_throttles()
-        waits = [t.wait() for t in throttles if not t.allow_request(request, self)]
+        state, wait = throttling.count(request, self)
         # Sent with whatever the answer is, an error included (finalize_response).
-        state = throttling.tightest(throttles)
-        if state is not None:
+        throttling.add_headers(self.headers, state)
+        if wait is not None:
+            self.throttled(request, wait)
+
+    def handle_exception(self, exc):
+        refused = isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed)
+        if refused and not self._throttles_checked:
+            # Refused before the throttles ran (no key, a revoked one): counted by address,
+            # so the 401 says where the caller stands too; never a 429 instead of it.
+            self._throttles_checked = True
+            state, _wait = throttling.count(self.request, self)
             throttling.add_headers(self.headers, state)
-        if waits:
-            self.throttled(request, max(waits))
+        return super().handle_exception(exc)
 
     # --- The query string ---------------------------------------------------------------
 
@@ -106,6 +177,8 @@ class ApiViewSet(viewsets.GenericViewSet):
             names.update(query().fields)
         if self.action == "list":
             names.update(self.since_fields)
+        if self.action in FIELD_SELECTION_ACTIONS and self.serializer_class is not None:
+            names.add("fields")
         if self.action in self.paged_actions and self.paginator is not None:
             names.update(p["name"] for p in self.paginator.get_schema_operation_parameters(self))
         return names
@@ -143,6 +216,18 @@ class ApiViewSet(viewsets.GenericViewSet):
         """Validated query-string filters (400 for a malformed one)."""
         serializer_class = serializer_class or self.query_serializers[self.action]
         serializer = serializer_class(data=self.request.query_params)
+        # DRF reads ``?status=`` as no status at all; a typed parameter (a date, a number,
+        # a choice) sent empty is a mistake the caller should hear about, as the schema says.
+        blank = sorted(
+            name
+            for name, values in self.request.query_params.lists()
+            if name in serializer.fields
+            and "" in values
+            and not getattr(serializer.fields[name], "allow_blank", False)
+        )
+        if blank:
+            message = serializers.CharField.default_error_messages["blank"]
+            raise exceptions.ValidationError({name: [message] for name in blank})
         serializer.is_valid(raise_exception=True)
         return {k: v for k, v in serializer.validated_data.items() if v not in (None, "")}
 
@@ -156,6 +241,31 @@ class ApiViewSet(viewsets.GenericViewSet):
 
     # --- Objects and answers ----------------------------------------------------------------
 
+    def get_serializer(self, *args, **kwargs):
+        return self.selected_fields(super().get_serializer(*args, **kwargs))
+
+    def selected_fields(self, serializer):
+        """``?fields=a,b``: the serializer without the other fields, so they are neither
+        computed nor sent. A name the object lacks is a 400 listing those it has."""
+        if self.action not in FIELD_SELECTION_ACTIONS or "fields" not in self.request.query_params:
+            return serializer
+        fields = getattr(serializer, "child", serializer).fields
+        wanted = [name.strip() for name in self.request.query_params["fields"].split(",")]
+        wanted = [name for name in wanted if name]
+        unknown = sorted(set(wanted) - set(fields))
+        if not wanted or unknown:
+            raise exceptions.ValidationError(
+                {
+                    "fields": [
+                        _("Name the fields you want, separated by commas, from: %(names)s.")
+                        % {"names": ", ".join(fields)}
+                    ]
+                }
+            )
+        for name in set(fields) - set(wanted):
+            fields.pop(name)
+        return serializer
+
     def get_object(self):
         checked_id(self.kwargs[self.lookup_url_kwarg or self.lookup_field])
         return super().get_object()
@@ -168,10 +278,14 @@ class ApiViewSet(viewsets.GenericViewSet):
             partial=partial,
             context={**self.get_serializer_context(), **context},
         )
+        numbers = numbers_for_text(serializer, self.request.data)
+        if numbers:
+            raise exceptions.ValidationError(numbers)
         serializer.is_valid(raise_exception=True)
         return serializer
 
     def respond(self, instance, *, status_code=status.HTTP_200_OK, serializer_class=None):
         serializer_class = serializer_class or self.get_serializer_class()
-        data = serializer_class(instance, context=self.get_serializer_context()).data
+        serializer = serializer_class(instance, context=self.get_serializer_context())
+        data = self.selected_fields(serializer).data
         return Response(data, status=status_code)

@@ -21,6 +21,7 @@ from customers.selectors import (
 from valuemodels.rfm import SEGMENTS
 
 from .. import idempotency
+from ..errors import Conflict
 from ..pagination import KeysetPagination
 from ..serializers.common import (
     QueryListField,
@@ -104,12 +105,18 @@ class CustomerQuery(ExpandQuery):
 @extend_schema_view(
     list=extend_schema(summary="List customers"),
     retrieve=extend_schema(summary="Get a customer"),
-    destroy=extend_schema(summary="Delete a customer (with its contacts, activities, orders)"),
+    destroy=extend_schema(
+        summary="Delete a customer without orders (with its contacts and activities)",
+        description="A customer with orders is not deleted: 409 (`conflict`); set its "
+        "`status` to `churned` instead (docs/api.md, Deleting customers).",
+    ),
 )
 @extend_schema(tags=["customers"])
 class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     serializer_class = CustomerSerializer
     permission_model = Customer
+    # Actions that may answer 409 (api.schema documents it): deleting one with orders.
+    conflicts = ("destroy",)
     pagination_class = KeysetPagination
     keyset_orderings = {
         "-id": ("-id",),
@@ -182,7 +189,11 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
         return self.respond(self.get_object())
 
     def destroy(self, request, pk=None):
-        services.customer_delete(user=request.user, customer=self.get_object())
+        try:
+            services.customer_delete(user=request.user, customer=self.get_object())
+        except services.CustomerHasOrders as exc:
+            # Archived instead: the details say how, for a client to do it.
+            raise Conflict(exc.messages[0], details={"archive": {"status": "churned"}}) from exc
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -6,13 +6,15 @@ from datetime import date, timedelta
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
-from rest_framework.reverse import reverse
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from analytics.company import company_metrics
+from customers.models import Customer
 from customers.selectors import TIERS
-from metrics import services
+from metrics import explain, services
 from metrics.models import MetricSettings, ModelFit, RecalcRun
-from metrics.selectors_customer import scores_visible_to
+from metrics.selectors_customer import fits_of_run, scores_visible_to
 from valuemodels.rfm import SEGMENTS
 
 from .. import idempotency
@@ -29,6 +31,7 @@ from ..serializers.metrics import (
     MetricSettingsSerializer,
     ModelFitSerializer,
     RecalcRunSerializer,
+    ScoreExplanationSerializer,
     ScoreSerializer,
 )
 from .base import ApiViewSet
@@ -78,7 +81,11 @@ _SCORE_LOOKUPS = {
         summary="List value scores",
         description="One row per scored customer you can see; the id is the customer's.",
     ),
-    retrieve=extend_schema(summary="Get a customer's value score"),
+    retrieve=extend_schema(
+        summary="Get a customer's value score",
+        description="Every component, input and the model used; the id is the customer's. "
+        "404 for a customer not scored yet or one you may not see.",
+    ),
 )
 @extend_schema(tags=["metrics"])
 class ScoreViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
@@ -87,7 +94,9 @@ class ScoreViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
     action_permissions = {
         "list": ("customers.view_customer",),
         "retrieve": ("customers.view_customer",),
+        "explanation": ("customers.view_customer",),
     }
+    scope_resource = "scores"
     pagination_class = KeysetPagination
     keyset_orderings = {
         "-value_score": ("-value_score", "pk"),
@@ -108,6 +117,85 @@ class ScoreViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
             filters = self.query()
             qs = qs.filter(**{_SCORE_LOOKUPS[name]: value for name, value in filters.items()})
         return qs
+
+    @extend_schema(
+        summary="Why a customer has its value score",
+        description="What the customer's Value tab shows: the score in one sentence, and for "
+        "each component its measure, percentile, weight, points and a one-line reason, with "
+        "why the future value is the predicted or the simple CLV and which rule gave the "
+        "churn risk. The sentences are in the request's language (`Accept-Language`).",
+        responses={200: ScoreExplanationSerializer},
+        examples=[
+            OpenApiExample(
+                "A scored customer",
+                response_only=True,
+                value={
+                    "customer": 1,
+                    "as_of": "2026-06-01",
+                    "value_score": 87,
+                    "headline": "87: profit contribution at percentile 94, predicted CLV at "
+                    "percentile 81.",
+                    "components": [
+                        {
+                            "key": "historical",
+                            "label": "Historical value",
+                            "measure": "profit contribution",
+                            "value": "2000.00",
+                            "is_money": True,
+                            "percentile": 94,
+                            "weight": "0.35",
+                            "points": 38.7,
+                            "reason": "$2,000.00 profit contribution (revenue $5,000.00 less "
+                            "costs $3,000.00): percentile 94.",
+                        }
+                    ],
+                    "future_value_reason": "Using predicted CLV: BG/NBD and Gamma-Gamma are "
+                    "fitted (on 412 customers with repeat purchases).",
+                    "future_value_detail": "",
+                    "churn_rule": "1 − P(alive) from the BG/NBD model (P(alive) 62%).",
+                },
+            )
+        ],
+    )
+    @action(detail=True, methods=["get"])
+    def explanation(self, request, pk=None):
+        score = self.get_object()
+        stats = services.latest_stats()
+        parameters = stats.data.get("parameters", {}) if stats else {}
+        explained = explain.score_explanation(score, parameters)
+        weights = explain.weights_from(parameters)
+        reason, detail = explain.clv_method_reason(
+            score, fits_of_run(stats.run_id) if stats else {}
+        )
+        churned = Customer.objects.filter(pk=score.pk, status=Customer.Status.CHURNED).exists()
+        data = {
+            "customer": score.pk,
+            "as_of": score.as_of,
+            "value_score": explained.score,
+            "headline": explained.headline,
+            "components": [
+                {
+                    "key": row.key,
+                    "label": row.label,
+                    "measure": row.measure,
+                    "value": row.value,
+                    "is_money": row.is_money,
+                    "percentile": row.percentile,
+                    "weight": weights[row.key],
+                    "points": row.points,
+                    "reason": row.reason,
+                }
+                for row in explained.components
+            ],
+            "future_value_reason": reason,
+            "future_value_detail": detail,
+            "churn_rule": explain.churn_rule(
+                score,
+                churned=churned,
+                inactivity_days=parameters.get("churn_inactivity_days", 365),
+            ),
+        }
+        return Response(ScoreExplanationSerializer(data).data)
 
 
 class PeriodQuery(serializers.Serializer):
@@ -184,9 +272,8 @@ class RecalculationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Api
         except services.RecalcAlreadyRunning as exc:
             details = {"run": exc.run.pk} if exc.run is not None else {}
             raise Conflict(str(exc), details=details) from exc
-        response = self.respond(run, status_code=status.HTTP_202_ACCEPTED)
-        response["Location"] = reverse("api:recalculation-detail", args=[run.pk], request=request)
-        return response
+        # Its URL goes in Location (ApiViewSet.finalize_response), on a replay too.
+        return self.respond(run, status_code=status.HTTP_202_ACCEPTED)
 
 
 @extend_schema(tags=["metrics"])

@@ -2,28 +2,33 @@
 customer costs. Every amount comes from orders.services / orders.totals."""
 
 from django.conf import settings
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from core.db import analyze
 from orders import selectors, services
-from orders.models import CustomerCost, Order, OrderLine, Product
+from orders.models import CustomerCost, Order, Product
 
-from .. import idempotency
+from .. import bulk, idempotency
 from ..errors import ItemErrors
+from ..jobs import BulkJob
 from ..pagination import KeysetPagination
+from ..serializers.batch import BulkQuery
 from ..serializers.common import (
     ErrorSerializer,
     choice_list_query_field,
     id_list_query_field,
     id_query_field,
 )
+from ..serializers.jobs import JobSerializer
 from ..serializers.orders import (
     BulkOrdersSerializer,
     BulkResultSerializer,
@@ -34,8 +39,8 @@ from ..serializers.orders import (
     OrderStatusSerializer,
     OrderUpdateSerializer,
     ProductSerializer,
-    order_create_fields,
 )
+from . import jobs
 from .base import ApiViewSet
 
 
@@ -143,7 +148,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
         "-updated_at": ("-updated_at", "-id"),
     }
     keyset_default = "-ordered_on"
-    query_serializers = {"list": OrderQuery}
+    query_serializers = {"list": OrderQuery, "bulk": BulkQuery}
     since_fields = {"created_since": "created_at", "updated_since": "updated_at"}
     since_ordering = "updated_at"
     http_method_names = ["get", "post", "patch", "head"]
@@ -209,10 +214,18 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
         description=(
             "Up to 1,000 orders, each as for creating one. Every order is checked first; if "
             "any is invalid, nothing is written and the 400 lists each invalid item by index. "
-            "Otherwise all are created in one transaction."
+            "Otherwise all are created in one transaction (201, their ids). More than "
+            "`API_BULK_ASYNC_ITEMS` (100) orders, `?async=true` or `Prefer: respond-async` "
+            "make it a job: 202 with the job, to poll at its `url` (`Location`), which "
+            "succeeds with the ids or fails with every item's errors, all or nothing as well; "
+            "`?async=false` answers at once whatever the size."
         ),
         request=BulkOrdersSerializer,
-        responses={201: BulkResultSerializer, 400: ErrorSerializer},
+        responses={
+            201: BulkResultSerializer,
+            202: OpenApiResponse(JobSerializer, description="A job, to poll at its `url`."),
+            400: ErrorSerializer,
+        },
         examples=[
             OpenApiExample("Item 1 is invalid", value=_BULK_EXAMPLE_ERROR, status_codes=["400"])
         ],
@@ -220,37 +233,22 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
     @action(detail=False, methods=["post"])
     @idempotency.idempotent
     def bulk(self, request):
-        # One list serializer: the fields are built once, not once per order.
-        serializer = OrderCreateSerializer(
-            data=self._bulk_items(request.data), many=True, context=self.get_serializer_context()
-        )
-        if not serializer.is_valid():
-            raise ItemErrors(
-                [
-                    {"index": index, "errors": errors}
-                    for index, errors in sorted(serializer.errors.items())
-                ]
+        items = self._bulk_items(request.data)
+        asked = self.query().get("async")
+        prefer = request.headers.get("Prefer", "")
+        if bulk.wants_async(asked=asked, prefer=prefer, items=len(items)):
+            job = bulk.job_create(
+                user=request.user,
+                kind=BulkJob.Kind.ORDERS,
+                payload={"orders": items},
+                total=len(items),
             )
-        errors, ids = [], []
-        with transaction.atomic():
-            for index, validated in enumerate(serializer.validated_data):
-                try:
-                    with transaction.atomic():
-                        order = services.order_create(
-                            user=request.user, **order_create_fields(validated)
-                        )
-                except DjangoValidationError as exc:
-                    errors.append({"index": index, "errors": serializers.as_serializer_error(exc)})
-                else:
-                    ids.append(order.pk)
-            if errors:
-                # Every item was tried, so the answer lists all of them; then nothing stays.
-                transaction.set_rollback(True)
-            else:
-                # Once committed, when these orders left the planner's statistics stale.
-                analyze(Order, Order.history.model, OrderLine, added=len(ids))
-        if errors:
-            raise ItemErrors(errors)
+            return jobs.accepted(self, job)
+        try:
+            orders = bulk.order_items_check(user=request.user, items=items)
+            ids = bulk.orders_create(user=request.user, orders=orders)
+        except bulk.BulkInvalid as exc:
+            raise ItemErrors(exc.items) from None
         return Response({"ids": ids}, status=status.HTTP_201_CREATED)
 
     def _bulk_items(self, data):

@@ -31,7 +31,11 @@ def api_keys(request):
     form = ApiKeyForm(request.POST or None)
     created = raw_key = None
     if request.method == "POST" and form.is_valid():
-        created, raw_key = keys.api_key_create(user=request.user, name=form.cleaned_data["name"])
+        created, raw_key = keys.api_key_create(
+            user=request.user,
+            name=form.cleaned_data["name"],
+            scopes=form.cleaned_data["scopes"],
+        )
         form = ApiKeyForm()
     context = {
         "form": form,

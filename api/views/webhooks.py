@@ -2,19 +2,28 @@
 and read each webhook's delivery log."""
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, status
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from .. import idempotency
+from ..serializers.events import EventSerializer
 from ..serializers.webhooks import (
     WebhookCreatedSerializer,
     WebhookDeliverySerializer,
     WebhookSerializer,
 )
 from ..webhooks import services
-from ..webhooks.models import Webhook
+from ..webhooks.models import Webhook, WebhookDelivery
 from .base import ApiViewSet
+
+
+class DeliveryQuery(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=WebhookDelivery.Status.choices,
+        required=False,
+        help_text="Only deliveries in this state (`failed`: given up after every attempt).",
+    )
 
 
 @extend_schema_view(
@@ -27,8 +36,9 @@ from .base import ApiViewSet
 class WebhookViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     serializer_class = WebhookSerializer
     permission_model = Webhook
-    action_permissions = {"deliveries": ("api.view_webhook",)}
+    action_permissions = {"deliveries": ("api.view_webhook",), "ping": ("api.change_webhook",)}
     paged_actions = ("list", "deliveries")
+    query_serializers = {"deliveries": DeliveryQuery}
     since_fields = {"created_since": "created_at"}
 
     def get_queryset(self):
@@ -64,6 +74,23 @@ class WebhookViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
     @action(detail=True, methods=["get"])
     def deliveries(self, request, pk=None):
         deliveries = self.get_object().deliveries.order_by("-created_at", "-id")
+        if wanted := self.query().get("status"):
+            deliveries = deliveries.filter(status=wanted)
         page = self.paginate_queryset(deliveries)
         data = WebhookDeliverySerializer(page, many=True).data
         return self.get_paginated_response(data)
+
+    @extend_schema(
+        summary="Send a test ping (admins)",
+        description="A `webhook.ping` event, signed and delivered like any other, to this "
+        "webhook only; its delivery shows in the log. 400 for a paused webhook.",
+        request=None,
+        responses={202: EventSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    @idempotency.idempotent
+    def ping(self, request, pk=None):
+        event = services.webhook_ping(user=request.user, webhook=self.get_object())
+        return self.respond(
+            event, status_code=status.HTTP_202_ACCEPTED, serializer_class=EventSerializer
+        )

@@ -1,5 +1,10 @@
-"""The data of each event: the object as the API shows it (same serializers), read after
-the change committed."""
+"""The data of each event: the object as the API shows it (same serializers), read when
+the event is dispatched, after the change committed."""
+
+import json
+from typing import Any
+
+from rest_framework.renderers import JSONRenderer
 
 from customers.models import Customer
 from orders.models import Order
@@ -8,8 +13,6 @@ from surveys.models import Response
 from ..serializers.customers import CustomerSerializer
 from ..serializers.orders import OrderSerializer
 from ..serializers.surveys import ResponseSerializer
-from . import services
-from .models import Event
 
 _SOURCES = {
     "customer": (Customer.objects.prefetch_related("tags"), CustomerSerializer),
@@ -18,12 +21,9 @@ _SOURCES = {
 }
 
 
-def object_event(event, model_name, pk):
-    queryset, serializer_class = _SOURCES[model_name]
-    instance = queryset.filter(pk=pk).first()
-    if instance is None:
-        return  # Deleted meanwhile.
-    data = serializer_class(instance).data
-    services.event_emit(event=event, data=data)
-    if event == Event.SURVEY_RESPONSE and instance.band == "bad":
-        services.event_emit(event=Event.DETRACTOR_RESPONSE, data=data)
+def snapshots(object_type: str, ids: set[int]) -> dict[int, Any]:
+    """{id: the object as JSON} for those of ``ids`` that still exist."""
+    queryset, serializer_class = _SOURCES[object_type]
+    objects = list(queryset.filter(pk__in=ids))
+    data = json.loads(JSONRenderer().render(serializer_class(objects, many=True).data))
+    return {obj.pk: item for obj, item in zip(objects, data, strict=True)}

@@ -1,11 +1,8 @@
-"""Signal receivers that turn changes into webhook events. Each waits for the change to
-commit (a rolled-back change announces nothing) and then reads the object afresh, so an
-order's event carries its lines and a customer's its tags."""
+"""Signal receivers that turn changes into events, written in the transaction of the
+change (the outbox, api.webhooks.models.OutboxEvent): a rolled-back change announces
+nothing, and a committed one is delivered whatever happens to the process afterwards."""
 
-from functools import partial
-
-from django.db import transaction
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 
 from .models import Event
 
@@ -13,33 +10,64 @@ from .models import Event
 _ANSWER_FIELDS = {"score", "comment"}
 
 
-def _after_commit(event, model_name, pk):
-    from . import events
+def _record(events):
+    from . import services
 
-    transaction.on_commit(partial(events.object_event, event, model_name, pk), robust=True)
+    services.events_record(events=events)
+
+
+def _object_event(event, object_type, instance):
+    from . import services
+
+    return services.object_event(event=event, object_type=object_type, instance=instance)
 
 
 def customer_saved(sender, instance, created, raw=False, **kwargs):
     if not raw:
-        _after_commit(
-            Event.CUSTOMER_CREATED if created else Event.CUSTOMER_UPDATED, "customer", instance.pk
-        )
+        event = Event.CUSTOMER_CREATED if created else Event.CUSTOMER_UPDATED
+        _record([_object_event(event, "customer", instance)])
 
 
 def order_saved(sender, instance, created, raw=False, **kwargs):
     if not raw:
-        _after_commit(Event.ORDER_CREATED if created else Event.ORDER_UPDATED, "order", instance.pk)
+        event = Event.ORDER_CREATED if created else Event.ORDER_UPDATED
+        _record([_object_event(event, "order", instance)])
 
 
 def response_saved(sender, instance, created, raw=False, update_fields=None, **kwargs):
     if raw:
         return
     if created or update_fields is None or _ANSWER_FIELDS & set(update_fields):
-        _after_commit(Event.SURVEY_RESPONSE, "response", instance.pk)
+        events = [_object_event(Event.SURVEY_RESPONSE, "response", instance)]
+        if instance.band == "bad":
+            events.append(_object_event(Event.DETRACTOR_RESPONSE, "response", instance))
+        _record(events)
+
+
+def customer_deleted(sender, instance, **kwargs):
+    from . import services
+
+    event = services.deletion_event(
+        object_type="customer", instance=instance, owner_id=instance.owner_id
+    )
+    _record([event])
+
+
+def order_deleted(sender, instance, **kwargs):
+    from customers.models import Customer
+
+    from . import services
+
+    # In a cascade the customer row may be gone already; its owner is read if it is not.
+    owner_id = Customer.objects.filter(pk=instance.customer_id).values_list("owner_id").first()
+    event = services.deletion_event(
+        object_type="order", instance=instance, owner_id=owner_id[0] if owner_id else None
+    )
+    _record([event])
 
 
 def tier_changed(sender, changes, **kwargs):
-    """metrics.signals.tier_changed, sent after the commit of the write."""
+    """metrics.signals.tier_changed, sent inside the transaction of the write."""
     from .services import tier_changes_emit
 
     tier_changes_emit(changes=changes)
@@ -54,4 +82,6 @@ def connect():
     post_save.connect(customer_saved, sender=Customer, dispatch_uid="api.webhooks.customer")
     post_save.connect(order_saved, sender=Order, dispatch_uid="api.webhooks.order")
     post_save.connect(response_saved, sender=Response, dispatch_uid="api.webhooks.response")
+    post_delete.connect(customer_deleted, sender=Customer, dispatch_uid="api.webhooks.customer_d")
+    post_delete.connect(order_deleted, sender=Order, dispatch_uid="api.webhooks.order_d")
     metrics_tier_changed.connect(tier_changed, dispatch_uid="api.webhooks.tier_changed")

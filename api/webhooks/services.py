@@ -1,7 +1,10 @@
 """Outgoing webhooks: registration (admins only), events, and delivery attempts.
 
-An event becomes one WebhookDelivery per subscribed webhook, written after the change
-commits, and a Celery task per delivery sends it. A delivery is claimed with a conditional
+An event is an OutboxEvent row written in the transaction of the change (the outbox). Once
+it commits, a worker dispatches it (``events_dispatch``: one WebhookDelivery per subscribed
+webhook, in one transaction that marks the event dispatched), and a Celery task per
+delivery sends it; the sweep (``webhooks_dispatch_due``) does both for whatever a dead
+process or a lost task left behind. A delivery is claimed with a conditional
 UPDATE that moves ``next_attempt_at`` forward, so a duplicated task or the sweep never sends
 it twice at once. Failures are retried with exponential backoff up to
 WEBHOOKS_MAX_ATTEMPTS, then the delivery is marked failed; the log keeps the last error.
@@ -30,7 +33,7 @@ from core.services import check_fields, require_permission
 from core.types import Actor, User
 
 from . import signing
-from .models import Event, Webhook, WebhookDelivery
+from .models import DELETION_EVENTS, PING, Event, OutboxEvent, Webhook, WebhookDelivery
 
 USER_AGENT = "ValueCRM-Webhooks/1"
 # A claimed delivery is not claimed again for this long (a worker that died mid-send).
@@ -40,6 +43,22 @@ BACKOFF_FACTOR = 4
 # The sweep re-sends only deliveries overdue by this much: fresher ones have their task.
 SWEEP_GRACE = timedelta(minutes=1)
 SWEEP_BATCH = 500
+SWEEP_ROUNDS = 20
+# Events are kept this long (the events API and the deletions feed read them), then purged.
+EVENT_RETENTION = timedelta(days=30)
+DISPATCH_BATCH = 500
+PURGE_BATCH = 5000
+# Events whose data is the object as the API shows it, read when they are dispatched.
+SNAPSHOT_EVENTS = frozenset(
+    {
+        Event.CUSTOMER_CREATED,
+        Event.CUSTOMER_UPDATED,
+        Event.ORDER_CREATED,
+        Event.ORDER_UPDATED,
+        Event.SURVEY_RESPONSE,
+        Event.DETRACTOR_RESPONSE,
+    }
+)
 _RESPONSE_READ_LIMIT = 64 * 1024
 
 
@@ -147,7 +166,7 @@ def webhook_delete(*, user: Actor, webhook: Webhook) -> None:
     webhook.delete()
 
 
-# --- Events ----------------------------------------------------------------------------
+# --- Events: the outbox ------------------------------------------------------------------
 
 
 def _subscribed(event: str) -> list[Webhook]:
@@ -167,57 +186,249 @@ def _enqueue(delivery_ids: Iterable[int]) -> None:
         enqueue(deliver_webhook, delivery_id)
 
 
-@transaction.atomic
-def event_emit(*, event: str, data: object, now: datetime | None = None) -> list[WebhookDelivery]:
-    """Queue ``event`` for every active webhook subscribed to it; returns the deliveries."""
-    hooks = _subscribed(event)
-    if not hooks:
+def _enqueue_dispatch(event_ids: list[int]) -> None:
+    from .tasks import dispatch_events
+
+    # The fast path; an event whose task is lost (the process died after the commit, the
+    # broker is down) is dispatched by webhooks_dispatch_due once SWEEP_GRACE old.
+    for start in range(0, len(event_ids), DISPATCH_BATCH):
+        enqueue(dispatch_events, event_ids[start : start + DISPATCH_BATCH])
+
+
+def events_record(*, events: list[OutboxEvent]) -> list[OutboxEvent]:
+    """Write ``events`` (unsaved) in the caller's transaction, in one INSERT; a worker
+    dispatches them once it commits, and the sweep if that worker never hears of them."""
+    if not events:
         return []
-    now = now or timezone.now()
-    payload = {"event": event, "occurred_at": now.isoformat(), "data": _jsonable(data)}
-    deliveries = WebhookDelivery.objects.bulk_create(
-        [
-            WebhookDelivery(webhook=hook, event=event, payload=payload, next_attempt_at=now)
-            for hook in hooks
-        ]
+    events = OutboxEvent.objects.bulk_create(events)
+    ids = [event.pk for event in events]
+    transaction.on_commit(lambda: _enqueue_dispatch(ids))
+    return events
+
+
+def object_event(
+    *, event: str, object_type: str, instance: Any, now: datetime | None = None
+) -> OutboxEvent:
+    """An event about ``instance`` (not yet saved): its data is the object's id until the
+    dispatch reads the object as the API shows it."""
+    return OutboxEvent(
+        type=event,
+        object_type=object_type,
+        object_id=instance.pk,
+        external_id=getattr(instance, "external_id", None) or "",
+        data={"id": instance.pk},
+        created_at=now or timezone.now(),
     )
-    ids = [delivery.pk for delivery in deliveries]
-    transaction.on_commit(lambda: _enqueue(ids))
-    return deliveries
+
+
+def deletion_event(*, object_type: str, instance: Any, owner_id: int | None) -> OutboxEvent:
+    """The tombstone of a deleted customer or order (not yet saved): its id, external id
+    and the owner whose sync may see it (the customer's owner)."""
+    external_id = getattr(instance, "external_id", None) or None
+    data = {"id": instance.pk, "external_id": external_id, "owner": owner_id}
+    if object_type == "order":
+        data.update(number=instance.number, customer=instance.customer_id)
+    return OutboxEvent(
+        type=DELETION_EVENTS[object_type],
+        object_type=object_type,
+        object_id=instance.pk,
+        external_id=external_id or "",
+        data=data,
+    )
 
 
 def tier_changes_emit(
     *, changes: Iterable[Mapping[str, Any]], now: datetime | None = None
-) -> list[WebhookDelivery]:
-    """Queue a ``score.tier_changed`` event per change (metrics.signals.tier_changed, sent
-    once per committed write that moved customers to another tier), for every subscribed
-    webhook, in one INSERT. Returns the deliveries."""
-    hooks = _subscribed(Event.TIER_CHANGED)
-    if not hooks:
-        return []
+) -> list[OutboxEvent]:
+    """Record a ``score.tier_changed`` event per change (metrics.signals.tier_changed, sent
+    inside the transaction of the write that moved customers to another tier), in one
+    INSERT. Returns the events."""
     now = now or timezone.now()
-    deliveries = []
-    for change in changes:
-        data = {
-            "customer": change["customer"],
-            "tier": change["tier"],
-            "previous_tier": change["previous_tier"],
-            "value_score": change["value_score"],
-            "as_of": change["as_of"].isoformat(),
-            "run": change["run"],
-        }
-        payload = {"event": Event.TIER_CHANGED, "occurred_at": now.isoformat(), "data": data}
-        deliveries += [
+    events = [
+        OutboxEvent(
+            type=Event.TIER_CHANGED,
+            object_type="customer",
+            object_id=change["customer"],
+            created_at=now,
+            data={
+                "customer": change["customer"],
+                "tier": change["tier"],
+                "previous_tier": change["previous_tier"],
+                "value_score": change["value_score"],
+                "as_of": change["as_of"].isoformat(),
+                "run": change["run"],
+            },
+        )
+        for change in changes
+    ]
+    return events_record(events=events)
+
+
+def _fill_data(events: list[OutboxEvent]) -> None:
+    """Replace each object event's data by the object as the API shows it now (read in
+    one query per kind of object); an object deleted meanwhile keeps its id."""
+    from .events import snapshots
+
+    wanted: dict[str, set[int]] = {}
+    for event in events:
+        if event.type in SNAPSHOT_EVENTS and event.object_id is not None:
+            wanted.setdefault(event.object_type, set()).add(event.object_id)
+    found = {kind: snapshots(kind, ids) for kind, ids in wanted.items()}
+    changed = []
+    for event in events:
+        if event.type not in SNAPSHOT_EVENTS or event.object_id is None:
+            continue
+        data = found[event.object_type].get(event.object_id)
+        if data is not None:
+            event.data = data
+            changed.append(event)
+    OutboxEvent.objects.bulk_update(changed, ["data"])
+
+
+def _payload(event: OutboxEvent) -> dict[str, Any]:
+    return {
+        "event": event.type,
+        "event_id": event.pk,
+        "occurred_at": event.created_at.isoformat(),
+        "data": event.data,
+    }
+
+
+def _deliveries_create(pairs: Iterable[tuple[OutboxEvent, Webhook]], now: datetime) -> None:
+    """A pending delivery per (event, webhook), none where one exists already."""
+    WebhookDelivery.objects.bulk_create(
+        [
             WebhookDelivery(
-                webhook=hook, event=Event.TIER_CHANGED, payload=payload, next_attempt_at=now
+                webhook=hook,
+                outbox_event=event,
+                event=event.type,
+                payload=_payload(event),
+                next_attempt_at=now,
+                created_at=now,
             )
-            for hook in hooks
-        ]
-    with transaction.atomic():
-        deliveries = WebhookDelivery.objects.bulk_create(deliveries)
-        ids = [delivery.pk for delivery in deliveries]
-        transaction.on_commit(lambda: _enqueue(ids))
-    return deliveries
+            for event, hook in pairs
+        ],
+        ignore_conflicts=True,
+    )
+
+
+@transaction.atomic
+def events_dispatch(*, event_ids: Iterable[int], now: datetime | None = None) -> list[int]:
+    """Turn events not yet dispatched into one delivery per subscribed active webhook (a
+    ping: to its webhook), in one transaction that also marks them dispatched, so a crash
+    leaves each event either untouched or wholly dispatched, and a second dispatch (the
+    sweep, a duplicated task) finds nothing to do. Returns the new deliveries' ids."""
+    now = now or timezone.now()
+    events = list(
+        OutboxEvent.objects.select_for_update(skip_locked=True)
+        .filter(pk__in=list(event_ids), dispatched_at__isnull=True)
+        .order_by("pk")
+    )
+    if not events:
+        return []
+    OutboxEvent.objects.filter(pk__in=[event.pk for event in events]).update(dispatched_at=now)
+    _fill_data(events)
+    hooks = list(Webhook.objects.filter(active=True))
+    pairs = [
+        (event, hook)
+        for event in events
+        for hook in hooks
+        if (hook.pk == event.webhook_id if event.type == PING else event.type in hook.events)
+    ]
+    _deliveries_create(pairs, now)
+    ids = list(WebhookDelivery.objects.filter(outbox_event__in=events).values_list("pk", flat=True))
+    transaction.on_commit(lambda: _enqueue(ids))
+    return ids
+
+
+def events_undispatched(*, now: datetime | None = None, limit: int = SWEEP_BATCH) -> list[int]:
+    """Committed events whose dispatch task was lost (older than the grace period)."""
+    now = now or timezone.now()
+    return list(
+        OutboxEvent.objects.filter(dispatched_at__isnull=True, created_at__lte=now - SWEEP_GRACE)
+        .order_by("created_at", "id")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def events_sweep(*, now: datetime | None = None) -> int:
+    """Dispatch the events whose task was lost, a batch at a time, up to SWEEP_ROUNDS
+    batches (a broker outage during a full run can leave many). Returns how many batches."""
+    for rounds in range(SWEEP_ROUNDS):
+        event_ids = events_undispatched(now=now)
+        if not event_ids:
+            return rounds
+        events_dispatch(event_ids=event_ids, now=now)
+    return SWEEP_ROUNDS
+
+
+def events_purge(*, now: datetime | None = None) -> int:
+    """Delete events older than EVENT_RETENTION, in batches (idempotent); their
+    deliveries stay in the webhooks' logs. Returns how many were deleted."""
+    cutoff = (now or timezone.now()) - EVENT_RETENTION
+    deleted = 0
+    while True:
+        ids = list(
+            OutboxEvent.objects.filter(created_at__lt=cutoff).values_list("pk", flat=True)[
+                :PURGE_BATCH
+            ]
+        )
+        if not ids:
+            return deleted
+        with transaction.atomic():
+            WebhookDelivery.objects.filter(outbox_event__in=ids).update(outbox_event=None)
+            deleted += OutboxEvent.objects.filter(pk__in=ids).delete()[0]
+
+
+@transaction.atomic
+def event_resend(
+    *,
+    user: Actor,
+    event: OutboxEvent,
+    webhook: Webhook | None = None,
+    now: datetime | None = None,
+) -> list[int]:
+    """Deliver ``event`` again, from a fresh set of attempts: to ``webhook``, or to every
+    active webhook subscribed to it. Each webhook's delivery of the event is reused (same
+    id, same body: a receiver that kept it sees a repeat). Returns the deliveries' ids."""
+    _require(user, "api.change_webhook")
+    now = now or timezone.now()
+    events_dispatch(event_ids=[event.pk], now=now)
+    event.refresh_from_db()
+    if webhook is not None:
+        if not webhook.active:
+            raise ValidationError({"webhook": _("This webhook is paused; activate it first.")})
+        hooks = [webhook]
+    elif event.type == PING:
+        hooks = [event.webhook] if event.webhook and event.webhook.active else []
+    else:
+        hooks = _subscribed(event.type)
+    _deliveries_create([(event, hook) for hook in hooks], now)
+    deliveries = WebhookDelivery.objects.filter(outbox_event=event, webhook__in=hooks)
+    deliveries.update(
+        status=WebhookDelivery.Status.PENDING, attempts=0, next_attempt_at=now, last_error=""
+    )
+    ids = list(deliveries.values_list("pk", flat=True))
+    transaction.on_commit(lambda: _enqueue(ids))
+    return ids
+
+
+@transaction.atomic
+def webhook_ping(*, user: Actor, webhook: Webhook, now: datetime | None = None) -> OutboxEvent:
+    """Send ``webhook`` a signed ``webhook.ping`` event, to test the receiver."""
+    _require(user, "api.change_webhook")
+    if not webhook.active:
+        raise ValidationError({"webhook": _("This webhook is paused; activate it first.")})
+    now = now or timezone.now()
+    event = OutboxEvent(
+        type=PING,
+        object_type="webhook",
+        object_id=webhook.pk,
+        webhook=webhook,
+        created_at=now,
+        data={"webhook": webhook.pk, "url": webhook.url},
+    )
+    return events_record(events=[event])[0]
 
 
 # --- Delivery --------------------------------------------------------------------------

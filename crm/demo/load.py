@@ -25,6 +25,8 @@ from core.db import analyze
 from core.roles import ADMIN, SALES_MANAGER, SALES_REP, sync_roles
 from customers.models import Customer, Tag
 from customers.services import regions_changed
+from metrics.models import MetricSettings
+from orders import summary
 from orders.models import ExchangeRate, Product, base_currency
 
 from . import generate as gen
@@ -142,6 +144,8 @@ def demo_data_load(*, customers, seed, as_of, progress=None, language="en"):
     with connection.cursor() as cursor:
         for sql in connection.ops.sequence_reset_sql(no_style(), models):
             cursor.execute(sql)
+    # The purchase summary the dashboard reads, set-based from the orders just written.
+    summary.rebuild(window=MetricSettings.load().churn_inactivity_days + 1)
     # Fresh planner statistics once committed: a page planned without them at a million
     # customers took seconds instead of milliseconds (core/db.py).
     analyze(*models)

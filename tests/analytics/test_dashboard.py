@@ -234,5 +234,6 @@ def test_the_number_of_queries_does_not_grow_with_the_data(
     full_run_sync(as_of=dt.date(2026, 3, 31))
     MetricSettings.load()
     client = client_for(manager)
-    with django_assert_max_num_queries(30):
+    # 32 on PostgreSQL (its analytics session switches JIT off).
+    with django_assert_max_num_queries(32):
         _page(client)

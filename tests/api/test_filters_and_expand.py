@@ -353,7 +353,7 @@ def test_the_schema_documents_the_filters_and_expand(api_for, owner):
     assert customers["tier__in"]["schema"]["items"]["enum"] == ["A", "B", "C"]
     assert customers["expand"]["schema"]["items"]["enum"] == ["score"]
     assert {"score_min", "score_max", "created_before", "created_since"} <= set(customers)
-    assert set(_parameters(schema, "/api/v1/customers/{id}/")) == {"expand"}
+    assert set(_parameters(schema, "/api/v1/customers/{id}/")) == {"expand", "fields"}
 
     orders = _parameters(schema, "/api/v1/orders/")
     assert {"status__in", "customer__in", "owner__in", "total_min", "total_max"} <= set(orders)

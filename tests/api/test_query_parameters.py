@@ -54,11 +54,11 @@ def test_every_list_refuses_an_unknown_parameter_and_takes_what_it_documents(
     assert len(urls) == len(router.registry) + 1
     for url in urls:
         # (expand and tier__in were the examples; customers and scores take them now.)
-        response = api.get(url, {"fields": "name", "colour__in": "red,blue"})
+        response = api.get(url, {"colour": "red", "colour__in": "red,blue"})
         assert response.status_code == 400, url
         error = response.json()["error"]
         assert error["code"] == "validation_error"
-        assert set(error["details"]) == {"fields", "colour__in"}, url
+        assert set(error["details"]) == {"colour", "colour__in"}, url
         assert _allowed(response) == _documented(schema, url), url
 
 
@@ -68,13 +68,14 @@ def test_every_detail_refuses_any_parameter(api_for, admin_user, world):
         if not hasattr(viewset, "retrieve"):
             continue
         base = prefix.replace(r"(?P<campaign_pk>\d+)", str(world.campaign.pk))
-        response = api.get(f"/api/v1/{base}/1/", {"fields": "name"})
+        response = api.get(f"/api/v1/{base}/1/", {"colour": "red"})
         assert response.status_code == 400, prefix
-        # A customer may embed its score (expand=score); no other detail takes anything.
-        assert _allowed(response) == ({"expand"} if prefix == "customers" else set()), prefix
+        # Every detail selects fields; a customer may also embed its score (expand=score).
+        allowed = {"fields", "expand"} if prefix == "customers" else {"fields"}
+        assert _allowed(response) == allowed, prefix
     deliveries = api.get(f"/api/v1/webhooks/{world.webhook.pk}/deliveries/", {"since": "x"})
     assert deliveries.status_code == 400
-    assert _allowed(deliveries) == {"page", "page_size"}
+    assert _allowed(deliveries) == {"page", "page_size", "status"}
 
 
 def test_the_named_parameter_is_in_the_message(api_for, owner):

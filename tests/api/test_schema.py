@@ -84,3 +84,69 @@ def test_the_docs_page_has_no_inline_script_or_style(db):
     script = APIClient().get("/api/docs/?script=")
     assert script["Content-Type"].startswith("application/javascript")
     assert b"SwaggerUIBundle(" in script.content
+
+
+def _schema():
+    return APIClient().get("/api/schema/?format=json").json()
+
+
+def _operations(schema):
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            yield method, path, operation
+
+
+def test_the_schema_is_openapi_3_1_with_one_type_per_field(db):
+    schema = _schema()
+    assert schema["openapi"].startswith("3.1")
+    text = str(schema)
+    # "" matched both branches of oneOf[{format: email}, {maxLength: 0}]: one string now.
+    assert "'maxLength': 0" not in text
+    assert "BlankEnum" not in text
+    assert "'nullable'" not in text
+    email = schema["components"]["schemas"]["CustomerRequest"]["properties"]["email"]
+    assert email["type"] == "string"
+    assert re.search(email["pattern"], "")
+    assert re.search(email["pattern"], "buyer@acme.example")
+    assert not re.search(email["pattern"], "not an address")
+    for method, path, operation in _operations(schema):
+        for parameter in operation.get("parameters", []):
+            if parameter["in"] == "path":
+                assert parameter["schema"]["type"] == "integer", (method, path)
+
+
+def test_every_operation_and_property_is_described_and_named_once(db):
+    schema = _schema()
+    ids = [operation["operationId"] for _method, _path, operation in _operations(schema)]
+    assert len(ids) == len(set(ids))
+    assert {"customers_list", "customers_retrieve", "orders_bulk_create"} <= set(ids)
+    assert "scores_explanation_retrieve" in ids
+    for method, path, operation in _operations(schema):
+        assert operation.get("description"), (method, path)
+        assert {"401", "403", "429"} <= set(operation["responses"]), (method, path)
+        for code, response in operation["responses"].items():
+            headers = response.get("headers", {})
+            assert "RateLimit-Remaining" in headers, (method, path, code)
+    for name, component in schema["components"]["schemas"].items():
+        for prop, definition in component.get("properties", {}).items():
+            assert definition.get("description"), (name, prop)
+    score = schema["components"]["schemas"]["Score"]["properties"]
+    assert "percentile rank" in score["pct_historical"]["description"].lower()
+
+
+def test_creations_document_location_and_link_to_the_object(db):
+    created = _schema()["paths"]["/api/v1/customers/"]["post"]["responses"]["201"]
+    assert created["headers"]["Location"]["required"] is True
+    assert created["links"]["customers_retrieve"]["parameters"] == {"id": "$response.body#/id"}
+    throttled = _schema()["paths"]["/api/v1/customers/"]["get"]["responses"]["429"]
+    assert "Retry-After" in throttled["headers"]
+    assert throttled["content"]["application/json"]["examples"]
+
+
+def test_webhook_deliveries_are_openapi_webhooks(db):
+    from api.webhooks.models import EVENT_TYPES
+
+    webhooks = _schema()["webhooks"]
+    assert set(webhooks) == {str(event) for event, _label in EVENT_TYPES}
+    body = webhooks["order.created"]["post"]["requestBody"]["content"]["application/json"]
+    assert body["schema"]["$ref"] == "#/components/schemas/OrderEvent"

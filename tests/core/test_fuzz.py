@@ -32,6 +32,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import URLResolver, get_resolver, reverse
 
 from api import keys
+from api.webhooks.models import OutboxEvent
 from surveys.models import Invitation, Response
 from tests.api.factories import DeliveryFactory, ModelFitFactory, ScoreFactory
 from tests.core.test_pages import World
@@ -135,6 +136,8 @@ PK_OBJECTS = {
     "imports": "job",
     "api-keys": "api_key",
     "webhooks": "webhook",
+    "jobs": "bulk_job",
+    "events": "event",
 }
 # Other URL arguments, by name.
 ARGUMENT_OBJECTS = {
@@ -188,6 +191,9 @@ class FuzzWorld(World):
         super().__init__(user, client, on_commit)
         self.task = TaskFactory(customer=self.customer)
         self.delivery = DeliveryFactory(webhook=self.webhook)
+        self.event = OutboxEvent.objects.create(
+            type="customer.created", object_type="customer", object_id=self.customer.pk
+        )
         self.fit = ModelFitFactory()
         self.run = self.fit.run
         ScoreFactory(customer=self.customer)

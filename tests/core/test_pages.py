@@ -10,6 +10,7 @@ import pytest
 from django.urls import URLResolver, get_resolver, reverse
 
 from api import keys
+from api.jobs import BulkJob
 from dataio.models import ImportJob
 from orders.models import Order
 from surveys import tokens
@@ -192,6 +193,9 @@ class World:
         self.signed = tokens.sign(answer.invitation.token)
         self.api_key, _raw = keys.api_key_create(user=user, name="laptop")
         self.webhook = DeliveryFactory(webhook=WebhookFactory()).webhook
+        self.bulk_job = BulkJob.objects.create(
+            kind=BulkJob.Kind.ORDERS, created_by=user, status=BulkJob.Status.SUCCEEDED
+        )
         data = csv_bytes([["external_id", "name"], ["C-1", "Acme"]])
         self.job = upload_job(user=user, kind=ImportJob.Kind.CUSTOMERS, data=data)
         # Mapped and validated, so its commit page asks "Import now?".

@@ -108,29 +108,89 @@ def test_each_group_is_limited_and_says_there_is_more(manager):
     assert not results.customers.has_more
 
 
-@pytest.mark.parametrize("candidates", [500, 11])
-def test_orders_are_the_newest_matches_in_one_query(
-    manager, monkeypatch, django_assert_num_queries, candidates
-):
-    """The orders come from the newest ORDER_CANDIDATES matches (see crm/search.py): the
-    same as the newest matches of all orders, even with no more candidates than shown."""
-    monkeypatch.setattr("crm.search.ORDER_CANDIDATES", candidates)
+def test_orders_are_shown_newest_first(manager, django_assert_max_num_queries):
     customer = CustomerFactory(owner=manager)
     days = [dt.date(2026, 1, 1) + dt.timedelta(days=(n * 37) % 50) for n in range(30)]
     for n, day in enumerate(days):
         number = f"SO-7{n:03d}" if n % 3 else f"PO-{n:03d}"
         OrderFactory(customer=customer, number=number, ordered_on=day, total="0.00")
     expected = list(
-        Order.objects.filter(number__icontains="so-7").order_by("-ordered_on", "-id")[:11]
+        Order.objects.filter(number__icontains="o-7").order_by("-ordered_on", "-id")[:11]
     )
 
-    global_search(user=manager, query="so-7")  # loads the manager's permissions
-    with django_assert_num_queries(3):  # customers, contacts, orders: one query each
-        results = global_search(user=manager, query="so-7")
+    global_search(user=manager, query="o-7")  # loads the manager's permissions
+    # Whatever the number of matches: at most one query a tier and a field.
+    with django_assert_max_num_queries(12):
+        results = global_search(user=manager, query="o-7")
 
     assert results.orders.items == expected[:10]
     assert results.orders.has_more
     assert [o.customer.name for o in results.orders.items] == [customer.name] * 10
+
+
+def test_more_matches_than_candidates_still_shows_a_full_sorted_group(manager, monkeypatch):
+    """Past CANDIDATES matches the group shows some of them, in order, and says there are
+    more (see crm/search.py)."""
+    monkeypatch.setattr("crm.search.CANDIDATES", 12)
+    for n in range(30):
+        CustomerFactory(name=f"Acme {n:02d} Hardware", owner=manager)
+    results = global_search(user=manager, query="hardware")
+    names_shown = names(results.customers)
+    assert len(names_shown) == 10
+    assert names_shown == sorted(names_shown)
+    assert results.customers.has_more
+
+
+def test_whole_then_starting_then_containing_matches(manager):
+    for name in ["Big Lewis Ltd", "Lewis", "Lewisham Books", "Alan Lewis", "Lewis & Co"]:
+        CustomerFactory(name=name, owner=manager)
+    CustomerFactory(name="Zeta Supplies", email="lewis@zeta.example", owner=manager)
+    assert names(global_search(user=manager, query="lewis").customers) == [
+        "Lewis",  # the whole name
+        "Lewis & Co",  # names starting with it, A to Z
+        "Lewisham Books",
+        "Zeta Supplies",  # its email starts with it
+        "Alan Lewis",  # then anywhere in a field, A to Z
+        "Big Lewis Ltd",
+    ]
+
+
+def test_a_whole_phone_or_email_comes_first(manager):
+    CustomerFactory(name="Able", phone="+1 555 0100 22", owner=manager)
+    CustomerFactory(name="Zed", phone="+1 555 0100", owner=manager)
+    CustomerFactory(name="Mid", email="mid@zed.example", owner=manager)
+    assert names(global_search(user=manager, query="+1 555 0100").customers) == ["Zed", "Able"]
+    assert names(global_search(user=manager, query="MID@zed.example").customers) == ["Mid"]
+
+
+def test_a_whole_order_number_comes_first_and_skips_the_rest(
+    manager, django_assert_max_num_queries
+):
+    customer = CustomerFactory(owner=manager)
+    OrderFactory(customer=customer, number="SO-0000012", ordered_on=dt.date(2026, 1, 1))
+    OrderFactory(customer=customer, number="SO-00000123", ordered_on=dt.date(2026, 3, 1))
+    OrderFactory(customer=customer, number="XSO-0000012", ordered_on=dt.date(2026, 2, 1))
+    global_search(user=manager, query="x")  # loads the manager's permissions
+    # Customers: external id, three prefixes, contains; contacts: three prefixes, contains;
+    # orders: the whole number and its prefix, no contains.
+    with django_assert_max_num_queries(11):
+        results = global_search(user=manager, query="so-0000012")
+    assert names(results.orders) == ["SO-0000012", "SO-00000123"]
+    # A part of a number finds it anywhere.
+    assert names(global_search(user=manager, query="0000012").orders) == [
+        "SO-00000123",
+        "XSO-0000012",
+        "SO-0000012",
+    ]
+
+
+def test_a_rep_never_finds_a_teammates_customer_by_any_tier(owner, data):
+    for query in ["Harbor Freight", "harbor f", "ops@freight.example", "+1 555 0199", "freight"]:
+        results = global_search(user=owner, query=query)
+        assert "Harbor Freight" not in names(results.customers), query
+        assert "Hal Harbor" not in names(results.contacts), query
+    assert names(global_search(user=owner, query="SO-2026-0002").orders) == []
+    assert names(global_search(user=owner, query="2026-0002").orders) == []
 
 
 def test_search_box_is_in_the_top_bar(client_for, owner):

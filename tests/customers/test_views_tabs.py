@@ -384,12 +384,22 @@ def test_dashboard_still_shows_the_task_table(client_for, owner):
 def test_delete_confirmation_lists_what_goes_with_it(client_for, owner, customer):
     ContactFactory.create_batch(2, customer=customer)
     ActivityFactory(customer=customer)
-    OrderFactory(customer=customer, number="SO-1", ordered_on=dt.date(2026, 3, 1), total="0.00")
 
     html = client_for(owner).get(_url("delete", customer.pk)).content.decode()
 
-    for text in ["2 contacts", "1 activity or task", "1 order", "Delete customer"]:
+    for text in ["2 contacts", "1 activity or task", "Delete customer"]:
         assert text in html
+    assert Customer.objects.filter(pk=customer.pk).exists()
+
+
+def test_a_customer_with_orders_is_archived_not_deleted(client_for, owner, customer):
+    OrderFactory(customer=customer, number="SO-1", ordered_on=dt.date(2026, 3, 1), total="0.00")
+    client = client_for(owner)
+
+    html = client.get(_url("delete", customer.pk)).content.decode()
+    assert "Set its status to churned instead." in html
+    assert "Delete customer</button>" not in html
+    assert client.post(_url("delete", customer.pk)).status_code == 200
     assert Customer.objects.filter(pk=customer.pk).exists()
 
 

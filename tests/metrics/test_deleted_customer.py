@@ -34,6 +34,16 @@ def _scored_population():
     return customers
 
 
+def _scored_lead():
+    """A scored customer without orders: one a person may delete (one with orders is set to
+    churned instead, customers.services.customer_delete)."""
+    population(6, seed=21)
+    lead = CustomerFactory()
+    services.full_run_sync(as_of=AS_OF)
+    history.ensure_partition(LATER)
+    return lead
+
+
 def _deleting_after_reading(monkeypatch, customer):
     """Delete ``customer`` right after the recalculation has read its figures."""
     read = services.customer_inputs
@@ -109,9 +119,8 @@ def _in_thread(work, errors):
 def test_a_delete_waits_for_a_score_write_under_way_then_deletes_its_rows(admin_user, monkeypatch):
     """The write holds its lock on the customer (FOR KEY SHARE) and has not committed when
     the delete starts: the delete waits, then deletes the new rows too."""
-    customer = _scored_population()[0]
+    customer = _scored_lead()
     customer_id = customer.pk  # the delete sets customer.pk to None
-    OrderFactory(customer=customer, ordered_on=AS_OF, total="80.00")
     written, release = threading.Event(), threading.Event()
     upsert = storage.upsert
 
@@ -141,9 +150,8 @@ def test_a_delete_waits_for_a_score_write_under_way_then_deletes_its_rows(admin_
 @postgresql_only
 @pytest.mark.django_db(transaction=True)
 def test_a_score_write_waits_for_a_delete_under_way_then_skips_the_customer(admin_user):
-    customer = _scored_population()[0]
+    customer = _scored_lead()
     customer_id = customer.pk  # the delete sets customer.pk to None
-    OrderFactory(customer=customer, ordered_on=AS_OF, total="80.00")
     deleted, release = threading.Event(), threading.Event()
 
     def delete_and_wait():

@@ -173,8 +173,9 @@ def test_history_chart_plots_each_calculation(client_for, owner):
         assert f"<td>{day}</td><td>{value}</td>" in html
     assert html.count('stroke-dasharray="4 4"') == 2  # where tiers B and A begin
     assert (
-        "One point per day: the score after that day's last recalculation. "
-        "Dashed lines: where tiers B and A begin in the latest run."
+        "One point per day for the last 90 days, then one per week: the score after the "
+        "last recalculation of that day or week. Dashed lines: where tiers B and A begin in "
+        "the latest run."
     ) in html.replace("&#x27;", "'")
     assert f"Value score from {rows[0][1]} on 2026-08-01 to {rows[1][1]} on" in html
 
@@ -327,7 +328,10 @@ def test_the_history_chart_marks_the_tier_cut_offs():
     assert [value for _day, value in chart.table.rows] == ["40", "62", "81"]
     assert explain.score_history_chart([], tier_cutoffs=[55.0, 80.0]) is None
     untiered = explain.score_history_chart(list(zip(days, [1, 2, 3], strict=True)))
-    assert untiered.note == "One point per day: the score after that day's last recalculation."
+    assert untiered.note == (
+        "One point per day for the last 90 days, then one per week: the score after the "
+        "last recalculation of that day or week."
+    )
 
 
 def test_the_history_chart_is_a_daily_series_and_says_so(client_for, owner):

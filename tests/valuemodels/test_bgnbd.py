@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from scipy.optimize import approx_fprime
 
 from valuemodels import bgnbd
 
@@ -142,3 +143,81 @@ def test_fit_never_raises_on_valid_histories(rows):
     else:
         assert result.params is None
         assert result.message
+
+
+# The committed fit before the likelihood was regrouped (per distinct x, T and time): the
+# same rows must give the same parameters, to 1e-6 relative.
+PREVIOUS_CDNOW_FIT = bgnbd.BgNbdParams(
+    r=0.24259290705765965, alpha=4.4135315570516775, a=0.7928861524723586, b=2.4257534551192768
+)
+
+
+def test_cdnow_fit_is_unchanged_by_the_regrouped_likelihood(cdnow_fit):
+    for name in ("r", "alpha", "a", "b"):
+        assert getattr(cdnow_fit.params, name) == pytest.approx(
+            getattr(PREVIOUS_CDNOW_FIT, name), rel=1e-6
+        )
+
+
+def _reference_objective(log_params, x, t_x, T, weights):
+    """The objective row by row from the per-row likelihood, gradient by finite differences."""
+
+    def value(log_params):
+        ll = bgnbd._log_likelihoods(*np.exp(log_params), x, t_x, T)
+        return -np.dot(weights, ll) / weights.sum()
+
+    return value(log_params), approx_fprime(log_params, value, 1e-7)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    histories,
+    st.lists(st.floats(min_value=-2, max_value=2), min_size=4, max_size=4),
+    st.integers(min_value=0, max_value=2**32 - 1),
+)
+def test_the_objective_and_its_analytic_gradient_match_the_per_row_likelihood(
+    rows, log_params, seed
+):
+    x = np.array([row[0] for row in rows] + [3, 0], dtype=float)
+    T = np.array([row[2] for row in rows] + [50, 20], dtype=float)
+    t_x = np.where(x > 0, np.round(np.array([row[1] for row in rows] + [0.5, 0]) * T), 0.0)
+    # Weights as collapsed rows carry them, some rows weighing nothing.
+    weights = np.random.default_rng(seed).integers(0, 4, x.size).astype(float)
+    weights[-2:] = 1
+    log_params = np.array(log_params)
+    value, gradient = bgnbd._NegativeLogLikelihood(x, t_x, T, weights)(log_params)
+    expected_value, numerical_gradient = _reference_objective(log_params, x, t_x, T, weights)
+    assert value == pytest.approx(expected_value, rel=1e-12)
+    assert gradient == pytest.approx(numerical_gradient, rel=1e-4, abs=1e-5)
+
+
+def test_the_objective_survives_histories_whose_bracket_overflows():
+    # x = 400 and t_x far below T: e^d overflows a float, log(1 + e^d) must not.
+    x, t_x, T = np.array([400.0, 0.0]), np.array([1.0, 0.0]), np.array([5000.0, 10.0])
+    log_params = np.log([2.0, 0.1, 1.0, 1.0])
+    value, gradient = bgnbd._NegativeLogLikelihood(x, t_x, T, np.ones(2))(log_params)
+    expected_value, numerical_gradient = _reference_objective(log_params, x, t_x, T, np.ones(2))
+    assert value == pytest.approx(expected_value, rel=1e-12)
+    assert gradient == pytest.approx(numerical_gradient, rel=1e-4)
+
+
+def test_expected_purchases_of_a_population_are_each_customers_alone(cdnow, cdnow_fit):
+    # Computed once per distinct (x, T) in a population: the very same numbers.
+    x, t_x, T = cdnow["x"][:300], cdnow["t_x"][:300], cdnow["T"][:300]
+    horizons = np.array([0.0, 13, 39, 52])[:, None]
+    together = bgnbd.expected_purchases(cdnow_fit.params, horizons, x, t_x, T)
+    for i in range(0, 300, 7):
+        alone = bgnbd.expected_purchases(
+            cdnow_fit.params, horizons, x[i : i + 1], t_x[i : i + 1], T[i : i + 1]
+        )
+        assert together[:, i].tolist() == alone[:, 0].tolist()
+    scalar = bgnbd.expected_purchases(cdnow_fit.params, 39, x, t_x, T)
+    assert scalar.tolist() == together[2].tolist()
+
+
+def test_expected_purchases_over_a_horizon_per_customer(cdnow_fit):
+    expected = bgnbd.expected_purchases(
+        cdnow_fit.params, [39, 13], [2, 2], [30.43, 30.43], [38.86, 38.86]
+    )
+    assert expected[0] == pytest.approx(1.2259, abs=1e-4)
+    assert expected[1] == bgnbd.expected_purchases(cdnow_fit.params, 13, [2], [30.43], [38.86])[0]

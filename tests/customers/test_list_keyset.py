@@ -1,0 +1,311 @@
+"""The customer list a keyset page at a time (issue 14): walking every page forward and
+back shows every customer once, in the sort's order, for every sort both ways, with ties
+and blanks (customers without a score, or with a score lacking that figure); a cursor
+that is not ours shows the first page; "jump to" starts the list at a value."""
+
+import datetime as dt
+import re
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tests.api.factories import ScoreFactory
+from tests.factories import CustomerFactory
+
+URL = reverse("customers:list")
+DAY = dt.datetime(2026, 3, 1, 9, tzinfo=dt.UTC)
+
+# (name, days after DAY it was created, score, churn risk, revenue); "no score" customers
+# have no score row at all. Ties on every key, and blanks on each score figure.
+PEOPLE = [
+    ("Delta", 0, 70.0, 0.2, Decimal("300.00")),
+    ("Alpha", 1, 70.0, 0.5, Decimal("100.00")),
+    ("Echo", 1, None, None, Decimal("0.00")),
+    ("Bravo", 2, 40.0, 0.5, Decimal("300.00")),
+    ("Alpha", 0, 90.0, None, None),
+    ("Charlie", 3, "no score", None, None),
+    ("Foxtrot", 2, 10.0, 0.9, Decimal("50.00")),
+    ("Golf", 4, "no score", None, None),
+    ("Bravo", 5, 40.0, 0.1, Decimal("100.00")),
+    ("Hotel", 3, None, 0.7, None),
+]
+SORT_KEYS = {
+    "name": lambda person: person["name"],
+    "created": lambda person: person["created_at"],
+    "score": lambda person: person["score"],
+    "churn": lambda person: person["churn"],
+    "revenue": lambda person: person["revenue"],
+}
+SORTS = [f"{prefix}{key}" for key in SORT_KEYS for prefix in ("", "-")]
+
+
+@pytest.fixture
+def people(owner):
+    made = []
+    for name, days, score, churn, revenue in PEOPLE:
+        customer = CustomerFactory(owner=owner, name=name, created_at=DAY + dt.timedelta(days))
+        scored = score != "no score"
+        if scored:
+            ScoreFactory(customer=customer, value_score=score, churn_risk=churn, revenue=revenue)
+        made.append(
+            {
+                "pk": customer.pk,
+                "name": name,
+                "created_at": customer.created_at,
+                "score": score if scored else None,
+                "churn": churn if scored else None,
+                "revenue": revenue if scored else None,
+            }
+        )
+    return made
+
+
+def _expected(people, sort):
+    """The list's order: by the key, ties by id, the same direction; blanks last by id."""
+    descending = sort.startswith("-")
+    key = SORT_KEYS[sort.removeprefix("-")]
+    valued = sorted(
+        (p for p in people if key(p) is not None),
+        key=lambda p: (key(p), p["pk"]),
+        reverse=descending,
+    )
+    blanks = sorted(
+        (p for p in people if key(p) is None), key=lambda p: p["pk"], reverse=descending
+    )
+    return [p["pk"] for p in valued + blanks]
+
+
+def _pks(response):
+    return [customer.pk for customer in response.context["page"].items]
+
+
+def _walk(client, sort, direction, first_query):
+    """Every page from ``first_query`` following the ``direction`` cursor ("next_cursor"
+    or "previous_cursor"), the cursors read from the page's links."""
+    pages = []
+    response = client.get(URL, first_query)
+    while True:
+        assert response.status_code == 200
+        pages.append(_pks(response))
+        cursor = getattr(response.context["page"], direction)
+        if not cursor:
+            return pages
+        assert f"cursor={cursor}" in response.content.decode(), "the pager links to it"
+        response = client.get(URL, {"sort": sort, "cursor": cursor})
+
+
+@pytest.mark.parametrize("sort", SORTS)
+def test_walking_every_page_forward_and_back_shows_everyone_once_in_order(
+    client_for, owner, people, sort, settings
+):
+    settings.CRM_PAGE_SIZE = 3
+    client = client_for(owner)
+    expected = _expected(people, sort)
+
+    forward = _walk(client, sort, "next_cursor", {"sort": sort})
+    assert [pk for page in forward for pk in page] == expected
+    assert all(len(page) == 3 for page in forward[:-1])
+
+    # Back from the last page: the same pages, the first one whole.
+    last = client.get(URL, {"sort": sort, "cursor": _last_cursor(client, sort)})
+    back = _walk(client, sort, "previous_cursor", {"sort": sort, "cursor": _cursor_of(last)})
+    assert [pk for page in reversed(back) for pk in page] == expected
+    assert back[-1] == expected[:3]
+
+
+def _last_cursor(client, sort):
+    """The cursor that leads to the last page (the "next" link of the one before it)."""
+    response = client.get(URL, {"sort": sort})
+    cursor = ""
+    while response.context["page"].next_cursor:
+        cursor = response.context["page"].next_cursor
+        response = client.get(URL, {"sort": sort, "cursor": cursor})
+    return cursor
+
+
+def _cursor_of(response):
+    match = re.search(r"cursor=([^&\"]+)", response.request["QUERY_STRING"])
+    return match.group(1)
+
+
+def test_the_first_page_has_no_way_back_and_the_last_no_way_on(client_for, owner, people, settings):
+    settings.CRM_PAGE_SIZE = 4
+    client = client_for(owner)
+
+    first = client.get(URL, {"sort": "name"})
+    html = first.content.decode()
+
+    assert not first.context["page"].has_previous
+    assert 'rel="prev"' not in html
+    assert "First page" not in html
+    last = client.get(URL, {"sort": "name", "cursor": _last_cursor(client, "name")})
+    assert 'rel="next"' not in last.content.decode()
+    assert "First page" in last.content.decode()
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "junk",
+        "",
+        "a.b",
+        "W10.AAAA",  # looks like ours, signature wrong
+        "\u00e9\u00e9.\u00e9",
+        "x" * 5000,
+    ],
+)
+def test_a_cursor_not_made_here_shows_the_first_page(client_for, owner, people, settings, cursor):
+    settings.CRM_PAGE_SIZE = 3
+    client = client_for(owner)
+
+    response = client.get(URL, {"sort": "-score", "cursor": cursor})
+
+    assert response.status_code == 200
+    assert _pks(response) == _expected(people, "-score")[:3]
+
+
+def test_a_tampered_cursor_or_one_of_another_sort_shows_the_first_page(
+    client_for, owner, people, settings
+):
+    settings.CRM_PAGE_SIZE = 3
+    client = client_for(owner)
+    cursor = client.get(URL, {"sort": "name"}).context["page"].next_cursor
+    payload, signature = cursor.rsplit(".", 1)
+
+    tampered = client.get(URL, {"sort": "name", "cursor": f"{payload}x.{signature}"})
+    other_sort = client.get(URL, {"sort": "-created", "cursor": cursor})
+
+    assert _pks(tampered) == _expected(people, "name")[:3]
+    assert _pks(other_sort) == _expected(people, "-created")[:3]
+
+
+@pytest.mark.parametrize(
+    ("sort", "start", "first"),
+    [
+        ("name", "c", "Charlie"),  # a letter, either case
+        ("name", "Bz", "Charlie"),
+        ("-name", "B", "Bravo"),  # descending: the names starting with it come first
+        ("-score", "50", 40.0),
+        ("score", "50", 70.0),
+        ("-churn", "60", 0.5),  # a percentage
+        ("churn", "60", 0.7),
+        ("-revenue", "200", Decimal("100.00")),
+        ("revenue", "200", Decimal("300.00")),
+    ],
+)
+def test_jump_to_starts_at_the_first_value_there(client_for, owner, people, sort, start, first):
+    client = client_for(owner)
+    field = {"name": "name", "score": "score", "churn": "churn", "revenue": "revenue"}[
+        sort.removeprefix("-")
+    ]
+    by_pk = {p["pk"]: p for p in people}
+
+    response = client.get(URL, {"sort": sort, "from": start})
+
+    assert by_pk[_pks(response)[0]][field] == first
+    html = response.content.decode()
+    assert 'name="from" type="' in html
+    assert f'value="{start}"' in html
+    assert response.context["page"].has_previous
+
+
+def test_jump_to_a_date_and_back_to_a_whole_first_page(client_for, owner, people, settings):
+    settings.CRM_PAGE_SIZE = 3
+    client = client_for(owner)
+    expected = _expected(people, "-created")
+
+    response = client.get(URL, {"sort": "-created", "from": "2026-03-03"})
+
+    created = {p["pk"]: p["created_at"] for p in people}
+    assert created[_pks(response)[0]].date() == dt.date(2026, 3, 3)
+    assert (
+        _pks(response) == [pk for pk in expected if created[pk].date() <= dt.date(2026, 3, 3)][:3]
+    )
+    # Back from a jump: the rows just before it, then the first page, whole, where only
+    # part of a page was left.
+    back = client.get(URL, {"sort": "-created", "cursor": response.context["page"].previous_cursor})
+    position = expected.index(_pks(response)[0])
+    assert _pks(back) == expected[position - 3 : position]
+    top = client.get(URL, {"sort": "-created", "cursor": back.context["page"].previous_cursor})
+    assert _pks(top) == expected[:3]
+    assert not top.context["page"].has_previous
+
+
+@pytest.mark.parametrize(
+    ("sort", "start"), [("-score", "abc"), ("created", "2026-13-45"), ("churn", "nan")]
+)
+def test_a_jump_that_is_not_a_value_is_ignored(client_for, owner, people, sort, start, settings):
+    settings.CRM_PAGE_SIZE = 3
+    response = client_for(owner).get(URL, {"sort": sort, "from": start})
+
+    assert response.status_code == 200
+    assert _pks(response) == _expected(people, sort)[:3]
+
+
+def test_a_jump_beyond_any_revenue_lands_on_the_blanks(client_for, owner, people):
+    response = client_for(owner).get(URL, {"sort": "revenue", "from": "1e999999"})
+
+    blanks = [p["pk"] for p in people if p["revenue"] is None]
+    assert response.status_code == 200
+    assert _pks(response) == sorted(blanks)
+
+
+def test_a_jump_past_the_end_says_so_and_leads_back(client_for, owner, people):
+    response = client_for(owner).get(URL, {"sort": "name", "from": "Zulu"})
+
+    html = response.content.decode()
+    assert response.context["page"].items == []
+    assert "No customers from this point on." in html
+    assert 'href="?sort=name" hx-get="?sort=name"' in html
+    assert "Back to the first page" in html
+
+
+def test_the_pager_and_the_jump_keep_the_filters(client_for, owner, people, settings):
+    settings.CRM_PAGE_SIZE = 2
+    client = client_for(owner)
+
+    response = client.get(URL, {"region": "North", "tier": "B", "sort": "-score"})
+
+    html = response.content.decode()
+    cursor = response.context["page"].next_cursor
+    assert f'href="?region=North&amp;tier=B&amp;sort=-score&amp;cursor={cursor}"' in html
+    for name, value in (("region", "North"), ("tier", "B"), ("sort", "-score")):
+        assert f'form="customer-jump" name="{name}" value="{value}"' in html
+    # The header links start the new order at its top: no cursor, no jump.
+    assert 'href="?region=North&amp;tier=B&amp;sort=name"' in html
+
+
+def test_htmx_paging_swaps_only_the_results(client_for, owner, people, settings):
+    settings.CRM_PAGE_SIZE = 3
+    client = client_for(owner)
+    cursor = client.get(URL, {"sort": "name"}).context["page"].next_cursor
+
+    response = client.get(URL, {"sort": "name", "cursor": cursor}, headers={"HX-Request": "true"})
+
+    html = response.content.decode()
+    assert "<html" not in html
+    assert 'hx-target="#customer-results"' in html
+    assert 'rel="prev"' in html
+
+
+def test_the_page_where_the_blanks_begin_reads_one_query_more_never_more(
+    client_for, owner, people, settings
+):
+    settings.CRM_PAGE_SIZE = 3
+    client = client_for(owner)
+    client.get(URL, {"sort": "-score"})
+    counts = []
+    response = client.get(URL, {"sort": "-score"})
+    while True:
+        cursor = response.context["page"].next_cursor
+        if not cursor:
+            break
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(URL, {"sort": "-score", "cursor": cursor})
+        counts.append(len(queries))
+
+    # -score: 90, 70, 70 | 40, 40, 10 | blanks (4)
+    assert max(counts) - min(counts) <= 1

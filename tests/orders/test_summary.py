@@ -1,0 +1,168 @@
+"""The purchase summary (orders.CustomerDay) the dashboard and cohorts read: kept equal to
+what a rebuild from the orders gives, whatever path changed the orders."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from customers.models import Customer
+from customers.services import customer_merge
+from orders import services, summary
+from orders.models import CohortDay, CustomerDay, CustomerSpell, DayFlow, Order
+from tests.campaigns.factories import CampaignFactory
+from tests.factories import CustomerFactory
+from tests.orders.factories import CustomerCostFactory, OrderFactory, ProductFactory
+
+JAN5, JAN20, FEB3, MAR9 = (
+    dt.date(2026, 1, 5),
+    dt.date(2026, 1, 20),
+    dt.date(2026, 2, 3),
+    dt.date(2026, 3, 9),
+)
+NONE = CustomerDay.NO_NEXT_DAY
+
+
+def rows():
+    return sorted(
+        CustomerDay.objects.values_list(
+            "customer_id",
+            "day",
+            "month",
+            "first_month",
+            "purchases",
+            "revenue",
+            "cost",
+            "prev_day",
+            "next_day",
+        )
+    )
+
+
+def everything():
+    """The summary's tables; of the daily sums, the days that do not add up to nothing."""
+    spells = sorted(CustomerSpell.objects.values_list("customer_id", "start", "end", "prev_end"))
+    flow = sorted(
+        row
+        for row in DayFlow.objects.values_list("day", "revenue", "cost", "starts", "ends")
+        if any(row[1:])
+    )
+    cohorts = sorted(
+        row
+        for row in CohortDay.objects.values_list(
+            "campaign", "first_month", "day", "buyers", "revenue", "cost"
+        )
+        if any(row[3:])
+    )
+    return rows(), spells, flow, cohorts
+
+
+def test_one_row_per_customer_and_purchase_day_with_its_neighbours(owner):
+    customer = CustomerFactory(owner=owner)
+    OrderFactory(customer=customer, ordered_on=JAN20, total="100.00", cost="30.00")
+    OrderFactory(customer=customer, ordered_on=JAN20, total="50.00", cost="10.00", refunded="5")
+    OrderFactory(customer=customer, ordered_on=FEB3, total="70.00", cost="20.00")
+    OrderFactory(customer=customer, ordered_on=JAN5, total="90.00", status=Order.Status.DRAFT)
+    OrderFactory(customer=customer, ordered_on=MAR9, total="90.00", status=Order.Status.REFUNDED)
+
+    jan, feb = dt.date(2026, 1, 1), dt.date(2026, 2, 1)
+    assert rows() == [
+        (customer.pk, JAN20, jan, jan, 2, Decimal("145.00"), Decimal("40.00"), None, FEB3),
+        (customer.pk, FEB3, feb, jan, 1, Decimal("70.00"), Decimal("20.00"), JAN20, NONE),
+    ]
+
+
+@pytest.mark.parametrize("window", [366, 20])
+def test_the_summary_equals_a_rebuild_after_every_kind_of_change(owner, window):
+    summary.rebuild(window=window)
+    a, b, c = (CustomerFactory(owner=owner) for _ in range(3))
+    product = ProductFactory(list_price=Decimal("80.00"), unit_cost=Decimal("30.00"))
+    line = [(product, 1)]
+    first = services.order_create(user=owner, customer=a, ordered_on=FEB3, lines=line)
+    paid = services.order_create(
+        user=owner, customer=a, ordered_on=MAR9, lines=[(product, 2)], status=Order.Status.PAID
+    )
+    moved = services.order_create(user=owner, customer=b, ordered_on=JAN20, lines=line)
+    services.order_create(user=owner, customer=c, ordered_on=JAN5, lines=line)
+    straight = OrderFactory(customer=c, ordered_on=FEB3, total="40.00")
+
+    # A back-dated first purchase, a change of customer, a life cycle, a refund, a delete.
+    services.order_update(
+        user=owner,
+        order=first,
+        customer=a,
+        number=first.number,
+        ordered_on=JAN5,
+        currency="USD",
+        lines=[(product, 3)],
+    )
+    services.order_update(
+        user=owner,
+        order=moved,
+        customer=c,
+        number=moved.number,
+        ordered_on=MAR9,
+        currency="USD",
+        lines=line,
+    )
+    services.order_refund(user=owner, order=paid, amount=Decimal("25.00"))
+    services.order_set_status(user=owner, order=first, status=Order.Status.PAID)
+    services.order_set_status(user=owner, order=first, status=Order.Status.REFUNDED)
+    straight.delete()
+    CustomerCostFactory(customer=a, incurred_on=FEB3)
+    d = CustomerFactory(owner=owner)
+    OrderFactory(customer=d, ordered_on=JAN20, total="10.00")
+    customer_merge(user=owner, survivor=a, duplicate=d)
+    # A churn date, and an acquiring campaign, set on the customer afterwards.
+    c.status, c.churned_on = Customer.Status.CHURNED, dt.date(2026, 2, 20)
+    c.save()
+    a.refresh_from_db()
+    a.acquired_by_campaign = CampaignFactory()
+    a.save()
+
+    kept = everything()
+    summary.rebuild()
+    assert summary.window_days() == window
+
+    assert kept == everything()
+    days = kept[0]
+    assert {row[0] for row in days} == {a.pk, c.pk}  # b has no order left, d is merged
+    assert [row[1] for row in days if row[0] == a.pk] == [JAN20, MAR9]
+
+
+def test_a_deleted_customer_takes_their_rows_and_sums(owner):
+    customer = CustomerFactory(owner=owner)
+    OrderFactory(customer=customer, ordered_on=JAN5, total="10.00")
+    customer.delete()
+    assert everything() == ([], [], [], [])
+
+
+@pytest.mark.parametrize("size", [1, 20])
+def test_refreshing_customers_takes_the_same_queries_whatever_their_number(
+    owner, size, django_assert_num_queries
+):
+    ids = []
+    for _ in range(size):
+        customer = CustomerFactory(owner=owner)
+        OrderFactory(customer=customer, ordered_on=JAN5, total="10.00")
+        OrderFactory(customer=customer, ordered_on=FEB3, total="10.00")
+        ids.append(customer.pk)
+    CustomerDay.objects.all().delete()
+
+    # A savepoint, a lock on PostgreSQL, the window, what the rows add to the two daily
+    # sums, two deletes, two inserts, what they add now, the two changes, the release.
+    with django_assert_num_queries(14 if connection.vendor == "postgresql" else 13):
+        summary.refresh_customers(ids)
+
+    assert CustomerDay.objects.count() == 2 * size
+
+
+def test_an_order_write_refreshes_its_customer_in_its_own_transaction(owner):
+    customer = CustomerFactory(owner=owner)
+    with CaptureQueriesContext(connection) as queries:
+        OrderFactory(customer=customer, ordered_on=JAN5, total="10.00")
+    table = CustomerDay._meta.db_table
+    assert sum(table in q["sql"] for q in queries.captured_queries) == 7
+    assert CustomerDay.objects.get().revenue == Decimal("10.00")
