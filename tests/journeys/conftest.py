@@ -152,6 +152,9 @@ class Journey:
         """Check the page as it is now and keep a screenshot of it; ``docs`` maps a
         viewport to the name of the README's picture of this step."""
         page = page or self.page
+        # A heading can be visible before the stylesheet has loaded (layout forced by a
+        # script): on a busy machine the width was then measured without the page's CSS.
+        page.wait_for_load_state("load")
         self.steps += 1
         problems = self.problems
         problems.extend(page.evaluate("window.cspViolations || []"))
