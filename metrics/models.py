@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -240,11 +240,6 @@ class CustomerScore(ScoreFields):
         # otherwise scan most of the index before the first match (issue 14).
         indexes = [
             models.Index(fields=["-value_score", "-customer"], name="score_value_desc"),
-            # The API's default order (api.views.metrics.ScoreViewSet): highest first, blanks
-            # last, ids ascending; without it the first page sorted every score (876 ms at 1M).
-            models.Index(
-                F("value_score").desc(nulls_last=True), F("customer").asc(), name="score_value_api"
-            ),
             models.Index(fields=["churn_risk", "customer"], name="score_churn_risk"),
             models.Index(fields=["revenue", "customer"], name="score_revenue"),
             models.Index(fields=["tier", "value_score", "customer"], name="score_tier_value"),
