@@ -2,7 +2,9 @@
 call next, and the high-value detractors. Every list starts from
 ``customers.selectors.customers_visible_to``, so a rep only ever sees their own customers."""
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.db.models import F, FloatField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Cast
@@ -15,7 +17,8 @@ from surveys.models import Survey
 from surveys.selectors import responses_visible_to
 from valuemodels.company import DETRACTOR
 
-from .models import CustomerScore, DirtyCustomer, ModelFit, ScoreSnapshot
+from . import explain
+from .models import CustomerScore, DirtyCustomer, ModelFit, PopulationStats, ScoreSnapshot
 
 HIGH_VALUE_TIERS = ("A", "B")
 # Churn risk from which a high-value customer is worth a call even if it did not rise.
@@ -90,6 +93,35 @@ def version_token(computed_at: datetime | None) -> str:
 def fits_of_run(run_id: int) -> dict[str, ModelFit]:
     """{ModelFit.Kind: fit} recorded by one run."""
     return {fit.kind: fit for fit in ModelFit.objects.filter(run_id=run_id)}
+
+
+@dataclass(frozen=True)
+class ValueExplanation:
+    """Why a customer scores what it does: what the Value tab and the API's explanation show."""
+
+    parameters: dict[str, Any]  # the run's parameters ({} before any run)
+    explained: explain.ScoreExplanation
+    clv_reason: str
+    clv_detail: str
+    churn_rule: str
+
+
+def value_explanation(
+    score: CustomerScore, stats: PopulationStats | None, *, churned: bool
+) -> ValueExplanation:
+    parameters = stats.data.get("parameters", {}) if stats else {}
+    reason, detail = explain.clv_method_reason(score, fits_of_run(stats.run_id) if stats else {})
+    return ValueExplanation(
+        parameters=parameters,
+        explained=explain.score_explanation(score, parameters),
+        clv_reason=reason,
+        clv_detail=detail,
+        churn_rule=explain.churn_rule(
+            score,
+            churned=churned,
+            inactivity_days=parameters.get("churn_inactivity_days", 365),
+        ),
+    )
 
 
 def has_purchase_on(*, customer_id: int, day: date) -> bool:

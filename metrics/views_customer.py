@@ -141,20 +141,14 @@ def customer_summary(request, customer_id):
 
 
 def _value_context(customer, score, stats):
-    parameters = stats.data.get("parameters", {}) if stats else {}
     churned = customer.status == Customer.Status.CHURNED
-    fits = selectors_customer.fits_of_run(stats.run_id) if stats else {}
-    reason, detail = explain.clv_method_reason(score, fits)
+    why = selectors_customer.value_explanation(score, stats, churned=churned)
     return {
-        "explanation": explain.score_explanation(score, parameters),
-        "clv_variants": explain.clv_variants(score, parameters),
-        "clv_reason": reason,
-        "clv_detail": detail,
-        "churn_rule": explain.churn_rule(
-            score,
-            churned=churned,
-            inactivity_days=parameters.get("churn_inactivity_days", 365),
-        ),
+        "explanation": why.explained,
+        "clv_variants": explain.clv_variants(score, why.parameters),
+        "clv_reason": why.clv_reason,
+        "clv_detail": why.clv_detail,
+        "churn_rule": why.churn_rule,
         "churn_percent": explain.percent(score.churn_risk),
         "previous_churn_percent": explain.percent(score.previous_churn_risk),
         "p_alive_percent": explain.percent(score.p_alive),

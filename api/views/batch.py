@@ -4,14 +4,11 @@ all or nothing (api.bulk); a large batch becomes a job (api.jobs)."""
 from django.conf import settings
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
-from rest_framework import status
 from rest_framework.exceptions import ValidationError
-from rest_framework.response import Response
 
 from customers.models import Customer
 
 from .. import bulk, idempotency
-from ..errors import ItemErrors
 from ..jobs import BulkJob
 from ..serializers.batch import BATCH_MODES, BulkQuery, CustomerBatchSerializer
 from ..serializers.common import ErrorSerializer
@@ -64,22 +61,18 @@ class CustomerBatchViewSet(ApiViewSet):
     @idempotency.idempotent
     def create(self, request):
         mode, items = self._batch(request.data)
-        asked = self.query().get("async")
-        prefer = request.headers.get("Prefer", "")
-        if bulk.wants_async(asked=asked, prefer=prefer, items=len(items)):
-            job = bulk.job_create(
-                user=request.user,
-                kind=BulkJob.Kind.CUSTOMERS,
-                payload={"mode": mode, "customers": items},
-                total=len(items),
-            )
-            return jobs.accepted(self, job)
-        try:
+
+        def write_now():
             customers = bulk.customer_items_check(user=request.user, mode=mode, items=items)
-            ids = bulk.customers_write(user=request.user, customers=customers)
-        except bulk.BulkInvalid as exc:
-            raise ItemErrors(exc.items) from None
-        return Response({"ids": ids}, status=status.HTTP_201_CREATED)
+            return bulk.customers_write(user=request.user, customers=customers)
+
+        return jobs.job_or_now(
+            self,
+            kind=BulkJob.Kind.CUSTOMERS,
+            payload={"mode": mode, "customers": items},
+            items=items,
+            write_now=write_now,
+        )
 
     def _batch(self, data):
         data = data if isinstance(data, dict) else {}

@@ -5,7 +5,8 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.response import Response
 
-from ..bulk import job_resend_if_stalled
+from .. import bulk
+from ..errors import ItemErrors
 from ..jobs import BulkJob, jobs_visible_to
 from ..serializers.jobs import JobSerializer
 from .base import ApiViewSet
@@ -36,8 +37,23 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     def retrieve(self, request, pk=None):
         job = self.get_object()
         # A job nobody works on any more (its message or worker lost) is sent again.
-        job_resend_if_stalled(job=job)
+        bulk.job_resend_if_stalled(job=job)
         return self.respond(job)
+
+
+def job_or_now(view, *, kind, payload, items, write_now):
+    """A bulk request's answer: 202 with a job when it asks for one (``?async=``, ``Prefer:
+    respond-async``) or is large, else ``write_now()``'s ids in a 201, its invalid items a
+    400 listing each by index."""
+    prefer = view.request.headers.get("Prefer", "")
+    if bulk.wants_async(asked=view.query().get("async"), prefer=prefer, items=len(items)):
+        job = bulk.job_create(user=view.request.user, kind=kind, payload=payload, total=len(items))
+        return accepted(view, job)
+    try:
+        ids = write_now()
+    except bulk.BulkInvalid as exc:
+        raise ItemErrors(exc.items) from None
+    return Response({"ids": ids}, status=status.HTTP_201_CREATED)
 
 
 def accepted(view, job):

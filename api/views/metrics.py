@@ -14,7 +14,7 @@ from customers.models import Customer
 from customers.selectors import TIERS
 from metrics import explain, services
 from metrics.models import MetricSettings, ModelFit, RecalcRun
-from metrics.selectors_customer import fits_of_run, scores_visible_to
+from metrics.selectors_customer import scores_visible_to, value_explanation
 from valuemodels.rfm import SEGMENTS
 
 from .. import idempotency
@@ -160,19 +160,14 @@ class ScoreViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
     @action(detail=True, methods=["get"])
     def explanation(self, request, pk=None):
         score = self.get_object()
-        stats = services.latest_stats()
-        parameters = stats.data.get("parameters", {}) if stats else {}
-        explained = explain.score_explanation(score, parameters)
-        weights = explain.weights_from(parameters)
-        reason, detail = explain.clv_method_reason(
-            score, fits_of_run(stats.run_id) if stats else {}
-        )
         churned = Customer.objects.filter(pk=score.pk, status=Customer.Status.CHURNED).exists()
+        why = value_explanation(score, services.latest_stats(), churned=churned)
+        weights = explain.weights_from(why.parameters)
         data = {
             "customer": score.pk,
             "as_of": score.as_of,
-            "value_score": explained.score,
-            "headline": explained.headline,
+            "value_score": why.explained.score,
+            "headline": why.explained.headline,
             "components": [
                 {
                     "key": row.key,
@@ -185,15 +180,11 @@ class ScoreViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
                     "points": row.points,
                     "reason": row.reason,
                 }
-                for row in explained.components
+                for row in why.explained.components
             ],
-            "future_value_reason": reason,
-            "future_value_detail": detail,
-            "churn_rule": explain.churn_rule(
-                score,
-                churned=churned,
-                inactivity_days=parameters.get("churn_inactivity_days", 365),
-            ),
+            "future_value_reason": why.clv_reason,
+            "future_value_detail": why.clv_detail,
+            "churn_rule": why.churn_rule,
         }
         return Response(ScoreExplanationSerializer(data).data)
 

@@ -18,7 +18,6 @@ from orders import selectors, services
 from orders.models import CustomerCost, Order, Product
 
 from .. import bulk, idempotency
-from ..errors import ItemErrors
 from ..jobs import BulkJob
 from ..pagination import KeysetPagination
 from ..serializers.batch import BulkQuery
@@ -234,22 +233,18 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
     @idempotency.idempotent
     def bulk(self, request):
         items = self._bulk_items(request.data)
-        asked = self.query().get("async")
-        prefer = request.headers.get("Prefer", "")
-        if bulk.wants_async(asked=asked, prefer=prefer, items=len(items)):
-            job = bulk.job_create(
-                user=request.user,
-                kind=BulkJob.Kind.ORDERS,
-                payload={"orders": items},
-                total=len(items),
-            )
-            return jobs.accepted(self, job)
-        try:
+
+        def write_now():
             orders = bulk.order_items_check(user=request.user, items=items)
-            ids = bulk.orders_create(user=request.user, orders=orders)
-        except bulk.BulkInvalid as exc:
-            raise ItemErrors(exc.items) from None
-        return Response({"ids": ids}, status=status.HTTP_201_CREATED)
+            return bulk.orders_create(user=request.user, orders=orders)
+
+        return jobs.job_or_now(
+            self,
+            kind=BulkJob.Kind.ORDERS,
+            payload={"orders": items},
+            items=items,
+            write_now=write_now,
+        )
 
     def _bulk_items(self, data):
         items = data.get("orders") if isinstance(data, dict) else None
