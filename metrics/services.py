@@ -34,8 +34,9 @@ from core.queue import enqueue, enqueue_on_commit
 from core.services import check_fields, require_permission
 from core.types import User
 from customers.models import Customer
+from orders import summary
 
-from . import engine, signals, storage
+from . import engine, signals, storage, totals
 from .models import (
     DirtyCustomer,
     MetricSettings,
@@ -257,6 +258,13 @@ def _chunks_to_publish(run: RecalcRun, chunks: list[RecalcChunk]) -> list[int]:
     return [chunk.index for chunk in chunks]
 
 
+def _purchase_summary_follow(params: engine.Parameters) -> None:
+    """A full run follows a new churn setting (every settings change queues one) into the
+    purchase summary the company figures read: a customer counts for the inactivity days
+    after the day of a purchase. Nothing when it already has that window."""
+    summary.rewindow(window=params.churn_inactivity_days + 1)
+
+
 def full_run_prepare(*, run_id: int, chunk_size: int = CHUNK_SIZE) -> list[int]:
     """Compute every customer into staging and split the publication into chunks.
     Returns the chunk indices still to publish (empty when the run is over)."""
@@ -264,6 +272,7 @@ def full_run_prepare(*, run_id: int, chunk_size: int = CHUNK_SIZE) -> list[int]:
     if run is None:
         return []
     params = parameters_from_settings()
+    _purchase_summary_follow(params)
     timings: dict[str, float] = {}
     clock = time.monotonic()
 
@@ -398,6 +407,8 @@ def _finish(run_id: int) -> None:
             return
         run = RecalcRun.objects.get(pk=run_id)
         carried = storage.end_publication(since=run.started_at)
+        # The dashboard's totals follow the scores swapped in, in the same transaction.
+        totals.rebuild()
         storage.clear_staging()
         # The run read every customer's data as of its start: marks made before it began
         # are covered; later ones stay for the sweep.
@@ -493,11 +504,13 @@ def full_run_scatter(*, run_id: int, chunk_size: int | None = None) -> dict[str,
         return None
     with transaction.atomic():
         _discard_staging(run)
+    params = parameters_from_settings()
+    _purchase_summary_follow(params)
     ranges = storage.id_ranges(chunk_size or CHUNK_SIZE)
     _progress(run, total=sum(size for _first, _last, size in ranges))
     return {
         "attempt": run.attempts,
-        "parameters": parameters_to_json(parameters_from_settings()),
+        "parameters": parameters_to_json(params),
         "ranges": ranges,
         "clock": time.time(),
     }

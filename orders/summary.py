@@ -13,7 +13,9 @@ A change to some customers' orders rewrites all their rows in the same transacti
 since a new first or last purchase changes the neighbouring days stored on their other
 rows; what they add to ``DayFlow`` and ``CohortDay`` is compared before and after, and the
 difference added, day by day in order. ``rebuild``
-writes everything the same way, after bulk loads or for a new window. Purchases are
+writes everything the same way, after bulk loads; ``rewindow`` derives the spells and the
+daily flows again for a new inactivity window (the per-day rows do not depend on it).
+Purchases are
 ``PURCHASE_STATUSES``; revenue is total - refunds in the base currency, cost the cost of
 goods, as the dashboard counts them.
 """
@@ -41,6 +43,10 @@ from .models import (
 # The metrics settings' default: churn after 365 days without an order, so a customer
 # counts on the 366 days after a purchase.
 DEFAULT_WINDOW_DAYS = 366
+
+# Refreshes share this lock, a new window takes it alone: a refresh never derives spells
+# with a window that is being replaced (PostgreSQL; SQLite runs one writer at a time).
+_WINDOW_LOCK = 0x5E11_0001
 
 # A customer's purchase days with their sums, and the neighbouring days, in one pass of
 # window functions (SQLite 3.25+ and PostgreSQL).
@@ -256,14 +262,32 @@ def refresh_customers(customer_ids: Iterable[int | None]) -> None:
         # waits here and recomputes once the first has committed.
         locked = Customer.objects.filter(pk__in=ids).order_by("pk").select_for_update(no_key=True)
         list(locked.values_list("pk", flat=True))
-    window = window_days()
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [_WINDOW_LOCK])
+        window = window_days()
         before = _sums(cursor, ids)
         CustomerSpell.objects.filter(customer_id__in=ids).delete()
         CustomerDay.objects.filter(customer_id__in=ids).delete()
         _write_days(cursor, ids)
         _write_spells(cursor, ids, window)
         _apply(cursor, before, _sums(cursor, ids))
+
+
+def _clear(cursor: CursorWrapper, names: tuple[str, ...]) -> None:
+    tables = _tables()
+    for name in names:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"TRUNCATE {tables[name]}")
+        else:
+            cursor.execute(f"DELETE FROM {tables[name]}")  # noqa: S608 (our own table)
+
+
+def _write_flow(cursor: CursorWrapper) -> None:
+    cursor.execute(
+        f"INSERT INTO {_tables()['flow']} (day, {', '.join(_FLOW_SUMS)}) "
+        + _FLOW.format(only="", **_tables())
+    )
 
 
 @transaction.atomic
@@ -273,21 +297,32 @@ def rebuild(*, window: int | None = None) -> None:
     window = window or window_days()
     tables = _tables()
     with connection.cursor() as cursor:
-        for name in ("cohorts", "flow", "spells", "days"):
-            if connection.vendor == "postgresql":
-                cursor.execute(f"TRUNCATE {tables[name]}")
-            else:
-                cursor.execute(f"DELETE FROM {tables[name]}")  # noqa: S608 (our own table)
+        _clear(cursor, ("cohorts", "flow", "spells", "days"))
         _write_days(cursor, None)
         _write_spells(cursor, None, window)
-        only, _ids = _only(None)
-        cursor.execute(
-            f"INSERT INTO {tables['flow']} (day, {', '.join(_FLOW_SUMS)}) "
-            + _FLOW.format(only=only, **tables)
-        )
+        _write_flow(cursor)
         cursor.execute(
             f"INSERT INTO {tables['cohorts']} (campaign, first_month, day, "
-            f"{', '.join(_COHORT_SUMS)}) " + _COHORTS.format(only=only, **tables)
+            f"{', '.join(_COHORT_SUMS)}) " + _COHORTS.format(only="", **tables)
         )
     SummaryWindow.objects.update_or_create(pk=1, defaults={"days": window})
     analyze(CustomerDay, CustomerSpell, DayFlow, CohortDay)
+
+
+@transaction.atomic
+def rewindow(*, window: int) -> bool:
+    """Derive the spells and the daily flows again for a new inactivity window (days a
+    customer counts after a purchase): after the churn setting changed. False, and nothing
+    written, when the summary already has this window. Order writes wait for it (at a
+    million customers, the time of the spells and the daily sums: see docs/benchmarks.md)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_WINDOW_LOCK])
+        if window_days() == window:
+            return False
+        _clear(cursor, ("flow", "spells"))
+        _write_spells(cursor, None, window)
+        _write_flow(cursor)
+    SummaryWindow.objects.update_or_create(pk=1, defaults={"days": window})
+    analyze(CustomerSpell, DayFlow)
+    return True

@@ -11,6 +11,7 @@ from metrics import services
 from metrics.models import (
     CustomerScore,
     DirtyCustomer,
+    MetricSettings,
     ModelFit,
     RecalcChunk,
     RecalcRun,
@@ -18,7 +19,8 @@ from metrics.models import (
     StagedScore,
 )
 from metrics.tasks import recalculate_dirty
-from orders.models import Order
+from orders import summary
+from orders.models import CustomerSpell, Order
 from tests.campaigns.factories import CampaignFactory, SpendEntryFactory
 from tests.factories import CustomerFactory, UserFactory
 from tests.metrics.population import AS_OF, population, scores
@@ -264,6 +266,22 @@ def test_settings_change_queues_a_full_run(db, admin_user, django_capture_on_com
     with django_capture_on_commit_callbacks(execute=False):
         services.metric_settings_update(user=admin_user, discount_rate=Decimal("0.08"))
     assert RecalcRun.objects.filter(status=RecalcRun.Status.QUEUED).count() == 1
+
+
+def test_a_full_run_follows_a_new_churn_window_into_the_purchase_summary(db):
+    population(30, seed=5)
+    summary.rebuild()
+    assert summary.window_days() == 366
+    settings_row = MetricSettings.load()
+    settings_row.churn_inactivity_days = 90
+    settings_row.save()
+
+    services.full_run_sync(as_of=AS_OF)
+
+    assert summary.window_days() == 91
+    spells = sorted(CustomerSpell.objects.values_list("customer_id", "start", "end"))
+    summary.rebuild(window=91)
+    assert spells == sorted(CustomerSpell.objects.values_list("customer_id", "start", "end"))
 
 
 history = st.lists(

@@ -23,6 +23,7 @@ JAN5, JAN20, FEB3, MAR9 = (
     dt.date(2026, 3, 9),
 )
 NONE = CustomerDay.NO_NEXT_DAY
+WRITES = {"INSERT", "UPDATE", "DELETE", "TRUNCATE"}
 
 
 def rows():
@@ -132,6 +133,27 @@ def test_the_summary_equals_a_rebuild_after_every_kind_of_change(owner, window):
     assert [row[1] for row in days if row[0] == a.pk] == [JAN20, MAR9]
 
 
+def test_a_new_window_derives_the_spells_and_flows_as_a_rebuild_with_it(owner):
+    for i, days in enumerate(([JAN5, MAR9], [JAN20], [JAN5, JAN20, FEB3])):
+        customer = CustomerFactory(owner=owner, name=f"W{i}")
+        for day in days:
+            OrderFactory(customer=customer, ordered_on=day, total="25.00")
+    summary.rebuild(window=366)
+
+    assert summary.rewindow(window=20) is True
+    assert summary.window_days() == 20
+    rewindowed = everything()
+    summary.rebuild(window=20)
+    assert rewindowed == everything()
+    # Spells of 20 days break where 366 days joined them.
+    assert len(rewindowed[1]) > CustomerSpell.objects.values("customer_id").distinct().count()
+
+    with CaptureQueriesContext(connection) as queries:
+        assert summary.rewindow(window=20) is False
+    written = [q["sql"] for q in queries if q["sql"].split()[0].upper() in WRITES]
+    assert written == []
+
+
 def test_a_deleted_customer_takes_their_rows_and_sums(owner):
     customer = CustomerFactory(owner=owner)
     OrderFactory(customer=customer, ordered_on=JAN5, total="10.00")
@@ -151,9 +173,10 @@ def test_refreshing_customers_takes_the_same_queries_whatever_their_number(
         ids.append(customer.pk)
     CustomerDay.objects.all().delete()
 
-    # A savepoint, a lock on PostgreSQL, the window, what the rows add to the two daily
-    # sums, two deletes, two inserts, what they add now, the two changes, the release.
-    with django_assert_num_queries(14 if connection.vendor == "postgresql" else 13):
+    # A savepoint, on PostgreSQL the customers' locks and the window's shared lock, the
+    # window, what the rows add to the two daily sums, two deletes, two inserts, what they
+    # add now, the two changes, the release.
+    with django_assert_num_queries(15 if connection.vendor == "postgresql" else 13):
         summary.refresh_customers(ids)
 
     assert CustomerDay.objects.count() == 2 * size
