@@ -19,9 +19,11 @@ NPS and CSAT count the answers first given in the period (one per invitation, it
 score); the response rate is the share of the invitations delivered in the period that
 were answered.
 
-Each figure comes from one aggregate query over an indexed date range (or over the score
-table), whatever the number of customers; nothing loops over customers in Python, and no
-query groups the rows by customer or counts distinct customers (see ``_customer_flow``).
+Each figure comes from one aggregate query over an indexed date range (or, for a rep, over
+their own scores; everyone's score figures are the totals the value engine keeps,
+``metrics.totals``), whatever the number of customers; nothing loops over customers in
+Python, and no query groups the rows by customer or counts distinct customers (see
+``_customer_flow``).
 """
 
 from contextlib import contextmanager
@@ -54,7 +56,8 @@ from django.utils.translation import pgettext_lazy
 from campaigns.selectors import campaign_cac, campaign_list, spend_between
 from customers.models import Customer
 from customers.selectors import can_see_all_customers, customers_visible_to
-from metrics.models import CustomerScore, MetricSettings
+from metrics import totals as score_totals
+from metrics.models import CustomerScore, MetricSettings, ScoreTotal
 from orders import summary
 from orders.models import CustomerDay, CustomerSpell, DayFlow
 from surveys.models import Survey, band_filter
@@ -65,8 +68,8 @@ from valuemodels.rfm import fm_score
 
 ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=16, decimal_places=2)
-HISTOGRAM_BUCKETS = 10
-TIERS = ("A", "B", "C")
+HISTOGRAM_BUCKETS = score_totals.HISTOGRAM_BUCKETS
+TIERS = score_totals.TIERS
 
 
 def scoped(queryset, user, path="customer"):
@@ -171,7 +174,9 @@ def consecutive_periods(*, user, boundaries, inactivity_days=None):
     with, so comparing two periods reads the orders once."""
     if inactivity_days is None:
         inactivity_days = MetricSettings.load().churn_inactivity_days
-    flow = _customer_flow(user, boundaries=boundaries, inactivity_days=inactivity_days)
+    flow = _customer_flow(
+        user, boundaries=boundaries, inactivity_days=inactivity_days, with_new=True
+    )
     company_figures = shows_company_figures(user)
     return [
         _period_metrics(
@@ -186,7 +191,8 @@ def consecutive_periods(*, user, boundaries, inactivity_days=None):
 
 
 def _period_metrics(user, *, start, end, flow, company_figures):
-    new = _new_customers(user, start=start, end=end)
+    # A rep's new customers come with the flow, from the same rows.
+    new = flow.get("new") or _new_customers(user, start=start, end=end)
     answers = _survey_answers(user, start=start, end=end)
     invitations = _invitations(user, start=start, end=end)
 
@@ -243,11 +249,13 @@ def sees_everyone(user):
     return not customers_visible_to(user).query.has_filters()
 
 
-def _customer_flow(user, *, boundaries, inactivity_days):
+def _customer_flow(user, *, boundaries, inactivity_days, with_new=False):
     """Per period between consecutive boundaries: customers at its start and end, lost,
-    revenue and cost of goods. Everyone's figures come from the daily sums and the spells
-    (a few hundred rows) when the spells were derived with this inactivity window and no
-    period is longer than it; otherwise, and for a rep, from the summary's rows."""
+    revenue and cost of goods (``with_new``: and, when they come from the same rows, the
+    new customers, as ``_new_customers`` gives them, under "new"). Everyone's figures
+    come from the daily sums and the spells (a few hundred rows) when the spells were
+    derived with this inactivity window and no period is longer than it; otherwise, and
+    for a rep, from the summary's rows."""
     window = inactivity_days + 1
     if (
         sees_everyone(user)
@@ -255,7 +263,9 @@ def _customer_flow(user, *, boundaries, inactivity_days):
         and summary.window_days() == window
     ):
         return _customer_flow_by_spells(boundaries)
-    return _customer_flow_by_rows(user, boundaries=boundaries, inactivity_days=inactivity_days)
+    return _customer_flow_by_rows(
+        user, boundaries=boundaries, inactivity_days=inactivity_days, with_new=with_new
+    )
 
 
 def _customer_flow_by_spells(boundaries):
@@ -301,7 +311,7 @@ def _customer_flow_by_spells(boundaries):
     ]
 
 
-def _customer_flow_by_rows(user, *, boundaries, inactivity_days):
+def _customer_flow_by_rows(user, *, boundaries, inactivity_days, with_new=False):
     """``_customer_flow`` from one aggregate over the purchase summary's rows.
 
     A customer is at boundary B through one row: their last purchase day before B
@@ -335,12 +345,27 @@ def _customer_flow_by_rows(user, *, boundaries, inactivity_days):
     for i, (start, end) in enumerate(periods):
         sums[f"revenue{i}"] = in_period(start, end, F("revenue"))
         sums[f"cost{i}"] = in_period(start, end, F("cost"))
+    new = {}
     if all(end - start <= window for start, end in periods):
         totals = {f"customers{i}": count(customer_at(b)) for i, b in enumerate(boundaries)}
         for i, (start, end) in enumerate(periods):
             gone = Q(counts_until__lt=end) | Q(day__lt=end - window, next_day__gte=end)
             totals[f"lost{i}"] = count(customer_at(start) & gone)
+            if with_new:
+                # New customers: their first purchase day is one of these rows (the same
+                # figures as _new_customers, without a second pass over the rows).
+                first = Q(prev_day__isnull=True, day__gte=start, day__lt=end)
+                totals[f"new{i}"] = count(first)
+                totals[f"new_clv{i}"] = Avg(
+                    Case(When(first, then=Subquery(_clv_of_row(), output_field=MONEY))),
+                    output_field=MONEY,
+                )
         row = rows.aggregate(**totals, **sums)
+        if with_new:
+            new = {
+                i: {"count": row[f"new{i}"] or 0, "average_clv": row[f"new_clv{i}"]}
+                for i in range(len(periods))
+            }
     else:
         flags = {f"at{i}": count(customer_at(b)) for i, b in enumerate(boundaries)}
         totals = {f"customers{i}": Sum(f"at{i}", default=0) for i in range(len(boundaries))}
@@ -365,21 +390,26 @@ def _customer_flow_by_rows(user, *, boundaries, inactivity_days):
             "lost": row[f"lost{i}"] or 0,
             "revenue": to_cents(row[f"revenue{i}"] or ZERO),
             "cost": to_cents(row[f"cost{i}"] or ZERO),
+            **({"new": new[i]} if i in new else {}),
         }
         for i in range(len(periods))
     ]
 
 
+def _clv_of_row():
+    """The current CLV (predicted, else simple) of a summary row's customer."""
+    return CustomerScore.objects.filter(customer_id=OuterRef("customer_id")).values(
+        clv=Coalesce("predicted_clv", "simple_clv")
+    )[:1]
+
+
 def _new_customers(user, *, start, end):
     """How many customers made their first purchase in the period, and their average CLV
     (predicted, else simple) from the current scores."""
-    clv = CustomerScore.objects.filter(customer_id=OuterRef("customer_id")).values(
-        clv=Coalesce("predicted_clv", "simple_clv")
-    )[:1]
     return (
         summary_rows(user)
         .filter(prev_day__isnull=True, day__gte=start, day__lt=end)
-        .annotate(clv=Subquery(clv, output_field=MONEY))
+        .annotate(clv=Subquery(_clv_of_row(), output_field=MONEY))
         .aggregate(count=Count("pk"), average_clv=Avg("clv"))
     )
 
@@ -504,49 +534,96 @@ class ScoreOverview:
 
 
 def has_scores(*, user):
+    if sees_everyone(user):
+        return score_totals.stored(ScoreTotal.Kind.ROWS).customers(ScoreTotal.Kind.ROWS) > 0
     return scoped(CustomerScore.objects.all(), user).exists()
 
 
 def score_overview(*, user):
-    """Value-score histogram and customers and revenue per tier, in one aggregate query."""
-    scores = scoped(CustomerScore.objects.all(), user)
-    buckets = {
-        f"b{i}": Count(
-            "pk",
-            filter=Q(value_score__gte=10 * i)
-            & (
-                Q(value_score__lte=100)
-                if i == HISTOGRAM_BUCKETS - 1
-                else Q(value_score__lt=10 * i + 10)
-            ),
-        )
-        for i in range(HISTOGRAM_BUCKETS)
-    }
-    tiers = {}
-    for tier in TIERS:
-        tiers[f"n{tier}"] = Count("pk", filter=Q(tier=tier))
-        tiers[f"r{tier}"] = Sum("revenue", filter=Q(tier=tier), default=ZERO)
-    row = scores.aggregate(scored=Count("value_score"), as_of=Max("as_of"), **buckets, **tiers)
-    return ScoreOverview(
-        scored=row["scored"],
-        as_of=row["as_of"],
-        histogram=[row[f"b{i}"] for i in range(HISTOGRAM_BUCKETS)],
-        tiers=[(tier, row[f"n{tier}"], to_cents(row[f"r{tier}"])) for tier in TIERS],
-    )
+    """Value-score histogram and customers and revenue per tier (see ``score_figures``)."""
+    return score_figures(user=user)[0]
 
 
 def rfm_grid(*, user):
-    """{(R, FM): customers} over the scored customers, FM = (F + M) / 2 rounded half up."""
-    rows = (
-        scoped(CustomerScore.objects.filter(r_score__isnull=False), user)
-        .order_by()
-        .values_list("r_score", "f_score", "m_score")
-        .annotate(n=Count("pk"))
+    """{(R, FM): customers} over the scored customers, FM = (F + M) / 2 rounded half up
+    (see ``score_figures``)."""
+    return score_figures(user=user)[1]
+
+
+def score_figures(*, user):
+    """``(ScoreOverview, RFM grid)``: everyone's from the score totals (metrics.totals, a
+    few hundred rows), a rep's from one GROUP BY over their own scores."""
+    if sees_everyone(user):
+        kind = ScoreTotal.Kind
+        totals = score_totals.stored(kind.SCORED, kind.AS_OF, kind.BUCKET, kind.TIER, kind.RFM)
+        return _score_overview_from_totals(totals), _rfm_grid_from_totals(totals)
+    bucket = Case(
+        *(
+            When(
+                Q(value_score__gte=10 * i)
+                & (
+                    Q(value_score__lte=100)
+                    if i == HISTOGRAM_BUCKETS - 1
+                    else Q(value_score__lt=10 * i + 10)
+                ),
+                then=Value(i),
+            )
+            for i in range(HISTOGRAM_BUCKETS)
+        ),
+        default=None,
     )
+    groups = (
+        scoped(CustomerScore.objects.all(), user)
+        .annotate(bucket=bucket)
+        .order_by()
+        .values_list("tier", "bucket", "r_score", "f_score", "m_score")
+        .annotate(
+            n=Count("pk"), scored=Count("value_score"), revenue=Sum("revenue"), as_of=Max("as_of")
+        )
+    )
+    histogram = [0] * HISTOGRAM_BUCKETS
+    customers = dict.fromkeys(TIERS, 0)
+    revenue = dict.fromkeys(TIERS, ZERO)
+    scored, as_of, grid = 0, None, {}
+    for tier, in_bucket, r, f, m, n, with_score, amount, day in groups:
+        scored += with_score
+        as_of = day if as_of is None or day > as_of else as_of
+        if in_bucket is not None:
+            histogram[in_bucket] += n
+        if tier in customers:
+            customers[tier] += n
+            revenue[tier] += amount or ZERO
+        if r is not None:
+            key = (r, int(fm_score(f, m)))
+            grid[key] = grid.get(key, 0) + n
+    overview = ScoreOverview(
+        scored=scored,
+        as_of=as_of,
+        histogram=histogram,
+        tiers=[(tier, customers[tier], to_cents(revenue[tier])) for tier in TIERS],
+    )
+    return overview, grid
+
+
+def _score_overview_from_totals(totals):
+    kind = ScoreTotal.Kind
+    return ScoreOverview(
+        scored=totals.customers(kind.SCORED),
+        as_of=totals.as_of,
+        histogram=[totals.customers(kind.BUCKET, str(i)) for i in range(HISTOGRAM_BUCKETS)],
+        tiers=[
+            (tier, totals.customers(kind.TIER, tier), to_cents(totals.amount(kind.TIER, tier)))
+            for tier in TIERS
+        ],
+    )
+
+
+def _rfm_grid_from_totals(totals):
     grid = {}
-    for r, f, m, n in rows:
-        key = (r, int(fm_score(f, m)))
-        grid[key] = grid.get(key, 0) + n
+    for key, (n, _amount) in totals.of_kind(ScoreTotal.Kind.RFM).items():
+        r, f, m = (int(part) for part in key.split(","))
+        cell = (r, int(fm_score(f, m)))
+        grid[cell] = grid.get(cell, 0) + n
     return grid
 
 
@@ -596,18 +673,19 @@ def campaign_values(*, user, as_of, limit=8):
     if not campaigns:
         return []
     stats = campaign_cac(as_of=as_of, campaign_ids=[c.pk for c in campaigns])
-    clv = dict(
-        CustomerScore.objects.filter(customer__acquired_by_campaign__in=[c.pk for c in campaigns])
-        .order_by()
-        .values_list("customer__acquired_by_campaign")
-        .annotate(average=Avg(Coalesce("predicted_clv", "simple_clv")))
-    )
+    # The customers with a CLV and its sum per acquiring campaign, kept with the scores.
+    clv = score_totals.stored(ScoreTotal.Kind.CAMPAIGN).of_kind(ScoreTotal.Kind.CAMPAIGN)
     return [
         CampaignValue(
             campaign=campaign,
             acquired=stats[campaign.pk].acquired,
             cac=stats[campaign.pk].cac,
-            average_clv=None if clv.get(campaign.pk) is None else to_cents(clv[campaign.pk]),
+            average_clv=_average(*clv.get(str(campaign.pk), (0, ZERO))),
         )
         for campaign in campaigns
     ]
+
+
+def _average(count, total):
+    """The average CLV of ``count`` customers whose CLVs add up to ``total`` (as Avg)."""
+    return to_cents(total / count) if count else None

@@ -67,7 +67,7 @@ def _period_figures(user, period):
     current, before = company.period_over_period(
         user=user, start=period.start, end=period.end, inactivity_days=inactivity
     )
-    overview = company.score_overview(user=user)
+    overview, rfm = company.score_figures(user=user)
     last_month = company.month_start(period.last_day)
     figures = {
         "inactivity_days": inactivity,
@@ -89,7 +89,7 @@ def _period_figures(user, period):
             figures["cohort_chart"] = charts.cohort_heat_map(table)
         figures["histogram_chart"] = charts.value_histogram_chart(overview)
         figures["tier_chart"] = charts.tier_chart(overview)
-        figures["rfm_chart"] = charts.rfm_chart(company.rfm_grid(user=user))
+        figures["rfm_chart"] = charts.rfm_chart(rfm)
         values = company.campaign_values(user=user, as_of=period.last_day)
         figures["campaign_values"] = values
         if values:

@@ -29,6 +29,7 @@ from core.queue import enqueue, enqueue_on_commit
 from core.types import Actor
 from customers import services as customer_services
 from customers.models import Customer
+from metrics import totals as score_totals
 from metrics.services import customers_mark_dirty
 from orders import services as order_services
 from orders import summary
@@ -155,12 +156,19 @@ def customers_write(*, user: Actor, customers: Sequence[tuple[Customer | None, d
     updates = [index for index, (existing, _fields) in enumerate(customers) if existing]
     # The service takes the creates, then the updates: its indices map back through this.
     positions = creates + updates
+    # A new acquiring campaign takes the customer's CLV along in the score totals.
+    moved = [
+        existing.pk
+        for existing, fields in (customers[index] for index in updates)
+        if existing is not None and "acquired_by_campaign" in fields
+    ]
     try:
-        saved = customer_services.customers_save_bulk(
-            user=user,
-            creates=[customers[index][1] for index in creates],
-            updates=[customers[index] for index in updates],
-        )
+        with score_totals.campaigns_changing(moved):
+            saved = customer_services.customers_save_bulk(
+                user=user,
+                creates=[customers[index][1] for index in creates],
+                updates=[customers[index] for index in updates],
+            )
     except ItemsInvalid as exc:
         exc.errors = {positions[index]: error for index, error in exc.errors.items()}
         raise _items_invalid(exc) from None

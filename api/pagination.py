@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, pagination, serializers
@@ -126,6 +127,18 @@ class PagePagination(pagination.BasePagination):
         ]
 
 
+_NUMBERS = (models.IntegerField, models.FloatField, models.DecimalField)
+
+
+def _is_number(model, path):
+    """Whether the field at ``path`` (``a__b`` through relations) holds numbers: only those
+    are sorted through ``+ 0`` (``_Key.order_by``)."""
+    *relations, name = path.split("__")
+    for relation in relations:
+        model = model._meta.get_field(relation).related_model
+    return isinstance(model._meta.get_field(name), _NUMBERS)
+
+
 @dataclass(frozen=True)
 class _Key:
     field: str
@@ -136,8 +149,11 @@ class _Key:
     def reversed(self):
         return _Key(self.field, not self.descending, self.nullable, not self.nulls_first)
 
-    def order_by(self):
-        expression = F(self.field)
+    def order_by(self, *, sort_rows=False):
+        # sort_rows: the view's rows are few (one owner's book); ordered by an expression no
+        # index holds, the database reads them from the owner's index and sorts them instead
+        # of walking everyone's rows in this order (core.pagination.Keyset.sort_rows).
+        expression = F(self.field) + 0 if sort_rows else F(self.field)
         if not self.nullable:
             # No NULLS clause: it would keep PostgreSQL from walking a plain index.
             return expression.desc() if self.descending else expression.asc()
@@ -256,7 +272,18 @@ class KeysetPagination(pagination.BasePagination):
             self._decode(token, self.ordering, len(self.keys)) if token else (None, False)
         )
         keys = [key.reversed() for key in self.keys] if backwards else self.keys
-        queryset = queryset.order_by(*(key.order_by() for key in keys))
+        # A view may say its list is one owner's book (``keyset_sorts_rows``): its first key
+        # is then sorted, not walked in an index's order.
+        sorts_rows = getattr(view, "keyset_sorts_rows", lambda: False)() and _is_number(
+            queryset.model, keys[0].field
+        )
+        pk = queryset.model._meta.pk.attname
+        queryset = queryset.order_by(
+            *(
+                key.order_by(sort_rows=sorts_rows and n == 0 and key.field != pk)
+                for n, key in enumerate(keys)
+            )
+        )
         if values is not None:
             try:
                 queryset = queryset.filter(_after(keys, values))

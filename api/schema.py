@@ -196,10 +196,17 @@ class AutoSchema(openapi.AutoSchema):
         # generated client sends them so (it may also repeat the parameter).
         result = super()._process_override_parameters(direction)
         for parameter in result.values():
-            if parameter and parameter["schema"].get("type") == "array":
+            if not parameter:
+                continue
+            schema = parameter["schema"]
+            if schema.get("type") == "array":
                 parameter.update(style="form", explode=False)
                 # An empty list is refused (api.serializers.common.QueryListField).
-                parameter["schema"]["minItems"] = 1
+                schema["minItems"] = 1
+                schema = schema.get("items", {})
+            # No address may carry a NUL character (core.middleware answers 400).
+            if schema.get("type") == "string" and not {"pattern", "format", "enum"} & set(schema):
+                schema["pattern"] = NO_NUL
         return result
 
     def _map_basic_serializer(self, serializer, direction):

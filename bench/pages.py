@@ -77,6 +77,10 @@ SURVEYS = {
 # Customer list pages reached by following "next" links from the first page.
 LIST_HOPS = 50
 SORTS = ("name", "-created", "-score", "-churn", "-revenue")
+SCORE_SORTS = ("-score", "-churn", "-revenue")
+# A "jump to" value below every value of a descending score sort: the page it opens is the
+# list's blanks (customers without the figure), or its end.
+BELOW_EVERY = {"-score": "-1", "-churn": "-1", "-revenue": "-1"}
 SERVER_ENV = {
     "DJANGO_SETTINGS_MODULE": "bench.settings",
     "DEBUG": "0",
@@ -265,6 +269,22 @@ def targets(
                 user,
                 lambda user=user, first=first: _following(clients[user], first, hops),
             )
+        # Every filter against every score sort (the filter on one table, the sort key on
+        # the other), first page; and a "jump to" past the valued rows into the blanks.
+        filters = {label: query for label, query in lists.items() if label.startswith("filter")}
+        filters["filter churn risk high"] = "churn_risk=high"
+        filters["filter status churned"] = "status=churned"
+        filters["filter status lead"] = "status=lead"
+        for label, query in filters.items():
+            for sort in SCORE_SORTS:
+                path = f"{customers}?{query}&sort={sort}"
+                plan.add("customer list", f"{label} by {sort}, first page", user, path)
+                plan.add(
+                    "customer list",
+                    f"{label} by {sort}, jump into the blanks",
+                    user,
+                    f"{path}&from={BELOW_EVERY[sort]}",
+                )
     sample = Customer.objects.filter(owner=rep).exclude(email="").exclude(phone="").order_by("id")
     own = sample.first()
     order = Order.objects.filter(customer__owner=rep).order_by("id").first()
@@ -308,6 +328,9 @@ def targets(
         "scores": ("customer", lambda: _deep_pk(CustomerScore.objects, descending=False)),
     }
     for user in ("manager", "rep"):
+        plan.add(
+            "API", "scores by churn risk, first page", user, "/api/v1/scores/?ordering=-churn_risk"
+        )
         for name, (ordering, deep) in api.items():
             url = f"/api/v1/{name}/"
             plan.add("API", f"{name}, first page", user, url)

@@ -104,8 +104,14 @@ class Customer(models.Model):
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # True once the customer is known to have a value score row (set by each full run, and
+    # never true without one: score rows go only with their customer). It narrows the
+    # customers a score-sorted list must check for a missing row to those not known yet,
+    # through a small partial index (issue 14). False is always safe, only slower; a row
+    # inserted by any path (an import's COPY too) starts false.
+    is_scored = models.BooleanField(default=False, db_default=False, editable=False)
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at", "is_scored"])
     objects = CustomerQuerySet.as_manager()
 
     class Meta:
@@ -126,6 +132,8 @@ class Customer(models.Model):
             models.Index(fields=["email"], name="customer_email"),
             # The API's incremental sync: ?updated_since= pages in (updated_at, id) order.
             models.Index(fields=["updated_at", "id"], name="customer_updated_id"),
+            # The customers a score-sorted list checks for a missing score row.
+            models.Index(fields=["id"], condition=Q(is_scored=False), name="customer_not_scored"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -218,14 +218,14 @@ def customer_list(request):
     sees_all = selectors.can_see_all_customers(request.user)
     filters = CustomerFilterForm(request.GET).filters(can_filter_owner=sees_all)
     customers = selectors.customer_list(user=request.user, **filters)
-    keyset = selectors.customer_list_order(filters["sort"])
+    keyset = selectors.customer_list_keyset(user=request.user, filters=filters)
     jump, start = _jump(request, keyset, filters)
     page = keyset_paginate(
         customers,
         keyset,
         cursor=request.GET.get("cursor"),
         start=start,
-        prefetch=["tags"],
+        prefetch=[selectors.tag_list()],
     )
     is_filtered = any(filters[name] for name in FILTER_NAMES)
     context = {

@@ -16,6 +16,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from campaigns.models import Campaign
 from customers.models import Customer, Tag
 from customers.services import regions_changed
+from metrics import totals as score_totals
 from metrics.services import customers_mark_dirty
 from orders import summary
 
@@ -29,7 +30,8 @@ _UNCHECKED_FIELDS = ["owner", "acquired_by_campaign", "referred_by"]
 _ATTRIBUTES = {"owner": "owner_id", "acquisition_campaign": "acquired_by_campaign_id"}
 _FIELDS_OF_ATTRIBUTES = {attribute: name for name, attribute in _ATTRIBUTES.items()}
 # What the purchase summary keeps of a customer (orders.summary.counts_until, campaign).
-SUMMARY_FIELDS = {"status", "churned_on", "acquired_by_campaign", "acquired_by_campaign_id"}
+CAMPAIGN_FIELDS = {"acquired_by_campaign", "acquired_by_campaign_id"}
+SUMMARY_FIELDS = {"status", "churned_on", *CAMPAIGN_FIELDS}
 _FIELDS_OF_ERRORS = {"acquired_by_campaign": "acquisition_campaign", "__all__": ""}
 _LABELS = {f.name: f.label for f in CUSTOMER_FIELDS}
 
@@ -288,13 +290,16 @@ class CustomerImporter(Importer):
             for customer, changed, _tags in updates:
                 customer.updated_at = now
                 fields.update(name for name in changed if name != "tags")
-            bulk_update_with_history(
-                [customer for customer, _changed, _tags in updates],
-                Customer,
-                sorted(fields),
-                batch_size=_BATCH,
-                default_user=user,
-            )
+            # A new acquiring campaign takes the customer's CLV along in the score totals.
+            moved = [c.pk for c, changed, _tags in updates if CAMPAIGN_FIELDS.intersection(changed)]
+            with score_totals.campaigns_changing(moved):
+                bulk_update_with_history(
+                    [customer for customer, _changed, _tags in updates],
+                    Customer,
+                    sorted(fields),
+                    batch_size=_BATCH,
+                    default_user=user,
+                )
             tag_sets += [(customer, tags) for customer, _changed, tags in updates]
         self._write_tags([(c, tags) for c, tags in tag_sets if tags is not None])
         # Bulk writes send no signals: the purchase summary follows a customer's churn and

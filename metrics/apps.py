@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -8,6 +8,7 @@ class MetricsConfig(AppConfig):
     verbose_name = _("Metrics")
 
     def ready(self):
+        from campaigns.models import Campaign
         from customers.models import Customer
         from customers.signals import customer_merging
         from orders.models import CustomerCost, Order
@@ -30,4 +31,17 @@ class MetricsConfig(AppConfig):
             )
         post_save.connect(receivers.customer_saved, sender=Customer, dispatch_uid="metrics.cs")
         post_delete.connect(receivers.customer_deleted, sender=Customer, dispatch_uid="metrics.cd")
+        # The score totals (metrics.totals) follow deletions and changes of campaign.
+        pre_delete.connect(
+            receivers.customer_deleting, sender=Customer, dispatch_uid="metrics.totals.cd"
+        )
+        pre_save.connect(
+            receivers.customer_saving, sender=Customer, dispatch_uid="metrics.totals.cs"
+        )
+        post_save.connect(
+            receivers.customer_campaign_saved, sender=Customer, dispatch_uid="metrics.totals.cc"
+        )
+        post_delete.connect(
+            receivers.campaign_deleted, sender=Campaign, dispatch_uid="metrics.totals.campaign"
+        )
         customer_merging.connect(receivers.customers_merged, dispatch_uid="metrics.merge")

@@ -557,3 +557,40 @@ class DirtyCustomer(models.Model):
 
     def __str__(self):
         return f"customer {self.customer_id} (v{self.version})"
+
+
+class ScoreTotal(models.Model):
+    """One company-wide total over the current scores, kept by the value engine whenever
+    it writes or deletes scores (metrics.totals), so that the dashboard reads a few
+    hundred of these rows instead of a million scores (issue 14).
+
+    ``kind`` says what is counted and ``key`` which group (metrics.totals has the
+    encoding): every score row ("rows", key ""), the scored ones ("scored", key ""), the
+    rows per as-of date ("as_of", ISO date), per histogram bucket of the value score
+    ("bucket", 0-9), per tier ("tier": customers and their revenue), per RFM cell
+    ("rfm", "R,F,M") and per acquiring campaign ("campaign", its id: the customers with
+    a CLV and the sum of their CLV)."""
+
+    class Kind(models.TextChoices):
+        ROWS = "rows", _("Score rows")
+        SCORED = "scored", _("Scored customers")
+        AS_OF = "as_of", _("Score date")
+        BUCKET = "bucket", _("Value score bucket")
+        TIER = "tier", _("Tier")
+        RFM = "rfm", _("RFM cell")
+        CAMPAIGN = "campaign", _("Acquiring campaign")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind)
+    key = models.CharField(_("key"), max_length=40, blank=True)
+    customers = models.BigIntegerField(_("customers"), default=0)
+    amount = models.DecimalField(
+        _("amount"), max_digits=20, decimal_places=2, default=Decimal("0.00")
+    )
+
+    class Meta:
+        verbose_name = _("score total")
+        verbose_name_plural = _("score totals")
+        constraints = [models.UniqueConstraint(fields=["kind", "key"], name="score_total_unique")]
+
+    def __str__(self):
+        return f"{self.kind} {self.key}: {self.customers}"

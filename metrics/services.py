@@ -36,7 +36,7 @@ from core.types import User
 from customers.models import Customer
 from orders import summary
 
-from . import engine, signals, storage, totals
+from . import engine, signals, storage
 from .models import (
     DirtyCustomer,
     MetricSettings,
@@ -407,14 +407,20 @@ def _finish(run_id: int) -> None:
             return
         run = RecalcRun.objects.get(pk=run_id)
         carried = storage.end_publication(since=run.started_at)
-        # The dashboard's totals follow the scores swapped in, in the same transaction.
-        totals.rebuild()
+        _customers_flag_scored()
         storage.clear_staging()
         # The run read every customer's data as of its start: marks made before it began
         # are covered; later ones stay for the sweep.
         DirtyCustomer.objects.filter(marked_at__lt=run.started_at).delete()
         customers_mark_dirty(customer_ids=carried)
     storage.after_publication()
+
+
+def _customers_flag_scored() -> int:
+    """Mark the customers that now have a score row (``Customer.is_scored``), in the
+    transaction that publishes the run: the customers not yet known to have one, read from
+    their small partial index, so a run flags only those new since the last."""
+    return Customer.objects.filter(is_scored=False, score__isnull=False).update(is_scored=True)
 
 
 def full_run_fail(*, run_id: int, error: Exception | str) -> None:

@@ -20,7 +20,7 @@ from customers.models import Customer
 from valuemodels import rfm
 from valuemodels.score import COMPONENTS, FUTURE, HISTORICAL, INFLUENCE, LOYALTY
 
-from . import history, pgcopy, swap
+from . import history, pgcopy, swap, totals
 from .engine import model_version
 from .models import CustomerScore, ScoreSnapshot, StagedScore
 
@@ -325,11 +325,13 @@ def begin_publication(as_of):
 
 
 def end_publication(*, since):
-    """Put a run's published rows in place (PostgreSQL: swap the next table in); call in
-    the transaction that marks the run done. Returns the customers whose newer rows from
-    incremental updates were kept, to be recalculated against the new population."""
+    """Put a run's published rows in place (PostgreSQL: swap the next table in) and
+    rebuild the score totals from them; call in the transaction that marks the run done.
+    Returns the customers whose newer rows from incremental updates were kept, to be
+    recalculated against the new population."""
     if connection.vendor == "postgresql":
-        return swap.swap_in(since=since)
+        return swap.swap_in(since=since)  # which rebuilds the score totals too
+    totals.rebuild()
     return []
 
 
@@ -463,8 +465,9 @@ def _lock_customers(cursor, customer_ids):
 def upsert(encoded, run_values):
     """Write a few customers' rows directly (incremental recalculation), through the same
     decoding SQL as a full run's publication. Customers deleted since their figures were
-    read are skipped; call it in a transaction. Returns the tier changes (see
-    ``_tier_change``): each batch's stored tiers are read with one query before its write."""
+    read are skipped; call it in a transaction. The score totals follow in the same
+    transaction (``totals.changing``). Returns the tier changes (see ``_tier_change``):
+    each batch's stored tiers are read with one query before its write."""
     rows = _python_rows(encoded)
     names = ", ".join(["customer_id", *(c.name for c in STAGED_COLUMNS)])
     run = [run_values[c] for c in RUN_COLUMNS]
@@ -475,6 +478,8 @@ def upsert(encoded, run_values):
         if connection.vendor == "postgresql" and rows:
             alive = _lock_customers(cursor, [row[0] for row in rows])
             rows = [row for row in rows if row[0] in alive]
+    # The dashboard's totals: what these rows were subtracted, what they are added.
+    with totals.changing(row[0] for row in rows), connection.cursor() as cursor:
         for start in range(0, len(rows), _UPSERT_BATCH):
             batch = rows[start : start + _UPSERT_BATCH]
             values = f"WITH v ({names}) AS (VALUES {', '.join([placeholder] * len(batch))}) "

@@ -16,6 +16,7 @@ from django.db import connection
 
 from customers.models import Customer
 
+from . import totals
 from .models import CustomerScore
 
 NEXT_TABLE = "metrics_customerscore_next"
@@ -49,8 +50,9 @@ def next_exists():
 
 
 def swap_in(*, since):
-    """Index the next table like the live one and put it in its place. Run inside the
-    transaction that marks the run done, so both happen or neither.
+    """Index the next table like the live one, rebuild the score totals from it, and put
+    it in its place. Run inside the transaction that marks the run done, so all happen or
+    none. Readers wait only for the last step, the drop and rename.
 
     Rows the live table received from incremental updates since ``since`` (the run's
     start) are newer than the run's and are carried over; their customer ids are returned
@@ -60,13 +62,18 @@ def swap_in(*, since):
         cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
         renames = _build_indexes(cursor, live)
         cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
-        cursor.execute(f"LOCK TABLE {live} IN ACCESS EXCLUSIVE MODE")
+        # From here writers of the live table wait (readers do not): what it holds is
+        # final, so the next table can be completed and counted while pages still read.
+        cursor.execute(f"LOCK TABLE {live} IN SHARE MODE")
         carried = _carry_over(cursor, live, since)
         # Customers deleted while the run was publishing took only their live rows along.
         cursor.execute(
             f"DELETE FROM {NEXT_TABLE} n WHERE NOT EXISTS "
             f"(SELECT 1 FROM {Customer._meta.db_table} c WHERE c.id = n.customer_id)"
         )
+        # The dashboard's totals of the new scores (seconds at a million rows).
+        totals.rebuild(table=NEXT_TABLE)
+        cursor.execute(f"LOCK TABLE {live} IN ACCESS EXCLUSIVE MODE")
         foreign_keys = _foreign_keys(cursor, live)
         for name, definition in foreign_keys:
             # NOT VALID: every row was just checked by the DELETE above; the full check

@@ -19,7 +19,7 @@ from functools import partial
 from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
@@ -245,16 +245,33 @@ def _save(order: Order) -> None:
         raise
 
 
+def _next_order_id() -> int | None:
+    """The id the next order gets, drawn from its table's sequence (PostgreSQL; None
+    elsewhere): no other transaction is given the same one, committed or not."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [Order._meta.db_table])
+        return int(cursor.fetchone()[0])
+
+
 def _save_with_generated_number(order: Order) -> None:
-    """Number a new order SO-<next id>. Two concurrent orders may pick the same number: the
-    unique constraint rejects the second, which moves on to the next free one."""
-    candidate = (Order.objects.aggregate(last=Max("pk"))["last"] or 0) + 1
+    """Number a new order SO-<its id>. On PostgreSQL the id is drawn first, so concurrent
+    orders never pick the same number: with the highest id + 1, each waited on the unique
+    number for the other's transaction to end, then moved on (issue 14: five orders at
+    once through the API took 0.87 s each, most of it that wait). Elsewhere (SQLite, one
+    writer at a time) the highest id + 1. A number typed by hand that is taken already,
+    or a lost race, moves on to the next free one."""
+    drawn = _next_order_id()
+    if drawn is not None:
+        order.pk = drawn
+    candidate = drawn or (Order.objects.aggregate(last=Max("pk"))["last"] or 0) + 1
     while True:
         order.number = order_number(candidate)
         if not Order.objects.filter(number=order.number).exists():
             try:
                 with transaction.atomic():
-                    order.save()
+                    order.save(force_insert=True)
                 return
             except IntegrityError:
                 if not Order.objects.filter(number=order.number).exists():

@@ -30,6 +30,7 @@ from .forms import (
     ExchangeRateForm,
     OrderFilterForm,
     OrderForm,
+    OrderJumpForm,
     ProductForm,
     RefundForm,
     line_form,
@@ -82,8 +83,18 @@ def order_list(request):
     filters = form.filters()
     orders = selectors.order_list(user=request.user, **filters)
     keyset = selectors.order_list_order(request.GET.get("sort", ""))
+    # "Jump to" a date, a number's start or a total instead of paging there; a value that
+    # is none of these is a 400 with the field's error, above the list's first page.
+    jump = OrderJumpForm(
+        request.GET, sort=keyset.name.removeprefix("-"), descending=keyset.descending
+    )
+    paged, start = orders, jump.start()
+    if start is not None:
+        paged, start = selectors.order_list_jump(orders, keyset, start)
     # Ten million orders: keyset pages, so the last page costs what the first does.
-    page = keyset_paginate(orders, keyset, cursor=request.GET.get("cursor"))
+    page = keyset_paginate(
+        paged, keyset, cursor=None if start is not None else request.GET.get("cursor"), start=start
+    )
     context = {
         "form": form,
         "page": page,
@@ -92,8 +103,13 @@ def order_list(request):
         "base_currency": base_currency(),
         "sort": keyset.name,
         "columns": _order_sort_columns(keyset.name),
+        "jump": jump,
+        "jumped": start is not None,
+        # The filters a jump keeps (the sort too; no cursor, which would contradict it).
+        "jump_kept": [(name, request.GET[name]) for name in form.fields if request.GET.get(name)],
     }
-    return render_page(request, "orders/order_list.html", context, partial="results")
+    status = 400 if jump.errors else 200
+    return render_page(request, "orders/order_list.html", context, partial="results", status=status)
 
 
 def _form_context(*, form, formset, order=None, preview=None):

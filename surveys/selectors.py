@@ -284,8 +284,18 @@ def eligible_customers(customers: QuerySet[Customer], *, now: datetime) -> Query
     )
 
 
+# The audience preview counts this many customers at most (issue 14: counting a million
+# on every change of a filter took 0.4-1.1 s; 10,000 of tier A took 0.1 s at load 9, the
+# scores joined row by row); past it, it says "more than" this many match and the other
+# figures, counted over the customers it did count, are "at least".
+AUDIENCE_COUNT_CAP = 10_000
+
+
 @dataclass
 class AudiencePreview:
+    """What sending would do. ``capped``: more than ``cap`` customers match, ``matched``
+    is ``cap``, and the other counts are those of the customers counted, so lower bounds."""
+
     matched: int
     eligible: int
     opted_out: int
@@ -294,35 +304,50 @@ class AudiencePreview:
     resurvey_days: int
     unknown_entries: list[str] = field(default_factory=list)
     sample: list[Customer] = field(default_factory=list)
+    capped: bool = False
+    cap: int | None = AUDIENCE_COUNT_CAP
 
 
 def audience_preview(
-    *, user: AnyUser, criteria: Mapping[str, Any], now: datetime, sample_size: int = SAMPLE_SIZE
+    *,
+    user: AnyUser,
+    criteria: Mapping[str, Any],
+    now: datetime,
+    cap: int | None,
+    sample_size: int = SAMPLE_SIZE,
 ) -> AudiencePreview:
     """What sending would do: how many are emailed, a sample, and how many are left out
     for each reason (each customer counted under the first reason that applies).
 
-    The four counts are one pass over the audience (conditional counts), not four: an
-    audience of every customer is the whole table at a million customers (issue 14)."""
+    The four counts are one pass (conditional counts), not four, over at most ``cap`` + 1
+    customers of the audience (a LIMITed subquery), not the whole table a big audience is
+    at a million customers (issue 14). Past ``cap`` the preview is ``capped``; ``cap=None``
+    counts everyone (the send confirmation, once, before emailing them)."""
     customers, unknown = audience_customers(user=user, criteria=criteria)
     reachable = Q(marketing_opt_out=False) & ~Q(email="")
     recent = Q(pk__in=recently_surveyed_customers(now=now))
-    counts = customers.order_by().aggregate(
+    counted = customers.order_by() if cap is None else customers.order_by()[: cap + 1]
+    counts = counted.aggregate(
         matched=Count("pk"),
         opted_out=Count("pk", filter=Q(marketing_opt_out=True)),
         reachable=Count("pk", filter=reachable),
         eligible=Count("pk", filter=reachable & ~recent),
     )
     eligible = eligible_customers(customers, now=now)
+    sample = list(eligible.select_related("owner").order_by("name", "id")[:sample_size])
     return AudiencePreview(
-        matched=counts["matched"],
-        eligible=counts["eligible"],
+        matched=counts["matched"] if cap is None else min(counts["matched"], cap),
+        # Counted over some of the audience, it may miss whom the sample found: at least
+        # those, so a big audience is never "nobody".
+        eligible=max(counts["eligible"], len(sample)),
         opted_out=counts["opted_out"],
         no_email=counts["matched"] - counts["opted_out"] - counts["reachable"],
         recently_surveyed=counts["reachable"] - counts["eligible"],
         resurvey_days=settings.SURVEY_RESURVEY_DAYS,
         unknown_entries=unknown,
-        sample=list(eligible.select_related("owner").order_by("name", "id")[:sample_size]),
+        sample=sample,
+        capped=cap is not None and counts["matched"] > cap,
+        cap=cap,
     )
 
 

@@ -95,7 +95,10 @@ def survey_audience(request, pk):
             messages.success(request, _("Audience saved."))
             return redirect(survey)
     preview = (
-        selectors.audience_preview(user=request.user, criteria=criteria, now=now)
+        # Capped: recounted on every change of a filter (issue 14).
+        selectors.audience_preview(
+            user=request.user, criteria=criteria, now=now, cap=selectors.AUDIENCE_COUNT_CAP
+        )
         if criteria is not None
         else None
     )
@@ -119,7 +122,10 @@ def survey_send(request, pk):
         else:
             messages.success(request, _("The survey is on its way."))
             return redirect(survey)
-    preview = selectors.audience_preview(user=request.user, criteria=survey.audience, now=now)
+    # Counted whole (no cap): the last look before emailing them, once, not on each change.
+    preview = selectors.audience_preview(
+        user=request.user, criteria=survey.audience, now=now, cap=None
+    )
     context = {
         "survey": survey,
         "form": form,

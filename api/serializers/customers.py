@@ -5,6 +5,7 @@ from rest_framework.fields import SkipField
 
 from campaigns.models import Campaign
 from customers.models import Activity, Contact, Customer, Tag
+from customers.selectors import TAG_LIST
 
 from .common import IdRelatedField, UserField, VisibleCustomerField
 from .metrics import ScoreSummarySerializer
@@ -15,8 +16,13 @@ TAG_MAX_LENGTH = Tag._meta.get_field("name").max_length
 class TagNamesField(serializers.ListField):
     child = serializers.CharField(max_length=TAG_MAX_LENGTH)
 
+    def get_attribute(self, instance):
+        # A list reads its page's tags into a plain list (customers.selectors.tag_list).
+        tags = getattr(instance, TAG_LIST, None)
+        return tags if tags is not None else super().get_attribute(instance)
+
     def to_representation(self, data):
-        return [tag.name for tag in data.all()]
+        return [tag.name for tag in (data if isinstance(data, list) else data.all())]
 
     def to_internal_value(self, data):
         names = []

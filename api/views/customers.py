@@ -17,6 +17,7 @@ from customers.selectors import (
     contacts_visible_to,
     customer_list,
     customers_visible_to,
+    tag_list,
 )
 from valuemodels.rfm import SEGMENTS
 
@@ -138,7 +139,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
             filters = self.query()
             filters.pop("expand", None)
             filters = {_LIST_FILTERS.get(name, name): value for name, value in filters.items()}
-            return customer_list(user=user, **filters).prefetch_related("tags")
+            return customer_list(user=user, **filters).prefetch_related(tag_list())
         # The score joined in, for expand=score: no second query.
         return customers_visible_to(user).select_related("score").prefetch_related("tags")
 

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from analytics.company import company_metrics
 from customers.models import Customer
-from customers.selectors import TIERS
+from customers.selectors import TIERS, can_see_all_customers
 from metrics import explain, services
 from metrics.models import MetricSettings, ModelFit, RecalcRun
 from metrics.selectors_customer import scores_visible_to, value_explanation
@@ -110,6 +110,11 @@ class ScoreViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
     # A score changes when it is recalculated: computed_at is its updated_at.
     since_fields = {"updated_since": "computed_at"}
     since_ordering = "computed_at"
+
+    def keyset_sorts_rows(self):
+        """A rep's scores, or one owner's, are few: sorted rather than read in an index's
+        order with each row's owner probed (121 ms for a rep's first page at 1M)."""
+        return not can_see_all_customers(self.request.user) or "owner" in self.query()
 
     def get_queryset(self):
         qs = scores_visible_to(self.request.user)

@@ -90,6 +90,36 @@ def test_nullable_orderings_list_blanks_last(api_for, manager):
 
 
 @pytest.mark.parametrize(
+    ("ordering", "field"), [("-value_score", "value_score"), ("-churn_risk", "churn_risk")]
+)
+@pytest.mark.parametrize("viewer", ["rep", "manager, owner filter"])
+def test_one_owners_scores_walk_in_order_both_ways_blanks_last(
+    api_for, owner, teammate, manager, ordering, field, viewer
+):
+    """A rep's scores (and the owner filter) are sorted from the owner's rows, not walked
+    in an index's order (issue 14): the same pages, in the same order, either way."""
+    values = [80.0, None, 20.0, 80.0, None, 55.5, 0.0]
+    mine = [ScoreFactory(customer=CustomerFactory(owner=owner), **{field: v}) for v in values]
+    ScoreFactory(customer=CustomerFactory(owner=teammate), **{field: 99.0})
+    api, query = (
+        (api_for(owner), "") if viewer == "rep" else (api_for(manager), f"&owner={owner.pk}")
+    )
+
+    forward = _walk(api, f"/api/v1/scores/?page_size=2&ordering={ordering}{query}")
+    ranked = sorted(
+        mine, key=lambda s: (getattr(s, field) is None, -(getattr(s, field) or 0), s.pk)
+    )
+    assert _flat(forward) == [s.pk for s in ranked]
+    last = api.get(f"/api/v1/scores/?page_size=2&ordering={ordering}{query}").json()
+    while last["next"]:
+        last = api.get(last["next"]).json()
+    back = _walk(api, last["previous"], direction="previous")
+    assert _flat(back[::-1]) + [row["customer"] for row in last["results"]] == [
+        s.pk for s in ranked
+    ]
+
+
+@pytest.mark.parametrize(
     "cursor",
     [
         "garbage",

@@ -73,6 +73,7 @@ PARAMETERS = [
     "next",
     "sort",
     "direction",
+    "from",  # the lists' "jump to" (customers, orders)
 ]
 
 HUGE = "9223372036854775808"  # one past the largest bigint

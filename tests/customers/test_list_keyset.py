@@ -12,6 +12,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from customers.models import Customer
+from metrics.models import CustomerScore
 from tests.api.factories import ScoreFactory
 from tests.factories import CustomerFactory
 
@@ -309,3 +311,96 @@ def test_the_page_where_the_blanks_begin_reads_one_query_more_never_more(
 
     # -score: 90, 70, 70 | 40, 40, 10 | blanks (4)
     assert max(counts) - min(counts) <= 1
+
+
+# --- Whole list, one owner's book, a tier: the plans of issue 14 -----------------------
+# A rep's list and the owner filter sort the book's rows (Keyset.sort_rows); a manager's
+# list walks the score index; blanks come in two parts (a score lacking the figure, no
+# score row at all), each read by its own query; a tier filter reads its blanks whole.
+
+
+def _walk_with(client, query, direction="next_cursor"):
+    pages = []
+    response = client.get(URL, query)
+    while True:
+        assert response.status_code == 200
+        pages.append(_pks(response))
+        cursor = getattr(response.context["page"], direction)
+        if not cursor:
+            return pages, response
+        response = client.get(URL, {**query, "cursor": cursor})
+
+
+def _walk_both_ways(client, query):
+    forward, last = _walk_with(client, query)
+    back_from = {**query, "cursor": last.context["page"].previous_cursor}
+    back, _first = (
+        _walk_with(client, back_from, "previous_cursor") if len(forward) > 1 else ([], None)
+    )
+    return [pk for page in forward for pk in page], [
+        pk for page in reversed(back) for pk in page
+    ] + forward[-1]
+
+
+@pytest.mark.parametrize("sort", SORTS)
+@pytest.mark.parametrize("flagged", [False, True], ids=["unflagged", "flagged-scored"])
+@pytest.mark.parametrize("only_owner", [False, True], ids=["everyone", "owner-filter"])
+def test_a_manager_walks_everyone_or_one_owner_in_order(
+    client_for, manager, owner, teammate, people, sort, flagged, only_owner, settings
+):
+    settings.CRM_PAGE_SIZE = 3
+    others = []
+    for name, score in (("Zulu", 55.0), ("Yankee", None), ("Xray", "no score")):
+        customer = CustomerFactory(owner=teammate, name=name, created_at=DAY)
+        if score != "no score":
+            ScoreFactory(customer=customer, value_score=score, churn_risk=score and 0.3)
+        others.append(
+            {
+                "pk": customer.pk,
+                "name": name,
+                "created_at": customer.created_at,
+                "score": None if score == "no score" else score,
+                "churn": 0.3 if isinstance(score, float) else None,
+                "revenue": None,
+            }
+        )
+    if flagged:
+        # What a full run leaves: every customer with a score row is known to have one.
+        Customer.objects.filter(score__isnull=False).update(is_scored=True)
+    query = {"sort": sort, **({"owner": owner.pk} if only_owner else {})}
+    expected = _expected(people if only_owner else people + others, sort)
+
+    forward, backward = _walk_both_ways(client_for(manager), query)
+
+    assert forward == expected
+    assert backward == expected
+
+
+@pytest.mark.parametrize("sort", ["-score", "score", "-churn", "churn", "-revenue", "revenue"])
+def test_a_tier_filter_walks_its_customers_with_their_blanks_last(
+    client_for, manager, owner, people, sort, settings
+):
+    settings.CRM_PAGE_SIZE = 2
+    # Tier A: some of the scored people, one of them without a value score (a blank).
+    tier_a = {p["pk"] for p in people if p["name"] in ("Alpha", "Bravo", "Hotel", "Echo")}
+    CustomerScore.objects.filter(customer_id__in=tier_a).update(tier="A")
+    in_tier = [p for p in people if p["pk"] in tier_a]
+
+    forward, backward = _walk_both_ways(client_for(manager), {"sort": sort, "tier": "A"})
+
+    assert forward == _expected(in_tier, sort)
+    assert backward == forward
+
+
+def test_a_jump_past_the_valued_rows_under_a_tier_reads_the_blanks_whole(
+    client_for, manager, people
+):
+    # Jumping below every tier B score lands on the tier's blanks: none here but Echo and
+    # Hotel's kind (a score without a value), read with one query per kind of blank.
+    response = client_for(manager).get(URL, {"sort": "-score", "tier": "B", "from": "0"})
+
+    scored = {score.customer_id for score in CustomerScore.objects.all()}
+    blanks = sorted(
+        (p["pk"] for p in people if p["pk"] in scored and p["score"] is None), reverse=True
+    )
+    assert _pks(response) == blanks

@@ -212,8 +212,8 @@ def test_customer_export_reads_the_value_in_the_same_query(client_for, owner, bo
     many = _export_queries(client)
 
     assert many == few
-    # Session, user and their permissions (2); the rows with their scores; their tags.
-    assert few == 6
+    # Session, user and their permissions (1, core.auth); the rows with their scores; tags.
+    assert few == 5
 
 
 def test_an_export_with_values_imports_back_unchanged(client_for, owner, book):

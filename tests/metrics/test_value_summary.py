@@ -131,9 +131,9 @@ def test_summary_shows_score_tier_trend_churn_clv_and_why(
     customer = _scored(owner)
     client = client_for(owner)
 
-    # Session, user, their permissions (2) and role; customer, score, pending mark, the
-    # latest run's parameters, the snapshot a month back.
-    with django_assert_num_queries(10):
+    # Session, user, their permissions (1, core.auth) and role; customer, score, pending
+    # mark, the latest run's parameters, the snapshot a month back.
+    with django_assert_num_queries(9):
         response = client.get(_url("customer_summary", customer), headers=HTMX)
 
     html = _text(response)
@@ -245,8 +245,9 @@ def test_the_poll_waits_quietly_while_the_recalculation_is_pending(
     client = client_for(owner)
     since = score_version(customer.pk)
 
-    # Session, user and their permissions (2); customer, pending mark, score version.
-    with django_assert_num_queries(7):
+    # Session, user and their permissions (1, core.auth); customer, pending mark, score
+    # version.
+    with django_assert_num_queries(6):
         response = _poll(client, customer, since=since)
 
     assert response.status_code == 204

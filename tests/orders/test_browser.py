@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from core.roles import SALES_REP
 from orders.models import Order
 from tests.factories import PASSWORD, CustomerFactory, UserFactory
+from tests.journeys.conftest import MEASURE_WIDTH
 
 from .factories import ExchangeRateFactory, OrderFactory, ProductFactory
 
@@ -82,3 +83,36 @@ def test_order_list_filters_while_typing(page, live_server):
     page.select_option('main select[name="status"]', "paid")
     expect(page.locator("#order-results")).to_contain_text("No orders match these filters.")
     assert page.evaluate("window.stillTheSamePage") is True
+
+
+def test_order_list_jump_on_a_phone(new_context, live_server):
+    """At 390 px the jump field, its label and its error fit the window; a jump by total
+    lands on the order, and a bad value comes back with its message, not a 500."""
+    rep = UserFactory(username="rita", role=SALES_REP)
+    for n, total in enumerate(["10.00", "20.00", "30.00", "40.00"]):
+        OrderFactory(
+            customer=CustomerFactory(owner=rep, name=f"Customer {n}"),
+            number=f"SO-000010{n}",
+            total=total,
+        )
+    page = new_context(viewport={"width": 390, "height": 844}).new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill('input[name="username"]', "rita")
+    page.fill('input[name="password"]', PASSWORD)
+    page.click('main button[type="submit"]')
+    page.goto(f"{live_server.url}/orders/?sort=-total")
+
+    jump = page.get_by_label("Go to a total (USD) of at most")
+    jump.fill("25")
+    page.locator('button[form="order-jump"]').click()
+
+    rows = page.locator("#order-results tbody tr")
+    expect(rows.first).to_contain_text("SO-0000101")
+    expect(rows).to_have_count(2)
+    width = page.evaluate(MEASURE_WIDTH)
+    assert width["scroll"] <= width["inner"], width["wide"]
+
+    page.goto(f"{live_server.url}/orders/?sort=number&from={'S' * 70}")
+    expect(page.locator("#order-jump-error")).to_contain_text("at most 64 characters")
+    width = page.evaluate(MEASURE_WIDTH)
+    assert width["scroll"] <= width["inner"], width["wide"]

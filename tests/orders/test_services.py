@@ -240,6 +240,21 @@ def test_generated_number_skips_one_typed_by_hand(owner, customer, widget):
     assert generated.number.startswith("SO-")
 
 
+def test_a_generated_number_is_the_orders_id_and_a_hand_typed_one_moves_it_on(
+    owner, customer, widget
+):
+    # Drawn with the id (PostgreSQL) or the highest id + 1: concurrent orders never wait on
+    # each other's number (issue 14).
+    first = create(owner, customer, [(widget, 1)])
+    assert first.number == f"SO-{first.pk:07d}"
+    create(owner, customer, [(widget, 1)], number=f"SO-{first.pk + 2:07d}")
+
+    after = create(owner, customer, [(widget, 1)])
+
+    assert after.number == f"SO-{first.pk + 3:07d}"
+    assert Order.objects.filter(number=after.number).count() == 1
+
+
 def test_number_must_be_unique(owner, customer, widget):
     create(owner, customer, [(widget, 1)], number="A-1")
     with pytest.raises(ValidationError) as excinfo:

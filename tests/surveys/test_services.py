@@ -158,7 +158,7 @@ def test_preview_counts_each_exclusion(admin_user, owner, settings):
     InvitationFactory(customer=pending, state=Invitation.State.PENDING, sent_at=None)
 
     preview = selectors.audience_preview(
-        user=admin_user, criteria={"mode": "filters", "status": "active"}, now=NOW
+        user=admin_user, criteria={"mode": "filters", "status": "active"}, now=NOW, cap=None
     )
 
     assert (
