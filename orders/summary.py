@@ -313,8 +313,8 @@ def rebuild(*, window: int | None = None) -> None:
 def rewindow(*, window: int) -> bool:
     """Derive the spells and the daily flows again for a new inactivity window (days a
     customer counts after a purchase): after the churn setting changed. False, and nothing
-    written, when the summary already has this window. Order writes wait for it (at a
-    million customers, the time of the spells and the daily sums: see docs/benchmarks.md)."""
+    written, when the summary already has this window. Order writes wait for it
+    (10-14 s at a million customers: docs/benchmarks.md)."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_WINDOW_LOCK])
