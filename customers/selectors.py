@@ -180,6 +180,18 @@ def customer_list_order(
     )
 
 
+def customer_list_jump(
+    customers: QuerySet[Customer], keyset: Keyset, value: Any
+) -> QuerySet[Customer]:
+    """The customers a "jump to" ``value`` (``keyset_paginate``'s inclusive ``start``) pages
+    through. Descending by name the value is the prefix after the one asked for ("N" for
+    "M"): the names before it, so a customer named exactly "N" is left out, as the order
+    list's number jump does (orders.selectors.order_list_jump)."""
+    if keyset.name == "-name":
+        return customers.filter(name__lt=value)
+    return customers
+
+
 def customer_list_keyset(*, user: AnyUser, filters: Mapping[str, Any]) -> Keyset:
     """``customer_list_order`` for the list ``customer_list(user=user, **filters)`` makes."""
     return customer_list_order(

@@ -220,8 +220,9 @@ def customer_list(request):
     customers = selectors.customer_list(user=request.user, **filters)
     keyset = selectors.customer_list_keyset(user=request.user, filters=filters)
     jump, start = _jump(request, keyset, filters)
+    paged = customers if start is None else selectors.customer_list_jump(customers, keyset, start)
     page = keyset_paginate(
-        customers,
+        paged,
         keyset,
         cursor=request.GET.get("cursor"),
         start=start,

@@ -214,6 +214,17 @@ def test_jump_to_starts_at_the_first_value_there(client_for, owner, people, sort
     assert response.context["page"].has_previous
 
 
+def test_a_descending_jump_by_name_leaves_out_the_next_letter_itself(client_for, owner):
+    for name in ("Mona", "N", "Nadia"):
+        CustomerFactory(owner=owner, name=name)
+    client = client_for(owner)
+
+    response = client.get(URL, {"sort": "-name", "from": "m"})
+
+    assert [c.name for c in response.context["page"].items] == ["Mona"]
+    assert response.context["page"].has_previous
+
+
 def test_jump_to_a_date_and_back_to_a_whole_first_page(client_for, owner, people, settings):
     settings.CRM_PAGE_SIZE = 3
     client = client_for(owner)
