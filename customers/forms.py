@@ -4,6 +4,7 @@ from django.core.validators import MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.jump import Day, Number, Prefix
 from valuemodels.rfm import SEGMENTS
 
 from . import selectors
@@ -43,6 +44,46 @@ class CustomerFilterForm(forms.Form):
         if not can_filter_owner:
             data["owner"] = None
         return data
+
+
+def _capitalized(name):
+    # Names are capitalised: "m" means "M".
+    return name[:1].upper() + name[1:]
+
+
+# The list's "jump to" (core.jump.JumpForm) for each of its sorts: a name's first letters,
+# the day a customer was created, a score, a churn risk typed in percent (the column shows
+# one) and a revenue no bigger than the score table holds (metrics MONEY: 16 digits, 2
+# decimals).
+JUMPS = {
+    "name": Prefix(
+        _("Go to names starting with"),
+        _("Go to names starting with"),
+        invalid=_("Enter the beginning of a name."),
+        max_length=Customer._meta.get_field("name").max_length,
+        normalize=_capitalized,
+        attrs={"type": "search"},
+    ),
+    "created": Day(
+        _("Go to customers created on or after"),
+        _("Go to customers created on or before"),
+        moment=True,
+    ),
+    "score": Number(_("Go to a score of at least"), _("Go to a score of at most")),
+    "churn": Number(
+        # xgettext:no-python-format
+        _("Go to a churn risk (%) of at least"),
+        # xgettext:no-python-format
+        _("Go to a churn risk (%) of at most"),
+        per=100,
+    ),
+    "revenue": Number(
+        _("Go to a revenue of at least"), _("Go to a revenue of at most"), digits=(16, 2)
+    ),
+}
+# The filters a jump carries over (query parameters), so it keeps them and the sort, but
+# no cursor or page number, which would contradict it.
+KEPT_BY_JUMP = ("q", "owner", "status", "region", "tag", "tier", "segment", "churn_risk")
 
 
 class CustomerForm(forms.ModelForm):

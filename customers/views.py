@@ -4,26 +4,20 @@ through customers.services; an htmx request gets only the fragment it swaps.
 Flash messages are queued only before a full-page redirect: a swapped fragment is its own
 feedback and shows no messages, so one queued then would pop up on some later page."""
 
-import math
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, datetime, time
-from decimal import Decimal
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import Promise as StrPromise
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_htmx.http import reswap, retarget
 
-from core.pagination import count_up_to, keyset_paginate, paginate
+from core.jump import JumpForm
+from core.pagination import count_up_to, paginate
 from core.web import (
     add_service_errors,
     permission_required,
@@ -34,7 +28,14 @@ from core.web import (
 from valuemodels.labels import segment_choices
 
 from . import selectors, services
-from .forms import ActivityForm, ContactForm, CustomerFilterForm, CustomerForm
+from .forms import (
+    JUMPS,
+    KEPT_BY_JUMP,
+    ActivityForm,
+    ContactForm,
+    CustomerFilterForm,
+    CustomerForm,
+)
 from .models import Contact, Customer
 
 SORT_COLUMNS = {
@@ -81,101 +82,6 @@ MERGE_COMPARED_FIELDS = [
 DESCENDING_FIRST = {"score", "churn", "created", "revenue"}
 
 
-@dataclass(frozen=True)
-class Jump:
-    """The list's "jump to" field for one sort: its label in either direction, the input's
-    type, and how its text becomes a key value (None: not one)."""
-
-    ascending: StrPromise
-    descending: StrPromise
-    input_type: str
-    parse: Callable[[str, bool], object]
-
-
-def _name_start(text: str, descending: bool) -> str:
-    # Names are capitalised: "m" means "M". Descending, the names starting with the
-    # letters come first, so the list starts at the next prefix ("M" reads from "N" down).
-    text = text[:1].upper() + text[1:100]
-    return text[:-1] + chr(ord(text[-1]) + 1) if descending else text
-
-
-def _day_start(text: str, descending: bool) -> datetime:
-    day = date.fromisoformat(text)
-    moment = datetime.combine(day, time.max if descending else time.min)
-    return timezone.make_aware(moment)
-
-
-def _number(text: str, _descending: bool) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(text)
-    return value
-
-
-def _percent(text: str, descending: bool) -> float:
-    return _number(text, descending) / 100
-
-
-# Beyond any revenue the column holds (16 digits, 2 decimals): a bigger number would
-# overflow the database's comparison; clamped, it lands at the list's end.
-LARGEST_AMOUNT = Decimal("99999999999999.99")
-
-
-def _amount(text: str, _descending: bool) -> Decimal:
-    value = Decimal(text)
-    if not value.is_finite():
-        raise ValueError(text)
-    return max(min(value, LARGEST_AMOUNT), -LARGEST_AMOUNT)
-
-
-JUMPS = {
-    "name": Jump(
-        gettext_lazy("Go to names starting with"),
-        gettext_lazy("Go to names starting with"),
-        "search",
-        _name_start,
-    ),
-    "created": Jump(
-        gettext_lazy("Go to customers created on or after"),
-        gettext_lazy("Go to customers created on or before"),
-        "date",
-        _day_start,
-    ),
-    "score": Jump(
-        gettext_lazy("Go to a score of at least"),
-        gettext_lazy("Go to a score of at most"),
-        "number",
-        _number,
-    ),
-    "churn": Jump(
-        # xgettext:no-python-format
-        gettext_lazy("Go to a churn risk (%) of at least"),
-        # xgettext:no-python-format
-        gettext_lazy("Go to a churn risk (%) of at most"),
-        "number",
-        _percent,
-    ),
-    "revenue": Jump(
-        gettext_lazy("Go to a revenue of at least"),
-        gettext_lazy("Go to a revenue of at most"),
-        "number",
-        _amount,
-    ),
-}
-# The filters the jump form carries over (query parameter: filter), so a jump keeps them
-# and the sort, but no cursor or page number, which would contradict it.
-KEPT_BY_JUMP = {
-    "q": "search",
-    "owner": "owner",
-    "status": "status",
-    "region": "region",
-    "tag": "tag",
-    "tier": "tier",
-    "segment": "segment",
-    "churn_risk": "churn_risk",
-}
-
-
 def _sort_columns(current):
     """Header links: a click sorts by the column, a second click reverses it. ``sort`` is
     the value the link puts in the current query string (partials/sort_header.html)."""
@@ -190,27 +96,6 @@ def _sort_columns(current):
     return columns
 
 
-def _jump(request, keyset, filters):
-    """The jump form's context, and the key value to start from (None: no jump, or text
-    that is not a value of the sort's kind, which shows the first page)."""
-    sort = keyset.name.removeprefix("-")
-    jump = JUMPS[sort]
-    text = request.GET.get("from", "").strip()
-    start = None
-    if text:
-        try:
-            start = jump.parse(text, keyset.descending)
-        except (ValueError, ArithmeticError):
-            start = None
-    context = {
-        "label": jump.descending if keyset.descending else jump.ascending,
-        "input_type": jump.input_type,
-        "value": text if start is not None else "",
-        "kept": [(param, filters[name]) for param, name in KEPT_BY_JUMP.items() if filters[name]],
-    }
-    return context, start
-
-
 @permission_required("customers.view_customer")
 def customer_list(request):
     """The customer list, a keyset page at a time (core.pagination): the same cost on the
@@ -219,14 +104,13 @@ def customer_list(request):
     filters = CustomerFilterForm(request.GET).filters(can_filter_owner=sees_all)
     customers = selectors.customer_list(user=request.user, **filters)
     keyset = selectors.customer_list_keyset(user=request.user, filters=filters)
-    jump, start = _jump(request, keyset, filters)
-    paged = customers if start is None else selectors.customer_list_jump(customers, keyset, start)
-    page = keyset_paginate(
-        paged,
-        keyset,
-        cursor=request.GET.get("cursor"),
-        start=start,
-        prefetch=[selectors.tag_list()],
+    # "Jump to" a name's start, a day or a figure instead of paging there; a value that is
+    # none of these is a 400 with the field's error, above the list's first page.
+    # A rep's list has no owner filter to keep.
+    kept = [name for name in KEPT_BY_JUMP if sees_all or name != "owner"]
+    jump = JumpForm(request.GET, jumps=JUMPS, keyset=keyset, form_id="customer-jump", kept=kept)
+    page = jump.paginate(
+        customers, cursor=request.GET.get("cursor"), prefetch=[selectors.tag_list()]
     )
     is_filtered = any(filters[name] for name in FILTER_NAMES)
     context = {
@@ -249,7 +133,10 @@ def customer_list(request):
         "segments": segment_choices(),
         "churn_risks": list(CHURN_RISK_LABELS.items()),
     }
-    return render_page(request, "customers/customer_list.html", context, partial="results")
+    status = 400 if jump.errors else 200
+    return render_page(
+        request, "customers/customer_list.html", context, partial="results", status=status
+    )
 
 
 # --- Create and edit ------------------------------------------------------------------

@@ -7,11 +7,11 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.jump import Day, Number, Prefix
 from customers.selectors import assignable_users
 
 from . import totals
 from .models import MONEY, RATE, CustomerCost, Order, Product, base_currency, currency_code
-from .selectors import order_number_after_prefix
 from .services import INITIAL_STATUSES, LineData
 
 LINES_PREFIX = "lines"
@@ -291,67 +291,28 @@ class OrderFilterForm(forms.Form):
         }
 
 
-class OrderJumpForm(forms.Form):
-    """The order list's "jump to" (query parameter ``from``): a date, the start of an order
-    number or a total, whichever the list is sorted by. Bound only when a value was sent;
-    a value that is not one of its kind is an error shown beside the field."""
-
-    # The field's label for each sort of orders.selectors.ORDER_LIST_SORTS: (ascending,
-    # descending).
-    LABELS = {
-        "date": (_("Go to orders placed on or after"), _("Go to orders placed on or before")),
-        "number": (_("Go to order numbers starting with"), _("Go to order numbers starting with")),
-        "total": (
-            _("Go to a total (%(currency)s) of at least"),
-            _("Go to a total (%(currency)s) of at most"),
-        ),
-    }
-
-    def __init__(self, data, *, sort, descending):
-        text = (data.get("from") or "").strip()
-        super().__init__({"from": text} if text else None, auto_id="order-jump-%s")
-        ascending_label, descending_label = self.LABELS[sort]
-        label = descending_label if descending else ascending_label
-        attrs = {"form": "order-jump", "autocomplete": "off"}
-        if sort == "date":
-            field = forms.DateField(widget=forms.DateInput({**attrs, "type": "date"}))
-        elif sort == "number":
-            field = forms.CharField(
-                max_length=64,
-                widget=forms.TextInput({**attrs, "autocapitalize": "characters", "size": 12}),
-            )
-        else:
-            label = label % {"currency": base_currency()}
-            field = forms.DecimalField(
-                **MONEY,
-                min_value=0,
-                widget=forms.NumberInput({**attrs, "step": "0.01", "min": "0"}),
-            )
-        field.label = label
-        self.fields["from"] = field
-
-    def clean_from(self):
-        value = self.cleaned_data["from"]
-        if isinstance(value, str):
-            # Generated numbers are in capitals (SO-0012345) and sorted as text, where
-            # "so" would come after every "SO".
-            value = value.upper()
-            try:
-                order_number_after_prefix(value)
-            except ValueError:
-                raise ValidationError(
-                    _("Enter the beginning of an order number."), code="invalid"
-                ) from None
-        return value
-
-    def start(self):
-        """The value to start from; None when nothing was sent or it is not valid."""
-        if not self.is_bound:
-            return None
-        if not self.is_valid():
-            self.fields["from"].widget.attrs["aria-describedby"] = "order-jump-error"
-            return None
-        return self.cleaned_data["from"]
+# The list's "jump to" (core.jump.JumpForm) for each sort of
+# orders.selectors.ORDER_LIST_SORTS: the day an order was placed, the start of its number
+# (generated ones are in capitals, SO-0012345, and sorted as text, where "so" would come
+# after every "SO") or a total in the base currency (the label's "currency"), as the
+# column holds it.
+JUMPS = {
+    "date": Day(_("Go to orders placed on or after"), _("Go to orders placed on or before")),
+    "number": Prefix(
+        _("Go to order numbers starting with"),
+        _("Go to order numbers starting with"),
+        invalid=_("Enter the beginning of an order number."),
+        max_length=Order._meta.get_field("number").max_length,
+        normalize=str.upper,
+        attrs={"autocapitalize": "characters", "size": "12"},
+    ),
+    "total": Number(
+        _("Go to a total (%(currency)s) of at least"),
+        _("Go to a total (%(currency)s) of at most"),
+        digits=(MONEY["max_digits"], MONEY["decimal_places"]),
+        min_value=0,
+    ),
+}
 
 
 class RefundForm(forms.Form):

@@ -101,34 +101,6 @@ def order_list_order(sort: str) -> Keyset:
     )
 
 
-def order_number_after_prefix(prefix: str) -> str:
-    """The first text after every order number starting with ``prefix``: its last character
-    moved one on (a surrogate, which no database takes, skipped). ValueError for a prefix
-    that has none (empty, or ending with the last character there is)."""
-    if not prefix:
-        raise ValueError(prefix)
-    following = ord(prefix[-1]) + 1
-    if 0xD800 <= following <= 0xDFFF:
-        following = 0xE000
-    return prefix[:-1] + chr(following)
-
-
-def order_list_jump(
-    orders: QuerySet[Order], keyset: Keyset, value: date | Decimal | str
-) -> tuple[QuerySet[Order], date | Decimal | str]:
-    """Where the order list starts for a "jump to" ``value`` of the keyset's sort: the
-    orders to page through and the key value the page starts from (``keyset_paginate``'s
-    ``start``, inclusive). A date or a total starts at that value, from either direction.
-    A number is a prefix: ascending, the first number starting with it; descending, the
-    last one, so the rows before the next prefix, which itself is left out (``SO-0123456``
-    descending starts at SO-0123456, not at a SO-0123457 the inclusive start would show
-    first). Raises ValueError for a number prefix with no next one."""
-    if keyset.name.removeprefix("-") != "number" or not keyset.descending:
-        return orders, value
-    after = order_number_after_prefix(str(value))
-    return orders.filter(number__lt=after), after
-
-
 def order_get(*, user: AnyUser, order_id: int) -> Order:
     """The order, or 404 when it does not exist or its customer is not visible."""
     return get_object_or_404(

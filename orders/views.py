@@ -15,7 +15,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.formatting import format_money
-from core.pagination import count_up_to, keyset_paginate, paginate
+from core.jump import JumpForm
+from core.pagination import count_up_to, paginate
 from core.web import add_service_errors, has_perms, permission_required, render_page
 from customers.selectors import (
     can_see_all_customers,
@@ -26,11 +27,11 @@ from customers.selectors import (
 
 from . import selectors, services, totals
 from .forms import (
+    JUMPS,
     CustomerCostForm,
     ExchangeRateForm,
     OrderFilterForm,
     OrderForm,
-    OrderJumpForm,
     ProductForm,
     RefundForm,
     line_form,
@@ -85,16 +86,16 @@ def order_list(request):
     keyset = selectors.order_list_order(request.GET.get("sort", ""))
     # "Jump to" a date, a number's start or a total instead of paging there; a value that
     # is none of these is a 400 with the field's error, above the list's first page.
-    jump = OrderJumpForm(
-        request.GET, sort=keyset.name.removeprefix("-"), descending=keyset.descending
+    jump = JumpForm(
+        request.GET,
+        jumps=JUMPS,
+        keyset=keyset,
+        form_id="order-jump",
+        kept=form.fields,
+        label_args={"currency": base_currency()},
     )
-    paged, start = orders, jump.start()
-    if start is not None:
-        paged, start = selectors.order_list_jump(orders, keyset, start)
     # Ten million orders: keyset pages, so the last page costs what the first does.
-    page = keyset_paginate(
-        paged, keyset, cursor=None if start is not None else request.GET.get("cursor"), start=start
-    )
+    page = jump.paginate(orders, cursor=request.GET.get("cursor"))
     context = {
         "form": form,
         "page": page,
@@ -104,9 +105,6 @@ def order_list(request):
         "sort": keyset.name,
         "columns": _order_sort_columns(keyset.name),
         "jump": jump,
-        "jumped": start is not None,
-        # The filters a jump keeps (the sort too; no cursor, which would contradict it).
-        "jump_kept": [(name, request.GET[name]) for name in form.fields if request.GET.get(name)],
     }
     status = 400 if jump.errors else 200
     return render_page(request, "orders/order_list.html", context, partial="results", status=status)

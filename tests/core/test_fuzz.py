@@ -36,7 +36,8 @@ from api.webhooks.models import OutboxEvent
 from surveys.models import Invitation, Response
 from tests.api.factories import DeliveryFactory, ModelFitFactory, ScoreFactory
 from tests.core.test_pages import World
-from tests.factories import TaskFactory, persona
+from tests.factories import CustomerFactory, TaskFactory, persona
+from tests.orders.factories import OrderFactory
 from tests.shared import shared_rows
 
 pytestmark = pytest.mark.xdist_group("fuzz")  # one build of the shared world per worker
@@ -73,7 +74,7 @@ PARAMETERS = [
     "next",
     "sort",
     "direction",
-    "from",  # the lists' "jump to" (customers, orders)
+    "from",  # the lists' "jump to" (customers, orders): 400 for a bad value, see JUMP_LISTS
 ]
 
 HUGE = "9223372036854775808"  # one past the largest bigint
@@ -402,6 +403,45 @@ def test_no_get_with_a_hostile_query_string_is_a_server_error(db, world, api_que
                 requests.send("get", url, api=True, data={"cursor": cursor})
     assert not requests.failures, "\n".join(requests.failures)
     assert requests.count > len(world.all_urls)
+
+
+# The lists' "jump to" (query parameter "from", core.jump), in every sort both ways, with
+# each hostile value: a place in the list when the value is one of the sort's kind (an
+# empty one is no jump), else a 400 with the message beside the field (a NUL: the
+# middleware's 400); never a 500, and never the first page without a word.
+JUMP_LISTS = {
+    "customers:list": (
+        "customer-jump",
+        {"name": "text", "created": "date", "score": "float", "churn": "float", "revenue": "money"},
+    ),
+    "orders:list": ("order-jump", {"number": "text", "date": "date", "total": "money"}),
+}
+JUMP_TAKES = {
+    "text": {"huge", "negative", "infinity", "nan", "junk", "last date", "no such date", "empty"},
+    "date": {"last date", "empty"},
+    "float": {"huge", "negative", "empty"},
+    # At most 16 (revenue) or 14 (total) digits, 2 after the point.
+    "money": {"empty"},
+}
+
+
+@pytest.mark.parametrize("url_name", sorted(JUMP_LISTS))
+def test_a_hostile_jump_is_a_place_in_the_list_or_a_400_with_its_message(
+    client_for, manager, url_name
+):
+    OrderFactory(customer=CustomerFactory(owner=manager))
+    client = client_for(manager)
+    form_id, sorts = JUMP_LISTS[url_name]
+    problems = []
+    for sort, kind in sorts.items():
+        for direction in ("", "-"):
+            for name, value in HOSTILE_VALUES.items():
+                response = client.get(reverse(url_name), {"sort": direction + sort, "from": value})
+                expected = 200 if name in JUMP_TAKES[kind] else 400
+                shown = name == "nul" or f'id="{form_id}-error"' in response.content.decode()
+                if response.status_code != expected or (expected == 400 and not shown):
+                    problems.append(f"{direction}{sort} {name}: {response.status_code}")
+    assert not problems, "\n".join(problems)
 
 
 # --- POST ---------------------------------------------------------------------------------
