@@ -30,9 +30,19 @@ WHERE c.oid = ANY(%s::text[]::regclass[])
 """
 
 
-def analyze(*models: type[Model], added: int | None = None, using: str = DEFAULT_DB_ALIAS) -> None:
+def analyze(
+    *models: type[Model],
+    added: int | None = None,
+    vacuum: bool = False,
+    using: str = DEFAULT_DB_ALIAS,
+) -> None:
     """ANALYZE the tables of ``models`` on PostgreSQL once the current transaction
     commits (at once outside of one); nothing on other databases, nor when it rolls back.
+
+    ``vacuum``: VACUUM (ANALYZE) them instead, for a load that wrote most of their rows.
+    Until a table is vacuumed its pages are not known to be all-visible, so an index-only
+    scan reads the table too (a campaign's customers counted in 220-250 ms instead of 31 ms
+    at a million customers, with autovacuum off or behind).
 
     ``added`` None analyzes every table (a load that rewrote most of them). A number of
     rows just written analyzes only the tables whose statistics that leaves stale, as
@@ -43,6 +53,8 @@ def analyze(*models: type[Model], added: int | None = None, using: str = DEFAULT
     if connection.vendor != "postgresql" or not models:
         return
     tables = list(dict.fromkeys(model._meta.db_table for model in models))
+
+    command = "VACUUM (ANALYZE)" if vacuum else "ANALYZE"
 
     def run() -> None:
         quote = connection.ops.quote_name
@@ -57,9 +69,9 @@ def analyze(*models: type[Model], added: int | None = None, using: str = DEFAULT
                 else:
                     todo = tables
                 for table in todo:
-                    cursor.execute(f"ANALYZE {quote(table)}")
+                    cursor.execute(f"{command} {quote(table)}")
         except DatabaseError as exc:
             # The load itself has committed; autovacuum or the next load catches up.
-            logger.warning("ANALYZE of %s failed: %s", ", ".join(tables), exc)
+            logger.warning("%s of %s failed: %s", command, ", ".join(tables), exc)
 
     transaction.on_commit(run, using=using)

@@ -345,13 +345,23 @@ class DayFlow(models.Model):
     """Everyone's purchases and spells per day (sums of ``CustomerDay`` and
     ``CustomerSpell``), so a manager's figures add up a few hundred rows whatever the
     number of customers: customers at a date B are the spells started before B minus those
-    ended before B. Kept by ``orders.summary`` with the rows it sums."""
+    ended before B. Kept by ``orders.summary`` with the rows it sums.
 
-    day = models.DateField(unique=True)
+    A day's sums are spread over up to ``SHARDS`` rows (``shard``), added up by every
+    reader: each order of the day adds to the day's sums, and with one row per day
+    concurrent order writes queued on today's row until each commit (issue 14)."""
+
+    SHARDS = 16
+
+    day = models.DateField()
+    shard = models.PositiveSmallIntegerField(default=0, db_default=0)
     revenue = models.DecimalField(**MONEY_SUM, default=0)
     cost = models.DecimalField(**MONEY_SUM, default=0)
     starts = models.IntegerField(default=0)
     ends = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "shard"], name="dayflow_day_shard")]
 
     def __str__(self):
         return str(self.day)
@@ -361,11 +371,14 @@ class CohortDay(models.Model):
     """Per acquiring campaign (0: none), first-purchase month and day: how many customers
     made their first purchase of that day's month on it (``buyers``), and their revenue and
     cost of goods that day. Sums of ``CustomerDay`` kept by ``orders.summary``, so
-    everyone's cohorts and payback add up a few thousand rows."""
+    everyone's cohorts and payback add up a few thousand rows. Spread over ``shard``s like
+    ``DayFlow`` (all of a day's first purchases on one campaign add to the same sums), so a
+    shard's row may count fewer than none: only the total over shards is a count."""
 
     campaign = models.IntegerField()
     first_month = models.DateField()
     day = models.DateField()
+    shard = models.PositiveSmallIntegerField(default=0, db_default=0)
     buyers = models.IntegerField(default=0)
     revenue = models.DecimalField(**MONEY_SUM, default=0)
     cost = models.DecimalField(**MONEY_SUM, default=0)
@@ -373,7 +386,7 @@ class CohortDay(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["first_month", "day", "campaign"], name="cohort_day_unique"
+                fields=["first_month", "day", "campaign", "shard"], name="cohort_day_shard"
             ),
         ]
         indexes = [models.Index(fields=["campaign", "day"], name="cohort_day_campaign")]

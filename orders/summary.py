@@ -114,8 +114,9 @@ _UPSERT = """
 INSERT INTO {table} ({key}, {sums}) VALUES {values}
 ON CONFLICT ({key}) DO UPDATE SET {additions}
 """
-_FLOW_KEY, _FLOW_SUMS = ("day",), ("revenue", "cost", "starts", "ends")
-_COHORT_KEY, _COHORT_SUMS = ("first_month", "day", "campaign"), ("buyers", "revenue", "cost")
+_FLOW_KEY, _FLOW_SUMS = ("day", "shard"), ("revenue", "cost", "starts", "ends")
+_COHORT_KEY = ("first_month", "day", "campaign", "shard")
+_COHORT_SUMS = ("buyers", "revenue", "cost")
 
 
 def _tables() -> dict[str, str]:
@@ -210,8 +211,11 @@ def _add(cursor: CursorWrapper, table: str, key: tuple, sums: tuple, rows: Sums)
     cursor.execute(sql, [v for k in sorted(rows) for v in (*k, *rows[k])])
 
 
-def _apply(cursor: CursorWrapper, before: tuple[Sums, Sums], after: tuple[Sums, Sums]) -> None:
-    """Add to DayFlow and CohortDay what changed from ``before`` to ``after``."""
+def _apply(
+    cursor: CursorWrapper, before: tuple[Sums, Sums], after: tuple[Sums, Sums], shard: int
+) -> None:
+    """Add to DayFlow and CohortDay (their rows of ``shard``) what changed from ``before``
+    to ``after``."""
     tables = _tables()
     for name, key, sums, old, new in (
         ("flow", _FLOW_KEY, _FLOW_SUMS, before[0], after[0]),
@@ -222,7 +226,7 @@ def _apply(cursor: CursorWrapper, before: tuple[Sums, Sums], after: tuple[Sums, 
             zero = [Decimal(0)] * len(sums)
             change = [a - b for a, b in zip(new.get(k, zero), old.get(k, zero), strict=True)]
             if any(change):
-                changes[k] = change
+                changes[(*k, shard)] = change
         _add(cursor, tables[name], key, sums, changes)
 
 
@@ -271,7 +275,8 @@ def refresh_customers(customer_ids: Iterable[int | None]) -> None:
         CustomerDay.objects.filter(customer_id__in=ids).delete()
         _write_days(cursor, ids)
         _write_spells(cursor, ids, window)
-        _apply(cursor, before, _sums(cursor, ids))
+        # Writers of other customers add to other rows of the day, mostly.
+        _apply(cursor, before, _sums(cursor, ids), shard=ids[0] % DayFlow.SHARDS)
 
 
 def _clear(cursor: CursorWrapper, names: tuple[str, ...]) -> None:

@@ -27,7 +27,15 @@ from customers.models import Customer, Tag
 from customers.services import regions_changed
 from metrics.models import MetricSettings
 from orders import summary
-from orders.models import ExchangeRate, Product, base_currency
+from orders.models import (
+    CohortDay,
+    CustomerDay,
+    CustomerSpell,
+    DayFlow,
+    ExchangeRate,
+    Product,
+    base_currency,
+)
 
 from . import generate as gen
 from . import vocabulary, vocabulary_zh
@@ -146,9 +154,9 @@ def demo_data_load(*, customers, seed, as_of, progress=None, language="en"):
             cursor.execute(sql)
     # The purchase summary the dashboard reads, set-based from the orders just written.
     summary.rebuild(window=MetricSettings.load().churn_inactivity_days + 1)
-    # Fresh planner statistics once committed: a page planned without them at a million
-    # customers took seconds instead of milliseconds (core/db.py).
-    analyze(*models)
+    # Fresh planner statistics and visibility once committed: a page planned without them
+    # at a million customers took seconds instead of milliseconds (core/db.py).
+    analyze(*models, CustomerDay, CustomerSpell, DayFlow, CohortDay, vacuum=True)
     regions_changed()
     return counts
 

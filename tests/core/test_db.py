@@ -63,3 +63,20 @@ def test_a_few_rows_into_analyzed_tables_analyze_nothing_a_big_load_does():
     with CaptureQueriesContext(connection) as queries:
         analyze(Order, added=1_000)  # more than 50 + 10 % of an empty table
     assert analyzed(queries) == ['ANALYZE "orders_order"']
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_load_that_wrote_most_rows_vacuums_them_once_committed():
+    # VACUUM runs outside a transaction block only: after the commit, in autocommit.
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        analyze(Order, OrderLine, vacuum=True)
+    assert [q["sql"] for q in queries.captured_queries if "VACUUM" in q["sql"]] == [
+        'VACUUM (ANALYZE) "orders_order"',
+        'VACUUM (ANALYZE) "orders_orderline"',
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT last_vacuum IS NOT NULL FROM pg_stat_user_tables WHERE relname = 'orders_order'"
+        )
+        assert cursor.fetchone() == (True,)

@@ -17,7 +17,18 @@ from campaigns.models import Campaign
 from core.roles import ADMIN, SALES_MANAGER, SALES_REP
 from crm.demo import generate, load
 from customers.models import Activity, Contact, Customer, Tag
-from orders.models import CustomerCost, ExchangeRate, Order, OrderLine, Product, base_currency
+from orders.models import (
+    CohortDay,
+    CustomerCost,
+    CustomerDay,
+    CustomerSpell,
+    DayFlow,
+    ExchangeRate,
+    Order,
+    OrderLine,
+    Product,
+    base_currency,
+)
 from orders.totals import LineInput, convert, order_totals
 from tests.factories import CustomerFactory, UserFactory
 from tests.shared import shared_rows
@@ -124,7 +135,14 @@ def test_the_load_analyzes_every_table_it_filled(db):
     with mock.patch("crm.demo.load.analyze") as analyze:
         seed()
     # After the commit, on PostgreSQL (core.db.analyze, tests/core/test_db.py).
-    analyze.assert_called_once_with(*(apps.get_model(label) for label in load.BULK_MODELS))
+    analyze.assert_called_once_with(
+        *(apps.get_model(label) for label in load.BULK_MODELS),
+        CustomerDay,
+        CustomerSpell,
+        DayFlow,
+        CohortDay,
+        vacuum=True,
+    )
 
 
 def test_without_if_empty_a_second_run_adds_more_customers(seeded):

@@ -7,7 +7,7 @@ import datetime as dt
 import threading
 
 import pytest
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, connection, transaction
 
 from customers.models import Customer
 from customers.services import customer_delete
@@ -16,6 +16,7 @@ from metrics.models import CustomerScore, DirtyCustomer, ScoreSnapshot
 from tests.factories import CustomerFactory
 from tests.metrics.population import AS_OF, population
 from tests.orders.factories import OrderFactory
+from tests.threads import in_thread
 
 # A later day than the full run's: the recalculation inserts a new history row (an update of
 # an existing row would not check the foreign key).
@@ -100,20 +101,6 @@ def test_a_foreign_key_error_while_writing_is_written_again_without_the_customer
     assert CustomerScore.objects.filter(customer_id=survivor.pk).exists()
 
 
-def _in_thread(work, errors):
-    def run():
-        try:
-            work()
-        except Exception as exc:  # noqa: BLE001 (the test asserts there was none)
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread
-
-
 @postgresql_only
 @pytest.mark.django_db(transaction=True)
 def test_a_delete_waits_for_a_score_write_under_way_then_deletes_its_rows(admin_user, monkeypatch):
@@ -131,11 +118,11 @@ def test_a_delete_waits_for_a_score_write_under_way_then_deletes_its_rows(admin_
 
     monkeypatch.setattr(storage, "upsert", upsert_then_wait)
     errors = []
-    writer = _in_thread(
+    writer = in_thread(
         lambda: services.customers_recalculate(customer_ids=[customer_id], as_of=LATER), errors
     )
     assert written.wait(10)
-    deleter = _in_thread(lambda: customer_delete(user=admin_user, customer=customer), errors)
+    deleter = in_thread(lambda: customer_delete(user=admin_user, customer=customer), errors)
     deleter.join(0.5)
     assert deleter.is_alive()  # waiting for the write's lock
     release.set()
@@ -161,9 +148,9 @@ def test_a_score_write_waits_for_a_delete_under_way_then_skips_the_customer(admi
             release.wait(10)
 
     errors = []
-    deleter = _in_thread(delete_and_wait, errors)
+    deleter = in_thread(delete_and_wait, errors)
     assert deleted.wait(10)
-    writer = _in_thread(
+    writer = in_thread(
         lambda: services.customers_recalculate(customer_ids=[customer_id], as_of=LATER), errors
     )
     writer.join(0.5)

@@ -2,10 +2,12 @@
 what a rebuild from the orders gives, whatever path changed the orders."""
 
 import datetime as dt
+import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
+from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 
 from customers.models import Customer
@@ -15,6 +17,7 @@ from orders.models import CohortDay, CustomerDay, CustomerSpell, DayFlow, Order
 from tests.campaigns.factories import CampaignFactory
 from tests.factories import CustomerFactory
 from tests.orders.factories import CustomerCostFactory, OrderFactory, ProductFactory
+from tests.threads import in_thread
 
 JAN5, JAN20, FEB3, MAR9 = (
     dt.date(2026, 1, 5),
@@ -45,18 +48,21 @@ def rows():
 def everything():
     """The summary's tables; of the daily sums, the days that do not add up to nothing."""
     spells = sorted(CustomerSpell.objects.values_list("customer_id", "start", "end", "prev_end"))
-    flow = sorted(
-        row
-        for row in DayFlow.objects.values_list("day", "revenue", "cost", "starts", "ends")
-        if any(row[1:])
+    # A day's sums are spread over shards: what a reader sees is their total.
+    by_day = (
+        DayFlow.objects.order_by()
+        .values("day")
+        .annotate(*(Sum(name) for name in ("revenue", "cost", "starts", "ends")))
+        .values_list("day", "revenue__sum", "cost__sum", "starts__sum", "ends__sum")
     )
-    cohorts = sorted(
-        row
-        for row in CohortDay.objects.values_list(
-            "campaign", "first_month", "day", "buyers", "revenue", "cost"
-        )
-        if any(row[3:])
+    flow = sorted(row for row in by_day if any(row[1:]))
+    by_cohort_day = (
+        CohortDay.objects.order_by()
+        .values("campaign", "first_month", "day")
+        .annotate(*(Sum(name) for name in ("buyers", "revenue", "cost")))
+        .values_list("campaign", "first_month", "day", "buyers__sum", "revenue__sum", "cost__sum")
     )
+    cohorts = sorted(row for row in by_cohort_day if any(row[3:]))
     return rows(), spells, flow, cohorts
 
 
@@ -189,3 +195,38 @@ def test_an_order_write_refreshes_its_customer_in_its_own_transaction(owner):
     table = CustomerDay._meta.db_table
     assert sum(table in q["sql"] for q in queries.captured_queries) == 7
     assert CustomerDay.objects.get().revenue == Decimal("10.00")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks between connections")
+@pytest.mark.django_db(transaction=True)
+def test_orders_of_two_customers_on_the_same_day_do_not_wait_for_each_other(owner):
+    # Two new customers, first purchase the same day on no campaign: the same day's sums
+    # and the same cohort's, each in a shard of its own.
+    first, second = CustomerFactory(owner=owner), CustomerFactory(owner=owner)
+    assert first.pk % DayFlow.SHARDS != second.pk % DayFlow.SHARDS
+    written, release = threading.Event(), threading.Event()
+
+    def order_then_wait():
+        with transaction.atomic():
+            OrderFactory(customer=first, ordered_on=JAN5, total="10.00")
+            written.set()
+            release.wait(10)
+
+    errors = []
+    holder = in_thread(order_then_wait, errors)
+    try:
+        assert written.wait(10)
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '2s'")
+            OrderFactory(customer=second, ordered_on=JAN5, total="20.00")
+    finally:
+        release.set()
+        holder.join(10)
+
+    assert errors == []
+    kept = everything()
+    summary.rebuild()
+    assert kept == everything()
+    day = DayFlow.objects.filter(day=JAN5).aggregate(revenue=Sum("revenue"), starts=Sum("starts"))
+    assert day == {"revenue": Decimal("30.00"), "starts": 2}
