@@ -79,11 +79,19 @@ class CohortTable:
         return not any(c.size for c in self.cohorts)
 
 
-def _cohort_rows(user, first_day, as_of):
+def _cohort_rows(user, first_day, as_of, groups=None):
     """[(campaign id, cohort month number, purchase month number, customers)]: everyone's
-    from the daily cohort sums, a rep's from their customers' summary rows."""
+    from the daily cohort sums, a rep's from their customers' summary rows (or from
+    ``groups``, their ``summary_months`` from ``first_day`` to ``as_of``)."""
+    if groups is not None:
+        return [
+            (campaign or None, month_index(cohort), month_index(month), n)
+            for campaign, cohort, month, n, _revenue in groups
+            if n
+        ]
     if sees_everyone(user):
-        rows = CohortDay.objects.filter(buyers__gt=0).annotate(
+        # Not "buyers > 0": a shard's row may count fewer than none (CohortDay).
+        rows = CohortDay.objects.exclude(buyers=0).annotate(
             month=TruncMonth("day"), customers=F("buyers")
         )
     else:
@@ -105,14 +113,17 @@ def _cohort_rows(user, first_day, as_of):
     ]
 
 
-def cohort_table(*, user, as_of, months=DEFAULT_MONTHS):
+def cohort_table(*, user, as_of, months=DEFAULT_MONTHS, groups=None):
     """Retention of the last ``months`` monthly cohorts up to ``as_of``, and of the same
-    customers grouped by the campaign that acquired them."""
+    customers grouped by the campaign that acquired them. ``groups``: a rep's
+    ``company.summary_months`` of those months, already read for their monthly revenue."""
     last = month_index(as_of)
     first = last - months + 1
     offsets = range(months)
     # The cohorts appear with the scores, as the rest of the value figures do.
-    rows = _cohort_rows(user, index_month(first), as_of) if has_scores(user=user) else []
+    rows = []
+    if has_scores(user=user):
+        rows = _cohort_rows(user, index_month(first), as_of, groups)
 
     # counts[(campaign, cohort)][k] = customers buying in month k
     counts = {}

@@ -20,10 +20,10 @@ score); the response rate is the share of the invitations delivered in the perio
 were answered.
 
 Each figure comes from one aggregate query over an indexed date range (or, for a rep, over
-their own scores; everyone's score figures are the totals the value engine keeps,
-``metrics.totals``), whatever the number of customers; nothing loops over customers in
-Python, and no query groups the rows by customer or counts distinct customers (see
-``_customer_flow``).
+their own scores; everyone's score figures, and the CLV of everyone's new customers, are
+the totals the value engine keeps, ``metrics.totals``), whatever the number of customers;
+nothing loops over customers in Python, and no query groups the rows by customer or counts
+distinct customers (see ``_customer_flow``).
 """
 
 from contextlib import contextmanager
@@ -174,9 +174,15 @@ def consecutive_periods(*, user, boundaries, inactivity_days=None):
     with, so comparing two periods reads the orders once."""
     if inactivity_days is None:
         inactivity_days = MetricSettings.load().churn_inactivity_days
+    periods = list(pairwise(boundaries))
+    everyone = sees_everyone(user)
     flow = _customer_flow(
-        user, boundaries=boundaries, inactivity_days=inactivity_days, with_new=True
+        user, boundaries=boundaries, inactivity_days=inactivity_days, with_new=not everyone
     )
+    if everyone:
+        # Everyone's new customers and their CLV: counts and totals, one query for all.
+        for figures, new in zip(flow, score_totals.new_customers(periods), strict=True):
+            figures["new"] = {"count": new.count, "average_clv": new.average_clv}
     company_figures = shows_company_figures(user)
     return [
         _period_metrics(
@@ -186,12 +192,13 @@ def consecutive_periods(*, user, boundaries, inactivity_days=None):
             flow=flow[i],
             company_figures=company_figures,
         )
-        for i, (start, end) in enumerate(pairwise(boundaries))
+        for i, (start, end) in enumerate(periods)
     ]
 
 
 def _period_metrics(user, *, start, end, flow, company_figures):
-    # A rep's new customers come with the flow, from the same rows.
+    # Everyone's new customers come from the totals, a rep's with the flow, from the
+    # same rows (else from their own query).
     new = flow.get("new") or _new_customers(user, start=start, end=end)
     answers = _survey_answers(user, start=start, end=end)
     invitations = _invitations(user, start=start, end=end)
@@ -294,8 +301,10 @@ def _customer_flow_by_spells(boundaries):
     spells = {}
     for i, (start, end) in enumerate(periods):
         started = Q(start__gte=start, start__lt=end)
-        spells[f"within{i}"] = Count("pk", filter=started & Q(end__lt=end))
-        spells[f"back{i}"] = Count("pk", filter=started & Q(end__gte=end, prev_end__gte=start))
+        # Counted by the start (never null), not the id: the start index holds every
+        # column these read, so no row is fetched.
+        spells[f"within{i}"] = Count("start", filter=started & Q(end__lt=end))
+        spells[f"back{i}"] = Count("start", filter=started & Q(end__gte=end, prev_end__gte=start))
     spells = CustomerSpell.objects.filter(
         start__gte=boundaries[0], start__lt=boundaries[-1]
     ).aggregate(**spells)
@@ -627,19 +636,46 @@ def _rfm_grid_from_totals(totals):
     return grid
 
 
-def monthly_revenue(*, user, last_month, months=12, end=None):
+def summary_months(*, user, first, last_day):
+    """The summary rows of the customers ``user`` sees dated from ``first`` (a month's
+    first day) to ``last_day``, grouped by (acquiring campaign, first purchase month,
+    month): ``[(campaign, first_month, month, buyers, revenue)]``, ``buyers`` counting the
+    customers' first rows of the month among those who first bought from ``first`` on.
+    A rep's monthly revenue and cohorts of the same months add these up: their rows are
+    read once for both (each read is an index probe per customer)."""
+    first_of_month = Q(prev_day__isnull=True) | Q(prev_day__lt=F("month"))
+    return list(
+        summary_rows(user)
+        .filter(day__gte=first, day__lte=last_day)
+        .order_by()
+        .values_list("campaign", "first_month", "month")
+        .annotate(
+            buyers=Sum(Case(When(first_of_month & Q(first_month__gte=first), then=1), default=0)),
+            revenue=Sum("revenue"),
+        )
+    )
+
+
+def monthly_revenue(*, user, last_month, months=12, end=None, groups=None):
     """[(month, revenue)] for the ``months`` months up to ``last_month`` (its first day),
-    oldest first; purchases on or after ``end`` are left out."""
+    oldest first; purchases on or after ``end`` are left out. ``groups``: the
+    ``summary_months`` of those months up to the day before ``end``, to add up instead of
+    reading the rows again."""
     first = add_months(last_month, -(months - 1))
     stop = add_months(last_month, 1) if end is None else min(end, add_months(last_month, 1))
-    # Everyone's from the daily sums, a rep's from their customers' rows.
-    rows = DayFlow.objects.all() if sees_everyone(user) else summary_rows(user)
-    revenue = dict(
-        rows.filter(day__gte=first, day__lt=stop)
-        .order_by()
-        .values_list(TruncMonth("day"))
-        .annotate(revenue=Sum("revenue"))
-    )
+    if groups is not None:
+        revenue = {}
+        for _campaign, _first_month, month, _buyers, amount in groups:
+            revenue[month] = revenue.get(month, ZERO) + amount
+    else:
+        # Everyone's from the daily sums, a rep's from their customers' rows.
+        rows = DayFlow.objects.all() if sees_everyone(user) else summary_rows(user)
+        revenue = dict(
+            rows.filter(day__gte=first, day__lt=stop)
+            .order_by()
+            .values_list(TruncMonth("day"))
+            .annotate(revenue=Sum("revenue"))
+        )
     return [
         (month, to_cents(revenue.get(month, ZERO)))
         for month in (add_months(first, i) for i in range(months))

@@ -69,6 +69,12 @@ def _period_figures(user, period):
     )
     overview, rfm = company.score_figures(user=user)
     last_month = company.month_start(period.last_day)
+    months = None
+    if not company.sees_everyone(user):
+        # A rep's monthly revenue and cohorts (the same twelve months) from one read.
+        months = company.summary_months(
+            user=user, first=company.add_months(last_month, -11), last_day=period.last_day
+        )
     figures = {
         "inactivity_days": inactivity,
         "currency": settings.CRM_BASE_CURRENCY,
@@ -77,14 +83,14 @@ def _period_figures(user, period):
         "kpis": company.kpis(current, before),
         "overview": overview,
         "revenue_chart": charts.monthly_revenue_chart(
-            company.monthly_revenue(user=user, last_month=last_month, end=period.end)
+            company.monthly_revenue(user=user, last_month=last_month, end=period.end, groups=months)
         ),
         "cohort_chart": None,
         "campaign_chart": None,
         "campaign_values": [],
     }
     if overview.scored:
-        table = cohorts.cohort_table(user=user, as_of=period.last_day)
+        table = cohorts.cohort_table(user=user, as_of=period.last_day, groups=months)
         if not table.is_empty:
             figures["cohort_chart"] = charts.cohort_heat_map(table)
         figures["histogram_chart"] = charts.value_histogram_chart(overview)

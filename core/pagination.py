@@ -121,6 +121,10 @@ class Keyset:
     # owner's book), so each part is read whole from its own index and sorted by id, instead
     # of walking the table by id in search of the few.
     sort_blanks: bool = False
+    # A filter every listed row with a value meets anyway, repeated on the rows with a value
+    # so that an index led by it serves their walk: a status copied onto the score row
+    # (customers.selectors.customer_list_order).
+    valued_filter: Q | None = None
 
     def ordering(self) -> tuple[OrderBy, OrderBy]:
         """The same order for ``order_by`` on a whole list (an export, say)."""
@@ -215,6 +219,8 @@ class _Walk:
         queryset = self.queryset
         if self.keyset.nullable:
             queryset = queryset.filter(**{f"{key}__isnull": False})
+        if self.keyset.valued_filter is not None:
+            queryset = queryset.filter(self.keyset.valued_filter)
         if after is not None:
             # The redundant bound on the key alone lets the database start the index scan
             # at the position instead of filtering the rows before it.

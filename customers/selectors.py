@@ -145,7 +145,7 @@ def customer_list(
 
 
 def customer_list_order(
-    sort: str, *, one_book: bool = False, by_score_group: bool = False
+    sort: str, *, one_book: bool = False, by_score_group: bool = False, status: str = ""
 ) -> Keyset:
     """The list's order for a ``sort`` from a query string: a LIST_SORTS key, "-" first
     for descending; anything else is by name, A to Z. ``one_book``: the list holds one
@@ -157,16 +157,23 @@ def customer_list_order(
 
     A score figure's blanks are read in two parts, each from a small partial index: the
     customers whose score lacks the figure (metrics 0013), and those not known to have a
-    score row at all (``Customer.is_scored``), of whom those without one are the blanks."""
+    score row at all (``Customer.is_scored``), of whom those without one are the blanks.
+
+    ``status``: the list keeps the customers of that status; over everyone's scores, the
+    scored ones are read from an index led by the status copied onto the score row
+    (``CustomerScore.customer_status``), as the customers' own status is also filtered on."""
     descending = sort.startswith("-")
     name = sort.removeprefix("-")
     if name not in LIST_SORTS:
         name, descending = "name", False
     key, nullable = LIST_SORTS[name]
     blank_parts: tuple[Q, ...] = ()
+    scored_status = None
+    if status and key.startswith("score__") and not one_book:
+        scored_status = Q(score__customer_status=status)
     if nullable:
         blank_parts = (
-            Q(score__isnull=False, **{f"{key}__isnull": True}),
+            Q(score__isnull=False, **{f"{key}__isnull": True}) & (scored_status or Q()),
             Q(is_scored=False, score__isnull=True),
         )
     return Keyset(
@@ -177,19 +184,8 @@ def customer_list_order(
         blank_parts=blank_parts,
         sort_rows=one_book and key.startswith("score__"),
         sort_blanks=nullable and (one_book or by_score_group),
+        valued_filter=scored_status,
     )
-
-
-def customer_list_jump(
-    customers: QuerySet[Customer], keyset: Keyset, value: Any
-) -> QuerySet[Customer]:
-    """The customers a "jump to" ``value`` (``keyset_paginate``'s inclusive ``start``) pages
-    through. Descending by name the value is the prefix after the one asked for ("N" for
-    "M"): the names before it, so a customer named exactly "N" is left out, as the order
-    list's number jump does (orders.selectors.order_list_jump)."""
-    if keyset.name == "-name":
-        return customers.filter(name__lt=value)
-    return customers
 
 
 def customer_list_keyset(*, user: AnyUser, filters: Mapping[str, Any]) -> Keyset:
@@ -200,6 +196,7 @@ def customer_list_keyset(*, user: AnyUser, filters: Mapping[str, Any]) -> Keyset
         by_score_group=bool(
             filters.get("tier") or filters.get("segment") or filters.get("churn_risk")
         ),
+        status=filters.get("status") or "",
     )
 
 

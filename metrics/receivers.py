@@ -5,6 +5,7 @@ the recalculation itself runs in a worker after the commit. Others keep the scor
 in the transaction of the change."""
 
 from . import totals
+from .models import CustomerScore
 from .services import customers_mark_dirty
 
 
@@ -12,9 +13,15 @@ def order_or_cost_changed(sender, instance, **kwargs):
     customers_mark_dirty(customer_ids=[instance.customer_id])
 
 
-def customer_saved(sender, instance, raw=False, **kwargs):
-    if not raw:
-        customers_mark_dirty(customer_ids=[instance.pk])
+def customer_saved(sender, instance, raw=False, created=False, update_fields=None, **kwargs):
+    if raw:
+        return
+    customers_mark_dirty(customer_ids=[instance.pk])
+    if not created and (update_fields is None or "status" in update_fields):
+        # The status copied onto the score row (CustomerScore.customer_status).
+        CustomerScore.objects.filter(customer_id=instance.pk).exclude(
+            customer_status=instance.status
+        ).update(customer_status=instance.status)
 
 
 def customer_deleted(sender, instance, **kwargs):

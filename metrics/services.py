@@ -25,7 +25,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,6 +38,7 @@ from orders import summary
 
 from . import engine, signals, storage
 from .models import (
+    CustomerScore,
     DirtyCustomer,
     MetricSettings,
     ModelFit,
@@ -407,20 +408,32 @@ def _finish(run_id: int) -> None:
             return
         run = RecalcRun.objects.get(pk=run_id)
         carried = storage.end_publication(since=run.started_at)
-        _customers_flag_scored()
         storage.clear_staging()
         # The run read every customer's data as of its start: marks made before it began
         # are covered; later ones stay for the sweep.
         DirtyCustomer.objects.filter(marked_at__lt=run.started_at).delete()
         customers_mark_dirty(customer_ids=carried)
     storage.after_publication()
+    _customers_flag_scored()
+
+
+# Customers flagged per statement.
+FLAG_BATCH = 20_000
 
 
 def _customers_flag_scored() -> int:
-    """Mark the customers that now have a score row (``Customer.is_scored``), in the
-    transaction that publishes the run: the customers not yet known to have one, read from
-    their small partial index, so a run flags only those new since the last."""
-    return Customer.objects.filter(is_scored=False, score__isnull=False).update(is_scored=True)
+    """Mark the customers that now have a score row (``Customer.is_scored``): those not yet
+    known to have one, read from their small partial index, so a run flags only those new
+    since the last. After the publication has committed, a batch per transaction: the flag
+    is a hint (false only costs time, and a score row goes only with its customer), and
+    the first run after a load of a million customers rewrote a million customer rows,
+    2-4 minutes during which its transaction held the swapped scores table locked against
+    every reader (issue 14)."""
+    unscored = Customer.objects.filter(is_scored=False, score__isnull=False)
+    flagged = 0
+    while ids := list(unscored.order_by("pk").values_list("pk", flat=True)[:FLAG_BATCH]):
+        flagged += unscored.filter(pk__range=(ids[0], ids[-1])).update(is_scored=True)
+    return flagged
 
 
 def full_run_fail(*, run_id: int, error: Exception | str) -> None:
@@ -722,6 +735,18 @@ def _tier_changes_send(changes: list[dict[str, Any]]) -> None:
     read from the stored tiers before the write, so a repeated write finds none."""
     if changes:
         signals.tier_changed.send(sender=None, changes=changes)
+
+
+def customer_statuses_follow(customer_ids: Iterable[int]) -> None:
+    """Copy these customers' status onto their score rows (``CustomerScore.customer_status``),
+    in the caller's transaction: a bulk write that changed statuses calls it once, as the
+    post_save receiver does for one customer."""
+    ids = sorted(set(customer_ids))
+    status = Subquery(Customer.objects.filter(pk=OuterRef("customer_id")).values("status")[:1])
+    for start in range(0, len(ids), MARK_BATCH):
+        CustomerScore.objects.filter(customer_id__in=ids[start : start + MARK_BATCH]).update(
+            customer_status=status
+        )
 
 
 def customers_mark_dirty(*, customer_ids: Iterable[int | None]) -> None:

@@ -229,11 +229,17 @@ def _upsert_sql(source_sql, source):
             f"{column} = CASE WHEN {table}.as_of < excluded.as_of THEN {table}.{origin} "
             f"ELSE {table}.{column} END"
         )
+    updates.append("customer_status = excluded.customer_status")
     return (
-        f"INSERT INTO {table} (customer_id, previous_tier, {columns}) "
-        f"SELECT {source}.customer_id, '', %s, %s, %s, {decoded} {source_sql} "
-        f"ON CONFLICT (customer_id) DO UPDATE SET {', '.join(updates)}"
+        f"INSERT INTO {table} (customer_id, previous_tier, customer_status, {columns}) "
+        f"SELECT {source}.customer_id, '', {_status_of(source)}, %s, %s, %s, {decoded} "
+        f"{source_sql} ON CONFLICT (customer_id) DO UPDATE SET {', '.join(updates)}"
     )
+
+
+def _status_of(source):
+    """The customer's status, copied onto the score row (``CustomerScore.customer_status``)."""
+    return f"(SELECT status FROM {Customer._meta.db_table} WHERE id = {source}.customer_id)"
 
 
 def _snapshot_sql(source_sql, source):
@@ -419,11 +425,11 @@ def _next_insert_sql(where, source):
     decoded = ", ".join(_decoded(c, source) for c in STAGED_COLUMNS)
     return (
         f"INSERT INTO {swap.NEXT_TABLE} (customer_id, previous_tier, previous_churn_risk, "
-        f"{', '.join(SCORE_COLUMNS)}) "
+        f"customer_status, {', '.join(SCORE_COLUMNS)}) "
         f"SELECT {source}.customer_id, "
         f"CASE WHEN live.as_of < %s THEN live.tier ELSE COALESCE(live.previous_tier, '') END, "
         f"CASE WHEN live.as_of < %s THEN live.churn_risk ELSE live.previous_churn_risk END, "
-        f"%s, %s, %s, {decoded} "
+        f"{_status_of(source)}, %s, %s, %s, {decoded} "
         f"FROM {source} LEFT JOIN {live} live ON live.customer_id = {source}.customer_id "
         f"{where}"
     )

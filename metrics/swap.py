@@ -71,6 +71,12 @@ def swap_in(*, since):
             f"DELETE FROM {NEXT_TABLE} n WHERE NOT EXISTS "
             f"(SELECT 1 FROM {Customer._meta.db_table} c WHERE c.id = n.customer_id)"
         )
+        # Statuses changed since a chunk copied them were written to the live rows only.
+        cursor.execute(
+            f"UPDATE {NEXT_TABLE} n SET customer_status = c.status "
+            f"FROM {Customer._meta.db_table} c "
+            "WHERE c.id = n.customer_id AND n.customer_status <> c.status"
+        )
         # The dashboard's totals of the new scores (seconds at a million rows).
         totals.rebuild(table=NEXT_TABLE)
         cursor.execute(f"LOCK TABLE {live} IN ACCESS EXCLUSIVE MODE")

@@ -13,7 +13,10 @@ seconds at a million customers. ``ScoreTotal`` keeps them instead, one row per
 - ``tier`` (A, B, C): the rows of the tier and the sum of their revenue;
 - ``rfm`` ("R,F,M"): the rows with an R score per (R, F, M);
 - ``campaign`` (its id): over the customers the campaign acquired, those with a CLV
-  (predicted, else simple) and the sum of it.
+  (predicted, else simple) and the sum of it;
+- ``first_day`` (an ISO date): the same over the customers whose score's first purchase
+  (``first_order_on``) is that day: the dashboard's average CLV of a period's new
+  customers (``first_purchase_clv``).
 
 Sums are kept in whole cents (exact on SQLite too). Every writer keeps them right in the
 transaction of its change, set-based: a full run rebuilds them when it swaps its scores in
@@ -39,8 +42,9 @@ from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
 
 from customers.models import Customer
+from orders.models import CustomerDay
 
-from .models import CustomerScore, ScoreTotal
+from .models import CustomerScore, DirtyCustomer, ScoreTotal
 
 HISTOGRAM_BUCKETS = 10
 TIERS = ("A", "B", "C")
@@ -53,7 +57,16 @@ _LOCK = "metrics.score_totals"
 _IDS_BATCH = 500
 
 # The columns each grouping set groups by, and the kind of total it makes.
-_COLUMNS = ("as_of", "bucket", "tier", "r_score", "f_score", "m_score", "campaign")
+_COLUMNS = (
+    "as_of",
+    "bucket",
+    "tier",
+    "r_score",
+    "f_score",
+    "m_score",
+    "campaign",
+    "first_day",
+)
 _SETS = (
     ((), None),  # rows and scored
     (("as_of",), Kind.AS_OF),
@@ -61,6 +74,7 @@ _SETS = (
     (("tier",), Kind.TIER),
     (("r_score", "f_score", "m_score"), Kind.RFM),
     (("campaign",), Kind.CAMPAIGN),
+    (("first_day",), Kind.FIRST_DAY),
 )
 
 
@@ -85,7 +99,8 @@ def _rows_sql(where: str, table: str | None = None) -> str:
     return (
         f"SELECT s.as_of AS as_of, {_bucket_sql('s.value_score')} AS bucket, s.tier AS tier, "
         "s.r_score AS r_score, s.f_score AS f_score, s.m_score AS m_score, "
-        "c.acquired_by_campaign_id AS campaign, s.value_score AS value_score, "
+        "c.acquired_by_campaign_id AS campaign, s.first_order_on AS first_day, "
+        "s.value_score AS value_score, "
         f"{_cents('s.revenue')} AS revenue, {_cents(clv)} AS clv "
         f"FROM {scores} s JOIN {customers} c ON c.id = s.customer_id {where}"
     )
@@ -133,7 +148,22 @@ def _mask(grouped: tuple[str, ...]) -> int:
 
 def _totals(rows: Iterable[tuple[Any, ...]]) -> Totals:
     totals: Totals = {}
-    for kind, as_of, bucket, tier, r, f, m, campaign, count, scored, revenue, clvs, clv in rows:
+    for (
+        kind,
+        as_of,
+        bucket,
+        tier,
+        r,
+        f,
+        m,
+        campaign,
+        first,
+        count,
+        scored,
+        revenue,
+        clvs,
+        clv,
+    ) in rows:
         if kind is None:
             totals[(Kind.ROWS, "")] = [count, 0]
             totals[(Kind.SCORED, "")] = [scored, 0]
@@ -148,6 +178,8 @@ def _totals(rows: Iterable[tuple[Any, ...]]) -> Totals:
             totals[(kind, key)] = [count, 0]
         elif kind == Kind.CAMPAIGN and campaign is not None:
             totals[(kind, str(campaign))] = [clvs, int(clv or 0)]
+        elif kind == Kind.FIRST_DAY and first is not None:
+            totals[(kind, _day(first))] = [clvs, int(clv or 0)]
     return totals
 
 
@@ -359,6 +391,73 @@ def stored(*kinds: str) -> StoredTotals:
             for kind, key, count, amount in rows.values_list("kind", "key", "customers", "amount")
         }
     )
+
+
+@dataclass(frozen=True)
+class NewCustomers:
+    """A period's new customers (first purchase in it) and, over those whose current score
+    has a CLV (predicted, else simple), how many and the sum of the CLVs."""
+
+    count: int
+    with_clv: int
+    clv: Decimal
+
+    @property
+    def average_clv(self) -> Decimal | None:
+        return self.clv / self.with_clv if self.with_clv else None
+
+
+def new_customers(periods: Iterable[tuple[date, date]]) -> list[NewCustomers]:
+    """Everyone's ``NewCustomers`` of each period [start, end), in one query: the count
+    from the purchase summary's first days (``orders.CustomerDay``), the CLVs from the
+    ``first_day`` totals.
+
+    Those totals key each CLV by the score's own first purchase. It is the summary's first
+    day for every customer without a ``DirtyCustomer`` mark: a score counts the purchases
+    up to its as-of date, as the summary defines them, and has a CLV only when there is
+    one, so its first purchase is the customer's first of all. A customer whose orders
+    changed since their score was written keeps a mark until it is written again: their
+    CLV is moved here from the score's first day to the summary's, so the figures are what
+    looking up each new customer's score gives (``tests/metrics/test_score_totals.py``)."""
+    bounds = [(start.isoformat(), end.isoformat()) for start, end in periods]
+    if not bounds:
+        return []
+    days, clv = CustomerDay._meta.db_table, "COALESCE(s.predicted_clv, s.simple_clv)"
+    # The marked customers with a CLV: the score's first day and the summary's.
+    moved = (
+        f"SELECT s.first_order_on AS scored, f.day AS summed, {clv} AS clv "
+        f"FROM {DirtyCustomer._meta.db_table} d "
+        f"JOIN {CustomerScore._meta.db_table} s ON s.customer_id = d.customer_id "
+        f"LEFT JOIN {days} f ON f.customer_id = d.customer_id AND f.prev_day IS NULL "
+        f"WHERE {clv} IS NOT NULL"
+    )
+    stored = f'FROM {ScoreTotal._meta.db_table} WHERE kind = %s AND "key" >= %s AND "key" < %s'
+    columns: list[str] = []
+    params: list[str] = []
+    for start, end in bounds:
+        columns.append(
+            f"(SELECT COUNT(*) FROM {days} WHERE prev_day IS NULL AND day >= %s AND day < %s)"
+        )
+        params += [start, end]
+        for total, of_moved in (("customers", "COUNT(*)"), ("amount", "SUM(clv)")):
+            columns.append(
+                f"(SELECT COALESCE(SUM({total}), 0) {stored})"
+                f" - (SELECT COALESCE({of_moved}, 0) FROM moved WHERE scored >= %s AND scored < %s)"
+                f" + (SELECT COALESCE({of_moved}, 0) FROM moved WHERE summed >= %s AND summed < %s)"
+            )
+            params += [Kind.FIRST_DAY, start, end, start, end, start, end]
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH moved AS ({moved}) SELECT {', '.join(columns)}", params)
+        row = cursor.fetchone()
+    return [
+        NewCustomers(
+            count=int(row[3 * i]),
+            with_clv=int(row[3 * i + 1]),
+            # SQLite adds decimals up as floats: the sum of whole cents, to the cent.
+            clv=Decimal(str(row[3 * i + 2])).quantize(Decimal("0.01")),
+        )
+        for i in range(len(bounds))
+    ]
 
 
 def fresh() -> StoredTotals:

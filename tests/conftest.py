@@ -6,7 +6,9 @@ import os
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 import pytest
+from rest_framework.test import APIClient
 
+from api.keys import api_key_create
 from tests.factories import persona
 
 
@@ -99,6 +101,20 @@ def client_for(client):
         return client
 
     return login
+
+
+@pytest.fixture
+def api_for(db):
+    """``api_for(user)``: an APIClient sending that user's new API key (None: anonymous)."""
+
+    def make(user):
+        client = APIClient()
+        if user is not None:
+            _key, raw = api_key_create(user=user, name="tests")
+            client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+        return client
+
+    return make
 
 
 @pytest.fixture(scope="session")

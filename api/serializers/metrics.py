@@ -91,8 +91,11 @@ class ScoreSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CustomerScore
-        fields = "__all__"
-        read_only_fields = [f.name for f in CustomerScore._meta.fields]
+        # The customer's status is the customer's: its copy here serves the list's index.
+        exclude = ["customer_status"]
+        read_only_fields = [
+            f.name for f in CustomerScore._meta.fields if f.name != "customer_status"
+        ]
         extra_kwargs = {name: {"help_text": text} for name, text in SCORE_FIELD_HELP.items()}
 
 

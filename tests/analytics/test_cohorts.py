@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from analytics import company
 from analytics.cohorts import campaign_payback, cohort_table
 from campaigns.selectors import campaign_cac, campaign_list, campaign_stats
 from metrics.services import full_run_sync
@@ -81,6 +82,25 @@ def test_a_rep_sees_cohorts_of_their_own_customers(owner, cohorts):
         2,
         [Decimal("100.00"), Decimal("50.00"), Decimal("100.00")],
     )
+
+
+@pytest.mark.parametrize("months", [3, 12])
+def test_a_reps_cohorts_and_monthly_revenue_from_one_read_are_those_of_two(owner, cohorts, months):
+    """The dashboard reads a rep's summary rows of the months shown once for both (with 3
+    months, customer f first bought before them and buys in them)."""
+    last_month = dt.date(2026, 3, 1)
+    first = company.add_months(last_month, -(months - 1))
+    groups = company.summary_months(user=owner, first=first, last_day=AS_OF)
+    end = AS_OF + dt.timedelta(days=1)
+    revenue = company.monthly_revenue(user=owner, last_month=last_month, months=months, end=end)
+    assert revenue == company.monthly_revenue(
+        user=owner, last_month=last_month, months=months, end=end, groups=groups
+    )
+    one, two = (
+        cohort_table(user=owner, as_of=AS_OF, months=months, groups=g) for g in (groups, None)
+    )
+    assert (one.cohorts, one.campaigns) == (two.cohorts, two.campaigns)
+    assert not one.is_empty
 
 
 def test_someone_without_a_role_sees_no_cohort(outsider, cohorts):

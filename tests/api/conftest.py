@@ -3,9 +3,6 @@ throttle counters, and generous rates (tests/api/test_throttling.py sets its own
 
 import pytest
 from django.core.cache import cache
-from rest_framework.test import APIClient
-
-from api.keys import api_key_create
 
 
 @pytest.fixture(autouse=True)
@@ -18,20 +15,6 @@ def _api_settings(settings):
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture
-def api_for(db):
-    """``api_for(user)``: an APIClient sending that user's new API key (None: anonymous)."""
-
-    def make(user):
-        client = APIClient()
-        if user is not None:
-            _key, raw = api_key_create(user=user, name="tests")
-            client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
-        return client
-
-    return make
 
 
 @pytest.fixture

@@ -38,6 +38,8 @@ class ScoreFactory(factory.django.DjangoModelFactory):
     churn_risk = 0.2
     tier = "B"
     segment = "loyal"
+    # As every writer of the scores copies it (metrics.storage, metrics.receivers).
+    customer_status = factory.LazyAttribute(lambda score: score.customer.status)
 
 
 class RecalcRunFactory(factory.django.DjangoModelFactory):

@@ -19,7 +19,7 @@ from tests.orders.factories import OrderFactory
 
 def _campaign_counts(queries):
     """The queries that count the customers campaigns acquired (campaign_cac)."""
-    counting = 'COUNT("customers_customer"."id")'
+    counting = 'COUNT(*) AS "total" FROM "customers_customer"'
     return [q for q in queries if counting in q["sql"] and "acquired_by_campaign_id" in q["sql"]]
 
 

@@ -35,3 +35,11 @@ def test_a_customer_deleted_takes_its_score_and_flag_along(db):
     gone.delete()
 
     assert _flagged() == set(CustomerScore.objects.values_list("customer_id", flat=True))
+
+
+def test_a_run_flags_its_customers_a_batch_at_a_time(db, monkeypatch):
+    monkeypatch.setattr(services, "FLAG_BATCH", 5)
+    population(12)
+    services.full_run_sync(as_of=AS_OF)
+    assert _flagged() == set(CustomerScore.objects.values_list("customer_id", flat=True))
+    assert len(_flagged()) == 12

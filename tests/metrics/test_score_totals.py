@@ -13,14 +13,13 @@ from django.db import connection
 from django.db.models import Avg, Count, Max, Q, Sum
 from django.db.models.functions import Coalesce
 from django.test.utils import CaptureQueriesContext
-from rest_framework.test import APIClient
 
 from analytics import company
-from api.keys import api_key_create
 from customers.models import Customer
 from customers.services import customer_delete, customer_merge, customer_update
 from metrics import history, services, totals
-from metrics.models import CustomerScore, ScoreTotal
+from metrics.models import CustomerScore, DirtyCustomer, ScoreTotal
+from orders.models import CustomerDay, Order
 from tests.campaigns.factories import CampaignFactory
 from tests.dataio.factories import csv_bytes, import_file
 from tests.factories import CustomerFactory
@@ -69,6 +68,14 @@ def test_a_full_run_rebuilds_the_totals(scored):
     stored = totals.stored()
     assert stored.customers(ScoreTotal.Kind.ROWS) == CustomerScore.objects.count() == 25
     assert stored.customers(ScoreTotal.Kind.CAMPAIGN, str(scored["spring"].pk)) > 0
+    with_clv = CustomerScore.objects.filter(
+        Q(predicted_clv__isnull=False) | Q(simple_clv__isnull=False)
+    )
+    first_days = stored.of_kind(ScoreTotal.Kind.FIRST_DAY)
+    assert sum(n for n, _amount in first_days.values()) == with_clv.count() > 0
+    assert set(first_days) == {
+        day.isoformat() for day in with_clv.values_list("first_order_on", flat=True)
+    }
     assert stored.as_of == AS_OF
     assert ScoreTotal.objects.count() < 100
 
@@ -125,15 +132,12 @@ def test_a_change_of_acquiring_campaign_moves_the_clv(scored, manager):
     assert_fresh()
 
 
-def test_the_api_batch_moves_the_clv(scored, manager):
+def test_the_api_batch_moves_the_clv(scored, manager, api_for):
     moved = [_buyer(scored, scored["spring"]), _buyer(scored, scored["autumn"])]
     for i, customer in enumerate(moved):
         Customer.objects.filter(pk=customer.pk).update(external_id=f"ERP-{i}")
     # The update above bypasses the totals, but touches no score nor campaign.
-    client = APIClient()
-    _key, raw = api_key_create(user=manager, name="tests")
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
-    response = client.post(
+    response = api_for(manager).post(
         "/api/v1/customers/batch/?async=false",
         {
             "mode": "update",
@@ -290,4 +294,118 @@ def test_an_incremental_write_costs_a_fixed_number_of_queries_for_the_totals(sco
         counts.append((len(queries), written))
     assert counts[0] == counts[1]
     assert counts[0][1] == 1  # one upsert of what changed
+    assert_fresh()
+
+
+# --- The CLV of each period's new customers -------------------------------------------------
+
+# Periods of 100 days over the population's purchases, to a month after AS_OF.
+BOUNDARIES = [AS_OF - dt.timedelta(days=1000 - 100 * i) for i in range(11)]
+PERIODS = list(pairwise(BOUNDARIES))
+
+
+def _by_lookup():
+    """Each period's new customers (first purchase day in it, by the purchase summary) and
+    the average of their current scores' CLV, looked up one by one (what the totals
+    replace), rounded to the cent."""
+    clv = {
+        s.customer_id: s.predicted_clv if s.predicted_clv is not None else s.simple_clv
+        for s in CustomerScore.objects.all()
+    }
+    figures = []
+    for start, end in PERIODS:
+        new = CustomerDay.objects.filter(prev_day__isnull=True, day__gte=start, day__lt=end)
+        values = [clv.get(pk) for pk in new.values_list("customer_id", flat=True)]
+        values = [v for v in values if v is not None]
+        average = to_cents(sum(values) / len(values)) if values else None
+        figures.append((new.count(), average))
+    return figures
+
+
+def _on_the_dashboard(manager):
+    periods = company.consecutive_periods(user=manager, boundaries=BOUNDARIES)
+    return [(p.new_customers, p.average_clv) for p in periods]
+
+
+def test_the_managers_new_customers_and_their_clv_are_a_lookup_of_each_score(scored, manager):
+    assert _on_the_dashboard(manager) == _by_lookup()
+    assert (
+        sum(n for n, _average in _by_lookup())
+        == CustomerDay.objects.filter(prev_day__isnull=True).count()
+    )
+    with CaptureQueriesContext(connection) as queries:
+        totals.new_customers(PERIODS)
+    assert len(queries) == 1  # for every period at once
+
+
+def _first_day(customer):
+    return CustomerDay.objects.get(customer=customer, prev_day__isnull=True).day
+
+
+def test_a_stale_score_counts_on_the_summarys_first_day_until_it_is_recalculated(scored, manager):
+    """Orders that change a scored customer's first purchase leave their score (and its
+    first purchase) as it was until the recalculation: the figures follow the summary."""
+    before = _on_the_dashboard(manager)
+    earlier, later = _buyer(scored, scored["spring"]), _buyer(scored, scored["autumn"])
+    # An earlier first purchase, in another period.
+    OrderFactory(
+        customer=earlier, ordered_on=_first_day(earlier) - dt.timedelta(days=250), total="90.00"
+    )
+    # The first purchase day cancelled: the next one becomes the first.
+    first = _first_day(later)
+    if not CustomerDay.objects.filter(customer=later, prev_day__isnull=False).exists():
+        OrderFactory(customer=later, ordered_on=first + dt.timedelta(days=150), total="70.00")
+    for order in Order.objects.filter(customer=later, ordered_on=first):
+        order.status = Order.Status.CANCELLED
+        order.save()
+    # A newcomer without a score yet: counted, without a CLV.
+    newcomer = CustomerFactory()
+    OrderFactory(customer=newcomer, ordered_on=AS_OF - dt.timedelta(days=5), total="60.00")
+    stale = CustomerScore.objects.filter(customer__in=[earlier, later])
+    assert all(s.first_order_on != _first_day(s.customer) for s in stale)
+    assert DirtyCustomer.objects.filter(customer_id__in=[earlier.pk, later.pk]).count() == 2
+
+    after = _on_the_dashboard(manager)
+    assert after == _by_lookup()
+    assert after != before
+
+    services.dirty_recalculate(as_of=AS_OF)
+    assert not DirtyCustomer.objects.exists()
+    assert all(s.first_order_on == _first_day(s.customer) for s in stale.all())
+    assert _on_the_dashboard(manager) == _by_lookup()
+    assert_fresh()
+
+
+def test_scores_as_of_a_past_date_give_later_first_purchases_no_clv(scored, manager):
+    newcomer = CustomerFactory()
+    OrderFactory(customer=newcomer, ordered_on=AS_OF + dt.timedelta(days=10), total="60.00")
+    services.dirty_recalculate(as_of=AS_OF)
+    score = CustomerScore.objects.get(customer=newcomer)
+    assert score.first_order_on is None
+    assert score.simple_clv is None
+    assert score.predicted_clv is None
+    last = _on_the_dashboard(manager)[-1]
+    assert last[0] >= 1
+    assert _on_the_dashboard(manager) == _by_lookup()
+
+
+def test_a_merge_moves_the_new_customer_to_the_duplicates_first_day(scored, manager):
+    survivor, duplicate = _buyer(scored, scored["spring"]), _buyer(scored, scored["autumn"])
+    # The duplicate bought first: the survivor's first purchase becomes theirs.
+    OrderFactory(
+        customer=duplicate, ordered_on=_first_day(survivor) - dt.timedelta(days=200), total="80.00"
+    )
+    services.dirty_recalculate(as_of=AS_OF)
+    customer_merge(user=manager, survivor=survivor, duplicate=duplicate)
+    assert _first_day(survivor) < CustomerScore.objects.get(customer=survivor).first_order_on
+    assert _on_the_dashboard(manager) == _by_lookup()
+    services.dirty_recalculate(as_of=AS_OF)
+    assert _on_the_dashboard(manager) == _by_lookup()
+    assert_fresh()
+
+
+def test_a_deleted_customer_leaves_the_new_customers(scored, manager):
+    # With their orders (a queryset's delete, as the admin's bulk action does).
+    Customer.objects.filter(pk=_buyer(scored).pk).delete()
+    assert _on_the_dashboard(manager) == _by_lookup()
     assert_fresh()
