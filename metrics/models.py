@@ -274,6 +274,13 @@ class CustomerScore(ScoreFields):
                 )
                 for figure in ("value_score", "churn_risk", "revenue")
             ),
+            # A churn-risk band over a value-score sort: the band among the rows lacking a
+            # value score, instead of all those rows read to find the band's few (200 ms).
+            models.Index(
+                fields=["churn_risk", "customer"],
+                condition=Q(value_score__isnull=True),
+                name="score_value_blank_churn",
+            ),
         ]
 
     def __str__(self):
