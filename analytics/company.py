@@ -58,6 +58,7 @@ from customers.models import Customer
 from customers.selectors import can_see_all_customers, customers_visible_to
 from metrics import totals as score_totals
 from metrics.models import CustomerScore, MetricSettings, ScoreTotal
+from metrics.selectors_customer import scores_owned_visible_to
 from orders import summary
 from orders.models import CustomerDay, CustomerSpell, DayFlow
 from surveys.models import Survey, band_filter
@@ -561,7 +562,8 @@ def rfm_grid(*, user):
 
 def score_figures(*, user):
     """``(ScoreOverview, RFM grid)``: everyone's from the score totals (metrics.totals, a
-    few hundred rows), a rep's from one GROUP BY over their own scores."""
+    few hundred rows), a rep's from one GROUP BY over their own scores, found by the owner
+    copied onto them (an index-only range, not a probe per customer)."""
     if sees_everyone(user):
         kind = ScoreTotal.Kind
         totals = score_totals.stored(kind.SCORED, kind.AS_OF, kind.BUCKET, kind.TIER, kind.RFM)
@@ -582,12 +584,16 @@ def score_figures(*, user):
         default=None,
     )
     groups = (
-        scoped(CustomerScore.objects.all(), user)
+        scores_owned_visible_to(user)
         .annotate(bucket=bucket)
         .order_by()
         .values_list("tier", "bucket", "r_score", "f_score", "m_score")
         .annotate(
-            n=Count("pk"), scored=Count("value_score"), revenue=Sum("revenue"), as_of=Max("as_of")
+            # Counted by `*`, not the id: the owner's index holds every column read here.
+            n=Count("*"),
+            scored=Count("value_score"),
+            revenue=Sum("revenue"),
+            as_of=Max("as_of"),
         )
     )
     histogram = [0] * HISTOGRAM_BUCKETS

@@ -30,7 +30,10 @@ from core.types import Actor
 from customers import services as customer_services
 from customers.models import Customer
 from metrics import totals as score_totals
-from metrics.services import customer_statuses_follow, customers_mark_dirty
+from metrics.services import (
+    customers_mark_dirty,
+    score_copies_follow,
+)
 from orders import services as order_services
 from orders import summary
 from orders.models import Order, OrderLine
@@ -173,11 +176,17 @@ def customers_write(*, user: Actor, customers: Sequence[tuple[Customer | None, d
         exc.errors = {positions[index]: error for index, error in exc.errors.items()}
         raise _items_invalid(exc) from None
     customers_mark_dirty(customer_ids=[customer.pk for customer in saved])
-    customer_statuses_follow(
-        existing.pk
-        for existing, fields in (customers[index] for index in updates)
-        if existing is not None and "status" in fields
-    )
+
+    def updated(field):
+        return [
+            existing.pk
+            for existing, fields in (customers[index] for index in updates)
+            if existing is not None and field in fields
+        ]
+
+    owners_changed = updated("owner")
+    score_copies_follow([*updated("status"), *owners_changed])
+    order_services.order_owners_follow(owners_changed)
     # A status or churn date reaches the purchase summary, as the post_save receiver does
     # for one customer: once for the batch.
     summary.refresh_customers(

@@ -63,7 +63,9 @@ from core import roles  # noqa: E402
 from core.db import analyze  # noqa: E402
 from customers.models import Activity, Customer, Tag  # noqa: E402
 from metrics.models import CustomerScore  # noqa: E402
+from metrics.services import score_copies_follow  # noqa: E402
 from orders.models import Order  # noqa: E402
+from orders.services import order_owners_follow  # noqa: E402
 from surveys.models import Survey  # noqa: E402
 
 PLAIN = "/bench/plain/"
@@ -140,6 +142,11 @@ def bench_users(share: int = REP_SHARE) -> dict:
         users[label].groups.set([Group.objects.get(name=role)])
     if not Customer.objects.filter(owner=users["rep"]).exists():
         Customer.objects.annotate(slot=F("id") % share).filter(slot=0).update(owner=users["rep"])
+        # An update sends no signal: the owner copied onto the scores and the orders
+        # follows it here.
+        owned = list(Customer.objects.filter(owner=users["rep"]).values_list("pk", flat=True))
+        score_copies_follow(owned)
+        order_owners_follow(owned)
         analyze(Customer)  # the owners' statistics, as every bulk path does
     for label in ("manager", "rep"):
         _tasks_for(users[label])

@@ -177,7 +177,9 @@ def _scaled_out(run, workers):
         memory = _peak_memory(worker.pid)
     finally:
         worker.terminate()
-        worker.wait(timeout=60)
+        # A warm shutdown lets the last chunk's task end: after a big load it goes on for
+        # minutes once the run is done, flagging the customers it scored.
+        worker.wait(timeout=900)
     steps = {name: run.timings[name] for name in ("inputs", "population")}
     steps["publish (read, score, stage, publish each chunk; swap)"] = round(
         full - sum(steps.values()), 3

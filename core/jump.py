@@ -15,14 +15,14 @@ filter carries no jump.
 import datetime as dt
 import sys
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -190,17 +190,11 @@ class JumpForm(forms.Form):
         """A valid value was sent: the list starts at it."""
         return self.where is not None
 
-    def paginate(
-        self,
-        queryset: QuerySet[Any],
-        *,
-        cursor: str | None,
-        prefetch: "Sequence[str | Prefetch[Any, Any, Any]]" = (),
-    ) -> KeysetPage[Any]:
+    def paginate(self, queryset: QuerySet[Any], *, cursor: str | None) -> KeysetPage[Any]:
         """The list's page: from the jump's place when there is one (a cursor sent with it
         would contradict it, and is ignored), else the cursor's page, else the first."""
         if self.where is None:
-            return keyset_paginate(queryset, self.keyset, cursor=cursor, prefetch=prefetch)
+            return keyset_paginate(queryset, self.keyset, cursor=cursor)
         if self.where.before is not None:
             queryset = queryset.filter(**{f"{self.keyset.key}__lt": self.where.before})
-        return keyset_paginate(queryset, self.keyset, start=self.where.start, prefetch=prefetch)
+        return keyset_paginate(queryset, self.keyset, start=self.where.start)

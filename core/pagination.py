@@ -13,14 +13,14 @@ last row of the one before (its sort key and id, carried in a signed cursor), so
 import datetime as dt
 import heapq
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Generic, Protocol, TypeVar
 
 from django.conf import settings
 from django.core import signing
-from django.db.models import F, Model, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import F, Model, Q, QuerySet
 from django.db.models.expressions import CombinedExpression, OrderBy
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -284,13 +284,11 @@ def keyset_paginate(
     cursor: str | None = None,
     start: KeyValue = None,
     per_page: int | None = None,
-    prefetch: "Sequence[str | Prefetch[Any, Any, Any]]" = (),
 ) -> KeysetPage[Any]:
     """One page of ``queryset`` in ``keyset``'s order: after (or before) the row a
     ``cursor`` names, else from the first row whose key is ``start`` or beyond it (a
     "jump to"; ``start`` must suit the key's field), else from the top. Reads one row more
-    than the page to know whether another follows; ``prefetch`` lookups run once for the
-    page's rows, however many segments they came from."""
+    than the page to know whether another follows."""
     size: int = per_page or settings.CRM_PAGE_SIZE
     read = read_cursor(keyset, cursor)
     if read is not None:
@@ -300,7 +298,7 @@ def keyset_paginate(
             if len(rows) < size:
                 # Back at the top of the list, short of a page (a jump landed part-way
                 # through one): show the first page whole instead.
-                return keyset_paginate(queryset, keyset, per_page=size, prefetch=prefetch)
+                return keyset_paginate(queryset, keyset, per_page=size)
             items = rows[:size][::-1]
             page = KeysetPage(items=items, has_next=True, has_previous=len(rows) > size)
         else:
@@ -318,8 +316,6 @@ def keyset_paginate(
     elif page.has_previous:
         # A jump past the last row: nothing here, the way back is the list's end.
         page.has_previous = False
-    if prefetch:
-        prefetch_related_objects(page.items, *prefetch)
     return page
 
 

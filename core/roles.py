@@ -12,6 +12,7 @@ from django.contrib.auth.models import Group, Permission
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from .auth import group_names
 from .types import AnyUser
 
 if TYPE_CHECKING:
@@ -91,7 +92,7 @@ def user_role(user: AnyUser) -> "StrOrPromise":
     """The role label to show for a user (highest role wins)."""
     if user.is_superuser:
         return ROLE_LABELS[ADMIN]
-    names = set(user.groups.values_list("name", flat=True))
+    names = group_names(user)
     for group_name in (ADMIN, SALES_MANAGER, SALES_REP):
         if group_name in names:
             return ROLE_LABELS[group_name]

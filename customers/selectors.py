@@ -5,14 +5,14 @@ live beside it, once."""
 
 import heapq
 import itertools
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db.models import Model, Prefetch, Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext
 
@@ -36,7 +36,7 @@ LIST_SORTS = {
     "revenue": ("score__revenue", True),
 }
 TIERS = ("A", "B", "C")
-# Where ``tag_list()`` puts a listed customer's tags.
+# Where ``tags_attach`` puts a listed customer's tag names.
 TAG_LIST = "tag_list"
 # Churn risk bands of the list filter: (lowest included, highest excluded).
 CHURN_RISK_BANDS = {"high": (0.7, None), "medium": (0.3, 0.7), "low": (None, 0.3)}
@@ -142,6 +142,24 @@ def customer_list(
         if high is not None:
             qs = qs.filter(score__churn_risk__lt=high)
     return qs.order_by(*customer_list_order(sort).ordering())
+
+
+# What a row of the customer list shows (customers/templatetags/customer_rows.py): reading
+# only these leaves out two thirds of the columns of the three tables it joins (issue 14).
+LIST_ROW_FIELDS = (
+    "name",
+    "status",
+    "region",
+    "email",
+    "created_at",
+    "owner__username",
+    "owner__first_name",
+    "owner__last_name",
+    "score__value_score",
+    "score__tier",
+    "score__churn_risk",
+    "score__revenue",
+)
 
 
 def customer_list_order(
@@ -267,11 +285,22 @@ def task_get(*, user: AnyUser, task_id: int) -> Activity:
     )
 
 
-def tag_list() -> "Prefetch[str, Any, str]":
-    """The tags of a page of customers as a plain list on each (``customer.tag_list``), for
-    lists that only read them: Django's own prefetch makes a related manager and a queryset
-    for every row, more than the rest of a row costs (issue 14)."""
-    return Prefetch("tags", to_attr=TAG_LIST)
+def tags_attach(customers: Sequence[Customer]) -> None:
+    """Each customer's tag names, A to Z, as a plain list on ``customer.tag_list``, read in
+    one query for a page of customers. Not Django's prefetch: it makes a Tag, a related
+    manager and a queryset for every row, more than the rest of a row costs, and half a list
+    page's time in the database layer (issue 14)."""
+    names: dict[int, list[str]] = {customer.pk: [] for customer in customers}
+    if names:
+        pairs = (
+            Customer.tags.through.objects.filter(customer_id__in=names)
+            .order_by("tag__name", "tag_id")
+            .values_list("customer_id", "tag__name")
+        )
+        for customer_id, name in pairs:
+            names[customer_id].append(name)
+    for customer in customers:
+        setattr(customer, TAG_LIST, names[customer.pk])
 
 
 def tag_names() -> QuerySet[Tag, str]:

@@ -110,8 +110,9 @@ def customer_list(request):
     kept = [name for name in KEPT_BY_JUMP if sees_all or name != "owner"]
     jump = JumpForm(request.GET, jumps=JUMPS, keyset=keyset, form_id="customer-jump", kept=kept)
     page = jump.paginate(
-        customers, cursor=request.GET.get("cursor"), prefetch=[selectors.tag_list()]
+        customers.only(*selectors.LIST_ROW_FIELDS), cursor=request.GET.get("cursor")
     )
+    selectors.tags_attach(page.items)
     is_filtered = any(filters[name] for name in FILTER_NAMES)
     context = {
         "page": page,

@@ -17,8 +17,12 @@ from campaigns.models import Campaign
 from customers.models import Customer, Tag
 from customers.services import regions_changed
 from metrics import totals as score_totals
-from metrics.services import customer_statuses_follow, customers_mark_dirty
+from metrics.services import (
+    customers_mark_dirty,
+    score_copies_follow,
+)
 from orders import summary
+from orders.services import order_owners_follow
 
 from . import cells
 from .columns import CUSTOMER_FIELDS
@@ -310,9 +314,14 @@ class CustomerImporter(Importer):
             if SUMMARY_FIELDS.intersection(changed)
         )
         customers_mark_dirty(customer_ids=[customer.pk for customer, _tags in tag_sets])
-        customer_statuses_follow(
-            customer.pk for customer, changed, _tags in updates if "status" in changed
+        owners_changed = [
+            customer.pk for customer, changed, _tags in updates if "owner_id" in changed
+        ]
+        score_copies_follow(
+            [customer.pk for customer, changed, _tags in updates if "status" in changed]
+            + owners_changed
         )
+        order_owners_follow(owners_changed)
         regions_changed(regions={customer.region for customer, _tags in tag_sets})
 
     def _write_tags(self, tag_sets):

@@ -607,6 +607,15 @@ class OrderImporter(Importer):
                     line.product = self.imported_product
         all_lines = []
         if creates:
+            # Their customers' owners, copied onto the orders (Order.customer_owner); a
+            # customer new in this file is set on its orders as an object.
+            ids = [
+                order.customer.pk if Order.customer.is_cached(order) else order.customer_id
+                for order, _lines in creates
+            ]
+            owners = order_services.customer_owners_locked(customer_ids=ids)
+            for (order, _lines), customer_id in zip(creates, ids, strict=True):
+                order.customer_owner_id = owners.get(customer_id)
             created = bulk_create_with_history(
                 [order for order, _lines in creates], Order, batch_size=_BATCH, default_user=user
             )

@@ -13,10 +13,12 @@ Two steps, both pure (numpy and valuemodels, no ORM):
 The population's stats are built from per-chunk statistics, whichever way the customers
 are split: ``chunk_statistics`` (what the fits and cut-offs need: weighted unique rows,
 exact value counts, integer sums) merged by ``fit_statistics``, then
-``chunk_components`` (each buyer's four score components, as weighted unique rows) merged
-by ``finish_statistics`` (the references and tier cut-offs). ``population_scores`` is the
-same steps over one chunk, so a run split over workers and one in a single process give
-identical stats, hence identical scores.
+``chunk_components`` (each buyer's four score components) from which the references and
+tier cut-offs are selected in rounds (``selection_start``, ``selection_part``,
+``selection_advance``, ``selection_finish``: the exact order statistics they need, see
+valuemodels/selection.py). ``population_scores`` is the same steps over one chunk
+(``finish_statistics`` runs the rounds in process), so a run split over workers and one in
+a single process give identical stats, hence identical scores.
 """
 
 from dataclasses import dataclass, field
@@ -26,14 +28,16 @@ from fractions import Fraction
 
 import numpy as np
 
-from valuemodels import METHOD_VERSION, bgnbd, gamma_gamma, predictive, rfm
+from valuemodels import METHOD_VERSION, bgnbd, gamma_gamma, predictive, rfm, selection
 from valuemodels import score as composite
 from valuemodels.customer import DAYS_PER_YEAR, MIN_SPAN_DAYS
+from valuemodels.ranking import class_cutoff_ranks
 
 EXPECTED_PURCHASES_DAYS = 90
 # Reference distributions are stored as this many quantiles (plus min and max), so the
 # stats stay small at a million customers; below it the values are kept whole.
 REFERENCE_POINTS = 1000
+_REFERENCE_PROBABILITIES = np.linspace(0, 1, REFERENCE_POINTS + 1)
 _EPOCH = date(1970, 1, 1).toordinal()
 
 
@@ -106,11 +110,20 @@ def _derived(inputs, inactivity_days):
     }
 
 
-def _reference(values):
-    values = np.sort(values[~np.isnan(values)])
-    if values.size <= REFERENCE_POINTS:
-        return values.tolist()
-    return np.quantile(values, np.linspace(0, 1, REFERENCE_POINTS + 1)).tolist()
+def _reference_ranks(n):
+    """The ranks a reference distribution of ``n`` values reads: every value up to
+    REFERENCE_POINTS, else those ``np.quantile`` interpolates between."""
+    if n <= REFERENCE_POINTS:
+        return range(n)
+    return selection.quantile_ranks(n, _REFERENCE_PROBABILITIES)
+
+
+def _reference(n, value_at):
+    """The sorted values (``n`` at most REFERENCE_POINTS), else their quantiles exactly as
+    ``np.quantile(sorted values, linspace(0, 1, REFERENCE_POINTS + 1))`` gives them."""
+    if n <= REFERENCE_POINTS:
+        return [value_at[rank] for rank in range(n)]
+    return selection.quantiles(n, _REFERENCE_PROBABILITIES, value_at).tolist()
 
 
 # --- Statistics of a chunk of customers, and their merge ------------------------------------
@@ -120,6 +133,22 @@ def _counted(values):
     """Exact value counts: ``(sorted unique values, counts)``."""
     unique, counts = np.unique(np.asarray(values, dtype=float), return_counts=True)
     return unique, counts.astype(np.int64)
+
+
+def _cutoffs_counted(unique, counts, shares, *, reverse=False):
+    """``ranking.class_cutoffs`` of the values given as counts (sorted unique values, how
+    many of each), without spelling them out one per customer."""
+    if reverse:
+        unique, counts = unique[::-1], counts[::-1]
+    below = np.cumsum(counts)
+    cutoffs = [
+        float(unique[np.searchsorted(below, position, side="right")])
+        if position >= 0
+        # A cut-off every value passes: -inf worst first, so +inf for "smaller is better".
+        else (np.inf if reverse else -np.inf)
+        for position in class_cutoff_ranks(int(below[-1]) if below.size else 0, shares)
+    ]
+    return cutoffs
 
 
 def _merge_counted(parts):
@@ -152,8 +181,8 @@ def chunk_statistics(inputs, params):
     """What the population's fits and cut-offs need from some of its customers, as exact
     statistics that merge in any grouping (``fit_statistics``): value counts for the RFM
     cut-offs and the replacement cost, the BG/NBD histories as weighted unique rows, integer
-    sums, and the Gamma-Gamma rows of the repeat buyers in customer order (its fit adds them
-    up in order; ungrouped, the merged chunks give it the very rows a single run does)."""
+    sums, and the Gamma-Gamma rows of the repeat buyers as weighted unique rows (merged, the
+    chunks give its fit the very rows, in the same order, that a single run does)."""
     d = _derived(inputs, params.churn_inactivity_days)
     buyers = d["has_orders"]
     rows = bgnbd.collapse(d["x"][buyers], d["t_x"][buyers], d["T"][buyers])
@@ -168,7 +197,7 @@ def chunk_statistics(inputs, params):
         "orders": _counted(inputs.orders[buyers]),
         "revenue": _counted(inputs.revenue[buyers]),
         "bgnbd": (np.column_stack([rows.x, rows.t_x, rows.T]), rows.weights.astype(np.int64)),
-        "gamma_gamma": np.column_stack([x[repeat], avg_repeat[repeat]]),
+        "gamma_gamma": _counted_rows(np.column_stack([x[repeat], avg_repeat[repeat]])),
         "cohort": int(cohort.sum()),
         "lost": int(d["lost"][cohort].sum()),
         "acquisition": _counted(inputs.acquisition_cost[acquired]),
@@ -192,20 +221,27 @@ def fit_statistics(parts, *, as_of):
     buyers = sum(part["buyers"] for part in parts)
     stats = {"as_of": as_of.isoformat(), "buyers": buyers}
     if buyers:
+        # rfm.rfm_cutoffs, read off the merged counts.
         recency, frequency, monetary = (
-            np.repeat(*_merge_counted([part[key] for part in parts]))
+            _merge_counted([part[key] for part in parts])
             for key in ("recency", "orders", "revenue")
         )
-        cut = rfm.rfm_cutoffs(recency=recency, frequency=frequency, monetary=monetary)
-        stats["rfm"] = {"r": cut.recency, "f": cut.frequency, "m": cut.monetary}
+        stats["rfm"] = {
+            "r": _cutoffs_counted(*recency, rfm.QUINTILES, reverse=True),
+            "f": _cutoffs_counted(*frequency, rfm.QUINTILES),
+            "m": _cutoffs_counted(*monetary, rfm.QUINTILES),
+        }
     # Merged like bgnbd.collapse merges: the same rows in the same order, whatever the chunks.
     rows, weights = _counted_rows(
         np.concatenate([np.zeros((0, 3)), *(part["bgnbd"][0] for part in parts)]),
         np.concatenate([np.zeros(0, np.int64), *(part["bgnbd"][1] for part in parts)]),
     )
     bg = bgnbd.fit(rows[:, 0], rows[:, 1], rows[:, 2], weights=weights.astype(float))
-    repeat = np.concatenate([np.zeros((0, 2)), *(part["gamma_gamma"] for part in parts)])
-    gg = gamma_gamma.fit(repeat[:, 0], repeat[:, 1])
+    repeat, counts = _counted_rows(
+        np.concatenate([np.zeros((0, 2)), *(part["gamma_gamma"][0] for part in parts)]),
+        np.concatenate([np.zeros(0, np.int64), *(part["gamma_gamma"][1] for part in parts)]),
+    )
+    gg = gamma_gamma.fit(repeat[:, 0], repeat[:, 1], weights=counts.astype(float))
     stats["bgnbd"] = _fit_json(bg, bg.n_repeat_customers)
     stats["gamma_gamma"] = _fit_json(gg, gg.n_customers)
 
@@ -221,45 +257,98 @@ def fit_statistics(parts, *, as_of):
 
 
 def chunk_components(inputs, stats, params):
-    """Each buyer's four score components (``composite.COMPONENTS`` order) against the
-    stats of ``fit_statistics``, as weighted unique rows for ``finish_statistics``."""
+    """Each buyer's four score components (``composite.COMPONENTS`` order, one row per
+    buyer) against the stats of ``fit_statistics``: what the selection rounds read."""
     d = _derived(inputs, params.churn_inactivity_days)
-    return _component_rows(_per_customer(inputs, d, stats, params))
+    return _component_matrix(_per_customer(inputs, d, stats, params))
 
 
-def _component_rows(out):
+def _component_matrix(out):
     components = _components(out)
     buyers = out["buyers"]
-    return _counted_rows(np.column_stack([components[key][buyers] for key in composite.COMPONENTS]))
+    return np.column_stack([components[key][buyers] for key in composite.COMPONENTS])
+
+
+# --- The references and tier cut-offs, selected in rounds -----------------------------------
+#
+# Two phases, each a selection (valuemodels/selection.py) over the chunks' component rows:
+# the references (every component's sorted values or their quantiles), then the tier
+# cut-offs (order statistics of the buyers' value scores against those references).
+
+REFERENCES = "references"
+TIERS = "tiers"
+_SCORE = "score"
+
+
+def selection_start(phase):
+    return selection.start(composite.COMPONENTS if phase == REFERENCES else (_SCORE,))
+
+
+def selection_query(state):
+    """What each chunk is asked in the next round of the selection ``state``."""
+    return selection.query(state)
+
+
+def selection_part(components, stats, params, phase, asked):
+    """A chunk's answer (from its ``chunk_components``) to one round of ``phase``."""
+    columns = {key: components[:, i] for i, key in enumerate(composite.COMPONENTS)}
+    if phase == REFERENCES:
+        return selection.part(columns, asked)
+    # Element-wise: each buyer's score is the one the publication gives them.
+    scores = composite.value_scores(
+        columns, weights=params.weights, references=stats["references"]
+    ).scores
+    return selection.part({_SCORE: scores}, asked)
+
+
+def selection_advance(phase, state, parts, params):
+    """The selection after a round, from every chunk's ``selection_part`` (an iterable
+    read once, one part at a time). Done when ``selection.done`` says so."""
+    if phase == REFERENCES:
+        return selection.advance(state, parts, lambda _name, n: _reference_ranks(n))
+    shares = composite.tier_shares(a_share=params.tier_a_share, b_share=params.tier_b_share)
+    return selection.advance(state, parts, lambda _name, n: _tier_ranks(n, shares))
+
+
+def _tier_ranks(n, shares):
+    """The ranks of the scores the tier cut-offs are (none without scores; -1, a cut-off
+    every score passes, needs no score)."""
+    return [rank for rank in class_cutoff_ranks(n, shares) if rank >= 0] if n else []
+
+
+def selection_done(state):
+    return selection.done(state)
+
+
+def selection_finish(stats, phase, state, params):
+    """Store what a finished selection of ``phase`` found in ``stats``."""
+    if phase == REFERENCES:
+        stats["references"] = {
+            key: _reference(*selection.selected(state, key)) for key in composite.COMPONENTS
+        }
+        return stats
+    n, value_at = selection.selected(state, _SCORE)
+    shares = composite.tier_shares(a_share=params.tier_a_share, b_share=params.tier_b_share)
+    # composite.tier_cutoffs of the buyers' scores, from the scores at its ranks.
+    stats["tiers"] = (
+        [value_at[rank] if rank >= 0 else -np.inf for rank in class_cutoff_ranks(n, shares)]
+        if n
+        else None
+    )
+    return stats
 
 
 def finish_statistics(stats, parts, params):
     """Complete ``stats`` with the score references and the tier cut-offs, from every
-    chunk's ``chunk_components``: the references are the population's component values (or
-    their quantiles), the cut-offs those of the buyers' value scores against them."""
-    rows, counts = _counted_rows(
-        np.concatenate([np.zeros((0, len(composite.COMPONENTS))), *(part[0] for part in parts)]),
-        np.concatenate([np.zeros(0, np.int64), *(part[1] for part in parts)]),
-    )
-    columns = {key: rows[:, i] for i, key in enumerate(composite.COMPONENTS)}
-    stats["references"] = {
-        key: _reference(np.repeat(values, counts)) for key, values in columns.items()
-    }
-    scored = np.zeros(0)
-    if counts.size:
-        # Element-wise: a row's score is the score of each customer it stands for.
-        scores = composite.value_scores(
-            columns, weights=params.weights, references=stats["references"]
-        ).scores
-        scored = np.repeat(scores, counts)
-        scored = scored[~np.isnan(scored)]
-    stats["tiers"] = (
-        composite.tier_cutoffs(
-            scored, a_share=params.tier_a_share, b_share=params.tier_b_share
-        ).tolist()
-        if scored.size
-        else None
-    )
+    chunk's ``chunk_components``, in this process: the rounds a run spread over workers
+    makes, each chunk answering in turn."""
+    for phase in (REFERENCES, TIERS):
+        state = selection_start(phase)
+        while not selection_done(state):
+            asked = selection_query(state)
+            answers = (selection_part(part, stats, params, phase, asked) for part in parts)
+            state = selection_advance(phase, state, answers, params)
+        selection_finish(stats, phase, state, params)
     return stats
 
 
@@ -273,7 +362,7 @@ def population_scores(inputs, params):
     stats = fit_statistics([chunk_statistics(inputs, params)], as_of=inputs.as_of)
     d = _derived(inputs, params.churn_inactivity_days)
     out = _per_customer(inputs, d, stats, params)
-    finish_statistics(stats, [_component_rows(out)], params)
+    finish_statistics(stats, [_component_matrix(out)], params)
     _composite(out, stats, params)
     _assign_tiers(out, stats)
     return stats, out

@@ -4,6 +4,8 @@ the recalculation itself runs in a worker after the commit. Others keep the scor
 (metrics.totals) right when a customer's score row goes or its acquiring campaign changes,
 in the transaction of the change."""
 
+from django.db.models import Q
+
 from . import totals
 from .models import CustomerScore
 from .services import customers_mark_dirty
@@ -17,11 +19,15 @@ def customer_saved(sender, instance, raw=False, created=False, update_fields=Non
     if raw:
         return
     customers_mark_dirty(customer_ids=[instance.pk])
-    if not created and (update_fields is None or "status" in update_fields):
-        # The status copied onto the score row (CustomerScore.customer_status).
+    copied = {"status", "owner"}
+    if not created and (update_fields is None or copied.intersection(update_fields)):
+        # The status and owner copied onto the score row (CustomerScore.customer_status,
+        # customer_owner).
+        owner = instance.owner_id
+        same_owner = Q(customer_owner__isnull=True) if owner is None else Q(customer_owner=owner)
         CustomerScore.objects.filter(customer_id=instance.pk).exclude(
-            customer_status=instance.status
-        ).update(customer_status=instance.status)
+            same_owner, customer_status=instance.status
+        ).update(customer_status=instance.status, customer_owner=owner)
 
 
 def customer_deleted(sender, instance, **kwargs):

@@ -457,10 +457,15 @@ def full_run_fail(*, run_id: int, error: Exception | str) -> None:
 #    the fits and cut-offs need (engine.chunk_statistics);
 # 3. a reduce, ``full_run_fit``: the fits, RFM cut-offs, churn, margin (engine.fit_statistics);
 # 4. a map, ``full_run_chunk_components``: each range read again and scored against those,
-#    its buyers' four score components as weighted unique rows (engine.chunk_components);
-# 5. a reduce, ``full_run_gather``: the references and tier cut-offs (engine.finish_statistics),
-#    stored as the run's PopulationStats, and the publication chunks made;
-# 6. the publication map, ``full_run_publish_chunk``: each range read a third time, scored,
+#    its buyers' four score components kept for the next rounds (engine.chunk_components),
+#    and its answer to the first round of the selection of the references;
+# 5. rounds of a reduce, ``full_run_select``, and a map, ``full_run_chunk_select``: the exact
+#    order statistics the references, then the tier cut-offs, need (counts per bucket, then
+#    the values in the buckets holding the wanted ranks; engine.selection_*), so the reduce
+#    holds counts of bounded size, never a row per customer;
+# 6. ``full_run_gather``: the stats stored as the run's PopulationStats, the publication
+#    chunks made;
+# 7. the publication map, ``full_run_publish_chunk``: each range read a third time, scored,
 #    staged and published in one transaction; the last one swaps (as in a one-process run).
 #
 # The stats are those of a one-process run (the same engine functions over one chunk), so
@@ -560,18 +565,38 @@ def _lap(run: RecalcRun, plan: dict[str, Any], name: str, **fields: Any) -> dict
     return {**plan, "timings": timings, "clock": now}
 
 
+class _PartMissing(Exception):
+    """A map step left no result (its run moved on to another attempt)."""
+
+
+def _each_unpacked(parts: Iterable[Any]) -> Iterable[Any]:
+    for part in parts:
+        if part is None:
+            raise _PartMissing
+        yield _unpacked(part)
+
+
 def full_run_fit(
-    *, run_id: int, plan: dict[str, Any], parts: list[Any]
+    *, run_id: int, plan: dict[str, Any], parts: Iterable[Any]
 ) -> tuple[dict[str, Any], dict[str, Any]] | None:
     """The reduce after the first map: the fits and cut-offs from every range's
-    statistics. Returns ``(stats, plan)``, None when the run is not this attempt's."""
+    statistics (read one at a time). Returns ``(stats, plan)``, None when the run is not
+    this attempt's."""
     run = _attempt(run_id, plan["attempt"])
-    if run is None or any(part is None for part in parts):
+    if run is None:
+        return None
+    try:
+        # Unpacked as read, so the packed text of one range at most is held at a time.
+        unpacked = list(_each_unpacked(parts))
+    except _PartMissing:
         return None
     plan = _lap(run, plan, "inputs", step=_("Fitting the models and scoring every customer"))
     started = time.monotonic()
-    stats = engine.fit_statistics([_unpacked(part) for part in parts], as_of=run.as_of)
+    stats = engine.fit_statistics(unpacked, as_of=run.as_of)
     plan["fit_ms"] = int(1000 * (time.monotonic() - started))
+    if not plan["ranges"]:
+        # No customer, no rounds: the references and tiers of nobody.
+        engine.finish_statistics(stats, [], parameters_from_json(plan["parameters"]))
     return stats, plan
 
 
@@ -583,28 +608,77 @@ def full_run_chunk_components(
     stats: Mapping[str, Any],
     first_id: int,
     last_id: int,
-) -> list[Any] | None:
-    """The second map's step for one id range: its buyers' score components."""
+) -> tuple[Any, Any] | None:
+    """The second map's step for one id range: its buyers' score components (packed, kept
+    for the selection's rounds) and its answer to the first round."""
     run = _attempt(run_id, attempt)
     if run is None:
         return None
     inputs = _range_inputs(run, first_id, last_id)
-    rows, counts = engine.chunk_components(inputs, stats, parameters_from_json(parameters))
-    packed: list[Any] = _packed([rows, counts])
-    return packed
+    params = parameters_from_json(parameters)
+    components = engine.chunk_components(inputs, stats, params)
+    asked = engine.selection_query(engine.selection_start(engine.REFERENCES))
+    answer = engine.selection_part(components, stats, params, engine.REFERENCES, asked)
+    return _packed(components), _packed(answer)
 
 
-def full_run_gather(
-    *, run_id: int, plan: dict[str, Any], stats: dict[str, Any], parts: list[Any]
-) -> list[int]:
-    """The reduce after the second map: the references and tier cut-offs, stored with the
-    run, and the publication chunks (the plan's ranges) made. Returns the chunk indices to
-    publish, as ``full_run_prepare`` does."""
-    run = _attempt(run_id, plan["attempt"])
-    if run is None or any(part is None for part in parts):
-        return []
+def full_run_chunk_select(
+    *,
+    run_id: int,
+    attempt: int,
+    parameters: Mapping[str, Any],
+    stats: Mapping[str, Any],
+    phase: str,
+    asked: Mapping[str, Any],
+    components: Any,
+) -> Any:
+    """A selection round's map step for one range: its answer from its kept components."""
+    if _attempt(run_id, attempt) is None or components is None:
+        return None
+    params = parameters_from_json(parameters)
+    return _packed(engine.selection_part(_unpacked(components), stats, params, phase, asked))
+
+
+def full_run_selection_start() -> tuple[str, dict[str, Any]]:
+    """The first selection's phase and state, whose first round the components map answers."""
+    return engine.REFERENCES, engine.selection_start(engine.REFERENCES)
+
+
+def full_run_select(
+    *,
+    run_id: int,
+    plan: dict[str, Any],
+    stats: dict[str, Any],
+    phase: str,
+    state: dict[str, Any],
+    parts: Iterable[Any],
+) -> tuple[str | None, dict[str, Any] | None, Any] | None:
+    """A selection round's reduce: ``parts`` (every range's answer, read one at a time)
+    merged into the selection. Returns the phase and state of the next round and its
+    question, or ``(None, None, None)`` once both phases are done, the references and
+    tier cut-offs then written into ``stats``; None when the run is not this attempt's."""
+    if _attempt(run_id, plan["attempt"]) is None:
+        return None
     params = parameters_from_json(plan["parameters"])
-    engine.finish_statistics(stats, [_unpacked(part) for part in parts], params)
+    try:
+        state = engine.selection_advance(phase, state, _each_unpacked(parts), params)
+    except _PartMissing:
+        return None
+    if engine.selection_done(state):
+        engine.selection_finish(stats, phase, state, params)
+        if phase == engine.TIERS:
+            return None, None, None
+        phase, state = engine.TIERS, engine.selection_start(engine.TIERS)
+    return phase, state, engine.selection_query(state)
+
+
+def full_run_gather(*, run_id: int, plan: dict[str, Any], stats: dict[str, Any]) -> list[int]:
+    """After the selections: the stats (references and tier cut-offs included) stored with
+    the run, and the publication chunks (the plan's ranges) made. Returns the chunk indices
+    to publish, as ``full_run_prepare`` does."""
+    run = _attempt(run_id, plan["attempt"])
+    if run is None:
+        return []
     stats["parameters"] = plan["parameters"]
     # Read by the publication: each chunk scores its own range rather than reading staging.
     stats["scored_by_chunk"] = True
@@ -737,15 +811,18 @@ def _tier_changes_send(changes: list[dict[str, Any]]) -> None:
         signals.tier_changed.send(sender=None, changes=changes)
 
 
-def customer_statuses_follow(customer_ids: Iterable[int]) -> None:
-    """Copy these customers' status onto their score rows (``CustomerScore.customer_status``),
-    in the caller's transaction: a bulk write that changed statuses calls it once, as the
-    post_save receiver does for one customer."""
+def score_copies_follow(customer_ids: Iterable[int]) -> None:
+    """Copy these customers' status and owner onto their score rows
+    (``CustomerScore.customer_status`` and ``customer_owner``), in the caller's transaction:
+    a bulk write that changed statuses or owners calls it once, as the post_save receiver
+    does for one customer."""
     ids = sorted(set(customer_ids))
-    status = Subquery(Customer.objects.filter(pk=OuterRef("customer_id")).values("status")[:1])
+    customer = Customer.objects.filter(pk=OuterRef("customer_id"))
+    status = Subquery(customer.values("status")[:1])
+    owner = Subquery(customer.values("owner")[:1])
     for start in range(0, len(ids), MARK_BATCH):
         CustomerScore.objects.filter(customer_id__in=ids[start : start + MARK_BATCH]).update(
-            customer_status=status
+            customer_status=status, customer_owner=owner
         )
 
 

@@ -230,9 +230,12 @@ def _upsert_sql(source_sql, source):
             f"ELSE {table}.{column} END"
         )
     updates.append("customer_status = excluded.customer_status")
+    updates.append("customer_owner_id = excluded.customer_owner_id")
     return (
-        f"INSERT INTO {table} (customer_id, previous_tier, customer_status, {columns}) "
-        f"SELECT {source}.customer_id, '', {_status_of(source)}, %s, %s, %s, {decoded} "
+        f"INSERT INTO {table} (customer_id, previous_tier, customer_status, customer_owner_id, "
+        f"{columns}) "
+        f"SELECT {source}.customer_id, '', {_status_of(source)}, {_owner_of(source)}, "
+        f"%s, %s, %s, {decoded} "
         f"{source_sql} ON CONFLICT (customer_id) DO UPDATE SET {', '.join(updates)}"
     )
 
@@ -240,6 +243,11 @@ def _upsert_sql(source_sql, source):
 def _status_of(source):
     """The customer's status, copied onto the score row (``CustomerScore.customer_status``)."""
     return f"(SELECT status FROM {Customer._meta.db_table} WHERE id = {source}.customer_id)"
+
+
+def _owner_of(source):
+    """The customer's owner, copied onto the score row (``CustomerScore.customer_owner``)."""
+    return f"(SELECT owner_id FROM {Customer._meta.db_table} WHERE id = {source}.customer_id)"
 
 
 def _snapshot_sql(source_sql, source):
@@ -425,11 +433,11 @@ def _next_insert_sql(where, source):
     decoded = ", ".join(_decoded(c, source) for c in STAGED_COLUMNS)
     return (
         f"INSERT INTO {swap.NEXT_TABLE} (customer_id, previous_tier, previous_churn_risk, "
-        f"customer_status, {', '.join(SCORE_COLUMNS)}) "
+        f"customer_status, customer_owner_id, {', '.join(SCORE_COLUMNS)}) "
         f"SELECT {source}.customer_id, "
         f"CASE WHEN live.as_of < %s THEN live.tier ELSE COALESCE(live.previous_tier, '') END, "
         f"CASE WHEN live.as_of < %s THEN live.churn_risk ELSE live.previous_churn_risk END, "
-        f"{_status_of(source)}, %s, %s, %s, {decoded} "
+        f"{_status_of(source)}, {_owner_of(source)}, %s, %s, %s, {decoded} "
         f"FROM {source} LEFT JOIN {live} live ON live.customer_id = {source}.customer_id "
         f"{where}"
     )

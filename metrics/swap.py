@@ -71,11 +71,14 @@ def swap_in(*, since):
             f"DELETE FROM {NEXT_TABLE} n WHERE NOT EXISTS "
             f"(SELECT 1 FROM {Customer._meta.db_table} c WHERE c.id = n.customer_id)"
         )
-        # Statuses changed since a chunk copied them were written to the live rows only.
+        # Statuses and owners changed since a chunk copied them were written to the live
+        # rows only.
         cursor.execute(
-            f"UPDATE {NEXT_TABLE} n SET customer_status = c.status "
+            f"UPDATE {NEXT_TABLE} n SET customer_status = c.status, "
+            "customer_owner_id = c.owner_id "
             f"FROM {Customer._meta.db_table} c "
-            "WHERE c.id = n.customer_id AND n.customer_status <> c.status"
+            "WHERE c.id = n.customer_id AND (n.customer_status <> c.status "
+            "OR n.customer_owner_id IS DISTINCT FROM c.owner_id)"
         )
         # The dashboard's totals of the new scores (seconds at a million rows).
         totals.rebuild(table=NEXT_TABLE)
@@ -99,7 +102,9 @@ def swap_in(*, since):
 
 def after_swap():
     """Check the foreign keys added NOT VALID and give the planner statistics of the new
-    table; neither blocks readers or writers."""
+    table; neither blocks readers or writers. VACUUM, not only ANALYZE: until the new
+    table is vacuumed no page is known all-visible, and a rep's score figures, read from
+    their owner's index (``score_owner_figures``), would visit the table for every row."""
     live = _live()
     with connection.cursor() as cursor:
         cursor.execute(
@@ -108,7 +113,9 @@ def after_swap():
         )
         for (name,) in cursor.fetchall():
             cursor.execute(f'ALTER TABLE {live} VALIDATE CONSTRAINT "{name}"')
-        cursor.execute(f"ANALYZE {live}")
+        # VACUUM cannot run in a transaction: a run finished inside one gets statistics only.
+        command = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
+        cursor.execute(f"{command} {live}")
 
 
 _INDEX_PREFIX = re.compile(r"^CREATE (UNIQUE )?INDEX (\S+) ON (\S+) ")

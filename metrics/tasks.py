@@ -93,13 +93,23 @@ def _store(key, part):
 
 
 def _results(keys):
-    """The map's results, read from the result backend (then dropped from it)."""
-    parts = []
+    """The map's results, read from the result backend one at a time as the reduce asks
+    for them (each dropped from it once the next is read)."""
     for key in keys:
         result = current_app.AsyncResult(key)
-        parts.append(result.result if result.state == states.SUCCESS else None)
+        yield result.result if result.state == states.SUCCESS else None
         result.forget()
-    return parts
+
+
+def _kept(key):
+    """A result kept for several rounds (a range's score components)."""
+    result = current_app.AsyncResult(key)
+    return result.result if result.state == states.SUCCESS else None
+
+
+def _forget(keys):
+    for key in keys:
+        current_app.AsyncResult(key).forget()
 
 
 def _scatter(task, run_id):
@@ -111,7 +121,7 @@ def _scatter(task, run_id):
         # No customer: nothing to spread; the reduces, given nothing, finish the run.
         with _alive(run_id), _failing(run_id):
             stats, plan = services.full_run_fit(run_id=int(run_id), plan=plan, parts=[])
-            services.full_run_gather(run_id=int(run_id), plan=plan, stats=stats, parts=[])
+            services.full_run_gather(run_id=int(run_id), plan=plan, stats=stats)
         return 0
     arguments = [
         (run_id, plan["attempt"], plan["parameters"], first, last)
@@ -141,20 +151,29 @@ def full_run_fit(self, run_id, plan, keys):
     if fitted is None:
         return None
     stats, plan = fitted
+    # Each range's components stay in the result backend under these keys for the
+    # selection's rounds (a few MB a range), dropped once the stats are stored.
+    kept = [f"metrics-components-{uuid4()}" for _range in plan["ranges"]]
     arguments = [
-        (run_id, plan["attempt"], plan["parameters"], stats, first, last)
-        for first, last, _size in plan["ranges"]
+        (run_id, plan["attempt"], plan["parameters"], stats, first, last, components)
+        for (first, last, _size), components in zip(plan["ranges"], kept, strict=True)
     ]
     _mapped(
-        full_run_chunk_components, arguments, full_run_gather, (run_id, plan, stats), _queue(self)
+        full_run_chunk_components,
+        arguments,
+        full_run_select,
+        (run_id, plan, stats, *services.full_run_selection_start(), kept),
+        _queue(self),
     )
     return stats["buyers"]
 
 
 @shared_task(autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5)
-def full_run_chunk_components(run_id, attempt, parameters, stats, first_id, last_id, key):
+def full_run_chunk_components(
+    run_id, attempt, parameters, stats, first_id, last_id, components_key, key
+):
     with _alive(run_id), _failing(run_id):
-        part = services.full_run_chunk_components(
+        done = services.full_run_chunk_components(
             run_id=int(run_id),
             attempt=int(attempt),
             parameters=parameters,
@@ -162,20 +181,67 @@ def full_run_chunk_components(run_id, attempt, parameters, stats, first_id, last
             first_id=int(first_id),
             last_id=int(last_id),
         )
-    return _store(key, part)
+    if done is None:
+        return False
+    components, answer = done
+    _store(components_key, components)
+    return _store(key, answer)
 
 
 @shared_task(bind=True, autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5)
-def full_run_gather(self, run_id, plan, stats, keys):
+def full_run_select(self, run_id, plan, stats, phase, state, kept, keys):
+    """A round of the selection of the references and tier cut-offs (services): merge the
+    ranges' answers, then ask the next round, or store the stats and publish."""
     with _alive(run_id), _failing(run_id):
-        indices = services.full_run_gather(
-            run_id=int(run_id), plan=plan, stats=stats, parts=_results(keys)
+        step = services.full_run_select(
+            run_id=int(run_id),
+            plan=plan,
+            stats=stats,
+            phase=phase,
+            state=state,
+            parts=_results(keys),
         )
+    if step is None:
+        _forget(kept)
+        return None
+    phase, state, asked = step
     queue = _queue(self)
-    for index in indices:
-        # One lost here is sent again by the sweep once the run's lease runs out.
-        enqueue(full_run_publish_chunk, run_id, index, queue=queue)
-    return len(indices)
+    if phase is None:
+        # Both selections done: ``stats`` now holds the references and tier cut-offs.
+        with _alive(run_id), _failing(run_id):
+            indices = services.full_run_gather(run_id=int(run_id), plan=plan, stats=stats)
+        _forget(kept)
+        for index in indices:
+            # One lost here is sent again by the sweep once the run's lease runs out.
+            enqueue(full_run_publish_chunk, run_id, index, queue=queue)
+        return len(indices)
+    arguments = [
+        (run_id, plan["attempt"], plan["parameters"], stats, phase, asked, components)
+        for components in kept
+    ]
+    _mapped(
+        full_run_chunk_select,
+        arguments,
+        full_run_select,
+        (run_id, plan, stats, phase, state, kept),
+        queue,
+    )
+    return phase
+
+
+@shared_task(autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5)
+def full_run_chunk_select(run_id, attempt, parameters, stats, phase, asked, components_key, key):
+    with _alive(run_id), _failing(run_id):
+        answer = services.full_run_chunk_select(
+            run_id=int(run_id),
+            attempt=int(attempt),
+            parameters=parameters,
+            stats=stats,
+            phase=phase,
+            asked=asked,
+            components=_kept(components_key),
+        )
+    return _store(key, answer)
 
 
 @shared_task(autoretry_for=TRANSIENT, retry_backoff=True, max_retries=5)

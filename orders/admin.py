@@ -6,6 +6,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import CustomerCost, ExchangeRate, Order, OrderLine, Product
+from .services import customer_owners_locked
 
 
 @admin.register(Product)
@@ -62,6 +63,12 @@ class OrderAdmin(SimpleHistoryAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def save_model(self, request, obj, form, change):
+        # The order may have moved to another customer: it takes that customer's owner copy.
+        owners = customer_owners_locked(customer_ids=[obj.customer_id])
+        obj.customer_owner_id = owners.get(obj.customer_id)
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(CustomerCost)

@@ -17,6 +17,9 @@ class OrdersConfig(AppConfig):
 
         customer_merging.connect(receivers.move_orders_and_costs, dispatch_uid="orders.merge")
         post_save.connect(receivers.customer_saved, sender=Customer, dispatch_uid="orders.summary")
+        post_save.connect(
+            receivers.customer_owner_saved, sender=Customer, dispatch_uid="orders.owner_copy"
+        )
         for signal in (post_save, post_delete):
             signal.connect(
                 receivers.order_saved_or_deleted, sender=Order, dispatch_uid="orders.summary"

@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Max
+from django.db.models import Max, OuterRef, Subquery
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
@@ -37,6 +37,8 @@ from .money import no_rate, rate_on, rates_on, to_base
 from .numbering import order_number
 
 Status = Order.Status
+# Customers per statement of ``order_owners_follow``: below SQLite's limit of parameters.
+FOLLOW_BATCH = 500
 # {(currency, date): rate}, loaded for many orders at once (orders.money.rates_on).
 Rates = Mapping[tuple[str, date], Decimal]
 
@@ -293,8 +295,43 @@ def _save_lines(order: Order, order_lines: list[OrderLine]) -> None:
     OrderLine.objects.bulk_create(order_lines)
 
 
-def _locked(order: Order) -> Order:
-    return Order.objects.select_for_update().get(pk=order.pk)
+def customer_owners_locked(*, customer_ids: Iterable[int]) -> dict[int, int | None]:
+    """The owners of these customers, for the copy on their orders (``Order.customer_owner``),
+    their rows locked until the caller's transaction ends. A change of owner locks the row
+    too and then copies the owner onto the customer's orders (``receivers.customer_saved``,
+    ``order_owners_follow``): an order written meanwhile waits for it here and reads the new
+    owner, or has committed before the change's copy reads the orders. Locked in id order,
+    as the purchase summary locks them (``summary.refresh_customers``), and before any order
+    row: the order in which a change of owner takes them, so the two never deadlock."""
+    locked = (
+        Customer.objects.filter(pk__in=sorted(set(customer_ids)))
+        .order_by("pk")
+        .select_for_update(no_key=True)
+    )
+    return dict(locked.values_list("pk", "owner_id"))
+
+
+def _locked(order: Order, *, customer: Customer | None = None) -> Order:
+    """The order, locked, after its customer (and ``customer``, the one it moves to):
+    its owner copy set to that customer's owner, read under the lock
+    (``customer_owners_locked``), so saving it also mends a copy gone stale."""
+    target = order.customer_id if customer is None else customer.pk
+    owners = customer_owners_locked(customer_ids=[order.customer_id, target])
+    locked = Order.objects.select_for_update().get(pk=order.pk)
+    locked.customer_owner_id = owners.get(target)
+    return locked
+
+
+def order_owners_follow(customer_ids: Iterable[int]) -> None:
+    """Copy these customers' owner onto their orders (``Order.customer_owner``), in the
+    caller's transaction: a bulk write that changed owners calls it once, as the post_save
+    receiver does for one customer. The caller's write locked the customers' rows."""
+    ids = sorted(set(customer_ids))
+    owner = Subquery(Customer.objects.filter(pk=OuterRef("customer_id")).values("owner_id")[:1])
+    for start in range(0, len(ids), FOLLOW_BATCH):
+        Order.objects.filter(customer_id__in=ids[start : start + FOLLOW_BATCH]).update(
+            customer_owner=owner
+        )
 
 
 def order_preview(
@@ -342,6 +379,7 @@ def order_create(
 ) -> Order:
     """Create an order with its lines. ``number`` empty: the next SO-number is used."""
     require_customer_access(user=user, customers=[customer], permission="orders.add_order")
+    owners = customer_owners_locked(customer_ids=[customer.pk])
     order, order_lines = _priced_order(
         user=user,
         rates=None,
@@ -353,6 +391,7 @@ def order_create(
         status=status,
         note=note,
     )
+    order.customer_owner_id = owners.get(customer.pk)
     order._history_user = user  # type: ignore[attr-defined]  # read by simple_history
     if order.number:
         _save(order)
@@ -392,6 +431,7 @@ def orders_create_bulk(*, user: Actor, orders: Sequence[Mapping[str, Any]]) -> l
             (fields.get("currency") or base_currency(), fields["ordered_on"]) for fields in orders
         }
     )
+    owners = customer_owners_locked(customer_ids=[fields["customer"].pk for fields in orders])
     given = [(fields.get("number") or "").strip() for fields in orders]
     taken = _numbers_taken({number for number in given if number})
     errors: dict[int, ValidationError] = {}
@@ -399,6 +439,7 @@ def orders_create_bulk(*, user: Actor, orders: Sequence[Mapping[str, Any]]) -> l
     for index, fields in enumerate(orders):
         try:
             order, order_lines = _priced_order(user=user, rates=rates, **fields)
+            order.customer_owner_id = owners.get(order.customer_id)
             if order.number in taken:
                 raise _number_taken(order.number)
         except ValidationError as exc:
@@ -530,7 +571,7 @@ def order_update(
     require_customer_access(
         user=user, customers=[order.customer, customer], permission="orders.change_order"
     )
-    order = _locked(order)
+    order = _locked(order, customer=customer)
     if not can_edit(order):
         raise ValidationError(
             _("A %(status)s order cannot be edited.") % {"status": order.get_status_display()}

@@ -6,10 +6,16 @@ import os
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
 from api.keys import api_key_create
 from tests.factories import persona
+
+# Property tests run the same examples on every run, and never fail for time: a busy CI
+# machine made hypothesis's 200 ms deadline per example a failure at random.
+hypothesis_settings.register_profile("crm", deadline=None, derandomize=True)
+hypothesis_settings.load_profile("crm")
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -25,11 +31,15 @@ def celery_eager():
 @pytest.fixture(autouse=True, scope="session")
 def local_cache():
     """A per-process cache: with REDIS_URL set the app caches in Redis, and tests that
-    clear the cache must not clear the broker or another test process's counters."""
+    clear the cache must not clear the broker or another test process's counters. The
+    dashboard keeps no figures unless a test asks (``ANALYTICS_CACHE_AFTER = 0``): by the
+    default, figures that took a quarter of a second are kept, which on a busy machine
+    would hide a later change from a test at random."""
     from django.test.utils import override_settings
 
     override = override_settings(
-        CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+        CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
+        ANALYTICS_CACHE_AFTER=3600,
     )
     override.enable()
     yield

@@ -41,17 +41,23 @@ def class_cutoffs(
     (-inf), a share of 1 the best value, which no value passes. Returned in the values' own
     units: descending when ``reverse`` (smaller is better)."""
     ordered = np.sort(_oriented(_as_array(values), reverse))
-    n = ordered.size
+    positions = class_cutoff_ranks(ordered.size, shares)
+    cutoffs = [float(ordered[position]) if position >= 0 else -np.inf for position in positions]
+    return _oriented(np.array(cutoffs, dtype=float), reverse)
+
+
+def class_cutoff_ranks(n: int, shares: Iterable[Fraction | Decimal | float | str]) -> list[int]:
+    """The 0-based positions, worst first, of ``class_cutoffs``' values among ``n``
+    values (-1 where the cut-off is one every value passes)."""
     if n == 0:
         raise ValueError("Cut-offs need at least one value.")
-    cutoffs: list[float] = []
+    positions = []
     for value in shares:
         share = Fraction(value)
         if not 0 <= share <= 1:
             raise ValueError("Shares lie between 0 and 1.")
-        position = -(-share.numerator * n // share.denominator) - 1
-        cutoffs.append(float(ordered[position]) if position >= 0 else -np.inf)
-    return _oriented(np.array(cutoffs, dtype=float), reverse)
+        positions.append(-(-share.numerator * n // share.denominator) - 1)
+    return positions
 
 
 def classify(values: ArrayLike, cutoffs: ArrayLike, *, reverse: bool = False) -> IndexArray:

@@ -150,10 +150,17 @@ def tier_cutoffs(
     A customer is A when their score beats at least 1 - a_share of the scored customers
     (80% by default: the top 20%), B when it beats at least 1 - a_share - b_share (50%).
     As for RFM, equal scores share a tier: a tied block straddling a cut-off goes below."""
+    return class_cutoffs(scores, tier_shares(a_share=a_share, b_share=b_share))
+
+
+def tier_shares(
+    *, a_share: DecimalLike = TIER_A_SHARE, b_share: DecimalLike = TIER_B_SHARE
+) -> tuple[Fraction, Fraction]:
+    """The shares of scored customers below the B and the A cut-offs (``class_cutoffs``)."""
     a, b = Fraction(dec(a_share)), Fraction(dec(b_share))
     if a < 0 or b < 0 or a + b > 1:
         raise ValueError("Tier shares cannot be negative, and A + B cannot exceed 1.")
-    return class_cutoffs(scores, (1 - a - b, 1 - a))
+    return 1 - a - b, 1 - a
 
 
 def tiers_against_cutoffs(scores: ArrayLike, cutoffs: ArrayLike) -> ObjectArray:

@@ -17,12 +17,12 @@ class TagNamesField(serializers.ListField):
     child = serializers.CharField(max_length=TAG_MAX_LENGTH)
 
     def get_attribute(self, instance):
-        # A list reads its page's tags into a plain list (customers.selectors.tag_list).
+        # A list reads its page's tag names into a plain list (customers.selectors.tags_attach).
         tags = getattr(instance, TAG_LIST, None)
         return tags if tags is not None else super().get_attribute(instance)
 
     def to_representation(self, data):
-        return [tag.name for tag in (data if isinstance(data, list) else data.all())]
+        return data if isinstance(data, list) else [tag.name for tag in data.all()]
 
     def to_internal_value(self, data):
         names = []

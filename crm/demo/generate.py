@@ -648,6 +648,8 @@ def _orders(world, people, rng, ids):
             *(Column(name, MONEY, values) for name, values in money.items()),
             Column("note", TEXT, [""] * m),
             Column("created_by_id", REF, people.owner[cust]),
+            # Order.customer_owner: the customer's owner, copied as the app keeps it.
+            Column("customer_owner_id", REF, people.owner[cust]),
             Column("created_at", TIME, created),
             Column("updated_at", TIME, created),
         ),

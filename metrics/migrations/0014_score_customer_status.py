@@ -1,7 +1,7 @@
 """The customer's status copied onto the score row, with indexes led by it, so that a status
 filter over a score sort reads one index in order (issue 14: 3.8-6.8 s for the hundred
 scored leads among a million scores). Kept by metrics.storage, metrics.swap,
-metrics.receivers and metrics.services.customer_statuses_follow."""
+metrics.receivers and metrics.services.score_copies_follow."""
 
 from django.db import migrations, models
 

@@ -10,8 +10,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from analytics import views
 from analytics.company import _customer_flow_by_rows, _customer_flow_by_spells
+from analytics.periods import LAST_30_DAYS, preset_period
 from customers.models import Customer
+from metrics.services import full_run_sync
 from orders import summary
 from orders.models import PURCHASE_STATUSES, Order
 from tests.factories import CustomerFactory
@@ -95,6 +98,28 @@ def test_both_paths_give_the_definitions_figures(manager, population, boundaries
     assert rows == expected
     if all(end - start <= window for start, end in pairwise(boundaries)):
         assert _customer_flow_by_spells(boundaries) == expected
+
+
+def test_a_reps_dashboard_reads_their_scores_once(owner, population):
+    summary.rebuild()
+    full_run_sync(as_of=dt.date(2026, 11, 30))
+    period = preset_period(LAST_30_DAYS, dt.date(2026, 11, 30))
+    views._figures(owner, period)  # the user's permissions, cached on the user
+    with CaptureQueriesContext(connection) as queries:
+        figures = views._figures(owner, period)
+    statements = [
+        q["sql"]
+        for q in queries.captured_queries
+        if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "SET LOCAL"))
+    ]
+    assert figures["overview"].scored > 0
+    assert figures["cohort_chart"] is not None
+    # Their periods, then their months (monthly revenue and cohorts), from the summary rows.
+    assert sum("orders_customerday" in sql for sql in statements) == 2
+    # Their score figures, from the owner copied onto the score rows: no semi-join.
+    (scores,) = [sql for sql in statements if sql.startswith('SELECT "metrics_customerscore"')]
+    assert "customers_customer" not in scores
+    assert len(statements) == 9, statements
 
 
 def test_no_company_figure_reads_the_orders(client_for, manager, owner, population):

@@ -196,10 +196,20 @@ def _count(client, url):
 
 @pytest.mark.parametrize("case", HTML_LISTS.keys())
 def test_list_page_runs_a_constant_number_of_queries(case, client_for, admin_user, settings):
+    _assert_page_queries_constant(case, client_for(admin_user), admin_user, settings)
+
+
+# A rep's order lists read the owner copied onto the orders (Order.customer_owner) and
+# check each listed order's customer: still one query per page, whatever its rows.
+@pytest.mark.parametrize("case", ["orders", "orders-by-number", "orders-by-total"])
+def test_a_reps_order_list_runs_a_constant_number_of_queries(case, client_for, owner, settings):
+    _assert_page_queries_constant(case, client_for(owner), owner, settings)
+
+
+def _assert_page_queries_constant(case, client, user, settings):
     name, kwargs, query, make = HTML_LISTS[case]
     settings.CRM_PAGE_SIZE = PAGE
-    client = client_for(admin_user)
-    world = World(admin_user)
+    world = World(user)
     url = reverse(name, kwargs=kwargs(world) if kwargs else None) + "?" + query
     client.get(url)  # warm per-process caches (content types, settings rows)
     make(world, 2 * PAGE + 1)  # every page measured has a next page
@@ -228,9 +238,16 @@ def _next_page(url, response):
 
 @pytest.mark.parametrize("case", API_LISTS.keys())
 def test_api_list_runs_a_constant_number_of_queries(case, client_for, admin_user):
+    _assert_api_queries_constant(case, client_for(admin_user), admin_user)
+
+
+def test_a_reps_api_order_list_runs_a_constant_number_of_queries(client_for, owner):
+    _assert_api_queries_constant("api-orders", client_for(owner), owner)
+
+
+def _assert_api_queries_constant(case, client, user):
     name, make = API_LISTS[case]
-    client = client_for(admin_user)
-    world = World(admin_user)
+    world = World(user)
     url = f"{reverse(name)}?page_size={PAGE}"
     client.get(url)
     make(world, 2 * PAGE + 1)  # every page measured has a next page

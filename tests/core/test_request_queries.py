@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core.auth import PermissionsBackend
-from core.roles import SALES_REP
+from core.roles import SALES_MANAGER, SALES_REP
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -32,6 +32,19 @@ def test_a_page_reads_the_users_permissions_in_one_query(client_for, manager):
     assert response.status_code == 200
     assert "Acme" in response.content.decode()
     assert len(_permission_queries(queries)) == 1
+
+
+def test_the_role_every_page_shows_is_read_with_the_permissions(client_for, owner):
+    client = client_for(owner)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("customers:list"))
+
+    assert "· Sales rep" in response.content.decode()
+    group_queries = [q["sql"] for q in queries.captured_queries if '"auth_group"' in q["sql"]]
+    assert group_queries == _permission_queries(queries)
+    owner.groups.set([Group.objects.get(name=SALES_MANAGER)])
+    assert "· Sales manager" in client.get(reverse("customers:list")).content.decode()
 
 
 def _fresh(user):

@@ -135,7 +135,7 @@ def test_steps_of_an_attempt_the_sweep_restarted_do_nothing(db, monkeypatch):
     stale = {"run_id": run.pk, "attempt": plan["attempt"], "parameters": plan["parameters"]}
     assert services.full_run_chunk_statistics(**stale, first_id=first, last_id=last) is None
     assert services.full_run_fit(run_id=run.pk, plan=plan, parts=[part]) is None
-    assert services.full_run_gather(run_id=run.pk, plan=plan, stats={}, parts=[]) == []
+    assert services.full_run_gather(run_id=run.pk, plan=plan, stats={}) == []
     assert not RecalcChunk.objects.filter(run=run).exists()
     assert not PopulationStats.objects.filter(run=run).exists()
 

@@ -236,6 +236,8 @@ def test_the_managers_score_figures_are_the_aggregates_over_the_scores(scored, m
 def test_a_rep_reads_their_own_scores_in_one_query(scored, owner):
     mine = scored["customers"][:9]
     Customer.objects.filter(pk__in=[c.pk for c in mine]).update(owner=owner)
+    # An update sends no signal: the owner copied onto the scores follows, as in bulk writes.
+    services.score_copies_follow([c.pk for c in mine])
     assert not company.sees_everyone(owner)
     with CaptureQueriesContext(connection) as queries:
         overview, grid = company.score_figures(user=owner)

@@ -131,9 +131,9 @@ def test_summary_shows_score_tier_trend_churn_clv_and_why(
     customer = _scored(owner)
     client = client_for(owner)
 
-    # Session, user, their permissions (1, core.auth) and role; customer, score, pending
+    # Session, user, their permissions and role (1, core.auth); customer, score, pending
     # mark, the latest run's parameters, the snapshot a month back.
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         response = client.get(_url("customer_summary", customer), headers=HTMX)
 
     html = _text(response)

@@ -75,6 +75,7 @@ class OrderFactory(factory.Factory):
         )
         return model_class.objects.create(
             number=number or f"T-{next(_stored_numbers):06d}",
+            customer_owner_id=kwargs["customer"].owner_id,
             subtotal=total,
             total=total,
             total_base=total,
