@@ -112,18 +112,14 @@ class Keyset:
     # of its own (an index of its own can serve each) and merged: one query over both let
     # PostgreSQL walk the whole table by id to find a handful, or none (2.3 s at 1M).
     blank_parts: tuple[Q, ...] = ()
-    # The list is known to be short (one owner's book): sort its rows instead of walking
-    # the key's index in order and probing every row for the filter, which reads 200 rows
-    # of everyone's for each of a rep's 5,000 (issue 14). The key is ordered by as an
-    # expression no index holds, so the database starts from the filter's own index.
-    sort_rows: bool = False
-    # The same for the blanks: the list's filter leaves few of them (a tier, a segment, one
-    # owner's book), so each part is read whole from its own index and sorted by id, instead
-    # of walking the table by id in search of the few.
+    # The list's filter leaves few blanks (a tier, a segment, one owner's book), so each
+    # part is read whole from its own index and sorted by id (an expression no index holds,
+    # so the database starts from the filter's own index), instead of walking the table by
+    # id in search of the few (issue 14).
     sort_blanks: bool = False
     # A filter every listed row with a value meets anyway, repeated on the rows with a value
-    # so that an index led by it serves their walk: a status copied onto the score row
-    # (customers.selectors.customer_list_order).
+    # so that an index led by it serves their walk: a status or an owner copied onto the
+    # score row (customers.selectors.customer_list_order).
     valued_filter: Q | None = None
 
     def ordering(self) -> tuple[OrderBy, OrderBy]:
@@ -205,10 +201,8 @@ class _Walk:
         orders = []
         for field in fields:
             expression: F | CombinedExpression = F(field)
-            if (self.keyset.sort_rows and field == self.keyset.key) or (
-                self.keyset.sort_blanks and fields == ("pk",)
-            ):
-                expression = F(field) + 0  # see Keyset.sort_rows and sort_blanks
+            if self.keyset.sort_blanks and fields == ("pk",):
+                expression = F(field) + 0  # see Keyset.sort_blanks
             orders.append(expression.desc() if self.descending else expression.asc())
         return queryset.order_by(*orders)
 

@@ -163,14 +163,15 @@ LIST_ROW_FIELDS = (
 
 
 def customer_list_order(
-    sort: str, *, one_book: bool = False, by_score_group: bool = False, status: str = ""
+    sort: str, *, book: int | None = None, by_score_group: bool = False, status: str = ""
 ) -> Keyset:
     """The list's order for a ``sort`` from a query string: a LIST_SORTS key, "-" first
-    for descending; anything else is by name, A to Z. ``one_book``: the list holds one
-    owner's customers (a rep's list, or the owner filter), whose rows a score sort reads
-    from the owner's index and sorts (``Keyset.sort_rows``) instead of walking everyone's
-    scores in order and keeping one in 200 (issue 14). ``by_score_group``: a tier or
-    segment filter, which few blanks match (none, as a tier comes with a score): one
+    for descending; anything else is by name, A to Z. ``book``: the list holds one owner's
+    customers (a rep's list, or the owner filter), this user id; a score sort walks the
+    owner's scores in order, from an index led by the owner copied onto the score row
+    (``CustomerScore.customer_owner``), instead of walking everyone's scores and keeping
+    one in 200, or sorting the whole book for each page (issue 14). ``by_score_group``: a
+    tier or segment filter, which few blanks match (none, as a tier comes with a score): one
     owner's book and these read their blanks whole, sorted (``Keyset.sort_blanks``).
 
     A score figure's blanks are read in two parts, each from a small partial index: the
@@ -187,8 +188,13 @@ def customer_list_order(
     key, nullable = LIST_SORTS[name]
     blank_parts: tuple[Q, ...] = ()
     scored_status = None
-    if status and key.startswith("score__") and not one_book:
-        scored_status = Q(score__customer_status=status)
+    valued_filter = None
+    if key.startswith("score__"):
+        # A stale copy can only hide a customer: the list filters on the customer too.
+        if book is not None:
+            valued_filter = Q(score__customer_owner=book)
+        elif status:
+            scored_status = valued_filter = Q(score__customer_status=status)
     if nullable:
         blank_parts = (
             Q(score__isnull=False, **{f"{key}__isnull": True}) & (scored_status or Q()),
@@ -200,9 +206,8 @@ def customer_list_order(
         descending=descending,
         nullable=nullable,
         blank_parts=blank_parts,
-        sort_rows=one_book and key.startswith("score__"),
-        sort_blanks=nullable and (one_book or by_score_group),
-        valued_filter=scored_status,
+        sort_blanks=nullable and (book is not None or by_score_group),
+        valued_filter=valued_filter,
     )
 
 
@@ -210,7 +215,7 @@ def customer_list_keyset(*, user: AnyUser, filters: Mapping[str, Any]) -> Keyset
     """``customer_list_order`` for the list ``customer_list(user=user, **filters)`` makes."""
     return customer_list_order(
         filters.get("sort") or "name",
-        one_book=bool(filters.get("owner")) or not can_see_all_customers(user),
+        book=filters.get("owner") or (None if can_see_all_customers(user) else user.pk),
         by_score_group=bool(
             filters.get("tier") or filters.get("segment") or filters.get("churn_risk")
         ),

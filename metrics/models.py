@@ -279,6 +279,18 @@ class CustomerScore(ScoreFields):
             models.Index(
                 fields=["customer_status", "revenue", "customer"], name="score_status_revenue"
             ),
+            # One owner's book by a score figure (a rep's list, the owner filter), from the
+            # owner copied onto the row: the page's rows in order, not the whole book sorted.
+            *(
+                models.Index(
+                    fields=["customer_owner", figure, "customer"], name=f"score_owner_{name}"
+                )
+                for figure, name in (
+                    ("value_score", "value"),
+                    ("churn_risk", "churn"),
+                    ("revenue", "revenue"),
+                )
+            ),
             # A status's blanks in customer order (the list's last pages under a status
             # filter): the blanks of the rare status were one in forty of everyone's.
             *(

@@ -40,6 +40,7 @@ class ScoreFactory(factory.django.DjangoModelFactory):
     segment = "loyal"
     # As every writer of the scores copies it (metrics.storage, metrics.receivers).
     customer_status = factory.LazyAttribute(lambda score: score.customer.status)
+    customer_owner = factory.LazyAttribute(lambda score: score.customer.owner)
 
 
 class RecalcRunFactory(factory.django.DjangoModelFactory):

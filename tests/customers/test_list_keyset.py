@@ -16,6 +16,7 @@ from django.urls import reverse
 from customers.models import Customer
 from customers.services import customer_update
 from metrics.models import CustomerScore
+from metrics.services import score_copies_follow
 from tests.api.factories import ScoreFactory
 from tests.factories import CustomerFactory
 
@@ -315,7 +316,7 @@ def test_the_page_where_the_blanks_begin_reads_one_query_more_never_more(
 
 
 # --- Whole list, one owner's book, a tier: the plans of issue 14 -----------------------
-# A rep's list and the owner filter sort the book's rows (Keyset.sort_rows); a manager's
+# A rep's list and the owner filter walk the book's scores (the owner copy); a manager's
 # list walks the score index; blanks come in two parts (a score lacking the figure, no
 # score row at all), each read by its own query; a tier filter reads its blanks whole.
 
@@ -432,3 +433,23 @@ def test_a_status_filter_walks_its_customers_in_order_whatever_the_sort(
     assert forward == expected[1:]
     active, _backward = _walk_both_ways(client_for(manager), {"sort": sort, "status": "active"})
     assert moved.pk in active
+
+
+@pytest.mark.parametrize("sort", ["-score", "churn", "-revenue"])
+def test_a_book_by_a_score_figure_follows_the_owner_copy_and_a_stale_one_only_hides(
+    client_for, manager, owner, teammate, people, sort, settings
+):
+    settings.CRM_PAGE_SIZE = 3
+    moved = Customer.objects.get(pk=_expected(people, sort)[0])
+    # Reassigned by a plain update, which sends no signal: the score row's copy is stale.
+    Customer.objects.filter(pk=moved.pk).update(owner=teammate)
+
+    mine, _back = _walk_both_ways(client_for(owner), {"sort": sort})
+    theirs, _back = _walk_both_ways(client_for(teammate), {"sort": sort})
+    assert moved.pk not in mine  # the customer's own owner decides
+    assert moved.pk not in theirs  # the stale copy hides it, never shows it elsewhere
+
+    score_copies_follow([moved.pk])
+    theirs, _back = _walk_both_ways(client_for(teammate), {"sort": sort})
+    by_filter, _back = _walk_both_ways(client_for(manager), {"sort": sort, "owner": teammate.pk})
+    assert theirs == by_filter == [moved.pk]
