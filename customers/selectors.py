@@ -46,8 +46,12 @@ def can_see_all_customers(user: AnyUser) -> bool:
     return user.has_perm("customers.view_all_customers")
 
 
+def can_see_customers(user: AnyUser) -> bool:
+    return user.is_authenticated and user.has_perm("customers.view_customer")
+
+
 def customers_visible_to(user: AnyUser) -> QuerySet[Customer]:
-    if not user.is_authenticated or not user.has_perm("customers.view_customer"):
+    if not can_see_customers(user):
         return Customer.objects.none()
     if can_see_all_customers(user):
         return Customer.objects.all()

@@ -11,7 +11,7 @@ from django.db.models.functions import Cast
 
 from core.types import AnyUser
 from customers.models import Customer
-from customers.selectors import can_see_all_customers, customers_visible_to
+from customers.selectors import can_see_all_customers, can_see_customers, customers_visible_to
 from orders.models import Order
 from surveys.models import Survey
 from surveys.selectors import responses_visible_to
@@ -136,14 +136,15 @@ def scores_visible_to(user: AnyUser) -> QuerySet[CustomerScore]:
 
 
 def scores_owned_visible_to(user: AnyUser) -> QuerySet[CustomerScore]:
-    """The rows of ``scores_visible_to``, a rep's found by the owner copied onto the score
-    row (``CustomerScore.customer_owner``) instead of a semi-join with their customers: an
-    aggregate over all of them reads one range of the index led by it, without the table
-    (``score_owner_figures``), instead of probing the scores once per customer."""
-    visible = customers_visible_to(user)
-    if visible.query.is_empty():
+    """The rows of ``scores_visible_to`` for an aggregate, a rep's found by the owner copied
+    onto the score row (``CustomerScore.customer_owner``) alone: one range of the index led
+    by it, read without the table (``score_owner_figures``), instead of probing the scores
+    once per customer. Unlike the lists, it does not check each customer again, so a copy
+    left stale by a write that bypassed the services counts a customer for their former
+    owner until the next recalculation."""
+    if not can_see_customers(user):
         return CustomerScore.objects.none()
-    if not visible.query.has_filters():
+    if can_see_all_customers(user):
         return CustomerScore.objects.all()
     # Anyone else sees the customers they own (Customer.objects.owned_by).
     return CustomerScore.objects.filter(customer_owner_id=user.pk)
