@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, pagination, serializers
@@ -127,18 +126,6 @@ class PagePagination(pagination.BasePagination):
         ]
 
 
-_NUMBERS = (models.IntegerField, models.FloatField, models.DecimalField)
-
-
-def _is_number(model, path):
-    """Whether the field at ``path`` (``a__b`` through relations) holds numbers: only those
-    are sorted through ``+ 0`` (``_Key.order_by``)."""
-    *relations, name = path.split("__")
-    for relation in relations:
-        model = model._meta.get_field(relation).related_model
-    return isinstance(model._meta.get_field(name), _NUMBERS)
-
-
 @dataclass(frozen=True)
 class _Key:
     field: str
@@ -149,16 +136,16 @@ class _Key:
     def reversed(self):
         return _Key(self.field, not self.descending, self.nullable, not self.nulls_first)
 
-    def order_by(self, *, sort_rows=False):
-        # sort_rows: the view's rows are few (one owner's book); ordered by an expression no
-        # index holds, the database reads them from the owner's index and sorts them instead
-        # of walking everyone's rows in this order (core.pagination.Keyset.sort_rows).
-        expression = F(self.field) + 0 if sort_rows else F(self.field)
+    def order_by(self):
         if not self.nullable:
             # No NULLS clause: it would keep PostgreSQL from walking a plain index.
-            return expression.desc() if self.descending else expression.asc()
+            return F(self.field).desc() if self.descending else F(self.field).asc()
         nulls = {"nulls_first": True} if self.nulls_first else {"nulls_last": True}
-        return expression.desc(**nulls) if self.descending else expression.asc(**nulls)
+        return F(self.field).desc(**nulls) if self.descending else F(self.field).asc(**nulls)
+
+    def valued(self):
+        """This key over the rows that have a value: ordered with no NULLS clause."""
+        return _Key(self.field, self.descending, nullable=False)
 
     def strictly_after(self, value):
         if value is None:
@@ -183,6 +170,38 @@ def _after(keys, values):
         # Redundant with the above, but it lets the database start the index scan there.
         condition &= Q(**{f"{first.field}__{'lte' if first.descending else 'gte'}": value})
     return condition
+
+
+def _page_queries(queryset, keys, values, *, blanks_apart):
+    """The queries whose rows, one after the other, are the rows strictly after ``values``
+    (from the top when None) in the order of ``keys``.
+
+    ``blanks_apart``: the rows with a value of the nullable first key and its blanks are
+    read by a query each, so that each is read in an index's order: blanks last (NULLS
+    LAST) on a descending key is an order no backward scan of an ascending index gives.
+    The page where the blanks begin reads both. Otherwise one query, ordered blanks last."""
+    if not blanks_apart:
+        queryset = queryset.order_by(*(key.order_by() for key in keys))
+        return [queryset if values is None else queryset.filter(_after(keys, values))]
+    first, rest = keys[0], keys[1:]
+    valued_keys = [first.valued(), *rest]
+    valued = queryset.filter(**{f"{first.field}__isnull": False}).order_by(
+        *(key.order_by() for key in valued_keys)
+    )
+    # The blanks by the rest of the keys, and first by the key (blank in every one) in the
+    # direction of the next: the order of an index on (..., key, id), read without a sort.
+    blank_keys = [_Key(first.field, rest[0].descending, nullable=False), *rest]
+    blanks = queryset.filter(**{f"{first.field}__isnull": True}).order_by(
+        *(key.order_by() for key in blank_keys)
+    )
+    if values is not None and values[0] is None:
+        # After a blank: the rest of the blanks, then (walking back) every valued row.
+        blanks = blanks.filter(_after(rest, values[1:]))
+        return [blanks, valued] if first.nulls_first else [blanks]
+    if values is not None:
+        valued = valued.filter(_after(valued_keys, values))
+        return [valued] if first.nulls_first else [valued, blanks]
+    return [blanks, valued] if first.nulls_first else [valued, blanks]
 
 
 def _encode_value(value):
@@ -224,7 +243,12 @@ def _storable(value):
 
 class KeysetPagination(pagination.BasePagination):
     """The view names its orderings: ``keyset_orderings = {"-id": ("-id",), ...}`` (each
-    ending in a unique field) and ``keyset_default``; ?ordering= picks one."""
+    ending in a unique field) and ``keyset_default``; ?ordering= picks one.
+
+    A view whose list an index serves in the order of a nullable first key, blanks apart
+    (one owner's scores, from the index led by the owner copied onto them), says so with
+    ``keyset_blanks_apart()``: the rows with a value and the blanks are then read by a
+    query each (``_page_queries``)."""
 
     def _keys(self, queryset, fields):
         meta = queryset.model._meta
@@ -272,25 +296,21 @@ class KeysetPagination(pagination.BasePagination):
             self._decode(token, self.ordering, len(self.keys)) if token else (None, False)
         )
         keys = [key.reversed() for key in self.keys] if backwards else self.keys
-        # A view may say its list is one owner's book (``keyset_sorts_rows``): its first key
-        # is then sorted, not walked in an index's order.
-        sorts_rows = getattr(view, "keyset_sorts_rows", lambda: False)() and _is_number(
-            queryset.model, keys[0].field
+        blanks_apart = (
+            keys[0].nullable
+            and len(keys) > 1
+            and getattr(view, "keyset_blanks_apart", lambda: False)()
         )
-        pk = queryset.model._meta.pk.attname
-        queryset = queryset.order_by(
-            *(
-                key.order_by(sort_rows=sorts_rows and n == 0 and key.field != pk)
-                for n, key in enumerate(keys)
-            )
-        )
-        if values is not None:
-            try:
-                queryset = queryset.filter(_after(keys, values))
-            except (ValueError, TypeError, DjangoValidationError) as exc:
-                # A tampered cursor: a value the field cannot take.
-                raise _invalid_cursor() from exc
-        rows = list(queryset[: size + 1])
+        try:
+            queries = _page_queries(queryset, keys, values, blanks_apart=blanks_apart)
+        except (ValueError, TypeError, DjangoValidationError) as exc:
+            # A tampered cursor: a value the field cannot take.
+            raise _invalid_cursor() from exc
+        rows = []
+        for query in queries:
+            rows += query[: size + 1 - len(rows)]
+            if len(rows) > size:
+                break
         more = len(rows) > size
         rows = rows[:size]
         if backwards:

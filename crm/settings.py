@@ -480,9 +480,17 @@ ANALYTICS_CACHE_SECONDS = env.int("ANALYTICS_CACHE_SECONDS", default=600)
 # then one a month (metrics/retention.py, thinned nightly).
 SCORE_HISTORY_DAILY_DAYS = env.int("SCORE_HISTORY_DAILY_DAYS", default=90)
 SCORE_HISTORY_WEEKLY_DAYS = env.int("SCORE_HISTORY_WEEKLY_DAYS", default=365)
+# Fragments every page repeats and only the language and a user's permissions change (the
+# menu): kept in each process, as the compiled templates are, not fetched from Redis.
+PROCESS_CACHE = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "process"}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "process": PROCESS_CACHE,
+}
 if REDIS_URL:
     # The survey pages' rate limit must be shared by every web process.
     CACHES = {
+        "process": PROCESS_CACHE,
         "default": {
             # Django's Redis cache, going on without it when Redis is down (core/cache.py).
             "BACKEND": "core.cache.SoftRedisCache",
@@ -492,5 +500,5 @@ if REDIS_URL:
                 "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
                 "socket_timeout": REDIS_SOCKET_TIMEOUT,
             },
-        }
+        },
     }

@@ -145,6 +145,23 @@ def customer_list(
             qs = qs.filter(score__churn_risk__gte=low)
         if high is not None:
             qs = qs.filter(score__churn_risk__lt=high)
+    by_score = bool(
+        tier
+        or segment
+        or churn_risk in CHURN_RISK_BANDS
+        or tiers
+        or segments
+        or score_min is not None
+        or score_max is not None
+    )
+    book = owner or (None if can_see_all_customers(user) else user.pk)
+    if by_score and book is not None:
+        # One owner's book filtered by a score figure: the scores carry the owner (a copy,
+        # metrics 0018), so the database starts from that owner's few scores instead of
+        # probing the score of each of their customers; a rep's capped count by tier read
+        # all 5,000 (195 → 28 ms at 1M). A stale copy only hides a customer, as in
+        # customer_list_order's score sorts.
+        qs = qs.filter(score__customer_owner=book)
     return qs.order_by(*customer_list_order(sort).ordering())
 
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import F, FloatField, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Cast
+from django.db.models import Exists, F, FloatField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Cast, Coalesce
 
 from core.types import AnyUser
 from customers.models import Customer
@@ -148,6 +148,30 @@ def scores_owned_visible_to(user: AnyUser) -> QuerySet[CustomerScore]:
         return CustomerScore.objects.all()
     # Anyone else sees the customers they own (Customer.objects.owned_by).
     return CustomerScore.objects.filter(customer_owner_id=user.pk)
+
+
+def book_scores_visible_to(
+    user: AnyUser, owner: int, *, walked: bool = False
+) -> QuerySet[CustomerScore]:
+    """The rows of ``scores_visible_to`` of the customers ``owner`` owns (a rep's own book,
+    or a manager's owner filter), found by the owner copied onto the score row
+    (``CustomerScore.customer_owner``) too, which leads indexes of their own (metrics
+    0019). The customers are checked as well, so a copy left stale by a write that
+    bypassed the services only hides a customer until the next recalculation, never shows
+    another owner's.
+
+    ``walked``: the rows are read along such an index in a figure's order. Each row read
+    is then checked by a condition PostgreSQL does not turn into a join: joined, it takes
+    the copy and the customers' owner for independent filters, expects a few dozen of the
+    book's thousands of rows, and sorts the whole book for each page (issue 14). Otherwise
+    the join is the better plan: no index holds a book by id or date, and the book is read
+    from the copy's index and sorted."""
+    customers = customers_visible_to(user).filter(owner_id=owner)
+    scores = CustomerScore.objects.filter(customer_owner_id=owner)
+    if not walked:
+        return scores.filter(customer__in=customers)
+    # EXISTS is never NULL: COALESCE only keeps it from being planned as a join.
+    return scores.filter(Coalesce(Exists(customers.filter(pk=OuterRef("customer_id"))), False))
 
 
 def _scores_visible_to(user: AnyUser, owner: int | None = None) -> QuerySet[CustomerScore]:

@@ -586,13 +586,14 @@ def full_run_fit(
     if run is None:
         return None
     try:
-        # Unpacked as read, so the packed text of one range at most is held at a time.
-        unpacked = list(_each_unpacked(parts))
+        # Unpacked and merged as read: the merge so far and a few ranges' arrays are held,
+        # never every range's (engine.fit_inputs).
+        merged = engine.fit_inputs(_each_unpacked(parts))
     except _PartMissing:
         return None
     plan = _lap(run, plan, "inputs", step=_("Fitting the models and scoring every customer"))
     started = time.monotonic()
-    stats = engine.fit_statistics(unpacked, as_of=run.as_of)
+    stats = engine.fitted_statistics(merged, as_of=run.as_of)
     plan["fit_ms"] = int(1000 * (time.monotonic() - started))
     if not plan["ranges"]:
         # No customer, no rounds: the references and tiers of nobody.

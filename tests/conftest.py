@@ -35,10 +35,14 @@ def local_cache():
     dashboard keeps no figures unless a test asks (``ANALYTICS_CACHE_AFTER = 0``): by the
     default, figures that took a quarter of a second are kept, which on a busy machine
     would hide a later change from a test at random."""
+    from django.conf import settings
     from django.test.utils import override_settings
 
     override = override_settings(
-        CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
+        CACHES={
+            "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+            "process": settings.PROCESS_CACHE,
+        },
         ANALYTICS_CACHE_AFTER=3600,
     )
     override.enable()

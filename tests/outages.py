@@ -9,7 +9,8 @@ CACHE_UNREACHABLE = {
         "BACKEND": "core.cache.SoftRedisCache",
         "LOCATION": "redis://127.0.0.1:1/0",
         "OPTIONS": {"socket_connect_timeout": 0.3, "socket_timeout": 0.5},
-    }
+    },
+    "process": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
 }
 
 

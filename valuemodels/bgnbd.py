@@ -13,13 +13,16 @@ the simple CLV.
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from scipy.special import betaln, digamma, gammaln, hyp2f1
 
+from . import optimize
 from .arrays import ArrayLike, FloatArray, IndexArray
 from .distinct import codes, distinct
-from .optimize import dot, minimize_bounded
+from .optimize import BLOCK_ROWS, blocks, compact_counts, compact_index, dot, minimize_bounded
 from .parallel import split_map
 
 MIN_REPEAT_CUSTOMERS = 50
@@ -102,6 +105,12 @@ def _log_likelihoods(
     return ll
 
 
+def _narrow_codes(column: FloatArray) -> tuple[FloatArray, npt.NDArray[np.integer[Any]]]:
+    """``codes`` of ``column``, its index in the narrowest unsigned integers that hold it."""
+    values, index = codes(column)
+    return values, compact_index(index, values.size)
+
+
 class _NegativeLogLikelihood:
     """The mean negative log-likelihood of a population and its gradient in log-parameters,
     the fit's objective.
@@ -111,21 +120,45 @@ class _NegativeLogLikelihood:
     D = log(alpha+T) - log(alpha+t_x), a row's log-likelihood is
     Γ and B terms of x alone + r log alpha - (r+x) log(alpha+T) + 1{x>0} log(1 + e^d):
     the Γ and B terms are evaluated per distinct x, the (r+x) log(alpha+T) terms added up
-    per distinct T, and log(alpha + t) evaluated once per distinct time and looked up."""
+    per distinct T, and log(alpha + t) evaluated once per distinct time and looked up.
 
-    def __init__(self, x: FloatArray, t_x: FloatArray, T: FloatArray, weights: FloatArray):
+    A repeat customer's row is held as its weight and three small indexes (into the distinct
+    x and times), and the passes go ``block`` rows at a time: the memory an evaluation
+    needs does not grow with the population, and its sums (``optimize.total`` of the
+    blocks') depend on the rows alone."""
+
+    def __init__(
+        self,
+        x: FloatArray,
+        t_x: FloatArray,
+        T: FloatArray,
+        weights: FloatArray,
+        *,
+        block: int = BLOCK_ROWS,
+    ):
         used = weights > 0
-        x, t_x, T, weights = x[used], t_x[used], T[used], weights[used]
+        if not used.all():
+            x, t_x, T, weights = x[used], t_x[used], T[used], weights[used]
+        self.block = block
         self.total = float(weights.sum())
-        self.x_values, x_index = codes(x)
-        self.x_weights = np.bincount(x_index, weights=weights, minlength=self.x_values.size)
-        self.times, time_index = codes(np.concatenate([T, t_x]))
-        T_index, t_x_index = time_index[: x.size], time_index[x.size :]
+        self.x_values, x_codes = codes(x)
+        self.x_weights = np.bincount(x_codes, weights=weights, minlength=self.x_values.size)
+        x_index = compact_index(x_codes, self.x_values.size)
+        del x_codes  # each whole-width index goes as soon as it is narrowed
+        # The distinct times of T and t_x together, each column indexed into them through
+        # its own distinct values: the indexes are narrow from the start.
+        T_values, T_codes = _narrow_codes(T)
+        t_x_values, t_x_codes = _narrow_codes(t_x)
+        self.times = np.union1d(T_values, t_x_values)
+        T_index = compact_index(np.searchsorted(self.times, T_values), self.times.size)[T_codes]
+        t_x_index = compact_index(np.searchsorted(self.times, t_x_values), self.times.size)[
+            t_x_codes
+        ]
+        del T_codes, t_x_codes
         self.T_weights = np.bincount(T_index, weights=weights, minlength=self.times.size)
         self.T_x_weights = np.bincount(T_index, weights=weights * x, minlength=self.times.size)
         repeat = x > 0
-        self.x = x[repeat]
-        self.weights = weights[repeat]
+        self.weights = compact_counts(weights[repeat])
         self.x_index = x_index[repeat]
         self.T_index = T_index[repeat]
         self.t_x_index = t_x_index[repeat]
@@ -140,16 +173,31 @@ class _NegativeLogLikelihood:
         log_time = np.log(alpha + self.times)
         inverse_time = 1 / (alpha + self.times)
         bx1 = np.where(self.repeat_values, b + self.b_offset, 1.0)
+        log_odds = np.log(a) - np.log(bx1)
 
-        rx = r + self.x
-        D = log_time[self.T_index] - log_time[self.t_x_index]
-        d = (np.log(a) - np.log(bx1))[self.x_index] + rx * D
-        # log(1 + e^d) through e^-|d|, which never overflows; p4 = e^d / (1 + e^d), the
-        # share of the bracket's second term, is 0 where e^-d overflows.
-        e = np.exp(-np.abs(d))
-        softplus = dot(self.weights, np.log1p(e)) + dot(self.weights, np.maximum(d, 0.0))
-        with np.errstate(over="ignore"):
-            w4 = self.weights / (1 + np.exp(-d))
+        w4_by_x = np.zeros(xs.size)
+        sums: tuple[list[float], ...] = ([], [], [], [])
+        for rows in blocks(self.weights.size, self.block):
+            weights = self.weights[rows].astype(float)
+            x_index, T_index, t_x_index = (
+                self.x_index[rows],
+                self.T_index[rows],
+                self.t_x_index[rows],
+            )
+            rx = r + xs[x_index]
+            D = log_time[T_index] - log_time[t_x_index]
+            d = log_odds[x_index] + rx * D
+            # log(1 + e^d) through e^-|d|, which never overflows; p4 = e^d / (1 + e^d),
+            # the share of the bracket's second term, is 0 where e^-d overflows.
+            e = np.exp(-np.abs(d))
+            sums[0].append(dot(weights, np.log1p(e)))
+            sums[1].append(dot(weights, np.maximum(d, 0.0)))
+            with np.errstate(over="ignore"):
+                w4 = weights / (1 + np.exp(-d))
+            w4_by_x += np.bincount(x_index, weights=w4, minlength=xs.size)
+            sums[2].append(dot(w4, D))
+            sums[3].append(dot(w4 * rx, inverse_time[T_index] - inverse_time[t_x_index]))
+        softplus = optimize.total(sums[0]) + optimize.total(sums[1])
         ll = (
             dot(x_weights, gammaln(r + xs) + betaln(a, b + xs))
             - total * (gammaln(r) + betaln(a, b) - r * np.log(alpha))
@@ -158,17 +206,16 @@ class _NegativeLogLikelihood:
         )
         if not np.isfinite(ll):
             return np.inf, np.zeros(4)
-        w4_by_x = np.bincount(self.x_index, weights=w4, minlength=xs.size)
         d_r = (
             dot(x_weights, digamma(r + xs))
             - total * (digamma(r) - np.log(alpha))
             - dot(self.T_weights, log_time)
-            + dot(w4, D)
+            + optimize.total(sums[2])
         )
         d_alpha = (
             total * r / alpha
             - dot(r * self.T_weights + self.T_x_weights, inverse_time)
-            + dot(w4 * rx, inverse_time[self.T_index] - inverse_time[self.t_x_index])
+            + optimize.total(sums[3])
         )
         d_a = total * digamma(a + b) - dot(x_weights, digamma(a + b + xs)) + w4_by_x.sum() / a
         d_b = (

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import digamma, gammaln
 
+from . import optimize
 from .arrays import ArrayLike, FloatArray
 from .distinct import codes
-from .optimize import dot, minimize_bounded
+from .optimize import BLOCK_ROWS, blocks, compact_counts, compact_index, dot, minimize_bounded
 
 MIN_REPEAT_CUSTOMERS = 50
 _LOG_BOUND = np.log(1e6)
@@ -56,28 +57,49 @@ class _NegativeLogLikelihood:
         - (px+q) log(gamma + s),
     is Γ terms of x alone (evaluated per distinct x), terms linear in p and q whose
     factors do not depend on the parameters (added up once), and log(gamma + s): with
-    1 / (gamma + s) for the gradient, the only passes over the rows an evaluation makes."""
+    1 / (gamma + s) for the gradient, the only passes over the rows an evaluation makes.
+    A row is held as its spend, its weight and a small index into the distinct x; the
+    passes go ``block`` rows at a time, so an evaluation's memory does not grow with the
+    population and its sums (``optimize.total`` of the blocks') depend on the rows alone."""
 
-    def __init__(self, x: FloatArray, z: FloatArray, weights: FloatArray):
+    def __init__(
+        self, x: FloatArray, z: FloatArray, weights: FloatArray, *, block: int = BLOCK_ROWS
+    ):
+        self.block = block
         self.total = float(weights.sum())
         self.x_values, x_index = codes(x)
         self.x_weights = np.bincount(x_index, weights=weights, minlength=self.x_values.size)
+        self.x_index = compact_index(x_index, self.x_values.size)
+        del x_index  # the whole-width index goes before the spend is built
         self.spend = x * z
-        self.weights = weights
-        self.x_by_weights = weights * x
-        log_z = np.log(z)
+        self.weights = compact_counts(weights)
         # Σ w ((px-1) log z̄ + px log x) = p * linear_p - Σ w log z̄
-        self.linear_p = dot(self.x_by_weights, log_z + np.log(x))
-        self.constant = -dot(weights, log_z)
+        linear_p, constant = [], []
+        for rows in blocks(x.size, block):
+            x_by_weights = weights[rows] * x[rows]
+            log_z = np.log(z[rows])
+            linear_p.append(dot(x_by_weights, log_z + np.log(x[rows])))
+            constant.append(-dot(weights[rows], log_z))
+        self.linear_p = optimize.total(linear_p)
+        self.constant = optimize.total(constant)
 
     def __call__(self, log_params: FloatArray) -> tuple[float, FloatArray]:
         params = np.exp(log_params)
         p, q, gamma = params.tolist()
         xs, x_weights, total = self.x_values, self.x_weights, self.total
         px = p * xs
-        log_scale = np.log(gamma + self.spend)
-        spend_x = dot(self.x_by_weights, log_scale)
-        spend_1 = dot(self.weights, log_scale)
+        sums: tuple[list[float], ...] = ([], [], [], [])
+        for rows in blocks(self.spend.size, self.block):
+            weights = self.weights[rows].astype(float)
+            x_by_weights = weights * xs[self.x_index[rows]]
+            scale = gamma + self.spend[rows]
+            log_scale = np.log(scale)
+            sums[0].append(dot(x_by_weights, log_scale))
+            sums[1].append(dot(weights, log_scale))
+            inverse_scale = 1 / scale
+            sums[2].append(dot(x_by_weights, inverse_scale))
+            sums[3].append(dot(weights, inverse_scale))
+        spend_x, spend_1, inverse_x, inverse_1 = (optimize.total(part) for part in sums)
         ll = (
             dot(x_weights, gammaln(px + q) - gammaln(px))
             - total * (gammaln(q) - q * np.log(gamma))
@@ -88,14 +110,9 @@ class _NegativeLogLikelihood:
         )
         if not np.isfinite(ll):
             return np.inf, np.zeros(3)
-        inverse_scale = 1 / (gamma + self.spend)
         d_p = dot(x_weights, xs * (digamma(px + q) - digamma(px))) + self.linear_p - spend_x
         d_q = dot(x_weights, digamma(px + q)) - total * (digamma(q) - np.log(gamma)) - spend_1
-        d_gamma = (
-            total * q / gamma
-            - p * dot(self.x_by_weights, inverse_scale)
-            - q * dot(self.weights, inverse_scale)
-        )
+        d_gamma = total * q / gamma - p * inverse_x - q * inverse_1
         # d/d log θ = θ * d/dθ
         gradient = np.array([d_p, d_q, d_gamma]) * params
         return -ll / total, -gradient / total
@@ -114,7 +131,8 @@ def fit(
     if weights.shape != x.shape or np.any(weights < 0):
         raise ValueError("weights are counts >= 0, one per row.")
     used = (x > 0) & (z > 0)
-    x, z, weights = x[used], z[used], weights[used]
+    if not used.all():
+        x, z, weights = x[used], z[used], weights[used]
     n_customers = round(weights.sum())
     if n_customers < min_repeat_customers:
         return GammaGammaFit(

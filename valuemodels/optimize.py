@@ -1,6 +1,7 @@
 """Bounded maximum-likelihood minimisation shared by the BG/NBD and Gamma-Gamma fits."""
 
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -12,6 +13,33 @@ from .arrays import FloatArray
 # The gradient (of the mean negative log-likelihood, in log-parameters) below which a
 # stop counts as the optimum even when the line search ended "ABNORMAL".
 GRADIENT_TOLERANCE = 1e-5
+# Rows a likelihood evaluates at a time: its temporaries stay a few MB whatever the
+# population (a million rows would need eight MB for each of them).
+BLOCK_ROWS = 65_536
+
+
+def blocks(size: int, block: int = BLOCK_ROWS) -> list[slice]:
+    """The rows ``0…size`` in consecutive pieces of ``block`` rows (the last one shorter)."""
+    return [slice(start, min(start + block, size)) for start in range(0, size, block)]
+
+
+def total(partials: Iterable[float]) -> float:
+    """The sum of the blocks' sums, correctly rounded: the blocks are fixed pieces of the
+    rows in their given order, so the result depends on the rows alone (one block's sum is
+    returned as it is)."""
+    return math.fsum(partials)
+
+
+def compact_counts(weights: FloatArray) -> npt.NDArray[np.floating[Any]]:
+    """Row weights as float32 when every one survives the round trip (counts below 2**24,
+    so exactly), else as they are: half the memory for the rows a fit holds."""
+    narrow = weights.astype(np.float32)
+    return narrow if np.array_equal(narrow, weights) else weights
+
+
+def compact_index(index: npt.NDArray[np.integer[Any]], size: int) -> npt.NDArray[np.integer[Any]]:
+    """Indexes into ``size`` values in the narrowest unsigned integers that hold them."""
+    return index.astype(np.min_scalar_type(max(size - 1, 0)))
 
 
 def dot(a: npt.NDArray[np.number[Any]], b: npt.NDArray[np.number[Any]]) -> float:

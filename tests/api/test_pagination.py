@@ -96,8 +96,8 @@ def test_nullable_orderings_list_blanks_last(api_for, manager):
 def test_one_owners_scores_walk_in_order_both_ways_blanks_last(
     api_for, owner, teammate, manager, ordering, field, viewer
 ):
-    """A rep's scores (and the owner filter) are sorted from the owner's rows, not walked
-    in an index's order (issue 14): the same pages, in the same order, either way."""
+    """A rep's scores (and the owner filter) are walked along the owner copy's index, the
+    valued rows then the blanks (issue 14): the same pages, in the same order, either way."""
     values = [80.0, None, 20.0, 80.0, None, 55.5, 0.0]
     mine = [ScoreFactory(customer=CustomerFactory(owner=owner), **{field: v}) for v in values]
     ScoreFactory(customer=CustomerFactory(owner=teammate), **{field: 99.0})

@@ -453,3 +453,33 @@ def test_a_book_by_a_score_figure_follows_the_owner_copy_and_a_stale_one_only_hi
     theirs, _back = _walk_both_ways(client_for(teammate), {"sort": sort})
     by_filter, _back = _walk_both_ways(client_for(manager), {"sort": sort, "owner": teammate.pk})
     assert theirs == by_filter == [moved.pk]
+
+
+@pytest.mark.parametrize(
+    "query", [{"tier": "A"}, {"segment": "champions"}, {"churn_risk": "low"}], ids=str
+)
+def test_a_book_filtered_by_a_score_figure_follows_the_owner_copy(
+    client_for, manager, owner, teammate, people, query, settings
+):
+    settings.CRM_PAGE_SIZE = 2
+    scored = [p["pk"] for p in people if p["score"] is not None]
+    CustomerScore.objects.filter(customer_id__in=scored).update(
+        tier="A", segment="champions", churn_risk=0.1
+    )
+    everyone, _back = _walk_both_ways(client_for(owner), query)
+    assert sorted(everyone) == sorted(scored)
+    response = client_for(owner).get(URL, query)
+    assert f"{len(scored)} results" in response.content.decode()
+
+    # Reassigned by a plain update, which sends no signal: the score row's copy is stale.
+    moved = scored[0]
+    Customer.objects.filter(pk=moved).update(owner=teammate)
+    mine, _back = _walk_both_ways(client_for(owner), query)
+    theirs, _back = _walk_both_ways(client_for(teammate), query)
+    assert moved not in mine  # the customer's own owner decides
+    assert moved not in theirs  # the stale copy hides it, never shows it elsewhere
+
+    score_copies_follow([moved])
+    theirs, _back = _walk_both_ways(client_for(teammate), query)
+    by_filter, _back = _walk_both_ways(client_for(manager), {**query, "owner": teammate.pk})
+    assert theirs == by_filter == [moved]

@@ -156,8 +156,14 @@ VALUE_COLUMNS = ["value_score", "tier", "segment", "predicted_clv", "churn_risk_
 
 
 def _score(customer, **fields):
+    # With the customer's owner and status copied onto the row, as a recalculation writes it.
     return CustomerScore.objects.create(
-        customer=customer, as_of=dt.date(2026, 6, 1), model_version="test", **fields
+        customer=customer,
+        customer_owner=customer.owner,
+        customer_status=customer.status,
+        as_of=dt.date(2026, 6, 1),
+        model_version="test",
+        **fields,
     )
 
 

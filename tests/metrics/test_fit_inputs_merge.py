@@ -1,0 +1,139 @@
+"""The fits' reduce merges the chunks' statistics as it reads them (metrics.engine.fit_inputs):
+the merged value counts, weighted unique rows and totals, hence the stats, are the same
+whichever way the customers were split into chunks and whenever the waiting parts were
+merged. Pure: no database."""
+
+from datetime import date
+from itertools import pairwise
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from metrics import engine
+from valuemodels import score as composite
+
+AS_OF = date(2026, 11, 1)
+PARAMS = engine.Parameters(weights=composite.DEFAULT_WEIGHTS)
+
+
+def _inputs(size, seed):
+    """Customers with whole-day histories and order values in cents, some without orders."""
+    rng = np.random.default_rng(seed)
+    today = engine.day_number(AS_OF)
+    orders = rng.integers(0, 6, size).astype(float)
+    purchase_days = np.minimum(orders, rng.integers(1, 6, size))
+    first = today - rng.integers(1, 900, size).astype(float)
+    last = np.where(purchase_days > 1, first + np.floor(rng.random(size) * (today - first)), first)
+    revenue = orders * rng.integers(100, 20_000, size) / 100
+    nan = np.full(size, np.nan)
+    has = orders > 0
+    return engine.CustomerInputs(
+        as_of=AS_OF,
+        customer_id=np.arange(size),
+        columns={
+            "orders": orders,
+            "purchase_days": np.where(has, purchase_days, 0.0),
+            "first_order": np.where(has, first, nan),
+            "last_order": np.where(has, last, nan),
+            "revenue": revenue,
+            "repeat_value": np.round(revenue * rng.random(size), 2) * (purchase_days > 1),
+            "cost_of_goods": np.round(revenue * 0.6, 2),
+            "acquisition_cost": rng.integers(0, 3, size) * 12.5,
+            "churned": rng.random(size) < 0.05,
+        },
+    )
+
+
+def _chunk(inputs, rows):
+    return engine.CustomerInputs(
+        as_of=inputs.as_of,
+        customer_id=inputs.customer_id[rows],
+        columns={key: column[rows] for key, column in inputs.columns.items()},
+    )
+
+
+def _merged(inputs, cuts):
+    bounds = [0, *sorted({min(cut, len(inputs)) for cut in cuts}), len(inputs)]
+    parts = (
+        engine.chunk_statistics(_chunk(inputs, slice(lo, hi)), PARAMS)
+        for lo, hi in pairwise(bounds)
+    )
+    return engine.fit_inputs(parts)
+
+
+def _as_lists(merged):
+    return {
+        key: [np.asarray(array).tolist() for array in value] if isinstance(value, tuple) else value
+        for key, value in merged.items()
+    }
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.integers(min_value=0, max_value=400),
+    st.integers(min_value=0, max_value=2**32 - 1),
+    st.lists(st.integers(min_value=0, max_value=400), max_size=6),
+    st.sampled_from([1, 7, 2**16]),
+)
+def test_the_merge_is_the_same_in_any_grouping(size, seed, cuts, minimum):
+    inputs = _inputs(size, seed)
+    whole = _as_lists(_merged(inputs, []))
+    original = engine._Merged._MINIMUM
+    engine._Merged._MINIMUM = minimum  # merge the waiting parts early, or all at the end
+    try:
+        split = _as_lists(_merged(inputs, cuts))
+    finally:
+        engine._Merged._MINIMUM = original
+    assert split == whole
+
+
+def test_the_stats_of_a_split_population_are_those_of_one_chunk():
+    inputs = _inputs(3000, seed=11)
+    one = engine.fit_statistics([engine.chunk_statistics(inputs, PARAMS)], as_of=AS_OF)
+    parts = (
+        engine.chunk_statistics(_chunk(inputs, slice(lo, lo + 250)), PARAMS)
+        for lo in range(0, 3000, 250)
+    )
+    assert engine.fit_statistics(parts, as_of=AS_OF) == one
+    assert one["bgnbd"]["converged"]
+
+
+def test_whole_days_and_counts_are_held_narrow_and_money_exactly():
+    merged = _merged(_inputs(2000, seed=4), [500, 1200])
+    rows, weights = merged["bgnbd"]
+    assert rows.dtype == np.float32
+    assert weights.dtype == np.int32
+    repeat, counts = merged["gamma_gamma"]
+    assert repeat.dtype == np.float64  # averages of money
+    values, counts = merged["revenue"]
+    assert values.dtype == np.float64
+    assert counts.dtype == np.int32
+
+
+@pytest.mark.parametrize("count", [2**31 - 1, 2**31])
+def test_counts_beyond_int32_stay_int64(count):
+    assert engine._narrow_counts(np.array([count])).tolist() == [count]
+
+
+cell = st.one_of(st.sampled_from([0.0, -0.0, 1.0, -2.5, np.nan]), st.integers(-3, 5).map(float))
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.tuples(cell, cell), max_size=40),
+    st.lists(st.integers(min_value=0, max_value=40), max_size=5),
+)
+def test_rows_merged_part_by_part_are_those_counted_at_once(rows, cuts):
+    rows = np.array(rows, dtype=float).reshape(-1, 2)
+    bounds = [0, *sorted({min(cut, len(rows)) for cut in cuts}), len(rows)]
+    merged = engine._Merged(engine._merge_rows, (np.zeros((0, 2)), np.zeros(0, np.int32)))
+    merged._MINIMUM = 1
+    for lo, hi in pairwise(bounds):
+        merged.add(engine._counted_rows(rows[lo:hi]))
+    got, counts = merged.result()
+    expected, expected_counts = engine._counted_rows(rows)
+    np.testing.assert_array_equal(got, expected)
+    assert got.dtype == expected.dtype
+    assert counts.tolist() == expected_counts.tolist()
