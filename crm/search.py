@@ -17,8 +17,10 @@ Matches come in tiers, cheapest first, and a tier runs only while the group has 
    crm/migrations/0002. "The first ten by name whose name contains X" let PostgreSQL walk
    the name index until ten matched, through the whole table for a name that matches few
    (1.55 s for customers, 3.3 s for orders walking the order-date index, at a million
-   customers: issue 14); so the matches are picked from any CANDIDATES of them, a subquery
-   without an order that PostgreSQL takes from the trigram index, and only those are sorted.
+   customers: issue 14); so the matches are picked from any CANDIDATES of them, read first
+   without an order (PostgreSQL takes them from the trigram index), and only those are sorted.
+   Not as a subquery: planned with statistics that did not know a rep's orders yet, it was
+   run again for each of the rep's rows, for minutes.
    When more than CANDIDATES match, the ones shown are the first of those candidates in the
    group's order, not of all the matches, and the group says that more match.
 
@@ -143,7 +145,15 @@ def _containing(
         matches |= Q(**{f"{field}__icontains": query})
     # No order at all: any order (the models' default, by name; the newest orders) lets the
     # database walk that order's index in the hope of meeting CANDIDATES matches soon.
-    candidates = scope.filter(matches).exclude(pk__in=seen).order_by().values("pk")[:CANDIDATES]
+    # Read first, not a subquery: in one statement PostgreSQL could run the candidates'
+    # search again for each of a rep's rows when its statistics did not know the rep yet
+    # (an owner just copied onto 51,000 orders: a search ran for minutes, issue 14).
+    candidates = list(
+        scope.filter(matches)
+        .exclude(pk__in=seen)
+        .order_by()
+        .values_list("pk", flat=True)[:CANDIDATES]
+    )
     return scope.filter(pk__in=candidates).order_by(*order)[:room]
 
 

@@ -14,8 +14,10 @@ from django.db import migrations
 
 TABLE = "metrics_customerscore"
 # What the list reads of a score row (customers.selectors.LIST_ROW_FIELDS) and filters it
-# by: all of it in the index, so a blank's row is answered from the index alone.
-INCLUDED = "INCLUDE (tier, segment, value_score, churn_risk, revenue)"
+# by (the status copy too: PostgreSQL walks these for a status's blanks as well, 95 → 11 ms
+# for the churned ones): all of it in the index, so a blank's row is answered from the
+# index alone.
+INCLUDED = "INCLUDE (tier, segment, customer_status, value_score, churn_risk, revenue)"
 BLANKS = {
     "score_value_blank": "value_score",
     "score_churn_risk_blank": "churn_risk",
