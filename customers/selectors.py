@@ -154,7 +154,7 @@ def customer_list(
         or score_min is not None
         or score_max is not None
     )
-    book = owner or (None if can_see_all_customers(user) else user.pk)
+    book = _book(user, owner)
     if by_score and book is not None:
         # One owner's book filtered by a score figure: the scores carry the owner (a copy,
         # metrics 0018), so the database starts from that owner's few scores instead of
@@ -232,11 +232,17 @@ def customer_list_order(
     )
 
 
+def _book(user: AnyUser, owner: int | None) -> int | None:
+    """The one owner whose customers a list holds: the owner filter's, or a rep's own; None
+    for everyone's."""
+    return owner or (None if can_see_all_customers(user) else user.pk)
+
+
 def customer_list_keyset(*, user: AnyUser, filters: Mapping[str, Any]) -> Keyset:
     """``customer_list_order`` for the list ``customer_list(user=user, **filters)`` makes."""
     return customer_list_order(
         filters.get("sort") or "name",
-        book=filters.get("owner") or (None if can_see_all_customers(user) else user.pk),
+        book=_book(user, filters.get("owner")),
         by_score_group=bool(
             filters.get("tier") or filters.get("segment") or filters.get("churn_risk")
         ),
