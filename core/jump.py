@@ -26,6 +26,7 @@ from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 
+from .html import FastInput
 from .pagination import Keyset, KeysetPage, KeyValue, keyset_paginate
 
 if TYPE_CHECKING:
@@ -69,6 +70,18 @@ class Jump(ABC):
     def where(self, value: Any, *, descending: bool) -> Where: ...
 
 
+class _TextInput(FastInput, forms.TextInput):
+    pass
+
+
+class _DateInput(FastInput, forms.DateInput):
+    pass
+
+
+class _NumberInput(FastInput, forms.NumberInput):
+    pass
+
+
 @dataclass(frozen=True)
 class Prefix(Jump):
     """The first characters of a text key (a name, an order number). Ascending, the list
@@ -86,7 +99,7 @@ class Prefix(Jump):
 
     def field(self, attrs: dict[str, str]) -> forms.Field:
         return forms.CharField(
-            max_length=self.max_length, widget=forms.TextInput({**attrs, **self.attrs})
+            max_length=self.max_length, widget=_TextInput({**attrs, **self.attrs})
         )
 
     def where(self, value: str, *, descending: bool) -> Where:
@@ -108,7 +121,7 @@ class Day(Jump):
     moment: bool = False
 
     def field(self, attrs: dict[str, str]) -> forms.Field:
-        return forms.DateField(widget=forms.DateInput({**attrs, "type": "date"}, "%Y-%m-%d"))
+        return forms.DateField(widget=_DateInput({**attrs, "type": "date"}, "%Y-%m-%d"))
 
     def where(self, value: dt.date, *, descending: bool) -> Where:
         if not self.moment:
@@ -134,7 +147,7 @@ class Number(Jump):
     per: int = 1
 
     def field(self, attrs: dict[str, str]) -> forms.Field:
-        widget = forms.NumberInput(attrs)
+        widget = _NumberInput(attrs)
         if self.digits is None:
             return forms.FloatField(min_value=self.min_value, widget=widget)
         max_digits, decimal_places = self.digits

@@ -98,7 +98,11 @@ TEMPLATES = [
                 "crm.context_processors.roles",
             ],
             # core is not an app: its template libraries are named here.
-            "libraries": {"people": "core.people", "formatting": "core.formatting"},
+            "libraries": {
+                "people": "core.people",
+                "formatting": "core.formatting",
+                "listing": "core.listing",
+            },
         },
     },
 ]

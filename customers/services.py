@@ -367,6 +367,12 @@ def _external_id_taken(value: str) -> ValidationError:
     return ValidationError({"external_id": message}, code="unique")
 
 
+def filter_choices_changed() -> None:
+    """Users or tags were added, changed or removed: once the transaction commits, forget
+    the lists' cached owner and tag choices (``selectors.filter_choices``)."""
+    transaction.on_commit(lambda: cache.delete(selectors.FILTER_CHOICES_CACHE_KEY))
+
+
 def _bulk_clean(customer: Customer) -> None:
     # The table's one check constraint (a cost override not negative) is the field's own
     # validator too, and the table enforces it: not run as a query a customer.
@@ -386,6 +392,8 @@ def _tags_by_name(names: Iterable[str]) -> dict[str, Tag]:
     missing = [Tag(name=name) for key, name in wanted.items() if key not in found]
     for tag in Tag.objects.bulk_create(missing):
         found[tag.name.lower()] = tag
+    if missing:
+        filter_choices_changed()
     return found
 
 

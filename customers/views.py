@@ -84,7 +84,7 @@ DESCENDING_FIRST = {"score", "churn", "created", "revenue"}
 
 def _sort_columns(current):
     """Header links: a click sorts by the column, a second click reverses it. ``sort`` is
-    the value the link puts in the current query string (partials/sort_header.html)."""
+    the value the link puts in the current query string (``core.listing.sort_header``)."""
     columns = {}
     for key, label in SORT_COLUMNS.items():
         direction = {key: "asc", f"-{key}": "desc"}.get(current, "")
@@ -114,6 +114,7 @@ def customer_list(request):
     )
     selectors.tags_attach(page.items)
     is_filtered = any(filters[name] for name in FILTER_NAMES)
+    choices = selectors.filter_choices()
     context = {
         "page": page,
         "count": count_up_to(customers, page),
@@ -128,8 +129,8 @@ def customer_list(request):
         "columns": _sort_columns(keyset.name),
         "statuses": Customer.Status.choices,
         "regions": selectors.regions_in_use(request.user),
-        "tags": selectors.tag_names(),
-        "owners": selectors.assignable_users() if sees_all else (),
+        "tags": choices.tags,
+        "owners": choices.owners if sees_all else (),
         "tiers": selectors.TIERS,
         "segments": segment_choices(),
         "churn_risks": list(CHURN_RISK_LABELS.items()),

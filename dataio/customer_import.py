@@ -15,7 +15,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from campaigns.models import Campaign
 from customers.models import Customer, Tag
-from customers.services import regions_changed
+from customers.services import filter_choices_changed, regions_changed
 from metrics import totals as score_totals
 from metrics.services import (
     customers_mark_dirty,
@@ -332,6 +332,7 @@ class CustomerImporter(Importer):
         if missing:
             for tag in Tag.objects.bulk_create([Tag(name=names[key]) for key in sorted(missing)]):
                 self.tags[tag.name.lower()] = tag
+            filter_choices_changed()
         through = Customer.tags.through
         through.objects.filter(customer_id__in=[c.pk for c, _tags in tag_sets]).delete()
         through.objects.bulk_create(

@@ -17,7 +17,7 @@ from core.pagination import paginate
 from core.web import permission_required, render_page, wants_fragment
 from customers.forms import CustomerFilterForm
 from customers.models import Customer
-from customers.selectors import assignable_users, can_see_all_customers, customer_get
+from customers.selectors import can_see_all_customers, customer_get, filter_choices
 from valuemodels import labels
 
 from . import explain, selectors_customer, services, whatif
@@ -212,7 +212,7 @@ def _list_context(request, queryset, **extra):
     sees_all = can_see_all_customers(request.user)
     return {
         "page": paginate(queryset, request.GET.get("page")),
-        "owners": assignable_users() if sees_all else (),
+        "owners": filter_choices().owners if sees_all else (),
         "owner": _owner_filter(request),
         **extra,
     }

@@ -24,7 +24,7 @@ from campaigns.models import Campaign, SpendEntry
 from core.db import analyze
 from core.roles import ADMIN, SALES_MANAGER, SALES_REP, sync_roles
 from customers.models import Customer, Tag
-from customers.services import regions_changed
+from customers.services import filter_choices_changed, regions_changed
 from metrics.models import MetricSettings
 from orders import summary
 from orders.models import (
@@ -158,6 +158,7 @@ def demo_data_load(*, customers, seed, as_of, progress=None, language="en"):
     # at a million customers took seconds instead of milliseconds (core/db.py).
     analyze(*models, CustomerDay, CustomerSpell, DayFlow, CohortDay, vacuum=True)
     regions_changed()
+    filter_choices_changed()
     return counts
 
 

@@ -4,22 +4,22 @@
 Why not a template loop: at 25 rows of a dozen formatted cells, the template engine's
 variable lookups, filters and includes were most of a list request's time (docs/benchmarks.md,
 *A request's fixed cost*), and the list must serve 0.3 times the rate of a plain 50-row page
-(issue 14). The cells are the same the template wrote: every value escaped by ``format_html``,
-every word translated in the active language, amounts, percentages and dates formatted by the
-same functions as the ``money`` and ``percent`` filters; the created date as the ``date`` filter
-writes it (``core.formatting.short_date``).
+(issue 14). The cells are the same the template wrote: every value escaped as ``format_html``
+escapes it, every word translated in the active language, amounts, percentages and dates
+formatted by the same functions as the ``money`` and ``percent`` filters; the created date as
+the ``date`` filter writes it (``core.formatting.short_date``).
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django import template
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 from core.formatting import EMPTY, format_money, format_number, format_percent, short_date
+from core.html import html as _html
 from customers.models import Customer
 
 register = template.Library()
@@ -54,6 +54,16 @@ class _Words:
     statuses: dict[str, str]
     url_start: str
     url_end: str
+    tiers: dict[str, str] = field(default_factory=dict)
+
+    def tier(self, tier: str) -> str:
+        if tier not in self.tiers:
+            self.tiers[tier] = _html(
+                '<span class="badge tier tier-{}">{}</span>',
+                tier,
+                gettext("Tier %(tier)s") % {"tier": tier},
+            )
+        return self.tiers[tier]
 
     @classmethod
     def now(cls) -> "_Words":
@@ -71,18 +81,18 @@ class _Words:
         )
 
 
-def _owner_cell(customer: Customer, words: _Words) -> SafeString:
+def _owner_cell(customer: Customer, words: _Words) -> str:
     owner = customer.owner
     if owner is None:
-        return format_html(
+        return _html(
             '<td data-label="{}"><span class="muted">{}</span></td>', words.owner, words.no_owner
         )
-    return format_html(
+    return _html(
         '<td data-label="{}">{}</td>', words.owner, owner.get_full_name() or owner.username
     )
 
 
-def _row(customer: Customer, words: _Words, show_owner: bool) -> SafeString:
+def _row(customer: Customer, words: _Words, show_owner: bool) -> str:
     # "score" is the customer's current metrics.CustomerScore, None before the first
     # calculation; any of its figures may be empty.
     score = getattr(customer, "score", None)
@@ -95,29 +105,23 @@ def _row(customer: Customer, words: _Words, show_owner: bool) -> SafeString:
             score.revenue,
             score.tier,
         )
-    return format_html(
+    return _html(
         _ROW,
         f"{words.url_start}{customer.pk}{words.url_end}",
         customer.name,
         customer.status,
         words.statuses.get(customer.status, customer.status),
-        _owner_cell(customer, words) if show_owner else "",
+        mark_safe(_owner_cell(customer, words) if show_owner else ""),
         customer.region or EMPTY,
         customer.email or EMPTY,
-        format_html_join(
-            " ", '<span class="badge">{}</span>', ((name,) for name in customer.tag_list)
+        mark_safe(
+            " ".join(_html('<span class="badge">{}</span>', name) for name in customer.tag_list)
         ),
         words.created,
         short_date(customer.created_at),
         words.score,
         format_number(value_score),
-        format_html(
-            '<span class="badge tier tier-{}">{}</span>',
-            tier,
-            gettext("Tier %(tier)s") % {"tier": tier},
-        )
-        if tier
-        else "",
+        mark_safe(words.tier(tier) if tier else ""),
         words.churn,
         format_percent(churn_risk),
         words.revenue,

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 
 from campaigns.models import Campaign
 from customers.models import Customer, Tag
-from customers.selectors import regions_in_use
+from customers.selectors import filter_choices, regions_in_use
 from tests.factories import CustomerFactory, TagFactory
 
 from .factories import csv_bytes, import_file, messages_of
@@ -49,6 +49,16 @@ def test_an_import_with_a_new_region_refreshes_the_region_filter(
     with django_capture_on_commit_callbacks(execute=True):
         import_file("customers", csv_bytes([HEADER, *ROWS]), user=owner)
     assert regions_in_use(manager) == ["North", "South"]
+
+
+def test_an_import_with_new_tags_refreshes_the_tag_filter(
+    owner, django_capture_on_commit_callbacks
+):
+    TagFactory(name="retail")
+    assert filter_choices().tags == ["retail"]  # now cached
+    with django_capture_on_commit_callbacks(execute=True):
+        import_file("customers", csv_bytes([HEADER, *ROWS]), user=owner)
+    assert filter_choices().tags == ["retail", "vip"]
 
 
 def test_reimporting_the_same_file_changes_nothing(owner):

@@ -1,0 +1,12 @@
+"""Writes that go round the customer services but change what the lists offer: a user
+saved or deleted (in the admin, at sign-up) or a tag edited in the admin changes the owner
+and tag filters, cached by ``selectors.filter_choices``."""
+
+from .services import filter_choices_changed
+
+
+def chooser_changed(sender, instance, update_fields=None, raw=False, **kwargs):
+    # Every sign-in saves the user's last_login, which no filter shows.
+    if raw or (update_fields is not None and set(update_fields) <= {"last_login"}):
+        return
+    filter_choices_changed()
