@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from crm.search import global_search
+from customers.models import Contact, Customer
 from orders.models import Order
 from tests.factories import ContactFactory, CustomerFactory
 from tests.orders.factories import OrderFactory
@@ -259,3 +260,96 @@ def test_two_characters_match_the_start_three_match_anywhere(manager, data):
         "SO-2026-0002",
         "SO-2026-0001",
     ]
+
+
+def _reference(rows, *, query, fields, sort, whole_first=(), limit=10):
+    """What the search should show, in Python: whole matches (``whole_first``), then the
+    rows with a field that is the query, then those with a field starting with it, then
+    those containing it, each tier in the group's order. Exact while no field has more
+    prefix matches than the group's room and no group more than CANDIDATES matches."""
+    upper = query.upper()
+
+    def tier(row):
+        if row in whole_first:
+            return 0
+        values = [str(getattr(row, field)).upper() for field in fields]
+        if upper in values:
+            return 1
+        if any(value.startswith(upper) for value in values):
+            return 2
+        return 3 if any(upper in value for value in values) else None
+
+    matches = sorted(
+        (row for row in rows if tier(row) is not None), key=lambda row: (tier(row), sort(row))
+    )
+    return matches[:limit], len(matches) > limit
+
+
+@pytest.fixture
+def book(owner, teammate):
+    """Rep and teammate customers alike whose names, emails, phones, contacts and order
+    numbers hold "son" anywhere, and the same email on several of them."""
+    words = ["Johnson", "Sonic", "Mason", "Wilson", "Ason", "Sonya", "Harbor", "Person"]
+    for n in range(48):
+        word = words[n % len(words)]
+        customer = CustomerFactory(
+            name=f"{word} {n:02d} Trading",
+            email="wilson@shared.example" if n % 7 == 0 else f"{word.lower()}.{n}@x.example",
+            phone=f"+1 555 {n:04d}",
+            owner=owner if n % 3 else teammate,
+            external_id=f"EXT-{n}",
+        )
+        ContactFactory(
+            customer=customer,
+            name=f"{words[(n + 3) % len(words)]} Contact {n:02d}",
+            email=f"a.wilson@shared.example{n % 2 or ''}",
+        )
+        OrderFactory(
+            customer=customer,
+            number=f"SON-{n:04d}" if n % 4 == 0 else f"SO-{n:05d}",
+            ordered_on=dt.date(2026, 1, 1) + dt.timedelta(days=(n * 11) % 40),
+            total="0.00",
+        )
+
+
+@pytest.mark.parametrize("candidates", [500, 30])
+@pytest.mark.parametrize("query", ["son", "wilson@shared.example", "Wilson 11 Trading"])
+def test_a_reps_results_are_their_books_matches_in_order(
+    owner, book, query, candidates, monkeypatch, django_assert_max_num_queries
+):
+    """Read from the trigram indexes, or (more matches among everyone's contacts than
+    CANDIDATES, not among the rep's) from the rep's own rows: the same results."""
+    monkeypatch.setattr("crm.search.CANDIDATES", candidates)
+    global_search(user=owner, query="xx")  # loads the rep's permissions
+    # Whatever matches: at most one query a tier and a field, two for each containing tier
+    # and one more for the contacts' (everyone's matches counted first).
+    with django_assert_max_num_queries(16):
+        results = global_search(user=owner, query=query)
+
+    customers = list(Customer.objects.filter(owner=owner))
+    contacts = list(Contact.objects.filter(customer__owner=owner))
+    orders = list(Order.objects.filter(customer__owner=owner))
+
+    def by_name(row):
+        return (row.name, row.pk)
+
+    expected_customers = _reference(
+        customers,
+        query=query,
+        fields=("name", "email", "phone"),
+        sort=by_name,
+        whole_first=[row for row in customers if row.external_id == query],
+    )
+    expected_contacts = _reference(
+        contacts, query=query, fields=("name", "email", "phone"), sort=by_name
+    )
+    expected_orders = _reference(
+        orders,
+        query=query,
+        fields=("number",),
+        sort=lambda row: (-row.ordered_on.toordinal(), -row.pk),
+    )
+    assert (results.customers.items, results.customers.has_more) == expected_customers
+    assert (results.contacts.items, results.contacts.has_more) == expected_contacts
+    assert (results.orders.items, results.orders.has_more) == expected_orders
+    assert results.customers.items  # the query finds something of the rep's
