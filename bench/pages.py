@@ -529,7 +529,8 @@ def _load() -> str:
 # --- The server --------------------------------------------------------------------------
 
 
-def start_server(port: int, workers: int) -> subprocess.Popen:
+def start_server(port: int, workers: int, root: Path = ROOT) -> subprocess.Popen:
+    """gunicorn serving the product of the checkout at ``root`` (bench/ab.py serves two)."""
     # The sessions made here must be the server's: the same secret key.
     env = {**os.environ, **SERVER_ENV, "SECRET_KEY": settings.SECRET_KEY}
     server = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
@@ -547,7 +548,7 @@ def start_server(port: int, workers: int) -> subprocess.Popen:
             "--log-level",
             "warning",
         ],
-        cwd=ROOT,
+        cwd=root,
         env=env,
     )
     deadline = time.monotonic() + 30
