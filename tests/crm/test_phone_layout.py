@@ -27,8 +27,8 @@ SETTLED = "() => !document.querySelector('[hx-trigger=\"load\"], .htmx-request')
 
 @pytest.fixture
 def world(owner, manager, admin_user):
-    """A rep's small book of customers, one with a long name and an unbroken email address
-    (what pushes a page sideways), an order, a contact, a task and a campaign."""
+    """A rep's small book of customers, one with a long name and an unbroken email address (its
+    contact too: what pushes a page sideways), an order, a task and a campaign."""
     long_one = CustomerFactory(
         owner=owner,
         name="Northwind Internationale Handelsgesellschaft mbH & Co. KG",
@@ -36,7 +36,12 @@ def world(owner, manager, admin_user):
         region="Europe",
     )
     CustomerFactory(owner=owner, name="Contoso", region="North")
-    ContactFactory(customer=long_one, name="Nadia Nordström", phone="+49 30 1234567")
+    ContactFactory(
+        customer=long_one,
+        name="Nadia Nordström",
+        email="nadia.nordstroem@northwindinternationalehandelsgesellschaft.example",
+        phone="+49 30 1234567",
+    )
     TaskFactory(customer=long_one, subject="Call about the renewal", due_on=dt.date(2026, 3, 10))
     product = ProductFactory(list_price=Decimal("1234.50"))
     order = OrderFactory(customer=long_one, lines=[(product, 3)])
@@ -64,6 +69,7 @@ def _pages(world):
             f"/customers/{customer}/",
             f"/metrics/customers/{customer}/value/",
             f"/customers/{customer}/activities/",
+            f"/customers/{customer}/contacts/",
             "/orders/",
             f"/orders/{order}/",
             "/orders/new/",
