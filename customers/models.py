@@ -53,7 +53,7 @@ class Customer(models.Model):
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
-        # Indexed by customer_owner_region instead, which starts with it.
+        # Indexed by customer_owner_region_status instead, which starts with it.
         db_index=False,
         related_name="owned_customers",
         verbose_name=_("owner"),
@@ -129,8 +129,11 @@ class Customer(models.Model):
             models.Index(fields=["name", "id"], name="customer_name_id"),
             models.Index(fields=["owner", "name", "id"], name="customer_owner_name_id"),
             # A rep's regions for the list's filter, read off the index on every list page
-            # instead of from each of their customers' rows (8.8 → 1.4 ms at 1M, issue 14).
-            models.Index(fields=["owner", "region"], name="customer_owner_region"),
+            # instead of from each of their customers' rows (8.8 → 1.4 ms at 1M, issue 14);
+            # the status too, so a rep's status filter is read off it rather than off the
+            # status index's 149,000 churned customers (count 10-16 → 0.7 ms, rows by score
+            # 20 → 5 ms at 1M).
+            models.Index(fields=["owner", "region", "status"], name="customer_owner_region_status"),
             # The list's keyset pages by creation date, everyone's and a rep's (issue 14).
             models.Index(fields=["created_at", "id"], name="customer_created_id"),
             models.Index(fields=["owner", "created_at", "id"], name="customer_owner_created_id"),
