@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from customers.selectors import CHURN_RISK_BANDS
+
 MONEY = {"max_digits": 16, "decimal_places": 2, "null": True, "blank": True}
 RATIO = {"max_digits": 9, "decimal_places": 6}
 
@@ -278,6 +280,21 @@ class CustomerScore(ScoreFields):
             ),
             models.Index(
                 fields=["customer_status", "revenue", "customer"], name="score_status_revenue"
+            ),
+            # The high churn band by value or revenue, highest first: the band runs against
+            # both (the most valuable customers are seldom at risk), and the sort's own
+            # index was walked past 17,000 rows to fill a page (53 → 3 ms at 1M). Only the
+            # band's rows are in them.
+            *(
+                models.Index(
+                    fields=fields,
+                    condition=Q(churn_risk__gte=CHURN_RISK_BANDS["high"][0]),
+                    name=f"score_high_churn_{name}",
+                )
+                for fields, name in (
+                    (["-value_score", "-customer"], "value"),
+                    (["revenue", "customer"], "revenue"),
+                )
             ),
             # One owner's book by a score figure (a rep's list, the owner filter), from the
             # owner copied onto the row: the page's rows in order, not the whole book sorted.
