@@ -30,6 +30,7 @@ import json
 import os
 import re
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -531,6 +532,14 @@ def _load() -> str:
 
 def start_server(port: int, workers: int, root: Path = ROOT) -> subprocess.Popen:
     """gunicorn serving the product of the checkout at ``root`` (bench/ab.py serves two)."""
+    # Another server on the port (another benchmark's) would answer the health check and
+    # every request after it: a run once measured someone else's server without noticing.
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except OSError:
+        pass
+    else:
+        raise SystemExit(f"port {port} is taken: another server runs there (--port)")
     # The sessions made here must be the server's: the same secret key.
     env = {**os.environ, **SERVER_ENV, "SECRET_KEY": settings.SECRET_KEY}
     server = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
@@ -553,6 +562,8 @@ def start_server(port: int, workers: int, root: Path = ROOT) -> subprocess.Popen
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"gunicorn stopped (exit code {server.returncode})")
         try:
             connection = HTTPConnection("127.0.0.1", port, timeout=2)
             connection.request("GET", "/healthz")
