@@ -23,9 +23,10 @@ Matches come in tiers, cheapest first, and a tier runs only while the group has 
    run again for each of the rep's rows, for minutes.
    When more than CANDIDATES match, the ones shown are the first of those candidates in the
    group's order, not of all the matches, and the group says that more match.
-   A rep's candidates come from their own book where the trigram lists of everyone's
-   matches cost more (``Reach``): customers always, contacts when more than CANDIDATES of
-   everyone's match; orders keep to the indexes.
+   A rep's customers' candidates come from their own book, whose cost does not grow with
+   how common the query is (``Reach``); their contacts' from everyone's trigram matches when
+   there are at most CANDIDATES of them, else from the indexes within the rep's scope;
+   orders keep to the indexes.
 
 An order number found whole skips the third tier: a number is what one types to open that
 order, and the trigram lists of "SO-" hold every order. Within a tier customers and
@@ -142,16 +143,19 @@ class Reach(Enum):
     the scope: for a rep PostgreSQL combined those lists with the rep's rows, and a shared
     email domain's trigrams took 160 ms, "son" in 98,000 contacts 150 ms at 1M customers.
     A rep's book, read row by row, costs about the same whatever the query: 5,000 customers
-    take about 10 ms through the owner's index; their contacts 30-60 ms (a lookup per
-    customer), which a rare query's trigram lists beat; their 50,000 orders 30-70 ms, no
+    take about 10 ms through the owner's index, the only index such a match can use. Their
+    contacts are reached through a join, which PostgreSQL may run as a scan of every
+    contact, matching each (0.7-1.1 s at a million customers once its statistics changed):
+    a rare query's matches among everyone's are read first instead (an email, 1 ms), a
+    common one's from the indexes as for everyone. Their 50,000 orders cost 30-70 ms, no
     less than the trigram lists of an order number's digits."""
 
     INDEX = "index"  # the trigram indexes, within the scope
     BOOK = "book"  # the scope's own rows
     # The trigram indexes' matches among everyone's when there are at most CANDIDATES of
     # them (the scope's are among them, and the rows shown are read through the scope),
-    # else the scope's own rows.
-    FEW_OR_BOOK = "few or book"
+    # else as INDEX.
+    FEW_OR_INDEX = "few or index"
 
 
 def _trigram_matches(fields: Iterable[str], query: str) -> Q:
@@ -186,15 +190,15 @@ def _candidates(
             .values_list("pk", flat=True)[:count]
         )
 
-    if reach is Reach.FEW_OR_BOOK:
+    if reach is Reach.FEW_OR_INDEX:
         everyone = ids(
             scope.model._default_manager.all(), _trigram_matches(fields, query), CANDIDATES + 1
         )
         if len(everyone) <= CANDIDATES:
             return everyone  # the rows read from them keep to the scope
-    if reach is Reach.INDEX:
-        return ids(scope, _trigram_matches(fields, query), CANDIDATES)
-    return ids(scope, _scanned_matches(fields, query), CANDIDATES)
+    if reach is Reach.BOOK:
+        return ids(scope, _scanned_matches(fields, query), CANDIDATES)
+    return ids(scope, _trigram_matches(fields, query), CANDIDATES)
 
 
 def _containing(
@@ -265,8 +269,8 @@ def global_search(*, user: AnyUser, query: str, limit: int = 10) -> SearchResult
         return SearchResults(query=query, customers=NOTHING, contacts=NOTHING, orders=NOTHING)
     customers = customers_visible_to(user)
     orders = orders_visible_to(user).select_related("customer")
-    # A rep's own rows beat the trigram lists of a common query (see Reach); the manager's
-    # scope is everyone's rows, which only the indexes narrow.
+    # A rep's own customers beat the trigram lists of a common query (see Reach); the
+    # manager's scope is everyone's rows, which only the indexes narrow.
     one_book = not can_see_all_customers(user)
     return SearchResults(
         query=query,
@@ -287,7 +291,7 @@ def global_search(*, user: AnyUser, query: str, limit: int = 10) -> SearchResult
             fields=("name", "email", "phone"),
             sort=_by_name,
             order=("name", "id"),
-            reach=Reach.FEW_OR_BOOK if one_book else Reach.INDEX,
+            reach=Reach.FEW_OR_INDEX if one_book else Reach.INDEX,
         ),
         orders=_search(
             orders,

@@ -317,8 +317,9 @@ def book(owner, teammate):
 def test_a_reps_results_are_their_books_matches_in_order(
     owner, book, query, candidates, monkeypatch, django_assert_max_num_queries
 ):
-    """Read from the trigram indexes, or (more matches among everyone's contacts than
-    CANDIDATES, not among the rep's) from the rep's own rows: the same results."""
+    """A rep's customers read from their own rows; their contacts from everyone's matches
+    or (more of those than CANDIDATES, not among the rep's) from the indexes within the
+    rep's scope: the same results."""
     monkeypatch.setattr("crm.search.CANDIDATES", candidates)
     global_search(user=owner, query="xx")  # loads the rep's permissions
     # Whatever matches: at most one query a tier and a field, two for each containing tier
