@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext
 
 from core.pagination import Keyset
+from core.people import person
 from core.types import AnyUser
 from core.types import User as UserModel
 
@@ -291,9 +292,7 @@ def filter_choices() -> FilterChoices:
     """The people a customer can be assigned to and every tag, for the list filters."""
     choices = cache.get(FILTER_CHOICES_CACHE_KEY)
     if choices is None:
-        owners = [
-            (user.pk, user.get_full_name() or user.get_username()) for user in assignable_users()
-        ]
+        owners = [(user.pk, person(user)) for user in assignable_users()]
         choices = FilterChoices(owners=owners, tags=list(tag_names()))
         cache.set(FILTER_CHOICES_CACHE_KEY, choices, FILTER_CHOICES_CACHE_SECONDS)
     return choices
