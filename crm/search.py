@@ -23,10 +23,8 @@ Matches come in tiers, cheapest first, and a tier runs only while the group has 
    run again for each of the rep's rows, for minutes.
    When more than CANDIDATES match, the ones shown are the first of those candidates in the
    group's order, not of all the matches, and the group says that more match.
-   A rep's customers' candidates come from their own book, whose cost does not grow with
-   how common the query is (``Reach``); their contacts' from everyone's trigram matches when
-   there are at most CANDIDATES of them, else from the indexes within the rep's scope;
-   orders keep to the indexes.
+   A rep's customers' and contacts' candidates come from their own book, whose cost does
+   not grow with how common the query is (``_books``); orders keep to the indexes.
 
 An order number found whole skips the third tier: a number is what one types to open that
 order, and the trigram lists of "SO-" hold every order. Within a tier customers and
@@ -36,15 +34,27 @@ without the indexes (``UPPER(col)`` sorts alike there).
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from enum import Enum
+from functools import partial
 from typing import Any
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
-from django.db.models import Expression, F, Model, Q, QuerySet, Value
+from django.db.models import (
+    BigIntegerField,
+    Expression,
+    F,
+    Func,
+    Model,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+)
 from django.db.models.functions import Collate, Upper
 from django.db.models.lookups import Contains
 
 from core.types import AnyUser
+from customers.models import Contact
 from customers.selectors import can_see_all_customers, contacts_visible_to, customers_visible_to
 from orders.selectors import orders_visible_to
 
@@ -137,27 +147,6 @@ def _starting_with(
     return sorted(rows.values(), key=lambda row: (not whole[row.pk], sort(row)))
 
 
-class Reach(Enum):
-    """Where the "contains" tier reads its candidates. The trigram indexes list a query's
-    matches among everyone's rows, a cost that grows with how common the query is, not with
-    the scope: for a rep PostgreSQL combined those lists with the rep's rows, and a shared
-    email domain's trigrams took 160 ms, "son" in 98,000 contacts 150 ms at 1M customers.
-    A rep's book, read row by row, costs about the same whatever the query: 5,000 customers
-    take about 10 ms through the owner's index, the only index such a match can use. Their
-    contacts are reached through a join, which PostgreSQL may run as a scan of every
-    contact, matching each (0.7-1.1 s at a million customers once its statistics changed):
-    a rare query's matches among everyone's are read first instead (an email, 1 ms), a
-    common one's from the indexes as for everyone. Their 50,000 orders cost 30-70 ms, no
-    less than the trigram lists of an order number's digits."""
-
-    INDEX = "index"  # the trigram indexes, within the scope
-    BOOK = "book"  # the scope's own rows
-    # The trigram indexes' matches among everyone's when there are at most CANDIDATES of
-    # them (the scope's are among them, and the rows shown are read through the scope),
-    # else as INDEX.
-    FEW_OR_INDEX = "few or index"
-
-
 def _trigram_matches(fields: Iterable[str], query: str) -> Q:
     """``UPPER(col) LIKE UPPER('%q%')``, which the trigram indexes serve."""
     matches = Q()
@@ -175,30 +164,30 @@ def _scanned_matches(fields: Iterable[str], query: str) -> Q:
     return matches
 
 
-def _candidates(
-    scope: QuerySet, *, query: str, fields: Iterable[str], seen: list[Any], reach: Reach
-) -> list[Any]:
+# Reads a book's candidates: up to CANDIDATES ids of rows that match, but not those seen.
+Book = Callable[[Q, list[Any]], list[Any]]
+
+
+def _ids(rows: QuerySet, matches: Q, seen: list[Any]) -> list[Any]:
     """Up to CANDIDATES ids, in no order: any order (the models' default, by name; the
     newest orders) lets the database walk that order's index in the hope of meeting
     CANDIDATES matches soon."""
+    return list(
+        rows.filter(matches)
+        .exclude(pk__in=seen)
+        .order_by()
+        .values_list("pk", flat=True)[:CANDIDATES]
+    )
 
-    def ids(rows: QuerySet, matches: Q, count: int) -> list[Any]:
-        return list(
-            rows.filter(matches)
-            .exclude(pk__in=seen)
-            .order_by()
-            .values_list("pk", flat=True)[:count]
-        )
 
-    if reach is Reach.FEW_OR_INDEX:
-        everyone = ids(
-            scope.model._default_manager.all(), _trigram_matches(fields, query), CANDIDATES + 1
-        )
-        if len(everyone) <= CANDIDATES:
-            return everyone  # the rows read from them keep to the scope
-    if reach is Reach.BOOK:
-        return ids(scope, _scanned_matches(fields, query), CANDIDATES)
-    return ids(scope, _trigram_matches(fields, query), CANDIDATES)
+def _candidates(
+    scope: QuerySet, *, query: str, fields: Iterable[str], seen: list[Any], book: Book | None
+) -> list[Any]:
+    """The candidates read from ``book`` row by row when given, else from the trigram
+    indexes within ``scope``."""
+    if book is None:
+        return _ids(scope, _trigram_matches(fields, query), seen)
+    return book(_scanned_matches(fields, query), seen)
 
 
 def _containing(
@@ -209,13 +198,56 @@ def _containing(
     order: tuple[Any, ...],
     seen: list[Any],
     room: int,
-    reach: Reach,
+    book: Book | None,
 ) -> QuerySet:
     # Read first, not a subquery: in one statement PostgreSQL could run the candidates'
     # search again for each of a rep's rows when its statistics did not know the rep yet
     # (an owner just copied onto 51,000 orders: a search ran for minutes, issue 14).
-    candidates = _candidates(scope, query=query, fields=fields, seen=seen, reach=reach)
+    candidates = _candidates(scope, query=query, fields=fields, seen=seen, book=book)
     return scope.filter(pk__in=candidates).order_by(*order)[:room]
+
+
+def _books(user: AnyUser, customers: QuerySet) -> tuple[Book | None, Book | None]:
+    """Where a rep's "contains" tier reads its customers and contacts: their own book, row
+    by row, not the trigram indexes. Those list a query's matches among everyone's rows, a
+    cost that grows with how common the query is, not with the scope: "son" in 98,000
+    contacts took 150-510 ms for a rep at 1M customers, a shared email domain 160 ms. A
+    rep's 5,000 customers take about 10 ms through the owner's index (a match written on
+    the prefix key, which no trigram index serves, leaves PostgreSQL that index alone), and
+    their 4,200 contacts about 20 ms (``_contacts_of``). Everyone's (a manager's) are only
+    narrowed by the indexes: (None, None). Orders keep to the indexes: a rep's 50,000 cost
+    30-70 ms, no less than the trigram lists of an order number's digits."""
+    if can_see_all_customers(user):
+        return None, None
+    return partial(_ids, customers), _contacts_of(customers)
+
+
+def _contacts_of(customers: QuerySet) -> Book:
+    """The contacts of ``customers``, read customer by customer on PostgreSQL: each
+    customer's matching contacts in an array, unnested, so that every customer is one probe
+    of the contacts' customer index. As a join, ``customer IN (their customers)``,
+    PostgreSQL planned a scan of every contact once the statistics moved (0.4-1.1 s at 1M
+    for a rep's 5,000 customers); a subquery in the select list is run for each row, and
+    never turned into a join."""
+    if connection.vendor != "postgresql":
+        return partial(_ids, Contact.objects.filter(customer__in=customers))
+
+    def read(matches: Q, seen: list[Any]) -> list[Any]:
+        theirs = (
+            Contact.objects.filter(customer=OuterRef("pk"))
+            .filter(matches)
+            .exclude(pk__in=seen)
+            .order_by()
+            .values("pk")
+        )
+        each = Func(ArraySubquery(theirs), function="unnest", output_field=BigIntegerField())
+        return list(
+            customers.order_by()
+            .annotate(contact=each)
+            .values_list("contact", flat=True)[:CANDIDATES]
+        )
+
+    return read
 
 
 def _by_name(row: Any) -> tuple[str, int]:
@@ -236,11 +268,11 @@ def _search(
     order: tuple[Any, ...],
     first: QuerySet | None = None,
     first_is_enough: bool = False,
-    reach: Reach = Reach.INDEX,
+    book: Book | None = None,
 ) -> Group:
     """Up to ``limit`` matches: ``first`` (whole matches), then the fields starting with
     the query, then those containing it (not when ``first`` found one and
-    ``first_is_enough``), their candidates read as ``reach`` says."""
+    ``first_is_enough``), their candidates read from ``book`` when given (``_candidates``)."""
     found = _Collector(limit)
     if first is not None:
         found.add(first[: found.room])
@@ -256,7 +288,7 @@ def _search(
                 order=order,
                 seen=found.seen,
                 room=found.room,
-                reach=reach,
+                book=book,
             )
         )
     return found.group()
@@ -269,9 +301,7 @@ def global_search(*, user: AnyUser, query: str, limit: int = 10) -> SearchResult
         return SearchResults(query=query, customers=NOTHING, contacts=NOTHING, orders=NOTHING)
     customers = customers_visible_to(user)
     orders = orders_visible_to(user).select_related("customer")
-    # A rep's own customers beat the trigram lists of a common query (see Reach); the
-    # manager's scope is everyone's rows, which only the indexes narrow.
-    one_book = not can_see_all_customers(user)
+    customer_book, contact_book = _books(user, customers)
     return SearchResults(
         query=query,
         customers=_search(
@@ -282,7 +312,7 @@ def global_search(*, user: AnyUser, query: str, limit: int = 10) -> SearchResult
             sort=_by_name,
             order=("name", "id"),
             first=customers.filter(external_id=query),
-            reach=Reach.BOOK if one_book else Reach.INDEX,
+            book=customer_book,
         ),
         contacts=_search(
             contacts_visible_to(user).select_related("customer"),
@@ -291,7 +321,7 @@ def global_search(*, user: AnyUser, query: str, limit: int = 10) -> SearchResult
             fields=("name", "email", "phone"),
             sort=_by_name,
             order=("name", "id"),
-            reach=Reach.FEW_OR_INDEX if one_book else Reach.INDEX,
+            book=contact_book,
         ),
         orders=_search(
             orders,

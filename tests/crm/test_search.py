@@ -317,14 +317,12 @@ def book(owner, teammate):
 def test_a_reps_results_are_their_books_matches_in_order(
     owner, book, query, candidates, monkeypatch, django_assert_max_num_queries
 ):
-    """A rep's customers read from their own rows; their contacts from everyone's matches
-    or (more of those than CANDIDATES, not among the rep's) from the indexes within the
-    rep's scope: the same results."""
+    """A rep's customers and contacts read from their own rows, at most CANDIDATES of
+    each: the same results as their book's matches in the group's order."""
     monkeypatch.setattr("crm.search.CANDIDATES", candidates)
     global_search(user=owner, query="xx")  # loads the rep's permissions
-    # Whatever matches: at most one query a tier and a field, two for each containing tier
-    # and one more for the contacts' (everyone's matches counted first).
-    with django_assert_max_num_queries(16):
+    # Whatever matches: at most one query a tier and a field, two for each containing tier.
+    with django_assert_max_num_queries(15):
         results = global_search(user=owner, query=query)
 
     customers = list(Customer.objects.filter(owner=owner))
