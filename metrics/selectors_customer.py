@@ -187,17 +187,23 @@ def call_next(*, user: AnyUser, owner: int | None = None) -> QuerySet[CustomerSc
 
     Everyone's list is read in order from the partial index of metrics/migrations/0010 (its
     expression and filter are these), so its first page costs the same at any size. One
-    person's book (a rep's, or the ``owner`` filter) orders by the same product written the
-    other way round, which that index does not hold: the database then starts from that
-    person's customers (thousands) and sorts them, rather than walking everyone's rows in
-    order until enough are theirs, which went through all of them for a book with few
-    (issue 14)."""
+    person's book (a rep's, or the ``owner`` filter) is read in order from the index of
+    metrics/migrations/0022, led by the owner copied onto the score: it orders by the same
+    product written the other way round, which everyone's index does not hold, so that
+    the database never walks everyone's rows in order until enough are that person's
+    (through all of them for a book with few, issue 14)."""
     loss = Cast("loss_value", FloatField())
-    one_book = bool(owner) or not can_see_all_customers(user)
-    at_stake = F("churn_risk") * loss if one_book else loss * F("churn_risk")
+    book = owner or (None if can_see_all_customers(user) else user.pk)
+    if book:
+        scores = book_scores_visible_to(user, book, walked=True).select_related(
+            "customer", "customer__owner"
+        )
+        at_stake = F("churn_risk") * loss
+    else:
+        scores = _scores_visible_to(user)
+        at_stake = loss * F("churn_risk")
     return (
-        _scores_visible_to(user, owner)
-        .filter(tier__in=HIGH_VALUE_TIERS, churn_risk__isnull=False)
+        scores.filter(tier__in=HIGH_VALUE_TIERS, churn_risk__isnull=False)
         .filter(Q(churn_risk__gt=F("previous_churn_risk")) | Q(churn_risk__gte=CALL_CHURN_RISK))
         .annotate(at_stake=at_stake)
         .order_by(

@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from customers.models import Customer
+from customers.services import customer_update
 from metrics import services
 from metrics.explain import percent
 from metrics.models import CustomerScore
@@ -145,6 +146,24 @@ class TestCallNext:
         assert {"Lapsing", "Sleeping", "Their lapsing"} <= set(everyone)
         assert _names(theirs) == ["Their lapsing"]
         assert 'name="owner"' in theirs.content.decode()
+
+    def test_a_book_follows_a_reassignment_and_a_stale_copy_never_shows_anothers_customer(
+        self, client_for, owner, teammate, manager, book
+    ):
+        """One book is read by the owner copied onto the scores (metrics 0022); the
+        customers are checked too. A reassignment through the services moves the copy;
+        one that bypassed them leaves it stale, which hides the customer from its new
+        owner until the next recalculation but never shows it to the former one."""
+        customer_update(user=manager, customer=book["Their lapsing"], owner=owner)
+        assert _score(book["Their lapsing"]).customer_owner_id == owner.pk
+        assert "Their lapsing" in _names(client_for(owner).get(reverse("metrics:call_next")))
+
+        Customer.objects.filter(pk=book["Lapsing"].pk).update(owner=teammate)
+
+        assert _score(book["Lapsing"]).customer_owner_id == owner.pk  # stale
+        assert "Lapsing" not in _names(client_for(owner).get(reverse("metrics:call_next")))
+        for_teammate = client_for(manager).get(reverse("metrics:call_next"), {"owner": teammate.pk})
+        assert "Lapsing" not in _names(for_teammate)
 
     def test_call_next_pages(self, client_for, owner, book, settings):
         client = client_for(owner)
