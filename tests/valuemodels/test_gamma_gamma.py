@@ -178,10 +178,11 @@ def test_the_cdnow_fit_on_weighted_unique_rows_keeps_its_parameters_and_values(
     cdnow_spend, cdnow_fit
 ):
     """What the engine now fits (metrics.engine: unique (x, z̄) rows in order, with counts):
-    the parameters within 1e-6 of the ungrouped fit's, expected order values within a
-    millionth (of a currency unit). Two optimizations of the same flat optimum in another
-    order of sums: the last digits follow the machine's floating point paths (5.004e-7 on
-    one machine, under 5e-7 on another)."""
+    the parameters and expected order values within 1e-6 of the ungrouped fit's, relative.
+    Two optimizations of the same flat optimum in another order of sums, whose last digits
+    follow the machine's floating point paths: where L-BFGS-B stops moves with them (on one
+    machine the values differed by 5e-7 currency units, on an AVX-512 one by 1.7e-5, that
+    is 2e-7 relative, the parameters there by up to 3.7e-7)."""
     x, zbar = cdnow_spend["x"], cdnow_spend["zbar"]
     used = x > 0
     rows, weights = np.unique(np.column_stack([x[used], zbar[used]]), axis=0, return_counts=True)
@@ -191,7 +192,8 @@ def test_the_cdnow_fit_on_weighted_unique_rows_keeps_its_parameters_and_values(
         assert getattr(result.params, name) == pytest.approx(
             getattr(cdnow_fit.params, name), rel=1e-6
         )
-    difference = gamma_gamma.expected_order_value(
-        result.params, x, zbar
-    ) - gamma_gamma.expected_order_value(cdnow_fit.params, x, zbar)
-    assert np.abs(difference).max() < 1e-6
+    np.testing.assert_allclose(
+        gamma_gamma.expected_order_value(result.params, x, zbar),
+        gamma_gamma.expected_order_value(cdnow_fit.params, x, zbar),
+        rtol=1e-6,
+    )
