@@ -203,11 +203,20 @@ class JumpForm(forms.Form):
         """A valid value was sent: the list starts at it."""
         return self.where is not None
 
-    def paginate(self, queryset: QuerySet[Any], *, cursor: str | None) -> KeysetPage[Any]:
+    def paginate(
+        self,
+        queryset: QuerySet[Any],
+        *,
+        cursor: str | None,
+        valued: QuerySet[Any] | None = None,
+    ) -> KeysetPage[Any]:
         """The list's page: from the jump's place when there is one (a cursor sent with it
-        would contradict it, and is ignored), else the cursor's page, else the first."""
+        would contradict it, and is ignored), else the cursor's page, else the first.
+        ``valued``: as ``keyset_paginate``'s."""
         if self.where is None:
-            return keyset_paginate(queryset, self.keyset, cursor=cursor)
+            return keyset_paginate(queryset, self.keyset, cursor=cursor, valued=valued)
         if self.where.before is not None:
-            queryset = queryset.filter(**{f"{self.keyset.key}__lt": self.where.before})
-        return keyset_paginate(queryset, self.keyset, start=self.where.start)
+            before = {f"{self.keyset.key}__lt": self.where.before}
+            queryset = queryset.filter(**before)
+            valued = None if valued is None else valued.filter(**before)
+        return keyset_paginate(queryset, self.keyset, start=self.where.start, valued=valued)

@@ -190,8 +190,19 @@ class _Walk:
     """The queries that read rows of ``queryset`` in ``keyset``'s order (``forward``) or
     against it, from a position (exclusive) or from a start value (inclusive)."""
 
-    def __init__(self, queryset: QuerySet[Any], keyset: Keyset, *, forward: bool) -> None:
+    def __init__(
+        self,
+        queryset: QuerySet[Any],
+        keyset: Keyset,
+        *,
+        forward: bool,
+        valued: QuerySet[Any] | None = None,
+    ) -> None:
         self.queryset = queryset.annotate(_keyset_value=F(keyset.key))
+        # The same rows written for the walk of those with a value (keyset_paginate).
+        self.valued_rows = (
+            self.queryset if valued is None else valued.annotate(_keyset_value=F(keyset.key))
+        )
         self.keyset = keyset
         # The direction rows are read in: the page's order, or its reverse.
         self.descending = keyset.descending != (not forward)
@@ -210,7 +221,7 @@ class _Walk:
         """Rows with a value, from ``after`` (exclusive) or ``start`` (inclusive)."""
         key = self.keyset.key
         beyond, reach = ("lt", "lte") if self.descending else ("gt", "gte")
-        queryset = self.queryset
+        queryset = self.valued_rows
         if self.keyset.nullable:
             queryset = queryset.filter(**{f"{key}__isnull": False})
         if self.keyset.valued_filter is not None:
@@ -278,27 +289,29 @@ def keyset_paginate(
     cursor: str | None = None,
     start: KeyValue = None,
     per_page: int | None = None,
+    valued: QuerySet[Any] | None = None,
 ) -> KeysetPage[Any]:
     """One page of ``queryset`` in ``keyset``'s order: after (or before) the row a
     ``cursor`` names, else from the first row whose key is ``start`` or beyond it (a
     "jump to"; ``start`` must suit the key's field), else from the top. Reads one row more
-    than the page to know whether another follows."""
+    than the page to know whether another follows. ``valued``: the same rows written
+    otherwise, read for those with a value (``customers.selectors.customer_list_valued``)."""
     size: int = per_page or settings.CRM_PAGE_SIZE
     read = read_cursor(keyset, cursor)
     if read is not None:
         after, forward = read
-        rows = _Walk(queryset, keyset, forward=forward).rows(size + 1, after=after)
+        rows = _Walk(queryset, keyset, forward=forward, valued=valued).rows(size + 1, after=after)
         if not forward:
             if len(rows) < size:
                 # Back at the top of the list, short of a page (a jump landed part-way
                 # through one): show the first page whole instead.
-                return keyset_paginate(queryset, keyset, per_page=size)
+                return keyset_paginate(queryset, keyset, per_page=size, valued=valued)
             items = rows[:size][::-1]
             page = KeysetPage(items=items, has_next=True, has_previous=len(rows) > size)
         else:
             page = KeysetPage(items=rows[:size], has_next=len(rows) > size, has_previous=True)
     else:
-        rows = _Walk(queryset, keyset, forward=True).rows(size + 1, start=start)
+        rows = _Walk(queryset, keyset, forward=True, valued=valued).rows(size + 1, start=start)
         page = KeysetPage(
             items=rows[:size], has_next=len(rows) > size, has_previous=start is not None
         )

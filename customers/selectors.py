@@ -12,7 +12,8 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext
 
@@ -94,13 +95,21 @@ def customer_list(
     score_min: float | None = None,
     score_max: float | None = None,
     created_before: datetime | None = None,
+    book_apart: bool = False,
 ) -> QuerySet[Customer]:
     """The user's customers, filtered and sorted. ``tier``, ``segment`` and ``churn_risk``
     (a CHURN_RISK_BANDS key) filter on the customer's current value score, as do the lists
     ``tiers``, ``segments`` and the inclusive range ``score_min``..``score_max``; the other
     lists keep the customers whose field is any of the values; ``created_before`` is
-    exclusive. Filtering never widens the user's scope: another rep's id finds no one."""
-    qs = customers_visible_to(user).select_related("owner", "score")
+    exclusive. Filtering never widens the user's scope: another rep's id finds no one.
+
+    ``book_apart``: the user's scope and the owner filter are checked for each row by a
+    condition the database does not join on (``_apart``), for a walk of one owner's scores
+    (``customer_list_valued``)."""
+    scope = customers_visible_to(user)
+    if owner:
+        scope = scope.filter(owner_id=owner)
+    qs = (_apart(scope) if book_apart else scope).select_related("owner", "score")
     for lookup, values in (
         ("status__in", statuses),
         ("owner_id__in", owners),
@@ -124,8 +133,6 @@ def customer_list(
             | Q(phone__icontains=search)
             | Q(external_id__iexact=search)
         )
-    if owner:
-        qs = qs.filter(owner_id=owner)
     if status:
         qs = qs.filter(status=status)
     if region:
@@ -231,6 +238,32 @@ def customer_list_order(
         sort_blanks=nullable and (book is not None or by_score_group),
         valued_filter=valued_filter,
     )
+
+
+def _apart(scope: QuerySet[Customer]) -> QuerySet[Customer]:
+    """The customers of ``scope``, each checked by an EXISTS the planner does not turn into
+    a join (COALESCE: an EXISTS is never NULL). Joined, one owner's customers and the same
+    owner copied onto their scores are two conditions it takes as independent: it expected
+    21 of a rep's 5,000 scored customers and sorted them all for each page (9 ms at 1M,
+    more for a bigger book) instead of walking the owner's scores in order."""
+    return Customer.objects.filter(Coalesce(Exists(scope.filter(pk=OuterRef("pk"))), Value(False)))
+
+
+def customer_list_valued(*, user: AnyUser, filters: Mapping[str, Any]) -> QuerySet[Customer] | None:
+    """For one owner's list by a score figure: the list ``customer_list(user=user,
+    **filters)`` makes, its scope checked apart (``_apart``), whose rows with the figure are
+    read along the owner's scores (``customer_list_order``); None for any other list, and
+    under a tag or a search, which leave few of the book: those are found first and sorted
+    (a walk checked a rep's scores one by one for a tag's few: 41 → 48 ms at 1M)."""
+    keyset = customer_list_keyset(user=user, filters=filters)
+    if (
+        _book(user, filters.get("owner")) is None
+        or not keyset.key.startswith("score__")
+        or filters.get("tag")
+        or filters.get("search", "").strip()
+    ):
+        return None
+    return customer_list(user=user, book_apart=True, **filters)
 
 
 def _book(user: AnyUser, owner: int | None) -> int | None:

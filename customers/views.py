@@ -109,8 +109,11 @@ def customer_list(request):
     # A rep's list has no owner filter to keep.
     kept = [name for name in KEPT_BY_JUMP if sees_all or name != "owner"]
     jump = JumpForm(request.GET, jumps=JUMPS, keyset=keyset, form_id="customer-jump", kept=kept)
+    valued = selectors.customer_list_valued(user=request.user, filters=filters)
     page = jump.paginate(
-        customers.only(*selectors.LIST_ROW_FIELDS), cursor=request.GET.get("cursor")
+        customers.only(*selectors.LIST_ROW_FIELDS),
+        cursor=request.GET.get("cursor"),
+        valued=None if valued is None else valued.only(*selectors.LIST_ROW_FIELDS),
     )
     selectors.tags_attach(page.items)
     is_filtered = any(filters[name] for name in FILTER_NAMES)

@@ -18,7 +18,7 @@ from customers.services import customer_update
 from metrics.models import CustomerScore
 from metrics.services import score_copies_follow
 from tests.api.factories import ScoreFactory
-from tests.factories import CustomerFactory
+from tests.factories import CustomerFactory, TagFactory
 
 URL = reverse("customers:list")
 DAY = dt.datetime(2026, 3, 1, 9, tzinfo=dt.UTC)
@@ -453,6 +453,40 @@ def test_a_book_by_a_score_figure_follows_the_owner_copy_and_a_stale_one_only_hi
     theirs, _back = _walk_both_ways(client_for(teammate), {"sort": sort})
     by_filter, _back = _walk_both_ways(client_for(manager), {"sort": sort, "owner": teammate.pk})
     assert theirs == by_filter == [moved.pk]
+
+
+@pytest.mark.parametrize("sort", ["-score", "score", "-churn", "revenue"])
+@pytest.mark.parametrize("narrowed_by", ["region", "tag", "status"])
+def test_a_books_score_sort_under_a_customer_filter_walks_in_order(
+    client_for, owner, teammate, people, sort, narrowed_by, settings
+):
+    """A rep's score sort reads their scores in order, each customer checked apart
+    (customers.selectors.customer_list_valued), the list's own filters on the customers
+    kept; under a tag the few are found first and sorted. The same rows either way."""
+    settings.CRM_PAGE_SIZE = 2
+    kept = [p for n, p in enumerate(people) if n % 3]
+    picked = Customer.objects.filter(pk__in=[p["pk"] for p in kept])
+    if narrowed_by == "region":
+        picked.update(region="Europe")
+        query = {"region": "Europe"}
+    elif narrowed_by == "tag":
+        vip = TagFactory(name="VIP")
+        for customer in picked:
+            customer.tags.add(vip)
+        query = {"tag": "VIP"}
+    else:
+        picked.update(status=Customer.Status.ACTIVE)
+        Customer.objects.exclude(pk__in=picked).update(status=Customer.Status.LEAD)
+        query = {"status": "active"}
+    # A teammate's customer with the same region, tag and status, and a score: never listed.
+    theirs = CustomerFactory(owner=teammate, name="Theirs", region="Europe")
+    ScoreFactory(customer=theirs, value_score=50.0, churn_risk=0.5, revenue=Decimal("10"))
+    if narrowed_by == "tag":
+        theirs.tags.add(vip)
+
+    forward, backward = _walk_both_ways(client_for(owner), {"sort": sort, **query})
+
+    assert forward == backward == _expected(kept, sort)
 
 
 @pytest.mark.parametrize(
