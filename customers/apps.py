@@ -10,7 +10,7 @@ class CustomersConfig(AppConfig):
 
     def ready(self):
         from . import receivers
-        from .models import Tag
+        from .models import Customer, Tag
 
         for model in (get_user_model(), Tag):
             for signal in (post_save, post_delete):
@@ -19,3 +19,6 @@ class CustomersConfig(AppConfig):
                     sender=model,
                     dispatch_uid=f"customers.choices.{model.__name__}.{id(signal)}",
                 )
+        post_save.connect(
+            receivers.customer_saved, sender=Customer, dispatch_uid="customers.regions"
+        )

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
@@ -120,7 +121,6 @@ def customer_create(*, user: Actor, tags: Iterable[Tag] = (), **fields: Any) -> 
     customer.full_clean()
     customer.save()
     customer.tags.set(tags)
-    regions_changed(regions=[customer.region])
     return customer
 
 
@@ -154,22 +154,30 @@ def customer_update(
     customer.save()
     if tags is not None:
         customer.tags.set(tags)
-    if "region" in fields:
-        regions_changed(regions=[customer.region])
     return customer
 
 
-def regions_changed(*, regions: Iterable[str] | None = None) -> None:
-    """Customers were given ``regions`` (None: any, say by a bulk load): once the
-    transaction commits, forget the cached list of regions in use
-    (``selectors.regions_in_use``) unless it has them all."""
+def regions_changed(*, customers: Iterable[Customer] | None = None) -> None:
+    """These ``customers`` were written (None: any, say by a bulk load): once the
+    transaction commits, forget the cached lists of regions in use
+    (``selectors.regions_in_use``), everyone's and their owners', that lack their region."""
+    written = None if customers is None else [(c.owner_id, c.region) for c in customers]
 
     def forget() -> None:
-        if regions is not None:
-            cached = cache.get(selectors.REGIONS_CACHE_KEY)
-            if cached is None or {r for r in regions if r} <= set(cached):
-                return
-        cache.delete(selectors.REGIONS_CACHE_KEY)
+        if written is None:
+            owners = get_user_model().objects.values_list("pk", flat=True)
+            keys = [selectors.owner_regions_key(pk) for pk in owners]
+            cache.delete_many([selectors.REGIONS_CACHE_KEY, *keys])
+            return
+        wanted: dict[str, set[str]] = {}
+        for owner_id, region in written:
+            if region:
+                wanted.setdefault(selectors.REGIONS_CACHE_KEY, set()).add(region)
+                if owner_id is not None:
+                    wanted.setdefault(selectors.owner_regions_key(owner_id), set()).add(region)
+        cached = cache.get_many(list(wanted))
+        stale = [key for key, regions in wanted.items() if not regions <= set(cached.get(key, ()))]
+        cache.delete_many(stale)
 
     transaction.on_commit(forget)
 
@@ -465,7 +473,7 @@ def customers_save_bulk(
     _tags_set(
         [(customer, names) for customer, (_i, _c, names) in zip(customers, saved, strict=True)]
     )
-    regions_changed(regions=[customer.region for customer in customers])
+    regions_changed(customers=customers)
     return customers
 
 

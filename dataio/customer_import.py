@@ -322,7 +322,7 @@ class CustomerImporter(Importer):
             + owners_changed
         )
         order_owners_follow(owners_changed)
-        regions_changed(regions={customer.region for customer, _tags in tag_sets})
+        regions_changed(customers=[customer for customer, _tags in tag_sets])
 
     def _write_tags(self, tag_sets):
         if not tag_sets:

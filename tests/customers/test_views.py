@@ -331,6 +331,46 @@ def test_a_managers_region_filter_is_cached_until_a_new_region_appears(
     assert "<option>South</option>" in _region_options(third)
 
 
+def test_a_reps_region_filter_is_cached_until_a_region_of_theirs_appears(
+    client_for, manager, owner, teammate, django_capture_on_commit_callbacks
+):
+    """Kept per owner; dropped when a write brings the rep a region their list lacks: a
+    customer made, edited or reassigned to them (the customer post_save, whichever path
+    saved it), or written in bulk (the API's batch, the CSV import, the demo loader)."""
+    CustomerFactory(owner=owner, region="North")
+    client = client_for(owner)
+    url = reverse("customers:list")
+
+    def regions_read():
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        return len(_region_queries(queries)), _region_options(response)
+
+    assert regions_read()[0] == 1
+    assert regions_read()[0] == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        CustomerFactory(owner=teammate, region="South")  # not theirs
+        services.customer_create(user=owner, name="Northern", region="North")
+    assert regions_read()[0] == 0
+    theirs = CustomerFactory(owner=teammate, region="West")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.customer_update(user=manager, customer=theirs, owner=owner)
+    count, options = regions_read()
+    assert count == 1
+    assert "<option>West</option>" in options
+    assert "South" not in options
+    with django_capture_on_commit_callbacks(execute=True):
+        services.customers_save_bulk(
+            user=manager, creates=[{"name": "Eastern", "region": "East", "owner": owner}]
+        )
+    count, options = regions_read()
+    assert count == 1
+    assert "<option>East</option>" in options
+    with django_capture_on_commit_callbacks(execute=True):
+        services.regions_changed()  # a bulk load: every list is read again
+    assert regions_read()[0] == 1
+
+
 def test_a_rep_sees_the_regions_of_their_own_customers_only(client_for, owner, teammate):
     CustomerFactory(owner=owner, region="North")
     CustomerFactory(owner=teammate, region="South")
