@@ -6,12 +6,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Exists, F, FloatField, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Cast, Coalesce
+from django.db.models import F, FloatField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Cast
 
+from core.db import checked_apart
 from core.types import AnyUser
 from customers.models import Customer
-from customers.selectors import can_see_all_customers, can_see_customers, customers_visible_to
+from customers.selectors import (
+    can_see_all_customers,
+    can_see_customers,
+    customers_visible_to,
+    one_book,
+)
 from orders.models import Order
 from surveys.models import Survey
 from surveys.selectors import responses_visible_to
@@ -170,8 +176,7 @@ def book_scores_visible_to(
     scores = CustomerScore.objects.filter(customer_owner_id=owner)
     if not walked:
         return scores.filter(customer__in=customers)
-    # EXISTS is never NULL: COALESCE only keeps it from being planned as a join.
-    return scores.filter(Coalesce(Exists(customers.filter(pk=OuterRef("customer_id"))), False))
+    return scores.filter(checked_apart(customers, "customer_id"))
 
 
 def _scores_visible_to(user: AnyUser, owner: int | None = None) -> QuerySet[CustomerScore]:
@@ -193,7 +198,7 @@ def call_next(*, user: AnyUser, owner: int | None = None) -> QuerySet[CustomerSc
     the database never walks everyone's rows in order until enough are that person's
     (through all of them for a book with few, issue 14)."""
     loss = Cast("loss_value", FloatField())
-    book = owner or (None if can_see_all_customers(user) else user.pk)
+    book = one_book(user, owner)
     if book:
         scores = book_scores_visible_to(user, book, walked=True).select_related(
             "customer", "customer__owner"
