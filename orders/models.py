@@ -313,12 +313,47 @@ class CustomerDay(models.Model):
     counts_until = models.DateField()
     # The customer's acquiring campaign (an id, 0: none), for cohorts and payback by campaign.
     campaign = models.IntegerField(default=0)
+    # A copy of the customer's owner, so that a rep's dashboard and cohorts read one range
+    # of an index led by it (``customer_day_owner``) instead of probing the rows of each
+    # customer they own: those rows lie all over the table, and a first load read them
+    # from disk for 1-1.8 s at 1M (issue 14). Written with the rows (``orders.summary``)
+    # and following each change of owner as the orders' copy does (orders.receivers,
+    # orders.services.order_owners_follow). Read alone, like the scores' copy for the
+    # same page (metrics.selectors_customer.scores_owned_visible_to): a copy left stale by
+    # a write that bypassed the services counts the customer for their former owner until
+    # their orders or the summary are written again.
+    customer_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        editable=False,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["customer", "day"], name="customer_day_unique"),
         ]
         indexes = [
+            # One owner's rows by day, with every column their figures read: index-only.
+            models.Index(
+                fields=["customer_owner", "day"],
+                name="customer_day_owner",
+                include=[
+                    "month",
+                    "first_month",
+                    "prev_day",
+                    "next_day",
+                    "counts_until",
+                    "revenue",
+                    "cost",
+                    "campaign",
+                    "customer",
+                ],
+                condition=Q(customer_owner__isnull=False),
+            ),
             # Everyone's figures of a date range: index-only sums and counts.
             models.Index(
                 fields=["day"],

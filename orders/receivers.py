@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
 from . import summary
-from .models import CustomerCost, Order
+from .models import CustomerCost, CustomerDay, Order
 
 
 def order_saved_or_deleted(sender, instance, raw=False, **kwargs):
@@ -24,13 +24,15 @@ def customer_saved(sender, instance, raw=False, **kwargs):
 
 def customer_owner_saved(sender, instance, raw=False, created=False, update_fields=None, **kwargs):
     """Customer post_save: the owner copied onto the customer's orders (Order.customer_owner)
-    follows, in the transaction of the change, whose save locked the customer's row
-    (services.customer_owners_locked). A new customer has no orders yet."""
+    and purchase summary (CustomerDay.customer_owner) follows, in the transaction of the
+    change, whose save locked the customer's row (services.customer_owners_locked). A new
+    customer has no orders yet."""
     if raw or created or (update_fields is not None and "owner" not in update_fields):
         return
-    Order.objects.filter(customer_id=instance.pk).exclude(
-        customer_owner_id=instance.owner_id
-    ).update(customer_owner_id=instance.owner_id)
+    for model in (Order, CustomerDay):
+        model.objects.filter(customer_id=instance.pk).exclude(
+            customer_owner_id=instance.owner_id
+        ).update(customer_owner_id=instance.owner_id)
 
 
 def move_orders_and_costs(sender, *, survivor, duplicate, user, **kwargs):

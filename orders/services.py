@@ -32,7 +32,15 @@ from customers.models import Customer
 from customers.services import require_customer_access
 
 from . import summary, totals
-from .models import CustomerCost, ExchangeRate, Order, OrderLine, Product, base_currency
+from .models import (
+    CustomerCost,
+    CustomerDay,
+    ExchangeRate,
+    Order,
+    OrderLine,
+    Product,
+    base_currency,
+)
 from .money import no_rate, rate_on, rates_on, to_base
 from .numbering import order_number
 
@@ -323,15 +331,16 @@ def _locked(order: Order, *, customer: Customer | None = None) -> Order:
 
 
 def order_owners_follow(customer_ids: Iterable[int]) -> None:
-    """Copy these customers' owner onto their orders (``Order.customer_owner``), in the
-    caller's transaction: a bulk write that changed owners calls it once, as the post_save
-    receiver does for one customer. The caller's write locked the customers' rows."""
+    """Copy these customers' owner onto their orders and purchase summary rows
+    (``Order.customer_owner``, ``CustomerDay.customer_owner``), in the caller's
+    transaction: a bulk write that changed owners calls it once, as the post_save receiver
+    does for one customer. The caller's write locked the customers' rows."""
     ids = sorted(set(customer_ids))
     owner = Subquery(Customer.objects.filter(pk=OuterRef("customer_id")).values("owner_id")[:1])
     for start in range(0, len(ids), FOLLOW_BATCH):
-        Order.objects.filter(customer_id__in=ids[start : start + FOLLOW_BATCH]).update(
-            customer_owner=owner
-        )
+        batch = ids[start : start + FOLLOW_BATCH]
+        for model in (Order, CustomerDay):
+            model.objects.filter(customer_id__in=batch).update(customer_owner=owner)
 
 
 def order_preview(

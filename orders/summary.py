@@ -1,7 +1,7 @@
 """The purchase summary the company figures read instead of the orders (issue 14).
 
 - ``CustomerDay``: one row per customer and day with purchases, with the customer's
-  neighbouring purchase days, first purchase month and churn date;
+  neighbouring purchase days, first purchase month, churn date and owner;
 - ``CustomerSpell``: the stretches of days on which each customer counted as a customer,
   for the inactivity window in ``SummaryWindow``;
 - ``DayFlow``: everyone's revenue, cost, spell starts and spell ends per day;
@@ -52,13 +52,13 @@ _WINDOW_LOCK = 0x5E11_0001
 # window functions (SQLite 3.25+ and PostgreSQL).
 _DAYS = """
 INSERT INTO {days} (customer_id, day, month, first_month, purchases, revenue, cost,
-                    prev_day, next_day, counts_until, campaign)
+                    prev_day, next_day, counts_until, campaign, customer_owner_id)
 SELECT d.customer_id, d.day, {month}, MIN({month}) OVER (PARTITION BY d.customer_id),
        d.purchases, d.revenue, d.cost,
        LAG(d.day) OVER (PARTITION BY d.customer_id ORDER BY d.day),
        COALESCE(LEAD(d.day) OVER (PARTITION BY d.customer_id ORDER BY d.day), %s),
        CASE WHEN c.status = %s THEN COALESCE(c.churned_on, %s) ELSE %s END,
-       COALESCE(c.acquired_by_campaign_id, 0)
+       COALESCE(c.acquired_by_campaign_id, 0), c.owner_id
 FROM (
     SELECT customer_id, ordered_on AS day, COUNT(*) AS purchases,
            SUM(total_base - refunded_base) AS revenue, SUM(cost_base) AS cost

@@ -14,6 +14,7 @@ from analytics import views
 from analytics.company import _customer_flow_by_rows, _customer_flow_by_spells
 from analytics.periods import LAST_30_DAYS, preset_period
 from customers.models import Customer
+from customers.services import customer_update
 from metrics.services import full_run_sync
 from orders import summary
 from orders.models import PURCHASE_STATUSES, Order
@@ -100,6 +101,34 @@ def test_both_paths_give_the_definitions_figures(manager, population, boundaries
         assert _customer_flow_by_spells(boundaries) == expected
 
 
+def test_a_reps_rows_are_their_own_customers_after_a_change_of_owner(
+    manager, owner, teammate, population
+):
+    """A rep's figures come from the owner copied onto the summary rows: the definition's
+    over the customers they own, whoever owned them when the orders were written."""
+    boundaries = [dt.date(2025, 6, 1), dt.date(2025, 7, 1), dt.date(2025, 7, 31)]
+    theirs = CustomerFactory(owner=teammate, name="Theirs")
+    OrderFactory(customer=theirs, ordered_on=dt.date(2025, 6, 10), total="999")
+    moved = Customer.objects.filter(owner=owner, name__in=["P1", "P2", "P3"])
+    for customer in moved:
+        customer_update(user=manager, customer=customer, owner=teammate)
+    moved_ids = {customer.pk for customer in moved}
+    flows = {}
+    for user in (owner, teammate):
+        flows[user] = _customer_flow_by_rows(user, boundaries=boundaries, inactivity_days=365)
+    window = dt.timedelta(days=366)
+    # The definition over each rep's customers: the orders of the others left out.
+    for user in (owner, teammate):
+        others = Order.objects.exclude(customer__owner=user)
+        kept = list(others.values_list("pk", "status"))
+        others.update(status=Order.Status.CANCELLED)
+        assert flows[user] == expected_flow(boundaries, window), user
+        for pk, status in kept:
+            Order.objects.filter(pk=pk).update(status=status)
+    assert len(moved_ids) == 3
+    assert flows[teammate][0]["revenue"] >= Decimal("999")
+
+
 def test_a_reps_dashboard_reads_their_scores_once(owner, population):
     summary.rebuild()
     full_run_sync(as_of=dt.date(2026, 11, 30))
@@ -114,8 +143,11 @@ def test_a_reps_dashboard_reads_their_scores_once(owner, population):
     ]
     assert figures["overview"].scored > 0
     assert figures["cohort_chart"] is not None
-    # Their periods, then their months (monthly revenue and cohorts), from the summary rows.
-    assert sum("orders_customerday" in sql for sql in statements) == 2
+    # Their periods, then their months (monthly revenue and cohorts), from the summary rows
+    # found by the owner copied onto them: no semi-join.
+    summaries = [sql for sql in statements if "orders_customerday" in sql]
+    assert len(summaries) == 2
+    assert not any("customers_customer" in sql for sql in summaries)
     # Their score figures, from the owner copied onto the score rows: no semi-join.
     (scores,) = [sql for sql in statements if sql.startswith('SELECT "metrics_customerscore"')]
     assert "customers_customer" not in scores

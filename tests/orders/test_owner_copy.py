@@ -1,6 +1,8 @@
 """The customer's owner copied onto the order row (``Order.customer_owner``), which a rep's
-order list reads from an index led by it (issue 14): equal to the customer's own owner after
-every way an order or an owner is written, and never a way to see another rep's order."""
+order list reads from an index led by it, and onto the purchase summary's rows
+(``CustomerDay.customer_owner``), which their dashboard and cohorts read the same way
+(issue 14): equal to the customer's own owner after every way an order or an owner is
+written, and never a way to see another rep's order."""
 
 import datetime as dt
 from io import StringIO
@@ -14,7 +16,7 @@ from customers.models import Customer
 from customers.services import customer_merge, customer_update
 from orders import selectors, services
 from orders.admin import OrderAdmin
-from orders.models import Order
+from orders.models import CustomerDay, Order
 from orders.services import LineData
 from tests.dataio.factories import csv_bytes, import_file
 from tests.factories import CustomerFactory
@@ -23,9 +25,16 @@ from .factories import OrderFactory, ProductFactory
 
 
 def assert_owners_copied():
-    pairs = list(Order.objects.values_list("customer_owner", "customer__owner"))
-    assert pairs
-    assert [copy for copy, _owner in pairs] == [owner for _copy, owner in pairs]
+    for model in (Order, CustomerDay):
+        pairs = list(model.objects.values_list("customer_owner", "customer__owner"))
+        assert pairs, model
+        assert [copy for copy, _owner in pairs] == [owner for _copy, owner in pairs], model
+
+
+def summary_owners(customer):
+    return set(
+        CustomerDay.objects.filter(customer=customer).values_list("customer_owner", flat=True)
+    )
 
 
 @pytest.fixture
@@ -44,6 +53,7 @@ def test_an_order_created_through_the_service_copies_the_owner(owner, mine):
     )
     order.refresh_from_db()
     assert order.customer_owner == owner
+    assert summary_owners(mine) == {owner.pk}
 
 
 def test_an_order_without_an_owner_copies_none(manager):
@@ -53,6 +63,7 @@ def test_an_order_without_an_owner_copies_none(manager):
     )
     order.refresh_from_db()
     assert order.customer_owner_id is None
+    assert summary_owners(nobody) == {None}
 
 
 def test_the_owner_read_is_the_stored_one_not_the_callers_copy(owner, teammate, mine):
@@ -63,6 +74,7 @@ def test_the_owner_read_is_the_stored_one_not_the_callers_copy(owner, teammate, 
     )
     order.refresh_from_db()
     assert order.customer_owner == teammate
+    assert summary_owners(mine) == {teammate.pk}
 
 
 def test_the_api_create_and_bulk_copy_the_owner(api_for, owner, mine):
@@ -109,6 +121,8 @@ def test_an_edit_moving_the_order_takes_the_new_customers_owner(manager, mine, t
         lines=[LineData(ProductFactory(), 1)],
     )
     assert Order.objects.get(pk=order.pk).customer_owner_id == theirs.owner_id
+    assert summary_owners(theirs) == {theirs.owner_id}
+    assert not CustomerDay.objects.filter(customer=mine).exists()
 
 
 def test_a_status_change_mends_a_stale_copy(owner, teammate, mine):
@@ -148,9 +162,11 @@ def test_a_saved_owner_reaches_the_orders(manager, teammate, mine):
     OrderFactory(customer=mine)
     customer_update(user=manager, customer=mine, owner=teammate)
     assert set(Order.objects.values_list("customer_owner", flat=True)) == {teammate.pk}
+    assert summary_owners(mine) == {teammate.pk}
     mine.owner = None
     mine.save(update_fields=["owner"])
     assert set(Order.objects.values_list("customer_owner", flat=True)) == {None}
+    assert summary_owners(mine) == {None}
 
 
 def test_the_api_patch_and_batch_copy_the_owner(api_for, manager, teammate, outsider, mine, theirs):
@@ -189,6 +205,7 @@ def test_a_deleted_owner_leaves_no_copy(owner, mine):
     OrderFactory(customer=mine)
     owner.delete()
     assert Order.objects.get(customer=mine).customer_owner_id is None
+    assert summary_owners(mine) == {None}
 
 
 def test_a_stale_copy_never_shows_another_reps_order(owner, teammate, mine, theirs):
