@@ -65,7 +65,7 @@ from core.db import analyze  # noqa: E402
 from customers.models import Activity, Customer, Tag  # noqa: E402
 from metrics.models import CustomerScore  # noqa: E402
 from metrics.services import score_copies_follow  # noqa: E402
-from orders.models import Order  # noqa: E402
+from orders.models import CustomerDay, Order  # noqa: E402
 from orders.services import order_owners_follow  # noqa: E402
 from surveys.models import Survey  # noqa: E402
 
@@ -150,7 +150,7 @@ def bench_users(share: int = REP_SHARE) -> dict:
         order_owners_follow(owned)
         # The owners' statistics, as every bulk path does, and those of the copies: with
         # the orders' still saying no order has an owner, a rep's search ran for minutes.
-        analyze(Customer, Order, CustomerScore)
+        analyze(Customer, Order, CustomerScore, CustomerDay)
     for label in ("manager", "rep"):
         _tasks_for(users[label])
     return users
