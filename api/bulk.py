@@ -36,7 +36,7 @@ from metrics.services import (
 )
 from orders import services as order_services
 from orders import summary
-from orders.models import Order, OrderLine
+from orders.models import CustomerDay, Order, OrderLine
 
 from .jobs import BulkJob
 from .serializers.batch import (
@@ -112,8 +112,9 @@ def orders_create(*, user: Actor, orders: Sequence[dict]) -> list[int]:
             for order in created
         ]
     )
-    # Once committed, when these orders left the planner's statistics stale.
-    analyze(Order, Order.history.model, OrderLine, added=len(created))
+    # Once committed, when these orders (and their customers' summary rows) left the
+    # planner's statistics stale.
+    analyze(Order, Order.history.model, OrderLine, CustomerDay, added=len(created))
     return [order.pk for order in created]
 
 
@@ -204,7 +205,8 @@ def customers_write(*, user: Actor, customers: Sequence[tuple[Customer | None, d
             for position, customer in enumerate(saved)
         ]
     )
-    analyze(Customer, Customer.history.model, Customer.tags.through, added=len(saved))
+    # The summary rows too: their owner copy follows the customers' (order_owners_follow).
+    analyze(Customer, Customer.history.model, Customer.tags.through, CustomerDay, added=len(saved))
     by_position = dict(zip(positions, saved, strict=True))
     return [by_position[position].pk for position in range(len(customers))]
 

@@ -22,6 +22,7 @@ from metrics.services import (
     score_copies_follow,
 )
 from orders import summary
+from orders.models import CustomerDay
 from orders.services import order_owners_follow
 
 from . import cells
@@ -56,7 +57,8 @@ def not_yours_message():
 
 
 class CustomerImporter(Importer):
-    filled_models = (Customer, Customer.history.model, Customer.tags.through)
+    # The summary rows too: their owner copy follows the customers' (order_owners_follow).
+    filled_models = (Customer, Customer.history.model, Customer.tags.through, CustomerDay)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)

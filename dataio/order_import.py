@@ -29,7 +29,7 @@ from customers.models import Customer
 from metrics.services import customers_mark_dirty
 from orders import services as order_services
 from orders import summary, totals
-from orders.models import Order, OrderLine, Product
+from orders.models import CustomerDay, Order, OrderLine, Product
 from orders.money import rate_on
 
 from . import cells
@@ -95,6 +95,7 @@ class OrderImporter(Importer):
         OrderLine,
         Customer,  # customers created for unknown external ids
         Customer.history.model,
+        CustomerDay,  # the purchase summary of the orders' customers
     )
 
     def __init__(self, **kwargs):

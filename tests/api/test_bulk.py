@@ -99,7 +99,7 @@ def test_a_bulk_request_analyzes_the_order_tables_it_filled_and_a_refused_one_do
     # core.db.analyze runs after the commit and only for the tables left with stale
     # statistics (tests/core/test_db.py); the refused request rolled back and asked nothing.
     analyze.assert_called_once()
-    assert {Order, OrderLine} <= set(analyze.call_args.args)
+    assert {Order, OrderLine, CustomerDay} <= set(analyze.call_args.args)
     assert analyze.call_args.kwargs == {"added": 1}
 
 
