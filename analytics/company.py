@@ -55,7 +55,11 @@ from django.utils.translation import pgettext_lazy
 
 from campaigns.selectors import campaign_cac, campaign_list, spend_between
 from customers.models import Customer
-from customers.selectors import can_see_all_customers, can_see_customers, customers_visible_to
+from customers.selectors import (
+    can_see_all_customers,
+    customers_visible_to,
+    owner_copies_visible_to,
+)
 from metrics import totals as score_totals
 from metrics.models import CustomerScore, MetricSettings, ScoreTotal
 from metrics.selectors_customer import scores_owned_visible_to
@@ -253,12 +257,7 @@ def summary_rows(user):
     rep's found by the owner copied onto the rows alone, one range of the index led by it
     (``CustomerDay.customer_owner``), as their score figures are
     (``scores_owned_visible_to``)."""
-    if not can_see_customers(user):
-        return CustomerDay.objects.none()
-    if can_see_all_customers(user):
-        return CustomerDay.objects.all()
-    # Anyone else sees the customers they own (Customer.objects.owned_by).
-    return CustomerDay.objects.filter(customer_owner_id=user.pk)
+    return owner_copies_visible_to(CustomerDay.objects.all(), user)
 
 
 def sees_everyone(user):

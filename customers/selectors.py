@@ -8,7 +8,7 @@ import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
@@ -25,6 +25,7 @@ from core.types import User as UserModel
 from .models import Activity, ActivityQuerySet, Contact, Customer, Tag
 
 User = get_user_model()
+M = TypeVar("M", bound=Model)
 
 # The list's sorts: what each orders by, and whether it can be blank. A customer without a
 # score (a lead, or none calculated yet) sorts last whichever the direction, so "highest
@@ -58,6 +59,19 @@ def customers_visible_to(user: AnyUser) -> QuerySet[Customer]:
     if can_see_all_customers(user):
         return Customer.objects.all()
     return Customer.objects.owned_by(user)
+
+
+def owner_copies_visible_to(rows: QuerySet[M], user: AnyUser) -> QuerySet[M]:
+    """``rows``, of a model carrying a copy of its customer's owner (``customer_owner``),
+    limited to the customers ``user`` sees by that copy alone: everyone's, or their own
+    (``Customer.objects.owned_by``). For aggregates read from one range of an index led by
+    the copy; a copy left stale by a write that bypassed the services counts a customer for
+    their former owner until it is written again."""
+    if not can_see_customers(user):
+        return rows.none()
+    if can_see_all_customers(user):
+        return rows
+    return rows.filter(customer_owner_id=user.pk)
 
 
 def contacts_visible_to(user: AnyUser) -> QuerySet[Contact]:

@@ -13,10 +13,9 @@ from core.db import checked_apart
 from core.types import AnyUser
 from customers.models import Customer
 from customers.selectors import (
-    can_see_all_customers,
-    can_see_customers,
     customers_visible_to,
     one_book,
+    owner_copies_visible_to,
 )
 from orders.models import Order
 from surveys.models import Survey
@@ -148,12 +147,7 @@ def scores_owned_visible_to(user: AnyUser) -> QuerySet[CustomerScore]:
     once per customer. Unlike the lists, it does not check each customer again, so a copy
     left stale by a write that bypassed the services counts a customer for their former
     owner until the next recalculation."""
-    if not can_see_customers(user):
-        return CustomerScore.objects.none()
-    if can_see_all_customers(user):
-        return CustomerScore.objects.all()
-    # Anyone else sees the customers they own (Customer.objects.owned_by).
-    return CustomerScore.objects.filter(customer_owner_id=user.pk)
+    return owner_copies_visible_to(CustomerScore.objects.all(), user)
 
 
 def book_scores_visible_to(
