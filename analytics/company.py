@@ -38,7 +38,6 @@ from django.db.models import (
     Case,
     Count,
     DecimalField,
-    Exists,
     F,
     Max,
     OuterRef,
@@ -54,7 +53,6 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from campaigns.selectors import campaign_cac, campaign_list, spend_between
-from customers.models import Customer
 from customers.selectors import (
     can_see_all_customers,
     customers_visible_to,
@@ -715,9 +713,10 @@ def campaign_values(*, user, as_of, limit=8):
     acquired someone. Company figures: empty for users who do not see every customer."""
     if not shows_company_figures(user):
         return []
-    acquired = Customer.objects.filter(acquired_by_campaign=OuterRef("pk"))
     campaigns = list(
-        campaign_list(user=user).filter(Exists(acquired), starts_on__lte=as_of)[:limit]
+        campaign_list(user=user).filter(acquired_count__customers__gt=0, starts_on__lte=as_of)[
+            :limit
+        ]
     )
     if not campaigns:
         return []

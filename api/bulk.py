@@ -176,6 +176,7 @@ def customers_write(*, user: Actor, customers: Sequence[tuple[Customer | None, d
     except ItemsInvalid as exc:
         exc.errors = {positions[index]: error for index, error in exc.errors.items()}
         raise _items_invalid(exc) from None
+    score_totals.customers_created(saved[: len(creates)])
     customers_mark_dirty(customer_ids=[customer.pk for customer in saved])
 
     def updated(field):

@@ -60,6 +60,7 @@ from django.test.utils import setup_test_environment  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from campaigns.models import AcquiredCount  # noqa: E402
 from core import roles  # noqa: E402
 from core.db import analyze  # noqa: E402
 from customers.models import Activity, Customer, Tag  # noqa: E402
@@ -320,6 +321,19 @@ def targets(
             user,
             lambda user=user: _following(clients[user], orders, hops),
         )
+    # The campaign that acquired the most customers: its page, its customers' pages.
+    top = AcquiredCount.objects.order_by("-customers", "campaign_id").first()
+    for user in ("manager", "rep"):
+        plan.add("lists", "campaigns", user, reverse("campaigns:list"))
+        if top is not None:
+            campaign = reverse("campaigns:detail", args=[top.campaign_id])
+            plan.add("lists", "campaign", user, campaign)
+            plan.add(
+                "lists",
+                f"campaign's customers, {hops} pages on",
+                user,
+                lambda user=user, campaign=campaign: _following(clients[user], campaign, hops),
+            )
     for name, pk in bench_surveys(users["admin"]).items():
         plan.add("lists", f"audience preview ({name})", "admin", _audience(pk))
     for user in ("manager", "rep"):

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.pagination import count_up_to, paginate
+from core.pagination import count_up_to, keyset_paginate, paginate
 from core.web import add_service_errors, permission_required, render_page, wants_fragment
 from customers.selectors import can_see_all_customers
 
@@ -66,9 +66,10 @@ def campaign_list(request):
 def _acquired_context(request, campaign):
     return {
         "campaign": campaign,
-        "acquired_page": paginate(
+        "acquired_page": keyset_paginate(
             selectors.campaign_customers(user=request.user, campaign=campaign),
-            request.GET.get("page"),
+            selectors.CUSTOMERS_ORDER,
+            cursor=request.GET.get("cursor"),
         ),
         "acquired_target": ACQUIRED_TARGET,
         "only_own_customers": not can_see_all_customers(request.user),

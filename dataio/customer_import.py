@@ -287,6 +287,7 @@ class CustomerImporter(Importer):
                 batch_size=_BATCH,
                 default_user=user,
             )
+            score_totals.customers_created(created)
             tag_sets += [
                 (customer, tags) for customer, (_c, tags) in zip(created, creates, strict=True)
             ]

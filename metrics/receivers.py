@@ -64,8 +64,11 @@ def customer_saving(sender, instance, raw=False, update_fields=None, **kwargs):
         setattr(instance, _CAMPAIGN_BEFORE, before[instance.pk])
 
 
-def customer_campaign_saved(sender, instance, raw=False, **kwargs):
-    """Customer post_save: a changed acquiring campaign takes the customer's CLV along."""
+def customer_campaign_saved(sender, instance, created=False, raw=False, **kwargs):
+    """Customer post_save: a changed acquiring campaign takes the customer's CLV along; a
+    new customer counts among those its campaign acquired."""
+    if created and not raw:
+        totals.customers_created([instance])
     if raw or not hasattr(instance, _CAMPAIGN_BEFORE):
         return
     before = getattr(instance, _CAMPAIGN_BEFORE)

@@ -26,6 +26,11 @@ deleted customer's row is subtracted (``customer_deleting``) and a change of acq
 campaign moves the customer's CLV (``campaigns_changing``). ``manage.py
 rebuild_score_totals`` rebuilds them from the scores.
 
+Where a customer's acquiring campaign is seen to change, the customers each campaign
+acquired (``campaigns.AcquiredCount``, the CAC denominators, scored or not) follow too:
+a moved customer (``campaigns_changing``, ``campaigns_moved``), a deleted one
+(``customer_deleting``) and new ones (``customers_created``).
+
 On PostgreSQL the writers take the scores table (a lock a full run's swap conflicts with)
 and then one transaction-level advisory lock, in that order, before reading what they
 change: two writes of the same customer's totals cannot both read its old row.
@@ -41,6 +46,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
 
+from campaigns import services as campaign_services
 from customers.models import Customer
 from orders.models import CustomerDay
 
@@ -280,12 +286,23 @@ def changing(customer_ids: Iterable[int]) -> Iterator[None]:
 
 
 def customer_deleting(customer_id: int) -> None:
-    """The customer is about to be deleted with its score row: subtract that row."""
+    """The customer is about to be deleted with its score row: subtract that row, and the
+    customer from those its campaign acquired."""
+    campaign = acquiring_campaigns([customer_id], lock=True).get(customer_id)
     with connection.cursor() as cursor:
         _serialize(cursor)
         changes: Totals = {}
         _add_to(changes, _of_customers(cursor, [customer_id]), sign=-1)
         _apply(cursor, changes)
+    campaign_services.acquired_add(campaign_services.acquired_changes([(campaign, None)]))
+
+
+def customers_created(customers: Iterable[Customer]) -> None:
+    """These customers were just created (in this transaction): count them among the
+    customers their campaigns acquired. They have no score row yet."""
+    campaign_services.acquired_add(
+        campaign_services.acquired_changes((None, c.acquired_by_campaign_id) for c in customers)
+    )
 
 
 def campaign_deleted(campaign_id: int) -> None:
@@ -317,31 +334,37 @@ def campaigns_moved(changes: Mapping[int, tuple[int | None, int | None]]) -> Non
 
 
 def _campaigns_moved(before: Mapping[int, int | None]) -> None:
-    """Move the CLV of these customers from their campaign ``before`` to the one they have
-    now (read here, with the CLV: one query per batch)."""
+    """Move these customers from their campaign ``before`` to the one they have now (read
+    here, with the CLV: one query per batch): their CLV, and them among the customers
+    each campaign acquired."""
     if not before:
         return
     scores, customers = CustomerScore._meta.db_table, Customer._meta.db_table
     clv = "COALESCE(s.predicted_clv, s.simple_clv)"
     ids = sorted(before)
     totals: Totals = {}
+    moves: list[tuple[int | None, int | None]] = []
     with connection.cursor() as cursor:
         _serialize(cursor)
         for start in range(0, len(ids), _IDS_BATCH):
             batch = ids[start : start + _IDS_BATCH]
             cursor.execute(
-                f"SELECT s.customer_id, c.acquired_by_campaign_id, {_cents(clv)} "
-                f"FROM {scores} s JOIN {customers} c ON c.id = s.customer_id "
-                f"WHERE {clv} IS NOT NULL AND s.customer_id IN ({', '.join(['%s'] * len(batch))})",
+                f"SELECT c.id, c.acquired_by_campaign_id, {_cents(clv)} "
+                f"FROM {customers} c LEFT JOIN {scores} s ON s.customer_id = c.id "
+                f"WHERE c.id IN ({', '.join(['%s'] * len(batch))})",
                 batch,
             )
             for customer_id, now, cents in cursor.fetchall():
                 if now == before[customer_id]:
                     continue
+                moves.append((before[customer_id], now))
+                if cents is None:  # no score row, or no CLV in it
+                    continue
                 for campaign, sign in ((before[customer_id], -1), (now, 1)):
                     if campaign is not None:
                         _add_to(totals, {(Kind.CAMPAIGN, str(campaign)): [1, int(cents)]}, sign)
         _apply(cursor, totals)
+    campaign_services.acquired_add(campaign_services.acquired_changes(moves))
 
 
 @contextmanager

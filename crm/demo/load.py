@@ -21,6 +21,7 @@ from django.db.models import Max
 from psycopg.copy import QueuedLibpqWriter
 
 from campaigns.models import Campaign, SpendEntry
+from campaigns.services import acquired_recount
 from core.db import analyze
 from core.roles import ADMIN, SALES_MANAGER, SALES_REP, sync_roles
 from customers.models import Customer, Tag
@@ -154,6 +155,9 @@ def demo_data_load(*, customers, seed, as_of, progress=None, language="en"):
             cursor.execute(sql)
     # The purchase summary the dashboard reads, set-based from the orders just written.
     summary.rebuild(window=MetricSettings.load().churn_inactivity_days + 1)
+    # The customers each campaign acquired, counted once (the loader's writes send no
+    # signals).
+    acquired_recount()
     # Fresh planner statistics and visibility once committed: a page planned without them
     # at a million customers took seconds instead of milliseconds (core/db.py).
     analyze(*models, CustomerDay, CustomerSpell, DayFlow, CohortDay, vacuum=True)

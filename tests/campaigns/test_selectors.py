@@ -5,6 +5,7 @@ import pytest
 
 from campaigns import selectors, services
 from campaigns.models import Campaign
+from campaigns.services import acquired_recount
 from customers.models import Customer
 from orders.models import Order
 from tests.campaigns.factories import CampaignFactory, SpendEntryFactory
@@ -31,6 +32,7 @@ def test_cac_spec_examples(manager, spend, customers, budget_used):
         Customer(name=f"C{n}", owner=manager, acquired_by_campaign=campaign)
         for n in range(customers)
     )
+    acquired_recount()  # a bulk load around the services is counted afresh
 
     stats = stats_for(manager, campaign)
 
@@ -102,18 +104,27 @@ def test_rep_sees_revenue_and_count_of_own_customers_but_company_cac(owner, team
 
 
 def test_stats_for_many_campaigns_take_a_fixed_number_of_queries(
-    manager, django_assert_num_queries
+    manager, owner, django_assert_num_queries
 ):
     campaigns = CampaignFactory.create_batch(5)
     for campaign in campaigns:
         SpendEntryFactory(campaign=campaign)
-        OrderFactory(
-            customer=CustomerFactory(owner=None, acquired_by_campaign=campaign), total="10.00"
-        )
+        for customer_owner in (None, owner):
+            customer = CustomerFactory(owner=customer_owner, acquired_by_campaign=campaign)
+            OrderFactory(customer=customer, total="10.00")
     manager = type(manager).objects.get(pk=manager.pk)  # a fresh permission cache
-    with django_assert_num_queries(5):  # 1 for the user's permissions, 4 aggregates
+    # The user's permissions, the spend, the kept counts and the purchase summary's sums:
+    # nothing aggregated over the customers or the orders.
+    with django_assert_num_queries(4):
         stats = selectors.campaign_stats(user=manager, campaigns=campaigns, as_of=AS_OF)
-    assert {s.acquired for s in stats.values()} == {1}
+    assert {(s.acquired, s.visible_acquired) for s in stats.values()} == {(2, 2)}
+    assert {s.revenue for s in stats.values()} == {Decimal("20.00")}
+
+    # A rep's: their customers counted, their rows of the summary summed.
+    owner = type(owner).objects.get(pk=owner.pk)
+    with django_assert_num_queries(5):
+        stats = selectors.campaign_stats(user=owner, campaigns=campaigns, as_of=AS_OF)
+    assert {(s.acquired, s.visible_acquired) for s in stats.values()} == {(2, 1)}
     assert {s.revenue for s in stats.values()} == {Decimal("10.00")}
 
 

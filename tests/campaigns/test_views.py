@@ -1,7 +1,10 @@
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from campaigns import services
@@ -203,19 +206,41 @@ def test_manager_sees_every_acquired_customer(client_for, manager, owner, teamma
     assert "Revenue from these customers" in content
 
 
-def test_acquired_customers_paginate_with_htmx(client_for, manager, campaign, settings):
-    settings.CRM_PAGE_SIZE = 1
-    CustomerFactory(name="Alpha", owner=manager, acquired_by_campaign=campaign)
-    CustomerFactory(name="Beta", owner=manager, acquired_by_campaign=campaign)
-    response = client_for(manager).get(
-        campaign.get_absolute_url(),
-        {"page": 2},
-        headers={"HX-Request": "true", "HX-Target": "acquired-customers"},
-    )
-    content = response.content.decode()
-    assert "Beta" in content
-    assert "Alpha" not in content
-    assert "Spend ledger" not in content
+def _acquired_names(html):
+    return re.findall(r'<td><a href="/customers/\d+/">([^<]+)</a></td>', html)
+
+
+def test_acquired_customers_page_by_keyset_with_htmx_in_a_fixed_number_of_queries(
+    client_for, manager, owner, campaign, settings
+):
+    settings.CRM_PAGE_SIZE = 2
+    # Ties on the name, a rep's customer and one of another campaign among them.
+    for name in ("Echo", "Alpha", "Delta", "Alpha", "Bravo", "Charlie"):
+        CustomerFactory(name=name, owner=manager, acquired_by_campaign=campaign)
+    CustomerFactory(name="Alpha", owner=owner, acquired_by_campaign=campaign)
+    CustomerFactory(name="Alpha", owner=manager, acquired_by_campaign=CampaignFactory())
+    client = client_for(manager)
+    fragment = {"HX-Request": "true", "HX-Target": "acquired-customers"}
+
+    url, shown, queries = campaign.get_absolute_url(), [], []
+    while url:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url, headers=fragment if shown else {})
+        assert response.status_code == 200
+        html = response.content.decode()
+        shown += _acquired_names(html)
+        if shown[2:]:  # the fragments after the first page
+            queries.append(len(captured))
+            assert "Spend ledger" not in html
+        link = re.search(r'href="(\?cursor=[^"]*)"[^>]*rel="next"', html)
+        url = campaign.get_absolute_url() + link.group(1).replace("&amp;", "&") if link else None
+
+    assert shown == ["Alpha", "Alpha", "Alpha", "Bravo", "Charlie", "Delta", "Echo"]
+    assert len(set(queries)) == 1, queries  # the same at every depth
+    # A rep's pages: their own customer alone.
+    own = client_for(owner).get(campaign.get_absolute_url()).content.decode()
+    assert _acquired_names(own) == ["Alpha"]
+    assert 'rel="next"' not in own
 
 
 def test_rep_and_manager_see_no_write_controls(client_for, owner, campaign, entry):

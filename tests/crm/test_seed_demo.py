@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.urls import reverse
 
-from campaigns.models import Campaign
+from campaigns.models import AcquiredCount, Campaign
 from core.roles import ADMIN, SALES_MANAGER, SALES_REP
 from crm.demo import generate, load
 from customers.models import Activity, Contact, Customer, Tag
@@ -30,6 +30,7 @@ from orders.models import (
     base_currency,
 )
 from orders.totals import LineInput, convert, order_totals
+from tests.campaigns.test_acquired_counts import assert_acquired_counted
 from tests.factories import CustomerFactory, UserFactory
 from tests.shared import shared_rows
 
@@ -306,6 +307,10 @@ class TestTheDemoData:
             spent = sum(entry.amount for entry in campaign.spend_entries.all())
             assert 0 < spent <= campaign.budget
             assert campaign.created_at.date() < campaign.starts_on
+
+    def test_the_customers_each_campaign_acquired_are_counted(self, seeded):
+        assert AcquiredCount.objects.exists()
+        assert_acquired_counted()
 
     def test_summary_lists_counts_and_seconds(self, seeded):
         assert "orders.Order" in seeded

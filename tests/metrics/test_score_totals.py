@@ -15,12 +15,15 @@ from django.db.models.functions import Coalesce
 from django.test.utils import CaptureQueriesContext
 
 from analytics import company
+from campaigns.models import AcquiredCount
+from campaigns.services import acquired_recount
 from customers.models import Customer
 from customers.services import customer_delete, customer_merge, customer_update
 from metrics import history, services, totals
 from metrics.models import CustomerScore, DirtyCustomer, ScoreTotal
 from orders.models import CustomerDay, Order
 from tests.campaigns.factories import CampaignFactory
+from tests.campaigns.test_acquired_counts import assert_acquired_counted
 from tests.dataio.factories import csv_bytes, import_file
 from tests.factories import CustomerFactory
 from tests.metrics.population import AS_OF, population
@@ -36,8 +39,10 @@ def _nonzero(stored):
 
 
 def assert_fresh():
-    """The stored totals are what a full aggregate of the scores gives now."""
+    """The stored totals are what a full aggregate of the scores gives now, and the
+    customers each campaign acquired what a count of the customers gives."""
     assert _nonzero(totals.stored()) == _nonzero(totals.fresh())
+    assert_acquired_counted()
 
 
 @pytest.fixture
@@ -48,6 +53,7 @@ def scored(manager):
     for i, customer in enumerate(customers):
         campaign = (spring, autumn, None)[i % 3]
         Customer.objects.filter(pk=customer.pk).update(acquired_by_campaign=campaign)
+    acquired_recount()  # those updates go around every path that counts
     lead = CustomerFactory(owner=manager, name="Lead", acquired_by_campaign=spring)
     services.full_run_sync(as_of=AS_OF)
     return {"customers": customers, "lead": lead, "spring": spring, "autumn": autumn}
@@ -172,14 +178,19 @@ def test_a_deleted_campaign_has_no_totals_left(scored):
     assert_fresh()
     gone = str(scored["autumn"].pk)
     assert not ScoreTotal.objects.filter(kind=ScoreTotal.Kind.CAMPAIGN, key=gone).exists()
+    assert not AcquiredCount.objects.filter(campaign_id=scored["autumn"].pk).exists()
 
 
 def test_the_command_rebuilds_the_totals(scored, capsys):
     expected = _nonzero(totals.stored())
     ScoreTotal.objects.all().delete()
+    AcquiredCount.objects.update(customers=0)
     call_command("rebuild_score_totals")
     assert _nonzero(totals.stored()) == expected
-    assert "Score totals rebuilt" in capsys.readouterr().out
+    assert_fresh()
+    out = capsys.readouterr().out
+    assert "Score totals rebuilt" in out
+    assert "customers acquired by 2 campaigns counted" in out
 
 
 # --- What the dashboard reads -------------------------------------------------------------
