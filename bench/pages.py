@@ -355,6 +355,8 @@ def targets(
         plan.add(
             "API", "scores by churn risk, first page", user, "/api/v1/scores/?ordering=-churn_risk"
         )
+        for name in ("customer-costs", "activities"):
+            plan.add("API", f"{name}, first page", user, f"/api/v1/{name}/")
         for name, (ordering, deep) in api.items():
             url = f"/api/v1/{name}/"
             plan.add("API", f"{name}, first page", user, url)

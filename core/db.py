@@ -10,8 +10,9 @@ customers instead of 25 ms, and the dashboard 22-31 s (issue 14). So every bulk 
 import logging
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
-from django.db.models import Exists, Model, OuterRef, QuerySet, Value
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
+from django.db.models import BooleanField, Exists, F, Func, Model, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 
 logger = logging.getLogger(__name__)
@@ -87,3 +88,20 @@ def checked_apart(rows: QuerySet[Any], ref: str) -> Coalesce:
     expects a few dozen of a rep's thousands of rows and sorts them all for each page instead
     of walking the index in order. Checked apart, each row walked is probed by key."""
     return Coalesce(Exists(rows.filter(pk=OuterRef(ref))), Value(False))
+
+
+def among(ref: str, rows: QuerySet[Any]) -> Q | Func:
+    """A condition: ``ref`` is the key of one of ``rows`` (at most a few thousand: one
+    owner's book), read once into an array on PostgreSQL, ``ref = ANY(ARRAY(...))``: the
+    database then probes an index led by ``ref`` once per key and sorts what it finds. As a
+    semi-join, ``ref IN (rows)``, it walked the index of the list's order instead, probing
+    each row for one of the rep's (their costs by date: 116 ms at 1M, 26 ms this way; their
+    activities 46 ms, 17 ms; issue 14). Elsewhere the semi-join."""
+    if connection.vendor != "postgresql":
+        return Q(**{f"{ref}__in": rows.values("pk")})
+    keys = ArraySubquery(rows.order_by().values("pk"))
+    # "ref = ANY(ARRAY(...))": a lookup would wrap its right side in parentheses, and
+    # "= (ANY(...))" is not SQL.
+    return Func(
+        F(ref), keys, arg_joiner=" = ANY(", template="%(expressions)s)", output_field=BooleanField()
+    )

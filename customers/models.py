@@ -253,6 +253,9 @@ class Activity(models.Model):
         verbose_name_plural = _("activities")
         indexes = [
             models.Index(fields=["customer", "-occurred_at"], name="activity_customer_time"),
+            # The API's list in its default order, by keyset: without it every page sorted
+            # the 160,000 activities of the million-customer demo (70 ms, issue 14).
+            models.Index(fields=["occurred_at", "id"], name="activity_time_id"),
             models.Index(
                 fields=["assignee", "due_on"],
                 condition=Q(kind="task", done=False),

@@ -264,7 +264,11 @@ class CustomerCost(models.Model):
         ordering = ["-incurred_on", "-id"]
         verbose_name = _("customer cost")
         verbose_name_plural = _("customer costs")
-        indexes = [models.Index(fields=["customer", "incurred_on"], name="cost_customer_date")]
+        indexes = [
+            models.Index(fields=["customer", "incurred_on"], name="cost_customer_date"),
+            # The API's list in its default order, by keyset (issue 14).
+            models.Index(fields=["incurred_on", "id"], name="cost_date_id"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="cost_amount_not_negative"),
         ]

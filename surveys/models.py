@@ -234,6 +234,8 @@ class Invitation(models.Model):
         indexes = [
             models.Index(fields=["survey", "state"], name="invitation_survey_state"),
             models.Index(fields=["customer", "sent_at"], name="invitation_customer_sent"),
+            # The API's list in its default order, by keyset (issue 14).
+            models.Index(fields=["created_at", "id"], name="invitation_created_id"),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -272,11 +272,20 @@ class CustomerCostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiV
     serializer_class = CustomerCostSerializer
     permission_model = CustomerCost
     http_method_names = ["get", "post", "delete", "head"]
+    # By keyset, as every list that grows with the customers (page 7,000 of 371,000 costs
+    # by OFFSET at a million customers); the index cost_date_id serves the default.
+    pagination_class = KeysetPagination
+    keyset_orderings = {
+        "-incurred_on": ("-incurred_on", "-id"),
+        "-id": ("-id",),
+        "id": ("id",),
+    }
+    keyset_default = "-incurred_on"
     # No created_since / updated_since: costs keep neither time.
     query_serializers = {"list": CostQuery}
 
     def get_queryset(self):
-        qs = selectors.costs_visible_to(self.request.user).order_by("-incurred_on", "-id")
+        qs = selectors.costs_visible_to(self.request.user)
         if self.action == "list":
             filters = self.query()
             if "customer" in filters:

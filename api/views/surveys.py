@@ -68,9 +68,18 @@ class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
     permission_model = Invitation
     query_serializers = {"list": InvitationQuery}
     since_fields = {"created_since": "created_at"}
+    # By keyset: a survey sent to a big audience makes as many invitations (the index
+    # invitation_created_id serves the default).
+    pagination_class = KeysetPagination
+    keyset_orderings = {
+        "-created_at": ("-created_at", "-id"),
+        "-id": ("-id",),
+        "id": ("id",),
+    }
+    keyset_default = "-created_at"
 
     def get_queryset(self):
-        qs = selectors.invitations_visible_to(self.request.user).order_by("-created_at", "-id")
+        qs = selectors.invitations_visible_to(self.request.user)
         if self.action == "list":
             filters = self.query()
             if "survey" in filters:

@@ -7,10 +7,13 @@ import itertools
 import json
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.api.factories import ScoreFactory
-from tests.factories import CustomerFactory
-from tests.orders.factories import OrderFactory, ProductFactory
+from tests.factories import ActivityFactory, CustomerFactory
+from tests.orders.factories import CustomerCostFactory, OrderFactory, ProductFactory
+from tests.surveys.factories import InvitationFactory
 
 
 def _flat(pages):
@@ -153,3 +156,57 @@ def test_page_numbers_for_small_collections(api_for, manager):
     assert third["next"] is None
     assert "page=2" in third["previous"]
     assert api.get("/api/v1/products/?page=9").json()["results"] == []
+
+
+# The lists that grow with the customers page by cursor too (issue 14): a rep's own rows
+# alone, every row once in the default order (ties on the date broken by id), the same
+# queries at every depth.
+DAY = dt.date(2026, 3, 1)
+GROWING = {
+    "customer-costs": (
+        lambda customer, n: CustomerCostFactory(
+            customer=customer, incurred_on=DAY + dt.timedelta(days=n % 3)
+        ),
+        lambda row: (row.incurred_on, row.pk),
+    ),
+    "invitations": (
+        lambda customer, n: InvitationFactory(
+            customer=customer,
+            created_at=dt.datetime(2026, 3, 1 + n % 3, tzinfo=dt.UTC),
+        ),
+        lambda row: (row.created_at, row.pk),
+    ),
+    "activities": (
+        lambda customer, n: ActivityFactory(
+            customer=customer,
+            occurred_at=dt.datetime(2026, 3, 1 + n % 3, tzinfo=dt.UTC),
+        ),
+        lambda row: (row.occurred_at, row.pk),
+    ),
+}
+
+
+@pytest.mark.parametrize("resource", GROWING)
+def test_lists_that_grow_with_the_customers_page_by_cursor(
+    api_for, manager, owner, teammate, resource
+):
+    make, key = GROWING[resource]
+    mine, theirs = CustomerFactory(owner=owner), CustomerFactory(owner=teammate)
+    rows = [make(mine if n % 4 else theirs, n) for n in range(11)]
+    url = f"/api/v1/{resource}/?page_size=2"
+
+    for user, expected in ((manager, rows), (owner, [r for r in rows if r.customer == mine])):
+        api = api_for(user)
+        queries = []
+        pages, link = [], url
+        while link:
+            with CaptureQueriesContext(connection) as captured:
+                body = api.get(link).json()
+            queries.append(len(captured))
+            assert "page=" not in (body["next"] or "")
+            pages.append([row["id"] for row in body["results"]])
+            link = body["next"]
+        newest_first = sorted(expected, key=key, reverse=True)
+        assert _flat(pages) == [row.pk for row in newest_first]
+        assert len(set(queries[1:])) == 1, queries  # after the first: the same at any depth
+        assert api.get(f"{url}&page=2").status_code == 400
