@@ -13,12 +13,12 @@ from datetime import timedelta
 
 import numpy as np
 from django.db import connection
-from django.db.models import Count
 
 from orders.models import PURCHASE_STATUSES, Order
 from valuemodels import bgnbd
 
-from .models import CustomerScore, DirtyCustomer, ModelFit, RecalcRun
+from . import totals
+from .models import DirtyCustomer, ModelFit, RecalcRun, ScoreTotal
 
 HOLDOUT_WEEKS = 26
 # Calibration repeat purchases are grouped 0, 1, ... and "this many or more".
@@ -299,9 +299,12 @@ def frequency_monetary_moments(*, as_of):
 
 
 def clv_method_counts():
-    """{method: customers} over the current scores ("" for customers without orders)."""
-    rows = CustomerScore.objects.values_list("clv_method").annotate(n=Count("pk")).order_by()
-    return dict(rows)
+    """{method: customers} over the current scores ("" for customers without orders), kept
+    with the scores' totals (``metrics.totals``)."""
+    kind = ScoreTotal.Kind.CLV_METHOD
+    return {
+        key: customers for key, (customers, _amount) in totals.stored(kind).of_kind(kind).items()
+    }
 
 
 def latest_fits():

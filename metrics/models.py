@@ -662,7 +662,7 @@ class ScoreTotal(models.Model):
     ("bucket", 0-9), per tier ("tier": customers and their revenue), per RFM cell
     ("rfm", "R,F,M"), per acquiring campaign ("campaign", its id) and per first purchase
     day of the score ("first_day", ISO date): for those two, the customers with a CLV and
-    the sum of their CLV."""
+    the sum of their CLV; and per CLV method ("clv_method", "" for none)."""
 
     class Kind(models.TextChoices):
         ROWS = "rows", _("Score rows")
@@ -673,6 +673,7 @@ class ScoreTotal(models.Model):
         RFM = "rfm", _("RFM cell")
         CAMPAIGN = "campaign", _("Acquiring campaign")
         FIRST_DAY = "first_day", _("First purchase day")
+        CLV_METHOD = "clv_method", _("CLV method")
 
     kind = models.CharField(_("kind"), max_length=10, choices=Kind)
     key = models.CharField(_("key"), max_length=40, blank=True)

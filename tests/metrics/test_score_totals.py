@@ -19,7 +19,7 @@ from campaigns.models import AcquiredCount
 from campaigns.services import acquired_recount
 from customers.models import Customer
 from customers.services import customer_delete, customer_merge, customer_update
-from metrics import history, services, totals
+from metrics import health, history, services, totals
 from metrics.models import CustomerScore, DirtyCustomer, ScoreTotal
 from orders.models import CustomerDay, Order
 from tests.campaigns.factories import CampaignFactory
@@ -99,6 +99,21 @@ def test_an_incremental_recalculation_moves_the_totals(scored):
     after = totals.stored()
     assert after.customers(ScoreTotal.Kind.ROWS) == before.customers(ScoreTotal.Kind.ROWS) + 1
     assert after.as_of == LATER
+
+
+def test_the_health_pages_clv_methods_are_counted_over_the_scores(scored, manager):
+    def counted():
+        rows = CustomerScore.objects.values_list("clv_method").annotate(n=Count("pk"))
+        return dict(rows.order_by())
+
+    assert health.clv_method_counts() == counted()
+    newcomer = CustomerFactory(acquired_by_campaign=scored["autumn"])
+    OrderFactory(customer=newcomer, ordered_on=AS_OF - dt.timedelta(days=40), total="80.00")
+    services.customers_recalculate(customer_ids=[newcomer.pk], as_of=LATER)
+    customer_delete(user=manager, customer=scored["lead"])  # a score row without orders
+
+    assert health.clv_method_counts() == counted()
+    assert sum(counted().values()) == CustomerScore.objects.count()
 
 
 def test_recalculating_the_same_customers_again_changes_nothing(scored):
