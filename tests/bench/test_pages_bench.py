@@ -1,6 +1,6 @@
 """The page benchmark (bench/pages.py) at a small size, in-process, so that it cannot rot:
-every page and endpoint it measures answers 200 and its report is written. Its timings
-are never asserted."""
+every page and endpoint it measures answers 200 and its report is written; then the crawl
+of every route (bench/routes.py) finds no 5xx. Timings are never asserted."""
 
 import io
 import json
@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from django.core.management import call_command
 
-from bench import pages
+from bench import pages, routes
 from core.roles import sync_roles
 from metrics.services import full_run_sync
 
@@ -69,8 +69,19 @@ def test_every_page_of_the_benchmark_answers_and_the_report_is_written(settings,
         ("dashboard", "manager"),
         ("customers, deep cursor page", "rep"),
         ("scores, first page", "manager"),
+        ("campaigns", "manager"),
+        ("campaign", "rep"),
+        ("customer-costs, first page", "manager"),
     }
     report = json.loads((tmp_path / "pages.json").read_text())
     assert len(report["results"]) == len(plan)
     assert report["results"][1]["rps"] == timed[1].rps
     assert "| global search | name | manager | 200 |" in (tmp_path / "pages.md").read_text()
+
+    # The crawl of every route (bench/routes.py) on the same data: none answers 5xx, as
+    # any of the three users.
+    paths = routes.routes(users["rep"])
+    assert {"/campaigns/", "/metrics/health/", "/api/v1/customer-costs/"} <= set(paths)
+    answers = routes.crawl(users, paths, log=lambda _: None)
+    assert len(answers) == 3 * len(paths)
+    assert [(a.user, a.path, a.status) for a in answers if a.status >= 500] == []
