@@ -241,6 +241,12 @@ def _storable(value):
     return False
 
 
+def newest_first(field):
+    """The orderings of a list whose rows keep a date or time ``field``: newest first (the
+    default, ties by id), or by id either way."""
+    return {f"-{field}": (f"-{field}", "-id"), "-id": ("-id",), "id": ("id",)}
+
+
 class KeysetPagination(pagination.BasePagination):
     """The view names its orderings: ``keyset_orderings = {"-id": ("-id",), ...}`` (each
     ending in a unique field) and ``keyset_default``; ?ordering= picks one.

@@ -23,7 +23,7 @@ from valuemodels.rfm import SEGMENTS
 
 from .. import idempotency
 from ..errors import Conflict
-from ..pagination import KeysetPagination
+from ..pagination import KeysetPagination, newest_first
 from ..serializers.common import (
     QueryListField,
     choice_list_query_field,
@@ -270,11 +270,7 @@ class ActivityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
     serializer_class = ActivitySerializer
     permission_model = Activity
     pagination_class = KeysetPagination
-    keyset_orderings = {
-        "-occurred_at": ("-occurred_at", "-id"),
-        "-id": ("-id",),
-        "id": ("id",),
-    }
+    keyset_orderings = newest_first("occurred_at")
     keyset_default = "-occurred_at"
     http_method_names = ["get", "post", "patch", "head"]
     # No created_since / updated_since: activities keep neither time (occurred_at is when

@@ -19,7 +19,7 @@ from orders.models import CustomerCost, Order, Product
 
 from .. import bulk, idempotency
 from ..jobs import BulkJob
-from ..pagination import KeysetPagination
+from ..pagination import KeysetPagination, newest_first
 from ..serializers.batch import BulkQuery
 from ..serializers.common import (
     ErrorSerializer,
@@ -275,11 +275,7 @@ class CustomerCostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiV
     # By keyset, as every list that grows with the customers (page 7,000 of 371,000 costs
     # by OFFSET at a million customers); the index cost_date_id serves the default.
     pagination_class = KeysetPagination
-    keyset_orderings = {
-        "-incurred_on": ("-incurred_on", "-id"),
-        "-id": ("-id",),
-        "id": ("id",),
-    }
+    keyset_orderings = newest_first("incurred_on")
     keyset_default = "-incurred_on"
     # No created_since / updated_since: costs keep neither time.
     query_serializers = {"list": CostQuery}

@@ -8,7 +8,7 @@ from surveys import selectors, services
 from surveys.models import Invitation, Response, Survey
 
 from .. import idempotency
-from ..pagination import KeysetPagination
+from ..pagination import KeysetPagination, newest_first
 from ..serializers.common import id_query_field
 from ..serializers.surveys import InvitationSerializer, ResponseSerializer, SurveySerializer
 from .base import ApiViewSet
@@ -71,11 +71,7 @@ class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVie
     # By keyset: a survey sent to a big audience makes as many invitations (the index
     # invitation_created_id serves the default).
     pagination_class = KeysetPagination
-    keyset_orderings = {
-        "-created_at": ("-created_at", "-id"),
-        "-id": ("-id",),
-        "id": ("id",),
-    }
+    keyset_orderings = newest_first("created_at")
     keyset_default = "-created_at"
 
     def get_queryset(self):
