@@ -19,6 +19,7 @@ from core.types import AnyUser
 from customers.models import Customer
 from customers.selectors import (
     can_see_all_customers,
+    can_see_customers,
     customers_visible_to,
     owner_copies_visible_to,
 )
@@ -138,7 +139,7 @@ def campaign_stats(
     campaigns = list(campaigns)
     ids = [c.pk for c in campaigns]
     costs = campaign_cac(as_of=as_of, campaign_ids=ids)
-    everyone = can_see_all_customers(user)
+    everyone = can_see_customers(user) and can_see_all_customers(user)
     if everyone:
         visible_acquired = {pk: cost.acquired for pk, cost in costs.items()}
     else:

@@ -26,6 +26,7 @@ from .models import Activity, ActivityQuerySet, Contact, Customer, Tag
 
 User = get_user_model()
 M = TypeVar("M", bound=Model)
+R = TypeVar("R", bound=QuerySet[Any])
 
 # The list's sorts: what each orders by, and whether it can be blank. A customer without a
 # score (a lead, or none calculated yet) sorts last whichever the direction, so "highest
@@ -79,12 +80,20 @@ def contacts_visible_to(user: AnyUser) -> QuerySet[Contact]:
     return Contact.objects.filter(customer__in=customers_visible_to(user))
 
 
+def customer_rows_visible_to(rows: R, user: AnyUser) -> R:
+    """``rows``, of a model with a ``customer``, limited to the customers ``user`` sees:
+    everyone's as they are, or those of their own customers found customer by customer
+    (``core.db.among``), not by a semi-join that walks the list's own index."""
+    if not can_see_customers(user):
+        return rows.none()
+    if can_see_all_customers(user):
+        return rows
+    return rows.filter(among("customer_id", customers_visible_to(user)))
+
+
 def activities_visible_to(user: AnyUser) -> ActivityQuerySet:
-    """The activities and tasks of the customers ``user`` can see: everyone's, or those of
-    their own customers found customer by customer (``core.db.among``)."""
-    if can_see_customers(user) and can_see_all_customers(user):
-        return Activity.objects.all()
-    return Activity.objects.filter(among("customer_id", customers_visible_to(user)))
+    """The activities and tasks of the customers ``user`` can see."""
+    return customer_rows_visible_to(Activity.objects.all(), user)
 
 
 def customer_get(*, user: AnyUser, customer_id: int) -> Customer:

@@ -10,11 +10,14 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 
-from core.db import among
 from core.pagination import Keyset
 from core.types import AnyUser, User
 from customers.models import Customer
-from customers.selectors import can_see_all_customers, can_see_customers, customers_visible_to
+from customers.selectors import (
+    can_see_all_customers,
+    customer_rows_visible_to,
+    customers_visible_to,
+)
 
 from .models import CustomerCost, ExchangeRate, Order, OrderLine, Product
 
@@ -38,11 +41,8 @@ def orders_visible_to(user: AnyUser) -> QuerySet[Order]:
 
 
 def costs_visible_to(user: AnyUser) -> QuerySet[CustomerCost]:
-    """The costs logged against the customers ``user`` can see: everyone's, or those of
-    their own customers found customer by customer (``core.db.among``)."""
-    if can_see_customers(user) and can_see_all_customers(user):
-        return CustomerCost.objects.all()
-    return CustomerCost.objects.filter(among("customer_id", customers_visible_to(user)))
+    """The costs logged against the customers ``user`` can see."""
+    return customer_rows_visible_to(CustomerCost.objects.all(), user)
 
 
 def order_list(
