@@ -31,6 +31,7 @@ from customers import services as customer_services
 from customers.models import Customer
 from metrics import totals as score_totals
 from metrics.services import (
+    CUSTOMER_WRITE_MODELS,
     customers_mark_dirty,
     score_copies_follow,
 )
@@ -206,8 +207,7 @@ def customers_write(*, user: Actor, customers: Sequence[tuple[Customer | None, d
             for position, customer in enumerate(saved)
         ]
     )
-    # The summary rows too: their owner copy follows the customers' (order_owners_follow).
-    analyze(Customer, Customer.history.model, Customer.tags.through, CustomerDay, added=len(saved))
+    analyze(*CUSTOMER_WRITE_MODELS, added=len(saved))
     by_position = dict(zip(positions, saved, strict=True))
     return [by_position[position].pk for position in range(len(customers))]
 

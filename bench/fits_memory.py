@@ -8,17 +8,18 @@ of history, order values in cents, a quarter in another currency), its part buil
 ``engine.chunk_statistics`` as a range's map task does, and pickled as the result backend
 holds it. Then, under ``tracemalloc`` (numpy's allocations included), the parts are unpickled
 one at a time as the reduce reads them and go through ``fit_inputs`` and
-``fitted_statistics`` (``services.full_run_fit``'s steps; with a tree from before those,
-``fit_statistics`` on the parts all read first). Printed per population: the unique rows the
-fits get, what the reduce holds through the fits (the merged inputs, or every part), the
-peak of the whole reduce, and the peak above what was held on entry of each step (the
-merges, the RFM cut-offs, building each likelihood, one evaluation of it, each fit). Run on
-demand; nothing here is a test.
+``fitted_statistics`` (``services.full_run_fit``'s steps). Printed per population: the unique
+rows the fits get, what the reduce holds through the fits (the merged inputs held in memory,
+and those in temporary files), the peak of the whole reduce, and the peak above what was
+held on entry of each step (the merges, the RFM cut-offs, building each likelihood, one
+evaluation of it, each fit), and the seconds the merge and the fits take without tracemalloc.
+Run on demand; nothing here is a test.
 """
 
 import argparse
 import pickle
 import sys
+import time
 import tracemalloc
 from collections import defaultdict
 from datetime import date
@@ -30,7 +31,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from metrics import engine  # noqa: E402
+from metrics import counted, engine  # noqa: E402
 from valuemodels import bgnbd, gamma_gamma  # noqa: E402
 
 CHUNK = 50_000  # metrics.services.CHUNK_SIZE
@@ -136,14 +137,15 @@ class Peaks:
 
 
 STEPS = (
-    (engine, "_merge_counted", "merge of value counts (RFM cut-offs, acquisition)"),
-    (engine, "_cutoffs_counted", "RFM cut-offs from merged counts"),
+    (counted, "merge_counted", "merge of value counts in memory (RFM cut-offs, acquisition)"),
+    (counted, "cutoffs", "RFM cut-offs from merged counts"),
     (engine, "fit_inputs", "reading and merging the parts (all of it)"),
-    (engine, "_merge_rows", "merge of the fit rows (BG/NBD, Gamma-Gamma)"),
-    (bgnbd, "fit", "BG/NBD fit (all of it)"),
+    (counted, "merge_rows", "merge of the fit rows in memory (BG/NBD, Gamma-Gamma)"),
+    (counted, "merge_runs", "merge of runs, a block at a time"),
+    (bgnbd, "fit_rows", "BG/NBD fit (all of it)"),
     (bgnbd._NegativeLogLikelihood, "__init__", "BG/NBD likelihood: built"),
     (bgnbd._NegativeLogLikelihood, "__call__", "BG/NBD likelihood: one evaluation"),
-    (gamma_gamma, "fit", "Gamma-Gamma fit (all of it)"),
+    (gamma_gamma, "fit_rows", "Gamma-Gamma fit (all of it)"),
     (gamma_gamma._NegativeLogLikelihood, "__init__", "Gamma-Gamma likelihood: built"),
     (gamma_gamma._NegativeLogLikelihood, "__call__", "Gamma-Gamma likelihood: one evaluation"),
 )
@@ -153,6 +155,9 @@ HELD = ("bgnbd", "gamma_gamma", "revenue", "recency", "orders", "acquisition")
 
 
 def _nbytes(value):
+    if isinstance(value, counted.Counted):
+        # What the merge holds in memory; a merge in files holds none of it.
+        return 0 if value.spilled else _nbytes(list(value.blocks()))
     if isinstance(value, np.ndarray):
         return value.nbytes
     if isinstance(value, dict):
@@ -177,29 +182,34 @@ def measure(customers, seed):
     held = {}
     tracemalloc.start()
     try:
-        if hasattr(engine, "fit_inputs"):
-            # As services.full_run_fit: each part unpacked and merged as it is read.
-            merged = engine.fit_inputs(_unpickled(packed))
-            held = {key: _nbytes(merged[key]) for key in HELD}
-            held["traced after the merge"] = peaks._seen()
-            stats = engine.fitted_statistics(merged, as_of=AS_OF)
-        else:
-            # Before the streamed merge: every part read, then held through the fits.
-            parts = list(_unpickled(packed))
-            held = {key: sum(_nbytes(part[key]) for part in parts) for key in HELD}
-            stats = engine.fit_statistics(parts, as_of=AS_OF)
+        # As services.full_run_fit: each part unpacked and merged as it is read.
+        merged = engine.fit_inputs(_unpickled(packed))
+        held = {key: _nbytes(merged[key]) for key in HELD}
+        held["in files"] = sum(
+            len(merged[key]) * sum(dtype.itemsize for dtype in merged[key].columns.dtypes)
+            for key in HELD
+            if merged[key].spilled
+        )
+        held["traced after the merge"] = peaks._seen()
+        stats = engine.fitted_statistics(merged, as_of=AS_OF)
         peaks._seen()
     finally:
         tracemalloc.stop()
         for owner, name, function in originals:
             setattr(owner, name, function)
+    # Timed apart, without tracemalloc (which slows numpy's allocations).
+    started = time.perf_counter()
+    merged = engine.fit_inputs(_unpickled(packed))
+    merged_at = time.perf_counter()
+    engine.fitted_statistics(merged, as_of=AS_OF)
+    seconds = (merged_at - started, time.perf_counter() - merged_at)
     parts = list(_unpickled(packed))
     rows = {
         "BG/NBD rows": len(_unique_rows(part["bgnbd"][0] for part in parts)),
         "Gamma-Gamma rows": len(_unique_rows(part["gamma_gamma"][0] for part in parts)),
         "revenue values": np.unique(np.concatenate([part["revenue"][0] for part in parts])).size,
     }
-    return peaks, held, stats, rows, len(packed)
+    return peaks, held, stats, rows, len(packed), seconds
 
 
 def _unpickled(packed):
@@ -218,7 +228,7 @@ def main():
     args = parser.parse_args()
     mb = 1e6
     for customers in args.customers:
-        peaks, held, stats, rows, ranges = measure(customers, args.seed)
+        peaks, held, stats, rows, ranges, seconds = measure(customers, args.seed)
         buyers = stats["buyers"]
         print(f"\n{customers:,} customers, {ranges} ranges of {CHUNK:,}: {buyers:,} buyers")
         print("  " + ", ".join(f"{label}: {count:,}" for label, count in rows.items()))
@@ -228,6 +238,7 @@ def main():
         for label, size in peaks.above_entry.items():
             print(f"  {label}: {size / mb:.1f} MB above entry ({peaks.calls[label]} calls)")
         print(f"  peak of the whole reduce, parts included: {peaks.overall / mb:.1f} MB")
+        print("  seconds, untraced: merge {:.2f}, fits and cut-offs {:.2f}".format(*seconds))
         for model in ("bgnbd", "gamma_gamma"):
             fit = stats[model]
             print(f"  {model}: {fit['params']}, {fit['customers']:,} customers")

@@ -18,11 +18,11 @@ from customers.models import Customer, Tag
 from customers.services import filter_choices_changed, regions_changed
 from metrics import totals as score_totals
 from metrics.services import (
+    CUSTOMER_WRITE_MODELS,
     customers_mark_dirty,
     score_copies_follow,
 )
 from orders import summary
-from orders.models import CustomerDay
 from orders.services import order_owners_follow
 
 from . import cells
@@ -57,8 +57,7 @@ def not_yours_message():
 
 
 class CustomerImporter(Importer):
-    # The summary rows too: their owner copy follows the customers' (order_owners_follow).
-    filled_models = (Customer, Customer.history.model, Customer.tags.through, CustomerDay)
+    filled_models = CUSTOMER_WRITE_MODELS
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)

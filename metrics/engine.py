@@ -24,7 +24,6 @@ a single process give identical stats, hence identical scores.
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from fractions import Fraction
 
 import numpy as np
 
@@ -32,6 +31,8 @@ from valuemodels import METHOD_VERSION, bgnbd, gamma_gamma, predictive, rfm, sel
 from valuemodels import score as composite
 from valuemodels.customer import DAYS_PER_YEAR, MIN_SPAN_DAYS
 from valuemodels.ranking import class_cutoff_ranks
+
+from . import counted
 
 EXPECTED_PURCHASES_DAYS = 90
 # Reference distributions are stored as this many quantiles (plus min and max), so the
@@ -129,138 +130,6 @@ def _reference(n, value_at):
 # --- Statistics of a chunk of customers, and their merge ------------------------------------
 
 
-def _counted(values):
-    """Exact value counts: ``(sorted unique values, counts)``."""
-    unique, counts = np.unique(np.asarray(values, dtype=float), return_counts=True)
-    return unique, _narrow_counts(counts)
-
-
-def _narrow_counts(counts):
-    """Counts as int32 while they fit (they count customers): half of int64's memory."""
-    counts = np.asarray(counts)
-    fits = not counts.size or int(counts.max()) <= np.iinfo(np.int32).max
-    return counts.astype(np.int32 if fits else np.int64)
-
-
-def _narrow_rows(rows):
-    """Rows as float32 when every value survives the round trip (whole days and purchase
-    counts do), else as float64: exact either way, so money stays float64."""
-    narrow = rows.astype(np.float32)
-    equal = (narrow == rows) | (np.isnan(narrow) & np.isnan(rows))
-    return narrow if equal.all() else rows.astype(float)
-
-
-def _cutoffs_counted(unique, counts, shares, *, reverse=False):
-    """``ranking.class_cutoffs`` of the values given as counts (sorted unique values, how
-    many of each), without spelling them out one per customer."""
-    if reverse:
-        unique, counts = unique[::-1], counts[::-1]
-    below = np.cumsum(counts)
-    cutoffs = [
-        float(unique[np.searchsorted(below, position, side="right")])
-        if position >= 0
-        # A cut-off every value passes: -inf worst first, so +inf for "smaller is better".
-        else (np.inf if reverse else -np.inf)
-        for position in class_cutoff_ranks(int(below[-1]) if below.size else 0, shares)
-    ]
-    return cutoffs
-
-
-def _merge_counted(parts):
-    """The value counts of several chunks as one: ``(sorted unique values, counts)``."""
-    values = np.concatenate([np.zeros(0), *(part[0] for part in parts)])
-    counts = np.concatenate([np.zeros(0, np.int64), *(part[1] for part in parts)])
-    unique, inverse = np.unique(values, return_inverse=True)
-    merged = np.bincount(inverse, weights=counts, minlength=unique.size)
-    return unique, _narrow_counts(merged)
-
-
-def _counted_rows(rows, counts=None):
-    """Identical rows of a 2-D array merged, sorted by their first column, then the second…
-    (the order ``bgnbd.collapse`` gives), with how many customers each stands for, both
-    stored as narrow as is exact (``_narrow_rows``, ``_narrow_counts``). NaN equals NaN
-    here. (A lexicographic sort and a scan for changes: np.unique(axis=0) is several times
-    slower on a million rows.)"""
-    rows = np.asarray(rows)
-    if counts is None:
-        counts = np.ones(len(rows), dtype=np.int64)
-    if not len(rows):
-        return _narrow_rows(rows), np.zeros(0, np.int32)
-    order = np.lexsort(rows.T[::-1])
-    rows, counts = rows[order], counts[order]
-    changed = (rows[1:] != rows[:-1]) & ~(np.isnan(rows[1:]) & np.isnan(rows[:-1]))
-    starts = np.concatenate([[True], changed.any(axis=1)])
-    merged = np.add.reduceat(counts.astype(np.int64), np.flatnonzero(starts))
-    return _narrow_rows(rows[starts]), _narrow_counts(merged)
-
-
-class _Merged:
-    """The merge of one kind of statistic (value counts, or counted rows) over chunks read
-    one at a time. Parts wait until they hold a quarter as many entries as the merge so
-    far, then are merged among themselves and into it (``_merge_sorted``, which does not
-    sort the merge so far again). The result is the same in any grouping: sorted distinct
-    entries with integer counts."""
-
-    # Parts this small are not worth a merge of their own.
-    _MINIMUM = 2**16
-    _SHARE = 4
-
-    def __init__(self, merge, empty):
-        self._merge = merge
-        self._merged = empty
-        self._waiting = []
-
-    def add(self, part):
-        self._waiting.append(part)
-        waiting = sum(len(values) for values, _counts in self._waiting)
-        if waiting >= max(len(self._merged[0]) // self._SHARE, self._MINIMUM):
-            self._flush()
-
-    def _flush(self):
-        batch, self._waiting = self._merge(self._waiting), []
-        self._merged = _merge_sorted(self._merged, batch, self._merge)
-
-    def result(self):
-        if self._waiting:
-            self._flush()
-        return self._merged
-
-
-def _merge_sorted(merged, batch, merge):
-    """Two statistics of sorted distinct entries with counts as one: the batch's entries
-    already in ``merged`` add their counts there, the others are inserted in order, so the
-    merge so far is copied once rather than sorted again. (With NaN, which equals NaN
-    here but not to searchsorted, ``merge`` does it the long way.)"""
-    (keys, counts), (new_keys, new_counts) = merged, batch
-    if not len(keys) or np.isnan(keys).any() or np.isnan(new_keys).any():
-        return merge([merged, batch])
-    common = np.result_type(keys, new_keys)
-    keys, new_keys = keys.astype(common, copy=False), new_keys.astype(common, copy=False)
-    if keys.ndim == 2:
-        # Rows compared as records, field by field: the order np.lexsort gives them.
-        record = np.dtype([(f"c{i}", common) for i in range(keys.shape[1])])
-        old, new = (np.ascontiguousarray(k).view(record).ravel() for k in (keys, new_keys))
-    else:
-        old, new = keys, new_keys
-    at = np.searchsorted(old, new)
-    found = at < old.size
-    found[found] = old[at[found]] == new[found]
-    counts = counts.astype(np.int64)
-    # Distinct batch entries: each found one has a place of its own.
-    counts[at[found]] += new_counts[found]
-    fresh = ~found
-    keys = np.insert(keys, at[fresh], new_keys[fresh], axis=0)
-    counts = np.insert(counts, at[fresh], new_counts[fresh])
-    return (_narrow_rows(keys) if keys.ndim == 2 else keys), _narrow_counts(counts)
-
-
-def _merge_rows(parts):
-    return _counted_rows(
-        np.concatenate([part[0] for part in parts]),
-        np.concatenate([part[1] for part in parts]),
-    )
-
-
 def chunk_statistics(inputs, params):
     """What the population's fits and cut-offs need from some of its customers, as exact
     statistics that merge in any grouping (``fit_statistics``): value counts for the RFM
@@ -277,28 +146,21 @@ def chunk_statistics(inputs, params):
     acquired = inputs.acquisition_cost > 0
     return {
         "buyers": int(buyers.sum()),
-        "recency": _counted(d["recency"][buyers]),
-        "orders": _counted(inputs.orders[buyers]),
-        "revenue": _counted(inputs.revenue[buyers]),
+        "recency": counted.counted(d["recency"][buyers]),
+        "orders": counted.counted(inputs.orders[buyers]),
+        "revenue": counted.counted(inputs.revenue[buyers]),
         "bgnbd": (
-            _narrow_rows(np.column_stack([rows.x, rows.t_x, rows.T])),
-            _narrow_counts(rows.weights),
+            counted.narrow_rows(np.column_stack([rows.x, rows.t_x, rows.T])),
+            counted.narrow_counts(rows.weights),
         ),
-        "gamma_gamma": _counted_rows(np.column_stack([x[repeat], avg_repeat[repeat]])),
+        "gamma_gamma": counted.counted_rows(np.column_stack([x[repeat], avg_repeat[repeat]])),
         "cohort": int(cohort.sum()),
         "lost": int(d["lost"][cohort].sum()),
-        "acquisition": _counted(inputs.acquisition_cost[acquired]),
+        "acquisition": counted.counted(inputs.acquisition_cost[acquired]),
         # Money in whole cents: exact sums, the same in any grouping.
         "revenue_cents": int(np.rint(inputs.revenue[buyers] * 100).astype(np.int64).sum()),
         "cost_cents": int(np.rint(inputs.cost_of_goods[buyers] * 100).astype(np.int64).sum()),
     }
-
-
-def _exact_mean(unique, counts):
-    """The mean of values given as counts, correctly rounded (the sum is exact)."""
-    total = int(counts.sum())
-    exact = sum((Fraction(float(v)) * int(c) for v, c in zip(unique, counts, strict=True)), 0)
-    return float(Fraction(exact) / total)
 
 
 _COUNTED = ("recency", "orders", "revenue", "acquisition")
@@ -308,26 +170,18 @@ _TOTALS = ("buyers", "cohort", "lost", "revenue_cents", "cost_cents")
 
 def fit_inputs(parts):
     """Every chunk's ``chunk_statistics`` (in customer order, an iterable read once) merged
-    as it is read: value counts, weighted unique rows and totals of the population, what
-    ``fitted_statistics`` needs. Only the merge so far and a few parts are held, never all
-    the parts at once."""
-    counted = {
-        key: _Merged(_merge_counted, (np.zeros(0), np.zeros(0, np.int32))) for key in _COUNTED
-    }
-    rows = {
-        key: _Merged(_merge_rows, (np.zeros((0, width)), np.zeros(0, np.int32)))
-        for key, width in _ROWS.items()
-    }
+    as it is read: value counts, weighted unique rows (``counted.Counted``, in memory or in
+    files) and totals of the population, what ``fitted_statistics`` needs. The memory this
+    takes is bounded whatever the population (``counted.Merged``)."""
+    merges = {key: counted.Merged(counted.merge_counted, 0) for key in _COUNTED}
+    merges |= {key: counted.Merged(counted.merge_rows, width) for key, width in _ROWS.items()}
     totals = dict.fromkeys(_TOTALS, 0)
     for part in parts:
-        for key, merged in (*counted.items(), *rows.items()):
+        for key, merged in merges.items():
             merged.add(part[key])
         for key in _TOTALS:
             totals[key] += part[key]
-    return {
-        **totals,
-        **{key: merged.result() for key, merged in (*counted.items(), *rows.items())},
-    }
+    return {**totals, **{key: merged.result() for key, merged in merges.items()}}
 
 
 def fit_statistics(parts, *, as_of):
@@ -344,26 +198,35 @@ def fitted_statistics(merged, *, as_of):
     if buyers:
         # rfm.rfm_cutoffs, read off the merged counts.
         stats["rfm"] = {
-            "r": _cutoffs_counted(*merged["recency"], rfm.QUINTILES, reverse=True),
-            "f": _cutoffs_counted(*merged["orders"], rfm.QUINTILES),
-            "m": _cutoffs_counted(*merged["revenue"], rfm.QUINTILES),
+            "r": counted.cutoffs(merged["recency"], rfm.QUINTILES, reverse=True),
+            "f": counted.cutoffs(merged["orders"], rfm.QUINTILES),
+            "m": counted.cutoffs(merged["revenue"], rfm.QUINTILES),
         }
-    # Merged like bgnbd.collapse merges: the same rows in the same order, whatever the chunks.
-    rows, weights = merged["bgnbd"]
-    bg = bgnbd.fit(rows[:, 0], rows[:, 1], rows[:, 2], weights=weights.astype(float))
-    repeat, counts = merged["gamma_gamma"]
-    gg = gamma_gamma.fit(repeat[:, 0], repeat[:, 1], weights=counts.astype(float))
+    # Merged like bgnbd.collapse merges: the same rows in the same order, whatever the chunks,
+    # read by the fits a block at a time.
+    bg = bgnbd.fit_rows(_fit_rows(merged["bgnbd"]))
+    gg = gamma_gamma.fit_rows(_fit_rows(merged["gamma_gamma"]))
     stats["bgnbd"] = _fit_json(bg, bg.n_repeat_customers)
     stats["gamma_gamma"] = _fit_json(gg, gg.n_customers)
 
     # Annual churn: of the customers who had bought by a year ago, the share lost now.
     cohort = merged["cohort"]
     stats["annual_churn"] = merged["lost"] / cohort if cohort else None
-    unique, counts = merged["acquisition"]
-    stats["replacement_cost"] = _exact_mean(unique, counts) if counts.size else 0.0
+    acquisition = merged["acquisition"]
+    stats["replacement_cost"] = counted.exact_mean(acquisition) if acquisition.total else 0.0
     revenue, cost = merged["revenue_cents"], merged["cost_cents"]
     stats["margin"] = (revenue - cost) / revenue if revenue > 0 else 1.0
     return stats
+
+
+def _fit_rows(rows):
+    """Counted rows as a fit reads them: pieces of their columns, then the counts."""
+
+    def pieces():
+        for keys, counts in rows.blocks():
+            yield (*(keys[:, i].astype(float) for i in range(keys.shape[1])), counts.astype(float))
+
+    return pieces
 
 
 def chunk_components(inputs, stats, params):

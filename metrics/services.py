@@ -35,6 +35,7 @@ from core.services import check_fields, require_permission
 from core.types import User
 from customers.models import Customer
 from orders import summary
+from orders.models import CustomerDay, Order
 
 from . import engine, signals, storage
 from .models import (
@@ -586,8 +587,8 @@ def full_run_fit(
     if run is None:
         return None
     try:
-        # Unpacked and merged as read: the merge so far and a few ranges' arrays are held,
-        # never every range's (engine.fit_inputs).
+        # Unpacked and merged as read, in bounded memory (runs past a share of it in
+        # temporary files): never every range's arrays at once (engine.fit_inputs).
         merged = engine.fit_inputs(_each_unpacked(parts))
     except _PartMissing:
         return None
@@ -810,6 +811,19 @@ def _tier_changes_send(changes: list[dict[str, Any]]) -> None:
     read from the stored tiers before the write, so a repeated write finds none."""
     if changes:
         signals.tier_changed.send(sender=None, changes=changes)
+
+
+# What a bulk write of customers fills or reaches, to analyze after it (core.db.analyze): the
+# customers, their history and tags, and the owner copies on their orders, purchase summary
+# and scores (orders.services.order_owners_follow, score_copies_follow).
+CUSTOMER_WRITE_MODELS = (
+    Customer,
+    Customer.history.model,
+    Customer.tags.through,
+    CustomerDay,
+    Order,
+    CustomerScore,
+)
 
 
 def score_copies_follow(customer_ids: Iterable[int]) -> None:

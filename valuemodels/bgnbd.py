@@ -13,16 +13,15 @@ the simple CLV.
 """
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 from scipy.special import betaln, digamma, gammaln, hyp2f1
 
 from . import optimize
 from .arrays import ArrayLike, FloatArray, IndexArray
+from .columns import MEMORY_ROWS, Columns
 from .distinct import codes, distinct
-from .optimize import BLOCK_ROWS, blocks, compact_counts, compact_index, dot, minimize_bounded
+from .optimize import BLOCK_ROWS, Rows, dot, minimize_bounded
 from .parallel import split_map
 
 MIN_REPEAT_CUSTOMERS = 50
@@ -59,18 +58,29 @@ class Collapsed:
     inverse: IndexArray
 
 
-def _inputs(
+def _columns(
     x: ArrayLike, t_x: ArrayLike, T: ArrayLike
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
     if not (x.ndim == 1 and x.shape == t_x.shape == T.shape):
         raise ValueError("x, t_x and T are one-dimensional arrays of the same length.")
+    return x, t_x, T
+
+
+def _check(x: FloatArray, t_x: FloatArray, T: FloatArray) -> None:
     if np.any(x < 0) or np.any(x != np.round(x)):
         raise ValueError("x counts repeat purchases: whole numbers >= 0.")
     if np.any(t_x < 0) or np.any(t_x > T):
         raise ValueError("Each customer needs 0 <= t_x <= T.")
     if np.any((x == 0) & (t_x != 0)):
         raise ValueError("A customer without repeat purchases has t_x = 0.")
+
+
+def _inputs(
+    x: ArrayLike, t_x: ArrayLike, T: ArrayLike
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    x, t_x, T = _columns(x, t_x, T)
+    _check(x, t_x, T)
     return x, t_x, T
 
 
@@ -105,12 +115,6 @@ def _log_likelihoods(
     return ll
 
 
-def _narrow_codes(column: FloatArray) -> tuple[FloatArray, npt.NDArray[np.integer[Any]]]:
-    """``codes`` of ``column``, its index in the narrowest unsigned integers that hold it."""
-    values, index = codes(column)
-    return values, compact_index(index, values.size)
-
-
 class _NegativeLogLikelihood:
     """The mean negative log-likelihood of a population and its gradient in log-parameters,
     the fit's objective.
@@ -122,49 +126,76 @@ class _NegativeLogLikelihood:
     the Γ and B terms are evaluated per distinct x, the (r+x) log(alpha+T) terms added up
     per distinct T, and log(alpha + t) evaluated once per distinct time and looked up.
 
-    A repeat customer's row is held as its weight and three small indexes (into the distinct
-    x and times), and the passes go ``block`` rows at a time: the memory an evaluation
-    needs does not grow with the population, and its sums (``optimize.total`` of the
-    blocks') depend on the rows alone."""
+    The population's ``rows`` (pieces of x, t_x, T and weights) are read twice: for their
+    distinct x and times and their totals, then for the indexes of each row. A repeat
+    customer's row is held as its weight and three small indexes (into the distinct x and
+    times) in ``Columns`` of ``block`` rows, in memory or in a file past ``memory_rows``,
+    and an evaluation reads them a block at a time: its memory does not grow with the
+    population, and its sums (``optimize.total`` of the blocks') depend on the rows alone."""
 
     def __init__(
-        self,
-        x: FloatArray,
-        t_x: FloatArray,
-        T: FloatArray,
-        weights: FloatArray,
-        *,
-        block: int = BLOCK_ROWS,
-    ):
-        used = weights > 0
-        if not used.all():
+        self, rows: Rows, *, block: int = BLOCK_ROWS, memory_rows: int = MEMORY_ROWS
+    ) -> None:
+        x_values, times = np.zeros(0), np.zeros(0)
+        customers, repeat_customers, used_weights = [], [], []
+        rate_x, rate_T = [], []
+        narrow_weights = True
+        for x, t_x, T, weights in rows():
+            _check(x, t_x, T)
+            if np.any(weights < 0):
+                raise ValueError("weights are counts >= 0, one per row.")
+            repeat = x > 0
+            customers.append(float(weights.sum()))
+            repeat_customers.append(float(weights[repeat].sum()))
+            rate_x.append(float(np.dot(weights, x)))
+            rate_T.append(float(np.dot(weights, T)))
+            used = weights > 0
+            x, t_x, T, weights, repeat = x[used], t_x[used], T[used], weights[used], repeat[used]
+            used_weights.append(float(weights.sum()))
+            narrow_weights = narrow_weights and optimize.survives_float32(weights[repeat])
+            x_values = np.union1d(x_values, codes(x)[0])
+            times = np.union1d(times, np.union1d(codes(T)[0], codes(t_x)[0]))
+        self.n_customers = round(optimize.total(customers))
+        self.n_repeat_customers = round(optimize.total(repeat_customers))
+        self.total = optimize.total(used_weights)
+        self.customers = optimize.total(customers)
+        self.sum_x, self.sum_T = optimize.total(rate_x), optimize.total(rate_T)
+        self.x_values, self.times = x_values, times
+        self.x_weights = np.zeros(x_values.size)
+        self.T_weights = np.zeros(times.size)
+        self.T_x_weights = np.zeros(times.size)
+        x_dtype, time_dtype = optimize.index_dtype(x_values.size), optimize.index_dtype(times.size)
+        self.rows = Columns(
+            [np.float32 if narrow_weights else np.float64, x_dtype, time_dtype, time_dtype],
+            block=block,
+            memory_rows=memory_rows,
+        )
+        for x, t_x, T, weights in rows():
+            used = weights > 0
             x, t_x, T, weights = x[used], t_x[used], T[used], weights[used]
-        self.block = block
-        self.total = float(weights.sum())
-        self.x_values, x_codes = codes(x)
-        self.x_weights = np.bincount(x_codes, weights=weights, minlength=self.x_values.size)
-        x_index = compact_index(x_codes, self.x_values.size)
-        del x_codes  # each whole-width index goes as soon as it is narrowed
-        # The distinct times of T and t_x together, each column indexed into them through
-        # its own distinct values: the indexes are narrow from the start.
-        T_values, T_codes = _narrow_codes(T)
-        t_x_values, t_x_codes = _narrow_codes(t_x)
-        self.times = np.union1d(T_values, t_x_values)
-        T_index = compact_index(np.searchsorted(self.times, T_values), self.times.size)[T_codes]
-        t_x_index = compact_index(np.searchsorted(self.times, t_x_values), self.times.size)[
-            t_x_codes
-        ]
-        del T_codes, t_x_codes
-        self.T_weights = np.bincount(T_index, weights=weights, minlength=self.times.size)
-        self.T_x_weights = np.bincount(T_index, weights=weights * x, minlength=self.times.size)
-        repeat = x > 0
-        self.weights = compact_counts(weights[repeat])
-        self.x_index = x_index[repeat]
-        self.T_index = T_index[repeat]
-        self.t_x_index = t_x_index[repeat]
+            x_index = np.searchsorted(x_values, x)
+            T_index = np.searchsorted(times, T)
+            self.x_weights += np.bincount(x_index, weights=weights, minlength=x_values.size)
+            self.T_weights += np.bincount(T_index, weights=weights, minlength=times.size)
+            self.T_x_weights += np.bincount(T_index, weights=weights * x, minlength=times.size)
+            repeat = x > 0
+            self.rows.append(
+                weights[repeat],
+                x_index[repeat],
+                T_index[repeat],
+                np.searchsorted(times, t_x[repeat]),
+            )
+        self.rows.finish()
         # b + x - 1 for x > 0; x = 0 rows never use it, 1 keeps their entry finite.
         self.repeat_values = self.x_values > 0
         self.b_offset = np.where(self.repeat_values, self.x_values - 1, 0.0)
+
+    def starting_point(self) -> FloatArray:
+        """r = a = b = 1 and alpha matching the observed purchase rate (r / alpha = purchases
+        per unit of time): close enough that L-BFGS-B converges in a few dozen steps."""
+        rate = self.sum_x / self.sum_T if self.sum_T else 0.0
+        alpha = 1.0 / rate if rate > 0 else self.sum_T / self.customers
+        return np.log([1.0, alpha, 1.0, 1.0])
 
     def __call__(self, log_params: FloatArray) -> tuple[float, FloatArray]:
         params = np.exp(log_params)
@@ -177,13 +208,8 @@ class _NegativeLogLikelihood:
 
         w4_by_x = np.zeros(xs.size)
         sums: tuple[list[float], ...] = ([], [], [], [])
-        for rows in blocks(self.weights.size, self.block):
-            weights = self.weights[rows].astype(float)
-            x_index, T_index, t_x_index = (
-                self.x_index[rows],
-                self.T_index[rows],
-                self.t_x_index[rows],
-            )
+        for stored, x_index, T_index, t_x_index in self.rows.blocks():
+            weights = stored.astype(float)
             rx = r + xs[x_index]
             D = log_time[T_index] - log_time[t_x_index]
             d = log_odds[x_index] + rx * D
@@ -242,14 +268,6 @@ def log_likelihood(
     return float(np.dot(weights, ll))
 
 
-def _starting_point(x: FloatArray, T: FloatArray, weights: FloatArray) -> FloatArray:
-    # r = a = b = 1 and alpha matching the observed purchase rate (r / alpha = purchases per unit
-    # of time): close enough that L-BFGS-B converges in a few dozen steps.
-    rate = np.dot(weights, x) / np.dot(weights, T)
-    alpha = 1.0 / rate if rate > 0 else float(np.dot(weights, T) / weights.sum())
-    return np.log([1.0, alpha, 1.0, 1.0])
-
-
 def fit(
     x: ArrayLike,
     t_x: ArrayLike,
@@ -260,13 +278,25 @@ def fit(
 ) -> BgNbdFit:
     """Maximum-likelihood BG/NBD parameters for a population (optionally collapsed rows
     with their ``weights``)."""
-    x, t_x, T = _inputs(x, t_x, T)
+    x, t_x, T = _columns(x, t_x, T)
     weights = np.ones_like(x) if weights is None else np.asarray(weights, dtype=float)
-    if weights.shape != x.shape or np.any(weights < 0):
+    if weights.shape != x.shape:
         raise ValueError("weights are counts >= 0, one per row.")
-    n_customers = round(weights.sum())
-    n_repeat = round(weights[x > 0].sum())
+    return fit_rows(optimize.pieces(x, t_x, T, weights), min_repeat_customers=min_repeat_customers)
+
+
+def fit_rows(
+    rows: Rows,
+    *,
+    min_repeat_customers: int = MIN_REPEAT_CUSTOMERS,
+    memory_rows: int = MEMORY_ROWS,
+) -> BgNbdFit:
+    """``fit`` of a population given as ``rows``, pieces of (x, t_x, T, weights) read
+    again as often as needed (a population too large to hold: see ``Columns``)."""
+    objective = _NegativeLogLikelihood(rows, memory_rows=memory_rows)
+    n_customers, n_repeat = objective.n_customers, objective.n_repeat_customers
     if n_repeat < min_repeat_customers:
+        objective.rows.close()
         return BgNbdFit(
             params=None,
             log_likelihood=None,
@@ -278,10 +308,12 @@ def fit(
                 f"the model needs at least {min_repeat_customers}."
             ),
         )
-    objective = _NegativeLogLikelihood(x, t_x, T, weights)
-    result, converged = minimize_bounded(
-        objective, _starting_point(x, T, weights), log_bound=_LOG_BOUND
-    )
+    try:
+        result, converged = minimize_bounded(
+            objective, objective.starting_point(), log_bound=_LOG_BOUND
+        )
+    finally:
+        objective.rows.close()
     at_bound = np.any(np.abs(result.x) >= _LOG_BOUND - 1e-6)
     converged = converged and not bool(at_bound)
     params = BgNbdParams(*np.exp(result.x).tolist())

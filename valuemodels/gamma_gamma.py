@@ -11,6 +11,7 @@ Rows without repeat purchases or with a non-positive average (real purchase logs
 zero-value purchases) are left out of the fit.
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,8 +19,9 @@ from scipy.special import digamma, gammaln
 
 from . import optimize
 from .arrays import ArrayLike, FloatArray
+from .columns import MEMORY_ROWS, Columns
 from .distinct import codes
-from .optimize import BLOCK_ROWS, blocks, compact_counts, compact_index, dot, minimize_bounded
+from .optimize import BLOCK_ROWS, Rows, dot, minimize_bounded
 
 MIN_REPEAT_CUSTOMERS = 50
 _LOG_BOUND = np.log(1e6)
@@ -58,28 +60,50 @@ class _NegativeLogLikelihood:
     is Γ terms of x alone (evaluated per distinct x), terms linear in p and q whose
     factors do not depend on the parameters (added up once), and log(gamma + s): with
     1 / (gamma + s) for the gradient, the only passes over the rows an evaluation makes.
-    A row is held as its spend, its weight and a small index into the distinct x; the
-    passes go ``block`` rows at a time, so an evaluation's memory does not grow with the
-    population and its sums (``optimize.total`` of the blocks') depend on the rows alone."""
+
+    The population's ``rows`` (pieces of x, z̄ and weights; those without repeat purchases
+    or spend are left out) are read twice: for their distinct x and totals, then for each
+    row's weight, index into the distinct x and z̄, held in ``Columns`` of ``block`` rows (in
+    memory, or in a file past ``memory_rows``). The passes go a block at a time, so an
+    evaluation's memory does not grow with the population and its sums (``optimize.total``
+    of the blocks') depend on the rows alone."""
 
     def __init__(
-        self, x: FloatArray, z: FloatArray, weights: FloatArray, *, block: int = BLOCK_ROWS
-    ):
-        self.block = block
-        self.total = float(weights.sum())
-        self.x_values, x_index = codes(x)
-        self.x_weights = np.bincount(x_index, weights=weights, minlength=self.x_values.size)
-        self.x_index = compact_index(x_index, self.x_values.size)
-        del x_index  # the whole-width index goes before the spend is built
-        self.spend = x * z
-        self.weights = compact_counts(weights)
+        self, rows: Rows, *, block: int = BLOCK_ROWS, memory_rows: int = MEMORY_ROWS
+    ) -> None:
+        x_values = np.zeros(0)
+        used_weights, spend = [], []
+        narrow_weights = True
+        for x, z, weights in _used(rows):
+            used_weights.append(float(weights.sum()))
+            spend.append(float(np.dot(weights, z)))
+            narrow_weights = narrow_weights and optimize.survives_float32(weights)
+            x_values = np.union1d(x_values, codes(x)[0])
+        self.total = optimize.total(used_weights)
+        self.spend_total = optimize.total(spend)
+        self.x_values = x_values
+        self.x_weights = np.zeros(x_values.size)
+        self.rows = Columns(
+            [
+                np.float32 if narrow_weights else np.float64,
+                optimize.index_dtype(x_values.size),
+                np.float64,
+            ],
+            block=block,
+            memory_rows=memory_rows,
+        )
+        for x, z, weights in _used(rows):
+            x_index = np.searchsorted(x_values, x)
+            self.x_weights += np.bincount(x_index, weights=weights, minlength=x_values.size)
+            self.rows.append(weights, x_index, z)
+        self.rows.finish()
         # Σ w ((px-1) log z̄ + px log x) = p * linear_p - Σ w log z̄
         linear_p, constant = [], []
-        for rows in blocks(x.size, block):
-            x_by_weights = weights[rows] * x[rows]
-            log_z = np.log(z[rows])
-            linear_p.append(dot(x_by_weights, log_z + np.log(x[rows])))
-            constant.append(-dot(weights[rows], log_z))
+        for stored, x_index, z in self.rows.blocks():
+            weights, x = stored.astype(float), x_values[x_index]
+            log_z = np.log(z)
+            linear_p.append(dot(weights * x, log_z + np.log(x)))
+            constant.append(-dot(weights, log_z))
         self.linear_p = optimize.total(linear_p)
         self.constant = optimize.total(constant)
 
@@ -89,10 +113,10 @@ class _NegativeLogLikelihood:
         xs, x_weights, total = self.x_values, self.x_weights, self.total
         px = p * xs
         sums: tuple[list[float], ...] = ([], [], [], [])
-        for rows in blocks(self.spend.size, self.block):
-            weights = self.weights[rows].astype(float)
-            x_by_weights = weights * xs[self.x_index[rows]]
-            scale = gamma + self.spend[rows]
+        for stored, x_index, z in self.rows.blocks():
+            weights, x = stored.astype(float), xs[x_index]
+            x_by_weights = weights * x
+            scale = gamma + x * z
             log_scale = np.log(scale)
             sums[0].append(dot(x_by_weights, log_scale))
             sums[1].append(dot(weights, log_scale))
@@ -118,6 +142,16 @@ class _NegativeLogLikelihood:
         return -ll / total, -gradient / total
 
 
+def _used(rows: Rows) -> Iterator[tuple[FloatArray, FloatArray, FloatArray]]:
+    """The pieces of ``rows`` without the rows the fit leaves out: no repeat purchase or
+    no positive average."""
+    for x, z, weights in rows():
+        if np.any(weights < 0):
+            raise ValueError("weights are counts >= 0, one per row.")
+        used = (x > 0) & (z > 0)
+        yield (x, z, weights) if used.all() else (x[used], z[used], weights[used])
+
+
 def fit(
     x: ArrayLike,
     average_value: ArrayLike,
@@ -128,13 +162,23 @@ def fit(
     """Maximum-likelihood (p, q, gamma) over the repeat customers with a positive average."""
     x, z = _inputs(x, average_value)
     weights = np.ones_like(x) if weights is None else np.asarray(weights, dtype=float)
-    if weights.shape != x.shape or np.any(weights < 0):
+    if weights.shape != x.shape:
         raise ValueError("weights are counts >= 0, one per row.")
-    used = (x > 0) & (z > 0)
-    if not used.all():
-        x, z, weights = x[used], z[used], weights[used]
-    n_customers = round(weights.sum())
+    return fit_rows(optimize.pieces(x, z, weights), min_repeat_customers=min_repeat_customers)
+
+
+def fit_rows(
+    rows: Rows,
+    *,
+    min_repeat_customers: int = MIN_REPEAT_CUSTOMERS,
+    memory_rows: int = MEMORY_ROWS,
+) -> GammaGammaFit:
+    """``fit`` of a population given as ``rows``, pieces of (x, z̄, weights) read again as
+    often as needed (a population too large to hold: see ``Columns``)."""
+    objective = _NegativeLogLikelihood(rows, memory_rows=memory_rows)
+    n_customers = round(objective.total)
     if n_customers < min_repeat_customers:
+        objective.rows.close()
         return GammaGammaFit(
             params=None,
             log_likelihood=None,
@@ -145,13 +189,13 @@ def fit(
                 f"the model needs at least {min_repeat_customers}."
             ),
         )
-    objective = _NegativeLogLikelihood(x, z, weights)
-
     # p = q = 1 and gamma giving the observed mean spend (mean = pgamma / (q - 1) needs q > 1, so
     # start at q = 2).
-    mean_spend = np.dot(weights, z) / objective.total
-    start = np.log([1.0, 2.0, mean_spend])
-    result, converged = minimize_bounded(objective, start, log_bound=_LOG_BOUND)
+    start = np.log([1.0, 2.0, objective.spend_total / objective.total])
+    try:
+        result, converged = minimize_bounded(objective, start, log_bound=_LOG_BOUND)
+    finally:
+        objective.rows.close()
     at_bound = np.any(np.abs(result.x) >= _LOG_BOUND - 1e-6)
     infinite_mean = np.exp(result.x[1]) <= 1
     converged = converged and not bool(at_bound)

@@ -2,7 +2,7 @@
 
 import math
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -18,9 +18,20 @@ GRADIENT_TOLERANCE = 1e-5
 BLOCK_ROWS = 65_536
 
 
+# A population's rows as a fit reads them: each call gives the rows again, as pieces of
+# equally long columns (arrays held in memory, or blocks read back from a file).
+Rows: TypeAlias = Callable[[], Iterable[tuple[FloatArray, ...]]]
+
+
 def blocks(size: int, block: int = BLOCK_ROWS) -> list[slice]:
     """The rows ``0…size`` in consecutive pieces of ``block`` rows (the last one shorter)."""
     return [slice(start, min(start + block, size)) for start in range(0, size, block)]
+
+
+def pieces(*columns: FloatArray) -> Rows:
+    """Equally long columns held in memory as ``Rows``: pieces of ``BLOCK_ROWS`` rows."""
+    size = len(columns[0])
+    return lambda: (tuple(column[rows] for column in columns) for rows in blocks(size))
 
 
 def total(partials: Iterable[float]) -> float:
@@ -30,16 +41,15 @@ def total(partials: Iterable[float]) -> float:
     return math.fsum(partials)
 
 
-def compact_counts(weights: FloatArray) -> npt.NDArray[np.floating[Any]]:
-    """Row weights as float32 when every one survives the round trip (counts below 2**24,
-    so exactly), else as they are: half the memory for the rows a fit holds."""
-    narrow = weights.astype(np.float32)
-    return narrow if np.array_equal(narrow, weights) else weights
+def survives_float32(weights: FloatArray) -> bool:
+    """Whether every weight survives the round trip through float32 (counts below 2**24
+    do): then a fit holds its rows' weights in half the memory, exactly."""
+    return bool(np.array_equal(weights.astype(np.float32), weights))
 
 
-def compact_index(index: npt.NDArray[np.integer[Any]], size: int) -> npt.NDArray[np.integer[Any]]:
-    """Indexes into ``size`` values in the narrowest unsigned integers that hold them."""
-    return index.astype(np.min_scalar_type(max(size - 1, 0)))
+def index_dtype(size: int) -> np.dtype[Any]:
+    """The narrowest unsigned integers that index ``size`` values."""
+    return np.min_scalar_type(max(size - 1, 0))
 
 
 def dot(a: npt.NDArray[np.number[Any]], b: npt.NDArray[np.number[Any]]) -> float:

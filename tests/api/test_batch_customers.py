@@ -1,6 +1,8 @@
 """POST /api/v1/customers/batch/: create, update or upsert by external id, all or nothing,
 checked as the single endpoints check, in a fixed number of queries."""
 
+from unittest import mock
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -8,7 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from api.jobs import BulkJob
 from api.webhooks.models import OutboxEvent
 from customers.models import Customer
-from metrics.models import DirtyCustomer
+from metrics.models import CustomerScore, DirtyCustomer
+from orders.models import CustomerDay, Order
 from tests.api.test_bulk import sqlite_variables  # noqa: F401  (a fixture)
 from tests.campaigns.factories import CampaignFactory
 from tests.factories import CustomerFactory
@@ -85,6 +88,20 @@ def test_update_changes_the_fields_given_of_the_customers_named_by_external_id(a
     assert kept.updated_at > before
     assert kept.history.first().history_type == "~"
     assert OutboxEvent.objects.filter(type="customer.updated", object_id=kept.pk).exists()
+
+
+def test_a_batch_analyzes_the_tables_its_owner_changes_reach(api_for, manager, owner):
+    CustomerFactory(owner=owner, external_id="ERP-1")
+    with mock.patch("api.bulk.analyze") as analyze:
+        response = _post(
+            api_for(manager),
+            {"mode": "update", "customers": [{"external_id": "ERP-1", "owner": manager.pk}]},
+        )
+    assert response.status_code == 201, response.content
+    # The owner is copied onto the customer's orders, summary and score rows
+    # (core.db.analyze then analyzes those left with stale statistics, after the commit).
+    analyze.assert_called_once()
+    assert {Customer, CustomerDay, Order, CustomerScore} <= set(analyze.call_args.args)
 
 
 def test_update_names_each_customer_by_an_external_id_of_the_users(api_for, owner, teammate):

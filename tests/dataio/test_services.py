@@ -6,7 +6,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from customers.models import Customer
 from dataio import services
 from dataio.models import ImportJob
-from orders.models import CustomerDay
+from metrics.models import CustomerScore
+from orders.models import CustomerDay, Order
 from tests.factories import CustomerFactory
 
 from .factories import csv_bytes, upload_job
@@ -88,8 +89,9 @@ def test_a_committed_import_analyzes_the_tables_it_filled(
     # After the commit, for the tables whose statistics 2 rows left stale (core.db.analyze).
     analyze.assert_called_once()
     assert Customer in analyze.call_args.args
-    # Their summary rows too: a change of owner reaches them (order_owners_follow).
-    assert CustomerDay in analyze.call_args.args
+    # Their orders, summary and score rows too: a change of owner reaches them
+    # (order_owners_follow, score_copies_follow).
+    assert {CustomerDay, Order, CustomerScore} <= set(analyze.call_args.args)
     assert analyze.call_args.kwargs == {"added": 2}
 
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from metrics import engine
+from metrics import counted, engine
 from valuemodels import rfm
 from valuemodels import score as composite
 
@@ -97,10 +97,12 @@ def test_all_equal_components_and_no_buyers():
 )
 def test_rfm_cutoffs_read_off_value_counts_are_those_of_the_values(values, cuts):
     values = np.array(values)
-    parts = [engine._counted(chunk) for chunk in np.split(values, sorted(set(cuts)))]
-    unique, counts = engine._merge_counted(parts)
+    merged = counted.Merged(counted.merge_counted, 0)
+    for chunk in np.split(values, sorted(set(cuts))):
+        merged.add(counted.counted(chunk))
+    result = merged.result()
     for reverse in (False, True):
         assert (
-            engine._cutoffs_counted(unique, counts, rfm.QUINTILES, reverse=reverse)
+            counted.cutoffs(result, rfm.QUINTILES, reverse=reverse)
             == rfm.quintile_cutoffs(values, reverse=reverse).tolist()
         )

@@ -1,8 +1,10 @@
-"""The fits' reduce merges the chunks' statistics as it reads them (metrics.engine.fit_inputs):
-the merged value counts, weighted unique rows and totals, hence the stats, are the same
-whichever way the customers were split into chunks and whenever the waiting parts were
-merged. Pure: no database."""
+"""The fits' reduce merges the chunks' statistics as it reads them (metrics.engine.fit_inputs,
+metrics.counted): the merged value counts, weighted unique rows and totals, hence the stats,
+are the same whichever way the customers were split into chunks, whenever the waiting parts
+were merged into runs, however many runs were merged at a time and whether they were held in
+memory or in files. Pure: no database."""
 
+from contextlib import contextmanager
 from datetime import date
 from itertools import pairwise
 
@@ -11,7 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from metrics import engine
+from metrics import counted, engine
+from valuemodels import bgnbd, columns, gamma_gamma
 from valuemodels import score as composite
 
 AS_OF = date(2026, 11, 1)
@@ -105,9 +108,23 @@ def _merged(inputs, cuts):
 
 def _as_lists(merged):
     return {
-        key: [np.asarray(array).tolist() for array in value] if isinstance(value, tuple) else value
+        key: [array.tolist() for array in value.arrays()]
+        if isinstance(value, counted.Counted)
+        else value
         for key, value in merged.items()
     }
+
+
+@contextmanager
+def small_runs(run, fan_in, memory_rows):
+    """Runs of ``run`` entries, merged ``fan_in`` at a time, read three entries at a time,
+    in files past ``memory_rows`` entries: every path of the merge on small populations."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(counted, "RUN", run)
+        patch.setattr(counted, "FAN_IN", fan_in)
+        patch.setattr(counted, "RUN_BLOCK", 3)
+        patch.setattr(counted, "MEMORY_ROWS", memory_rows)
+        yield
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -115,47 +132,63 @@ def _as_lists(merged):
     st.integers(min_value=0, max_value=400),
     st.integers(min_value=0, max_value=2**32 - 1),
     st.lists(st.integers(min_value=0, max_value=400), max_size=6),
-    st.sampled_from([1, 7, 2**16]),
+    st.sampled_from([1, 7, 2**18]),
+    st.sampled_from([2, 3, 16]),
+    st.sampled_from([0, 12, 2**20]),
 )
-def test_the_merge_is_the_same_in_any_grouping(size, seed, cuts, minimum):
+def test_the_merge_is_the_same_in_any_grouping(size, seed, cuts, run, fan_in, memory_rows):
     inputs = _inputs(size, seed)
     whole = _as_lists(_merged(inputs, []))
-    original = engine._Merged._MINIMUM
-    engine._Merged._MINIMUM = minimum  # merge the waiting parts early, or all at the end
-    try:
+    with small_runs(run, fan_in, memory_rows):
         split = _as_lists(_merged(inputs, cuts))
-    finally:
-        engine._Merged._MINIMUM = original
     assert split == whole
 
 
-def test_the_stats_of_a_split_population_are_those_of_one_chunk():
+@pytest.mark.parametrize("memory_rows", [2**20, 0])
+def test_the_stats_of_a_split_population_are_those_of_one_chunk(memory_rows):
     inputs = _bgnbd_inputs(3000, seed=11)
     one = engine.fit_statistics([engine.chunk_statistics(inputs, PARAMS)], as_of=AS_OF)
     parts = (
         engine.chunk_statistics(_chunk(inputs, slice(lo, lo + 250)), PARAMS)
         for lo in range(0, 3000, 250)
     )
-    assert engine.fit_statistics(parts, as_of=AS_OF) == one
+    # Runs of 500 entries merged three at a time, in files or not.
+    with small_runs(500, 3, memory_rows):
+        assert engine.fit_statistics(parts, as_of=AS_OF) == one
     assert one["bgnbd"]["converged"]
     assert one["gamma_gamma"]["converged"]
 
 
+def test_the_fits_read_their_rows_from_files_past_their_share_of_memory(monkeypatch):
+    inputs = _bgnbd_inputs(3000, seed=11)
+    in_memory = engine.fit_statistics([engine.chunk_statistics(inputs, PARAMS)], as_of=AS_OF)
+    spilled = []
+
+    class Spilling(columns.Columns):
+        def __init__(self, dtypes, **options):
+            super().__init__(dtypes, **{**options, "memory_rows": 0})
+            spilled.append(self)
+
+    monkeypatch.setattr(bgnbd, "Columns", Spilling)
+    monkeypatch.setattr(gamma_gamma, "Columns", Spilling)
+    stats = engine.fit_statistics([engine.chunk_statistics(inputs, PARAMS)], as_of=AS_OF)
+    assert len(spilled) == 2
+    assert stats == in_memory
+
+
 def test_whole_days_and_counts_are_held_narrow_and_money_exactly():
     merged = _merged(_inputs(2000, seed=4), [500, 1200])
-    rows, weights = merged["bgnbd"]
+    assert merged["bgnbd"].dtype == np.float32
+    assert merged["gamma_gamma"].dtype == np.float64  # averages of money
+    assert merged["revenue"].dtype == np.float64
+    rows, weights = merged["bgnbd"].arrays()
     assert rows.dtype == np.float32
     assert weights.dtype == np.int32
-    repeat, counts = merged["gamma_gamma"]
-    assert repeat.dtype == np.float64  # averages of money
-    values, counts = merged["revenue"]
-    assert values.dtype == np.float64
-    assert counts.dtype == np.int32
 
 
 @pytest.mark.parametrize("count", [2**31 - 1, 2**31])
 def test_counts_beyond_int32_stay_int64(count):
-    assert engine._narrow_counts(np.array([count])).tolist() == [count]
+    assert counted.narrow_counts(np.array([count])).tolist() == [count]
 
 
 cell = st.one_of(st.sampled_from([0.0, -0.0, 1.0, -2.5, np.nan]), st.integers(-3, 5).map(float))
@@ -169,12 +202,13 @@ cell = st.one_of(st.sampled_from([0.0, -0.0, 1.0, -2.5, np.nan]), st.integers(-3
 def test_rows_merged_part_by_part_are_those_counted_at_once(rows, cuts):
     rows = np.array(rows, dtype=float).reshape(-1, 2)
     bounds = [0, *sorted({min(cut, len(rows)) for cut in cuts}), len(rows)]
-    merged = engine._Merged(engine._merge_rows, (np.zeros((0, 2)), np.zeros(0, np.int32)))
-    merged._MINIMUM = 1
-    for lo, hi in pairwise(bounds):
-        merged.add(engine._counted_rows(rows[lo:hi]))
-    got, counts = merged.result()
-    expected, expected_counts = engine._counted_rows(rows)
+    # Every part a run, merged two at a time, in files past 4 entries.
+    with small_runs(1, 2, 4):
+        merged = counted.Merged(counted.merge_rows, 2)
+        for lo, hi in pairwise(bounds):
+            merged.add(counted.counted_rows(rows[lo:hi]))
+        got, counts = merged.result().arrays()
+    expected, expected_counts = counted.counted_rows(rows)
     np.testing.assert_array_equal(got, expected)
     assert got.dtype == expected.dtype
     assert counts.tolist() == expected_counts.tolist()

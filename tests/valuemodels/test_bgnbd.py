@@ -4,7 +4,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import approx_fprime
 
-from valuemodels import bgnbd
+from valuemodels import bgnbd, optimize
 
 # Fader, Hardie & Lee (2005) and /work/shared/notes/stack-facts.md.
 CDNOW = bgnbd.BgNbdParams(r=0.2426, alpha=4.4135, a=0.7929, b=2.4258)
@@ -185,7 +185,7 @@ def test_the_objective_and_its_analytic_gradient_match_the_per_row_likelihood(
     weights = np.random.default_rng(seed).integers(0, 4, x.size).astype(float)
     weights[-2:] = 1
     log_params = np.array(log_params)
-    value, gradient = bgnbd._NegativeLogLikelihood(x, t_x, T, weights)(log_params)
+    value, gradient = bgnbd._NegativeLogLikelihood(optimize.pieces(x, t_x, T, weights))(log_params)
     expected_value, numerical_gradient = _reference_objective(log_params, x, t_x, T, weights)
     assert value == pytest.approx(expected_value, rel=1e-12)
     assert gradient == pytest.approx(numerical_gradient, rel=1e-4, abs=1e-5)
@@ -195,7 +195,9 @@ def test_the_objective_survives_histories_whose_bracket_overflows():
     # x = 400 and t_x far below T: e^d overflows a float, log(1 + e^d) must not.
     x, t_x, T = np.array([400.0, 0.0]), np.array([1.0, 0.0]), np.array([5000.0, 10.0])
     log_params = np.log([2.0, 0.1, 1.0, 1.0])
-    value, gradient = bgnbd._NegativeLogLikelihood(x, t_x, T, np.ones(2))(log_params)
+    value, gradient = bgnbd._NegativeLogLikelihood(optimize.pieces(x, t_x, T, np.ones(2)))(
+        log_params
+    )
     expected_value, numerical_gradient = _reference_objective(log_params, x, t_x, T, np.ones(2))
     assert value == pytest.approx(expected_value, rel=1e-12)
     assert gradient == pytest.approx(numerical_gradient, rel=1e-4)

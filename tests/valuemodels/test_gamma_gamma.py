@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 from scipy.optimize import approx_fprime
 from scipy.special import gammaln
 
-from valuemodels import gamma_gamma
+from valuemodels import gamma_gamma, optimize
 
 # Hardie's note on the Gamma-Gamma model and /work/shared/notes/stack-facts.md.
 CDNOW = gamma_gamma.GammaGammaParams(p=6.2488, q=3.7446, gamma=15.4477)
@@ -136,7 +136,7 @@ def test_the_objective_and_its_analytic_gradient_match_the_per_row_likelihood(ro
     z = np.array([row[1] for row in rows] + [10.0])
     weights = np.array([row[2] for row in rows] + [1], dtype=float)
     log_params = np.array(log_params)
-    value, gradient = gamma_gamma._NegativeLogLikelihood(x, z, weights)(log_params)
+    value, gradient = gamma_gamma._NegativeLogLikelihood(optimize.pieces(x, z, weights))(log_params)
     assert value == pytest.approx(_per_row_objective(log_params, x, z, weights), rel=1e-10)
     numerical = approx_fprime(log_params, _per_row_objective, 1e-7, x, z, weights)
     assert gradient == pytest.approx(numerical, rel=1e-4, abs=1e-5)
@@ -164,11 +164,13 @@ def test_weighted_unique_rows_give_the_likelihood_and_gradient_of_the_rows_spell
     z = np.array([row[1] for row in rows])
     weights = np.array([row[2] for row in rows], dtype=float)
     log_params = np.array(log_params)
-    weighted = gamma_gamma._NegativeLogLikelihood(x, z, weights)(log_params)
+    weighted = gamma_gamma._NegativeLogLikelihood(optimize.pieces(x, z, weights))(log_params)
     spelled_out = gamma_gamma._NegativeLogLikelihood(
-        np.repeat(x, weights.astype(int)),
-        np.repeat(z, weights.astype(int)),
-        np.ones(int(weights.sum())),
+        optimize.pieces(
+            np.repeat(x, weights.astype(int)),
+            np.repeat(z, weights.astype(int)),
+            np.ones(int(weights.sum())),
+        )
     )(log_params)
     assert weighted[0] == pytest.approx(spelled_out[0], rel=1e-12)
     assert weighted[1] == pytest.approx(spelled_out[1], rel=1e-9, abs=1e-12)

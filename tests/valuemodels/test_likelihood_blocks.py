@@ -38,8 +38,12 @@ def test_bgnbd_blocks_give_the_whole_rows_value_and_gradient(block_rows, seed, l
     block, rows = block_rows
     x, t_x, T, weights = _histories(rows, seed)
     log_params = np.array(log_params)
-    whole = bgnbd._NegativeLogLikelihood(x, t_x, T, weights, block=rows)(log_params)
-    blocked = bgnbd._NegativeLogLikelihood(x, t_x, T, weights, block=block)(log_params)
+    whole = bgnbd._NegativeLogLikelihood(optimize.pieces(x, t_x, T, weights), block=rows)(
+        log_params
+    )
+    blocked = bgnbd._NegativeLogLikelihood(optimize.pieces(x, t_x, T, weights), block=block)(
+        log_params
+    )
     assert blocked[0] == pytest.approx(whole[0], rel=1e-12)
     assert blocked[1] == pytest.approx(whole[1], rel=1e-10, abs=1e-13)
 
@@ -58,8 +62,12 @@ def test_gamma_gamma_blocks_give_the_whole_rows_value_and_gradient(block_rows, s
     weights = rng.integers(0, 5, rows).astype(float)
     weights[0] = 1
     log_params = np.array(log_params)
-    whole = gamma_gamma._NegativeLogLikelihood(x, z, weights, block=rows)(log_params)
-    blocked = gamma_gamma._NegativeLogLikelihood(x, z, weights, block=block)(log_params)
+    whole = gamma_gamma._NegativeLogLikelihood(optimize.pieces(x, z, weights), block=rows)(
+        log_params
+    )
+    blocked = gamma_gamma._NegativeLogLikelihood(optimize.pieces(x, z, weights), block=block)(
+        log_params
+    )
     assert blocked[0] == pytest.approx(whole[0], rel=1e-12)
     assert blocked[1] == pytest.approx(whole[1], rel=1e-10, abs=1e-13)
 
@@ -67,8 +75,8 @@ def test_gamma_gamma_blocks_give_the_whole_rows_value_and_gradient(block_rows, s
 def test_one_block_is_the_whole_rows_to_the_bit():
     x, t_x, T, weights = _histories(500, seed=7)
     log_params = np.log([0.3, 5.0, 0.8, 2.5])
-    one = bgnbd._NegativeLogLikelihood(x, t_x, T, weights, block=500)(log_params)
-    default = bgnbd._NegativeLogLikelihood(x, t_x, T, weights)(log_params)
+    one = bgnbd._NegativeLogLikelihood(optimize.pieces(x, t_x, T, weights), block=500)(log_params)
+    default = bgnbd._NegativeLogLikelihood(optimize.pieces(x, t_x, T, weights))(log_params)
     assert one[0] == default[0]
     assert one[1].tolist() == default[1].tolist()
 
@@ -77,17 +85,19 @@ def test_one_block_is_the_whole_rows_to_the_bit():
 def test_weights_float32_cannot_hold_are_kept_exactly(weight):
     x, t_x, T, weights = _histories(300, seed=3)
     weights[x > 0] = weight
-    objective = bgnbd._NegativeLogLikelihood(x, t_x, T, weights)
-    assert objective.weights.dtype == np.float64
-    assert objective.weights.tolist() == weights[x > 0].tolist()
+    objective = bgnbd._NegativeLogLikelihood(optimize.pieces(x, t_x, T, weights))
+    stored = objective.rows.arrays()[0]
+    assert stored.dtype == np.float64
+    assert stored.tolist() == weights[x > 0].tolist()
 
 
 def test_counts_and_indexes_are_held_narrow():
     x, t_x, T, weights = _histories(1000, seed=5)
-    objective = bgnbd._NegativeLogLikelihood(x, t_x, T, weights)
-    assert objective.weights.dtype == np.float32
-    assert objective.x_index.dtype == np.uint8
-    assert objective.T_index.dtype == np.uint16
+    objective = bgnbd._NegativeLogLikelihood(optimize.pieces(x, t_x, T, weights))
+    weights_held, x_index, T_index, t_x_index = objective.rows.dtypes
+    assert weights_held == np.float32
+    assert x_index == np.uint8
+    assert T_index == t_x_index == np.uint16
 
 
 def test_blocks_cover_the_rows_in_order():
