@@ -13,11 +13,14 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
+
+from core.pagination import Keyset
+from core.types import User
 
 from .scopes import ALL_SCOPES
 
@@ -41,6 +44,7 @@ class ApiKey(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
+        db_index=False,  # led by it: apikey_user_created_id
         related_name="api_keys",
         verbose_name=_("user"),
     )
@@ -60,6 +64,8 @@ class ApiKey(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("API key")
         verbose_name_plural = _("API keys")
+        # A user's keys by keyset (KEYS_ORDER).
+        indexes = [models.Index(fields=["user", "created_at", "id"], name="apikey_user_created_id")]
 
     def __str__(self):
         return f"{self.name} ({self.prefix}…)"
@@ -71,6 +77,16 @@ class ApiKey(models.Model):
 
 def api_keys_of(user):
     return ApiKey.objects.filter(user=user)
+
+
+# A user's keys on their API keys page, newest first, paged by keyset along the index led
+# by the user (apikey_user_created_id, api 0006): revoked keys stay, so the list only grows.
+KEYS_ORDER = Keyset(name="api-keys", key="created_at", descending=True)
+
+
+def api_key_list(*, user: User) -> QuerySet[ApiKey]:
+    """``user``'s own keys, revoked ones too, newest first (``KEYS_ORDER``)."""
+    return api_keys_of(user).order_by(*KEYS_ORDER.ordering())
 
 
 def api_key_get(*, user, key_id):

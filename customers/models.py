@@ -256,10 +256,11 @@ class Activity(models.Model):
             # The API's list in its default order, by keyset: without it every page sorted
             # the 160,000 activities of the million-customer demo (70 ms, issue 14).
             models.Index(fields=["occurred_at", "id"], name="activity_time_id"),
+            # "My tasks" by keyset (customers.selectors.TASKS_ORDER), and the reminders.
             models.Index(
-                fields=["assignee", "due_on"],
+                fields=["assignee", "due_on", "id"],
                 condition=Q(kind="task", done=False),
-                name="activity_open_task",
+                name="activity_open_task_due_id",
             ),
         ]
 

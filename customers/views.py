@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import reswap, retarget
 
 from core.jump import JumpForm
-from core.pagination import count_up_to, paginate
+from core.pagination import count_up_to, keyset_paginate, paginate
 from core.web import (
     add_service_errors,
     permission_required,
@@ -343,9 +343,14 @@ def customer_history(request, pk):
 
 @permission_required("customers.view_activity")
 def my_tasks(request):
-    page = paginate(selectors.open_tasks_for(user=request.user), request.GET.get("page"))
+    """The user's open tasks a keyset page at a time: a cursor not made here is page 1."""
+    page = keyset_paginate(
+        selectors.open_tasks_for(user=request.user),
+        selectors.TASKS_ORDER,
+        cursor=request.GET.get("cursor"),
+    )
     context = {"page": page, "today": timezone.localdate()}
-    return render_page(request, "customers/my_tasks.html", context)
+    return render_page(request, "customers/my_tasks.html", context, partial="tasks")
 
 
 @permission_required("customers.change_activity")

@@ -34,6 +34,7 @@ class ImportJob(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
+        db_index=False,  # led by it: importjob_user_created_id
         related_name="import_jobs",
         verbose_name=_("user"),
     )
@@ -72,7 +73,11 @@ class ImportJob(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("import")
         verbose_name_plural = _("imports")
-        indexes = [models.Index(fields=["user", "-created_at"], name="importjob_user_created")]
+        # The imports page by keyset (dataio.selectors.JOBS_ORDER): everyone's, and a rep's.
+        indexes = [
+            models.Index(fields=["created_at", "id"], name="importjob_created_id"),
+            models.Index(fields=["user", "created_at", "id"], name="importjob_user_created_id"),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.original_name}"

@@ -5,6 +5,7 @@ from celery.result import AsyncResult
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
+from core.pagination import Keyset
 from core.types import AnyUser
 from customers.selectors import can_see_all_customers
 
@@ -20,8 +21,14 @@ def jobs_visible_to(user: AnyUser) -> QuerySet[ImportJob]:
     return ImportJob.objects.filter(user=user)
 
 
+# The imports page, newest first, paged by keyset along (created_at, id) for those who see
+# every job and (user, created_at, id) for a rep's own (dataio 0002).
+JOBS_ORDER = Keyset(name="import-jobs", key="created_at", descending=True)
+
+
 def job_list(*, user: AnyUser) -> QuerySet[ImportJob]:
-    return jobs_visible_to(user).select_related("user").order_by("-created_at", "-id")
+    """The jobs ``user`` sees, newest first (``JOBS_ORDER``)."""
+    return jobs_visible_to(user).select_related("user").order_by(*JOBS_ORDER.ordering())
 
 
 def job_get(*, user: AnyUser, job_id: int) -> ImportJob:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.csv import csv_response
-from core.pagination import paginate
+from core.pagination import keyset_paginate
 from core.web import add_service_errors, permission_required, render_page
 from customers.forms import CustomerFilterForm
 from customers.selectors import can_see_all_customers
@@ -55,14 +55,19 @@ def import_home(request):
     if not any(can_import.values()):
         raise PermissionDenied
     context = {
-        "page": paginate(selectors.job_list(user=request.user), request.GET.get("page")),
+        # A keyset page: imports pile up for good; a cursor not made here is page 1.
+        "page": keyset_paginate(
+            selectors.job_list(user=request.user),
+            selectors.JOBS_ORDER,
+            cursor=request.GET.get("cursor"),
+        ),
         "can_import_customers": can_import[ImportJob.Kind.CUSTOMERS],
         "can_import_orders": can_import[ImportJob.Kind.ORDERS],
         "can_export_customers": request.user.has_perm("customers.view_customer"),
         "can_export_orders": request.user.has_perm("orders.view_order"),
         "sees_all": can_see_all_customers(request.user),
     }
-    return render_page(request, "dataio/home.html", context)
+    return render_page(request, "dataio/home.html", context, partial="jobs")
 
 
 @login_required

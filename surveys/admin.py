@@ -21,6 +21,11 @@ class InvitationAdmin(admin.ModelAdmin):
     exclude = ["token"]
     readonly_fields = ["claimed_at", "sent_at", "reminder_claimed_at", "reminded_at", "error"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # An invitation's survey is for good: its answer keeps a copy (Response.survey).
+        fields = super().get_readonly_fields(request, obj)
+        return [*fields, "survey"] if obj is not None else fields
+
 
 @admin.register(Response)
 class ResponseAdmin(admin.ModelAdmin):

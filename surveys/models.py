@@ -256,6 +256,18 @@ class Response(models.Model):
     invitation = models.OneToOneField(
         Invitation, on_delete=models.CASCADE, related_name="response", verbose_name=_("invitation")
     )
+    # The invitation's survey, copied so that a survey's comments are one range of an index
+    # in their order (response_survey_comments). Written by ``save`` from the invitation,
+    # whose survey never changes; deleted with the invitation, so no constraint of its own.
+    survey = models.ForeignKey(
+        Survey,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        editable=False,
+        related_name="+",
+        verbose_name=_("survey"),
+    )
     score = models.PositiveSmallIntegerField(_("score"))
     comment = models.TextField(_("comment"), blank=True)
     responded_at = models.DateTimeField(_("first answered"), default=timezone.now, db_index=True)
@@ -274,14 +286,29 @@ class Response(models.Model):
         ordering = ["-responded_at", "-id"]
         verbose_name = _("response")
         verbose_name_plural = _("responses")
-        # The API's incremental sync: ?updated_since= pages in (updated_at, id) order.
-        indexes = [models.Index(fields=["updated_at", "id"], name="response_updated_id")]
+        indexes = [
+            # The API's incremental sync: ?updated_since= pages in (updated_at, id) order.
+            models.Index(fields=["updated_at", "id"], name="response_updated_id"),
+            # A survey's comments by keyset (surveys.selectors.COMMENTS_ORDER).
+            models.Index(
+                fields=["survey", "updated_at", "id"],
+                condition=~Q(comment=""),
+                name="response_survey_comments",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(score__lte=10), name="response_score_range"),
         ]
 
     def __str__(self):
         return f"{self.invitation}: {self.score}"
+
+    def save(self, *args, **kwargs):
+        # Every path (the answer page, the admin, a test's factory) copies the survey; a
+        # save of named fields leaves it as it is.
+        if kwargs.get("update_fields") is None:
+            self.survey_id = self.invitation.survey_id
+        super().save(*args, **kwargs)
 
     @property
     def band(self):

@@ -21,6 +21,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy, pgettext
 
+from core.pagination import Keyset
 from core.types import AnyUser
 from customers.models import Customer
 from customers.selectors import customers_visible_to
@@ -555,18 +556,24 @@ def _value_label(name: str, key: str | None) -> "StrOrPromise":
     return segment_label(key) if name == "segment" else key
 
 
+# A survey's comments, newest change first, paged by keyset along the partial index of
+# the answers with a comment by their copy of the survey (response_survey_comments).
+COMMENTS_ORDER = Keyset(name="survey-comments", key="updated_at", descending=True)
+
+
 def survey_comments(
     *, user: AnyUser, survey: Survey, band: str = "", search: str = ""
 ) -> QuerySet[Response]:
-    """Answers with a comment, newest change first; ``band`` is good / neutral / bad."""
-    qs = responses_visible_to(user).filter(invitation__survey=survey).exclude(comment="")
+    """Answers with a comment, newest change first (``COMMENTS_ORDER``); ``band`` is
+    good / neutral / bad."""
+    qs = responses_visible_to(user).filter(survey=survey).exclude(comment="")
     if band in BANDS:
         qs = qs.filter(band_filter(survey.kind, band))
     search = search.strip()
     if search:
         qs = qs.filter(comment__icontains=search)
     return qs.select_related("invitation__survey", "invitation__customer__owner").order_by(
-        "-updated_at", "-id"
+        *COMMENTS_ORDER.ordering()
     )
 
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from core.csv import csv_response
-from core.pagination import count_up_to, paginate
+from core.pagination import count_up_to, keyset_paginate, paginate
 from core.web import (
     add_service_errors,
     permission_required,
@@ -209,9 +209,12 @@ def survey_comments(request, pk):
     survey = _survey(request, pk)
     form = CommentFilterForm(request.GET, survey=survey)
     band, search = form.value("band"), form.value("q")
-    page = paginate(
+    # A keyset page: a survey sent to a million customers has as many answers to page
+    # through; a cursor not made here shows the first page.
+    page = keyset_paginate(
         selectors.survey_comments(user=request.user, survey=survey, band=band, search=search),
-        request.GET.get("page"),
+        selectors.COMMENTS_ORDER,
+        cursor=request.GET.get("cursor"),
     )
     context = {"survey": survey, "form": form, "page": page, "filtered": bool(band or search)}
     return render_page(request, "surveys/comments.html", context, partial="results")

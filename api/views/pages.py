@@ -8,12 +8,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from core.pagination import paginate
+from core.pagination import keyset_paginate, paginate
 from core.web import add_service_errors, permission_required, render_page
 
 from .. import keys
 from ..forms import ApiKeyForm, WebhookForm
-from ..webhooks import services
+from ..webhooks import selectors, services
 from ..webhooks.models import Webhook, WebhookDelivery
 
 DELIVERY_LOG_TARGET = "#delivery-log"
@@ -39,12 +39,15 @@ def api_keys(request):
         form = ApiKeyForm()
     context = {
         "form": form,
-        "page": paginate(keys.api_keys_of(request.user), request.GET.get("page")),
+        # A cursor not made here shows the first page.
+        "page": keyset_paginate(
+            keys.api_key_list(user=request.user), keys.KEYS_ORDER, cursor=request.GET.get("cursor")
+        ),
         "created": created,
         "raw_key": raw_key,
         "can_manage_webhooks": request.user.has_perm("api.view_webhook"),
     }
-    return render_page(request, "api/keys.html", context)
+    return render_page(request, "api/keys.html", context, partial="keys")
 
 
 @login_required
@@ -114,10 +117,15 @@ def webhook_edit(request, pk):
 def webhook_detail(request, pk):
     """The webhook and its delivery log; the log's pager swaps only the log with htmx."""
     webhook = get_object_or_404(Webhook, pk=pk)
-    deliveries = webhook.deliveries.order_by("-created_at", "-id")
     context = {
         "webhook": webhook,
-        "page": paginate(deliveries, request.GET.get("page")),
+        # A keyset page: a busy webhook's log grows by the day; a cursor not made here
+        # shows the first page.
+        "page": keyset_paginate(
+            selectors.webhook_deliveries(webhook),
+            selectors.DELIVERIES_ORDER,
+            cursor=request.GET.get("cursor"),
+        ),
         "target": DELIVERY_LOG_TARGET,
         "can_change": request.user.has_perm("api.change_webhook"),
         "can_delete": request.user.has_perm("api.delete_webhook"),

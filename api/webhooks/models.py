@@ -109,7 +109,11 @@ class WebhookDelivery(models.Model):
         FAILED = "failed", _("Failed")
 
     webhook = models.ForeignKey(
-        Webhook, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("webhook")
+        Webhook,
+        on_delete=models.CASCADE,
+        db_index=False,  # led by it: delivery_webhook_created_id
+        related_name="deliveries",
+        verbose_name=_("webhook"),
     )
     event = models.CharField(_("event"), max_length=40, choices=EVENT_TYPES)
     # One delivery per event and webhook (a second dispatch of the event creates none).
@@ -144,7 +148,10 @@ class WebhookDelivery(models.Model):
                 condition=models.Q(status="pending"),
                 name="delivery_due",
             ),
-            models.Index(fields=["webhook", "-created_at"], name="delivery_webhook_time"),
+            # A webhook's log by keyset (api.webhooks.selectors.DELIVERIES_ORDER).
+            models.Index(
+                fields=["webhook", "created_at", "id"], name="delivery_webhook_created_id"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -1,13 +1,24 @@
-"""Reads of the events (the outbox): the events API and the deletions feed."""
+"""Reads of the events (the outbox): the events API and the deletions feed; a webhook's
+delivery log."""
 
 from datetime import datetime
 
 from django.db.models import QuerySet
 
+from core.pagination import Keyset
 from core.types import User
 from customers.selectors import can_see_all_customers
 
-from .models import DELETION_EVENTS, OutboxEvent
+from .models import DELETION_EVENTS, OutboxEvent, Webhook, WebhookDelivery
+
+# A webhook's delivery log, newest first, paged by keyset along the index led by the
+# webhook (delivery_webhook_created_id, api 0006).
+DELIVERIES_ORDER = Keyset(name="webhook-deliveries", key="created_at", descending=True)
+
+
+def webhook_deliveries(webhook: Webhook) -> QuerySet[WebhookDelivery]:
+    """The deliveries to ``webhook``, newest first (``DELIVERIES_ORDER``)."""
+    return WebhookDelivery.objects.filter(webhook=webhook).order_by(*DELIVERIES_ORDER.ordering())
 
 
 def events_list(

@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 
 from api.keys import ApiKey, api_key_create, api_key_revoke, key_hash
 from tests.factories import CustomerFactory
+from tests.keyset import assert_cursors_not_ours_show_the_first_page, walk
 
 KEYS_URL = "/settings/api-keys/"
 
@@ -165,3 +166,73 @@ def test_the_api_doc_says_where_the_keys_page_is():
     text = (settings.BASE_DIR / "docs" / "api.md").read_text()
     assert "top right" not in text
     assert "Open **API keys** in the top bar" in text
+
+
+# --- The list, a keyset page at a time (api.keys.KEYS_ORDER) ---------------------------
+
+KEYS_MADE = dt.datetime(2026, 5, 1, 9, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def keys_of_every_kind(owner, admin_user):
+    """The rep's keys, newest first, ties on the time: scoped, used, revoked; and another
+    user's made by the service for them (as the benchmark scripts do), never theirs to see."""
+    made = []
+    for i in range(7):
+        api_key, _raw = api_key_create(
+            user=owner, name=f"key {i}", scopes=["customers:read"] if i % 3 == 0 else ()
+        )
+        made.append(api_key)
+    api_key_revoke(api_key=made[1])
+    ApiKey.objects.filter(pk=made[2].pk).update(last_used_at=KEYS_MADE)
+    for i, api_key in enumerate(made):
+        ApiKey.objects.filter(pk=api_key.pk).update(
+            created_at=KEYS_MADE + dt.timedelta(hours=i // 3)
+        )
+    api_key_create(user=admin_user, name="the admin's")
+    return list(ApiKey.objects.filter(user=owner))
+
+
+def _newest_first(keys):
+    return [k.pk for k in sorted(keys, key=lambda k: (k.created_at, k.pk), reverse=True)]
+
+
+def test_walking_the_keys_shows_each_once_newest_first_in_the_same_queries(
+    client_for, owner, keys_of_every_kind, settings
+):
+    settings.CRM_PAGE_SIZE = 3
+    client = client_for(owner)
+
+    whole = walk(client, KEYS_URL)
+    swapped = walk(client, KEYS_URL, target="api-key-list")
+
+    assert whole.ids == swapped.ids == _newest_first(keys_of_every_kind)
+    assert [len(page) for page in whole.pages] == [3, 3, 1]
+    assert len(set(whole.queries)) == 1, whole.queries  # the first page and the deepest
+    assert len(set(swapped.queries)) == 1, swapped.queries
+    assert all("<h1>" not in html and "<table" in html for html in swapped.html)
+    html = "".join(whole.html)
+    assert "Revoked" in html
+    assert "customers:read" in html
+    assert "the admin&#x27;s" not in html
+
+
+def test_a_keys_cursor_not_made_here_shows_the_newest(
+    client_for, owner, keys_of_every_kind, settings
+):
+    settings.CRM_PAGE_SIZE = 3
+
+    assert_cursors_not_ours_show_the_first_page(
+        client_for(owner), KEYS_URL, _newest_first(keys_of_every_kind)[:3]
+    )
+
+
+def test_after_creating_a_key_the_list_pages_on(client_for, owner, keys_of_every_kind, settings):
+    settings.CRM_PAGE_SIZE = 3
+    client = client_for(owner)
+
+    created = client.post(KEYS_URL, {"name": "Newest"})
+
+    page = created.context["page"]
+    assert page.items[0].name == "Newest"
+    assert f'href="?cursor={page.next_cursor}"' in created.content.decode()

@@ -1,10 +1,13 @@
 """The webhook pages (admins) and the webhook resource of the API."""
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 
-from api.webhooks.models import Webhook, WebhookDelivery
-from tests.api.factories import DeliveryFactory, WebhookFactory
+from api.webhooks.models import PING, Event, Webhook, WebhookDelivery
+from tests.api.factories import NOW, DeliveryFactory, WebhookFactory
+from tests.keyset import assert_cursors_not_ours_show_the_first_page, walk
 
 PAGES = [
     ("get", "api_pages:webhooks", False),
@@ -87,15 +90,73 @@ def test_retry_puts_a_failed_delivery_back(
     assert (delivery.status, delivery.attempts) == (WebhookDelivery.Status.PENDING, 0)
 
 
-def test_delivery_log_pages_with_htmx(client_for, admin_user):
+def _log_of_every_kind(webhook):
+    """Deliveries in every state the log shows, ties on the time among them: pending with a
+    next attempt, delivered, failed on an HTTP status or a network error, a test ping, one
+    whose event the outbox has since pruned (outbox_event None)."""
+    Status, minute = WebhookDelivery.Status, dt.timedelta(minutes=1)
+    kinds = [
+        {"status": Status.PENDING, "attempts": 1, "last_error": "timed out"},
+        {"status": Status.SUCCEEDED, "attempts": 1, "delivered_at": NOW, "next_attempt_at": None},
+        {"status": Status.FAILED, "attempts": 8, "last_status_code": 500},
+        {"status": Status.FAILED, "attempts": 8, "last_error": "connection refused"},
+        {"event": PING, "payload": {"event": PING, "data": {"webhook": webhook.pk}}},
+        {"event": Event.ORDER_DELETED, "outbox_event": None},
+        {"status": Status.SUCCEEDED, "last_status_code": 204},
+    ]
+    return [
+        DeliveryFactory(webhook=webhook, created_at=NOW + (i // 2) * minute, **kind)
+        for i, kind in enumerate(kinds)
+    ]
+
+
+def _newest_first(deliveries):
+    return [d.pk for d in sorted(deliveries, key=lambda d: (d.created_at, d.pk), reverse=True)]
+
+
+def test_the_delivery_log_walks_every_delivery_once_newest_first_in_the_same_queries(
+    client_for, admin_user, settings
+):
+    settings.CRM_PAGE_SIZE = 3
     webhook = WebhookFactory()
-    DeliveryFactory.create_batch(30, webhook=webhook)
-    response = client_for(admin_user).get(
-        webhook.get_absolute_url() + "?page=2", HTTP_HX_REQUEST="true"
+    deliveries = _log_of_every_kind(webhook)
+    DeliveryFactory.create_batch(2, created_at=NOW)  # another webhook's
+    client = client_for(admin_user)
+
+    whole = walk(client, webhook.get_absolute_url())
+    swapped = walk(client, webhook.get_absolute_url(), target="delivery-log")
+
+    assert whole.ids == swapped.ids == _newest_first(deliveries)
+    assert [len(page) for page in whole.pages] == [3, 3, 1]
+    # The first page and the deepest run the same queries, whole and swapped.
+    assert len(set(whole.queries)) == 1, whole.queries
+    assert len(set(swapped.queries)) == 1, swapped.queries
+    assert all("<h1>" not in html and "<table" in html for html in swapped.html)
+    html = "".join(whole.html)
+    assert "HTTP 500" in html
+    assert "connection refused" in html
+    assert "Test ping" in html
+
+
+def test_a_paused_webhooks_log_still_pages(client_for, admin_user, settings):
+    settings.CRM_PAGE_SIZE = 3
+    webhook = WebhookFactory(active=False)
+    deliveries = _log_of_every_kind(webhook)
+
+    pages = walk(client_for(admin_user), webhook.get_absolute_url())
+
+    assert pages.ids == _newest_first(deliveries)
+    assert "Paused: nothing is sent" in pages.html[0]
+
+
+def test_a_cursor_not_made_here_shows_the_newest_deliveries(client_for, admin_user, settings):
+    settings.CRM_PAGE_SIZE = 3
+    webhook = WebhookFactory()
+    deliveries = _log_of_every_kind(webhook)
+
+    assert_cursors_not_ours_show_the_first_page(
+        client_for(admin_user), webhook.get_absolute_url(), _newest_first(deliveries)[:3]
     )
-    html = response.content.decode()
-    assert "<table" in html
-    assert "<h1>" not in html
 
 
 def test_empty_states(client_for, admin_user):

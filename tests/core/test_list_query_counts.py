@@ -91,6 +91,29 @@ def _webhooks(w, n):
         DeliveryFactory(webhook=WebhookFactory())
 
 
+def _survey(w):
+    w.survey = SurveyFactory()
+    return {"pk": w.survey.pk}
+
+
+def _comments(w, n):
+    for _ in range(n):
+        ResponseFactory(
+            invitation__survey=w.survey,
+            invitation__customer=CustomerFactory(owner=w.user),
+            comment="Slow.",
+        )
+
+
+def _webhook(w):
+    w.webhook = WebhookFactory()
+    return {"pk": w.webhook.pk}
+
+
+def _deliveries(w, n):
+    DeliveryFactory.create_batch(n, webhook=w.webhook)
+
+
 def _runs(w, n):
     for _ in range(n):
         RecalcRunFactory(started_by=w.user)
@@ -160,6 +183,8 @@ HTML_LISTS = {
     "imports": ("dataio:imports", None, "", _imports),
     "api-keys": ("api_pages:keys", None, "", _keys),
     "webhooks": ("api_pages:webhooks", None, "", _webhooks),
+    "webhook-deliveries": ("api_pages:webhook_detail", _webhook, "", _deliveries),
+    "survey-comments": ("surveys:comments", _survey, "", _comments),
     "metrics-runs": ("metrics:index", None, "", _runs),
     "customer-activities": ("customers:activities", _customer, "", _activities),
     "customer-orders": ("orders:customer_orders", _customer_id, "", _customer_orders),
@@ -200,8 +225,20 @@ def test_list_page_runs_a_constant_number_of_queries(case, client_for, admin_use
 
 
 # A rep's order lists read the owner copied onto the orders (Order.customer_owner) and
-# check each listed order's customer: still one query per page, whatever its rows.
-@pytest.mark.parametrize("case", ["orders", "orders-by-number", "orders-by-total"])
+# check each listed order's customer: still one query per page, whatever its rows. Their
+# tasks, imports, keys and a survey's comments are read within their own customers.
+@pytest.mark.parametrize(
+    "case",
+    [
+        "orders",
+        "orders-by-number",
+        "orders-by-total",
+        "my-tasks",
+        "imports",
+        "api-keys",
+        "survey-comments",
+    ],
+)
 def test_a_reps_order_list_runs_a_constant_number_of_queries(case, client_for, owner, settings):
     _assert_page_queries_constant(case, client_for(owner), owner, settings)
 

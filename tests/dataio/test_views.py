@@ -1,3 +1,4 @@
+import datetime as dt
 import re
 
 import pytest
@@ -6,6 +7,7 @@ from django.urls import reverse
 
 from customers.models import Customer
 from dataio.models import ImportJob
+from tests.keyset import assert_cursors_not_ours_show_the_first_page, walk
 
 from .factories import csv_bytes, upload_job
 
@@ -95,6 +97,69 @@ def test_home_lists_own_jobs_for_a_rep_and_all_for_a_manager(client_for, owner, 
 
 def test_home_shows_an_empty_state(client_for, owner):
     assert "No imports yet." in client_for(owner).get(reverse("dataio:imports")).content.decode()
+
+
+# --- The jobs, a keyset page at a time (dataio.selectors.JOBS_ORDER) --------------------
+
+UPLOADED = dt.datetime(2026, 5, 1, 9, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def jobs_of_every_kind(owner, teammate, manager):
+    """Jobs in every state, newest first with ties on the time: the rep's, a teammate's
+    who has since left (deactivated, no full name), a manager's orders import."""
+    uploads = [(owner, "customers"), (teammate, "customers"), (manager, "orders")] * 3
+    made = [
+        upload_job(user=user, kind=kind, data=DATA, name=f"file-{i}.csv")
+        for i, (user, kind) in enumerate(uploads)
+    ]
+    states = [
+        {"status": ImportJob.Status.VALIDATED},
+        {"status": ImportJob.Status.DONE, "created_count": 2, "finished_at": UPLOADED},
+        {"status": ImportJob.Status.FAILED, "error_count": 1},
+        {"status": ImportJob.Status.IMPORTING},
+    ]
+    for i, job in enumerate(made):
+        ImportJob.objects.filter(pk=job.pk).update(
+            created_at=UPLOADED + dt.timedelta(minutes=i // 2), **states[i % len(states)]
+        )
+    teammate.is_active, teammate.first_name = False, ""
+    teammate.save()
+    return list(ImportJob.objects.all())
+
+
+def _newest_first(jobs):
+    return [j.pk for j in sorted(jobs, key=lambda j: (j.created_at, j.pk), reverse=True)]
+
+
+@pytest.mark.parametrize("who", ["owner", "manager"])
+def test_walking_the_imports_shows_each_job_once_newest_first_in_the_same_queries(
+    client_for, persona, jobs_of_every_kind, settings, who
+):
+    """A rep pages through their own jobs, a manager through everyone's."""
+    settings.CRM_PAGE_SIZE = 2
+    user = persona(who)
+    seen = [j for j in jobs_of_every_kind if who == "manager" or j.user_id == user.pk]
+    client = client_for(user)
+
+    whole = walk(client, reverse("dataio:imports"))
+    swapped = walk(client, reverse("dataio:imports"), target="import-jobs")
+
+    assert whole.ids == swapped.ids == _newest_first(seen)
+    assert len(whole.pages) >= 2
+    assert len(set(whole.queries)) == 1, whole.queries  # the first page and the deepest
+    assert len(set(swapped.queries)) == 1, swapped.queries
+    assert all("<h1>" not in html and "<table" in html for html in swapped.html)
+
+
+def test_a_jobs_cursor_not_made_here_shows_the_newest(
+    client_for, manager, jobs_of_every_kind, settings
+):
+    settings.CRM_PAGE_SIZE = 2
+
+    assert_cursors_not_ours_show_the_first_page(
+        client_for(manager), reverse("dataio:imports"), _newest_first(jobs_of_every_kind)[:2]
+    )
 
 
 def test_the_whole_flow(client_for, owner, django_capture_on_commit_callbacks):
