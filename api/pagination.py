@@ -226,12 +226,11 @@ _BIGINT = 2**63
 
 def _storable(value):
     """Whether a cursor value is one any database takes in a comparison: our cursors hold
-    ids, dates and numbers; a tampered one may hold 1e400 (infinite), a NUL (PostgreSQL
-    rejects it in text) or an integer past 64 bits (SQLite overflows)."""
-    if value is None:
+    ids, dates, numbers and flags (a contact's ``is_primary``); a tampered one may hold
+    1e400 (infinite), a NUL (PostgreSQL rejects it in text) or an integer past 64 bits
+    (SQLite overflows)."""
+    if value is None or isinstance(value, bool):
         return True
-    if isinstance(value, bool):
-        return False
     if isinstance(value, int):
         return -_BIGINT <= value < _BIGINT
     if isinstance(value, float):

@@ -14,8 +14,8 @@ from customers.selectors import (
     CHURN_RISK_BANDS,
     TIERS,
     activities_visible_to,
-    contacts_visible_to,
     customer_list,
+    customer_rows_visible_to,
     customers_visible_to,
     tags_attach,
 )
@@ -222,8 +222,19 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
     query_serializers = {"list": ContactQuery}
     since_fields = {"created_since": "created_at"}
 
+    # By keyset: 839,000 contacts at a million customers. The default keeps each customer's
+    # contacts together, the primary one first (the index contact_customer_primary_id).
+    pagination_class = KeysetPagination
+    keyset_orderings = {
+        "customer": ("customer", "-is_primary", "id"),
+        "id": ("id",),
+        "-id": ("-id",),
+    }
+    keyset_default = "customer"
+
     def get_queryset(self):
-        qs = contacts_visible_to(self.request.user).order_by("customer_id", "-is_primary", "id")
+        # A rep's rows found customer by customer, not by a semi-join that walks the index.
+        qs = customer_rows_visible_to(Contact.objects.all(), self.request.user)
         if self.action == "list":
             filters = self.query()
             if "customer" in filters:
