@@ -132,9 +132,12 @@ class _Key:
     descending: bool
     nullable: bool
     nulls_first: bool = False
+    # A true/false column (a contact's is_primary): its cursor values are flags, and only it
+    # takes them.
+    flag: bool = False
 
     def reversed(self):
-        return _Key(self.field, not self.descending, self.nullable, not self.nulls_first)
+        return _Key(self.field, not self.descending, self.nullable, not self.nulls_first, self.flag)
 
     def order_by(self):
         if not self.nullable:
@@ -145,7 +148,7 @@ class _Key:
 
     def valued(self):
         """This key over the rows that have a value: ordered with no NULLS clause."""
-        return _Key(self.field, self.descending, nullable=False)
+        return _Key(self.field, self.descending, nullable=False, flag=self.flag)
 
     def strictly_after(self, value):
         if value is None:
@@ -224,13 +227,15 @@ def _no_constant(name):
 _BIGINT = 2**63
 
 
-def _storable(value):
-    """Whether a cursor value is one any database takes in a comparison: our cursors hold
-    ids, dates, numbers and flags (a contact's ``is_primary``); a tampered one may hold
-    1e400 (infinite), a NUL (PostgreSQL rejects it in text) or an integer past 64 bits
-    (SQLite overflows)."""
-    if value is None or isinstance(value, bool):
+def _storable(value, key):
+    """Whether a cursor value is one any database takes in a comparison with ``key``'s
+    column: our cursors hold ids, dates, numbers and, for a true/false column, flags; a
+    tampered one may hold 1e400 (infinite), a NUL (PostgreSQL rejects it in text), an
+    integer past 64 bits (SQLite overflows) or a flag where the column holds no flag."""
+    if value is None:
         return True
+    if key.flag or isinstance(value, bool):
+        return key.flag and isinstance(value, bool)
     if isinstance(value, int):
         return -_BIGINT <= value < _BIGINT
     if isinstance(value, float):
@@ -261,7 +266,10 @@ class KeysetPagination(pagination.BasePagination):
         for name in fields:
             field = name.lstrip("-")
             model_field = meta.pk if field == "pk" else meta.get_field(field)
-            keys.append(_Key(model_field.attname, name.startswith("-"), model_field.null))
+            flag = model_field.get_internal_type() == "BooleanField"
+            keys.append(
+                _Key(model_field.attname, name.startswith("-"), model_field.null, flag=flag)
+            )
         return keys
 
     def _ordering_name(self, request, view):
@@ -273,16 +281,16 @@ class KeysetPagination(pagination.BasePagination):
             )
         return name
 
-    def _decode(self, token, ordering, width):
+    def _decode(self, token, ordering, keys):
         try:
             data = json.loads(
                 base64.urlsafe_b64decode(token.encode("ascii")), parse_constant=_no_constant
             )
             values, backwards = data["v"], bool(data["b"])
-            valid = data["o"] == ordering and isinstance(values, list) and len(values) == width
+            valid = data["o"] == ordering and isinstance(values, list) and len(values) == len(keys)
         except (ValueError, KeyError, TypeError, UnicodeEncodeError, binascii.Error):
             raise _invalid_cursor() from None
-        if not valid or not all(_storable(v) for v in values):
+        if not valid or not all(_storable(v, key) for v, key in zip(values, keys, strict=True)):
             raise _invalid_cursor()
         return values, backwards
 
@@ -298,7 +306,7 @@ class KeysetPagination(pagination.BasePagination):
         size = _page_size(request)
         token = request.query_params.get("cursor")
         values, backwards = (
-            self._decode(token, self.ordering, len(self.keys)) if token else (None, False)
+            self._decode(token, self.ordering, self.keys) if token else (None, False)
         )
         keys = [key.reversed() for key in self.keys] if backwards else self.keys
         blanks_apart = (

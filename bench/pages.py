@@ -63,7 +63,7 @@ from django.utils import timezone  # noqa: E402
 from campaigns.models import AcquiredCount  # noqa: E402
 from core import roles  # noqa: E402
 from core.db import analyze  # noqa: E402
-from customers.models import Activity, Customer, Tag  # noqa: E402
+from customers.models import Activity, Contact, Customer, Tag  # noqa: E402
 from metrics.models import CustomerScore  # noqa: E402
 from metrics.services import score_copies_follow  # noqa: E402
 from orders.models import CustomerDay, Order  # noqa: E402
@@ -348,6 +348,7 @@ def targets(
             plan.add("company figures", name, user, reverse(url), first_and_second=True)
     api = {
         "customers": ("-id", lambda: _deep_pk(Customer.objects, descending=True)),
+        "contacts": ("-id", lambda: _deep_pk(Contact.objects, descending=True)),
         "orders": ("-id", lambda: _deep_pk(Order.objects, descending=True)),
         "scores": ("customer", lambda: _deep_pk(CustomerScore.objects, descending=False)),
     }
