@@ -7,6 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from .. import idempotency
+from ..pagination import KeysetPagination, newest_first
 from ..serializers.events import EventSerializer
 from ..serializers.webhooks import (
     WebhookCreatedSerializer,
@@ -40,6 +41,17 @@ class WebhookViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
     paged_actions = ("list", "deliveries")
     query_serializers = {"deliveries": DeliveryQuery}
     since_fields = {"created_since": "created_at"}
+    # A webhook's log keeps every delivery (the events go after 30 days, their deliveries
+    # stay), so it is paged by keyset along delivery_webhook_created_id; the webhooks
+    # themselves, a handful, by number.
+    keyset_orderings = newest_first("created_at")
+    keyset_default = "-created_at"
+
+    @property
+    def pagination_class(self):
+        if self.action == "deliveries":
+            return KeysetPagination
+        return ApiViewSet.pagination_class
 
     def get_queryset(self):
         return Webhook.objects.order_by("-created_at", "-id")
@@ -73,7 +85,7 @@ class WebhookViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
     )
     @action(detail=True, methods=["get"])
     def deliveries(self, request, pk=None):
-        deliveries = self.get_object().deliveries.order_by("-created_at", "-id")
+        deliveries = self.get_object().deliveries.all()
         if wanted := self.query().get("status"):
             deliveries = deliveries.filter(status=wanted)
         page = self.paginate_queryset(deliveries)

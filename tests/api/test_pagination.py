@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.api.factories import ScoreFactory
+from tests.api.factories import DeliveryFactory, ScoreFactory, WebhookFactory
 from tests.factories import ActivityFactory, ContactFactory, CustomerFactory
 from tests.orders.factories import CustomerCostFactory, OrderFactory, ProductFactory
 from tests.surveys.factories import InvitationFactory
@@ -28,6 +28,19 @@ def _walk(api, url, direction="next"):
         pages.append([row.get("id", row.get("customer")) for row in body["results"]])
         url = body[direction]
     return pages
+
+
+def _walk_counting(api, url):
+    """``_walk`` of the next links of a keyset list, and the queries each page ran."""
+    pages, queries = [], []
+    while url:
+        with CaptureQueriesContext(connection) as captured:
+            body = api.get(url).json()
+        queries.append(len(captured))
+        assert "page=" not in (body["next"] or "")
+        pages.append([row["id"] for row in body["results"]])
+        url = body["next"]
+    return pages, queries
 
 
 def test_pages_cover_every_row_once(api_for, manager):
@@ -197,15 +210,7 @@ def test_lists_that_grow_with_the_customers_page_by_cursor(
 
     for user, expected in ((manager, rows), (owner, [r for r in rows if r.customer == mine])):
         api = api_for(user)
-        queries = []
-        pages, link = [], url
-        while link:
-            with CaptureQueriesContext(connection) as captured:
-                body = api.get(link).json()
-            queries.append(len(captured))
-            assert "page=" not in (body["next"] or "")
-            pages.append([row["id"] for row in body["results"]])
-            link = body["next"]
+        pages, queries = _walk_counting(api, url)
         newest_first = sorted(expected, key=key, reverse=True)
         assert _flat(pages) == [row.pk for row in newest_first]
         assert len(set(queries[1:])) == 1, queries  # after the first: the same at any depth
@@ -230,13 +235,7 @@ def test_contacts_page_by_cursor_each_customers_together_the_primary_first(
         (owner, [c for c in contacts if c.customer in mine]),
     ):
         api = api_for(user)
-        queries, pages, link = [], [], url
-        while link:
-            with CaptureQueriesContext(connection) as captured:
-                body = api.get(link).json()
-            queries.append(len(captured))
-            pages.append([row["id"] for row in body["results"]])
-            link = body["next"]
+        pages, queries = _walk_counting(api, url)
         ordered = sorted(expected, key=lambda c: (c.customer_id, not c.is_primary, c.pk))
         assert _flat(pages) == [c.pk for c in ordered]
         assert len(set(queries[1:])) == 1, queries  # after the first: the same at any depth
@@ -249,3 +248,23 @@ def test_contacts_page_by_cursor_each_customers_together_the_primary_first(
         cursor = base64.urlsafe_b64encode(token.encode()).decode()
         response = api_for(manager).get(f"/api/v1/contacts/?cursor={cursor}")
         assert response.status_code == status, (flag, response.content)
+
+
+def test_a_webhooks_deliveries_page_by_cursor_newest_first(api_for, admin_user):
+    """A webhook's log keeps every delivery for good: by keyset along (webhook, created_at,
+    id), the same queries at any depth; another webhook's deliveries never show."""
+    hook, other = WebhookFactory(), WebhookFactory()
+    days = [dt.datetime(2026, 3, 1 + n % 3, tzinfo=dt.UTC) for n in range(7)]
+    mine = [DeliveryFactory(webhook=hook, created_at=day) for day in days]
+    DeliveryFactory(webhook=other)
+    api = api_for(admin_user)
+    url = f"/api/v1/webhooks/{hook.pk}/deliveries/?page_size=2"
+    pages, queries = _walk_counting(api, url)
+    newest = sorted(mine, key=lambda d: (d.created_at, d.pk), reverse=True)
+    assert _flat(pages) == [d.pk for d in newest]
+    assert len(set(queries[1:])) == 1, queries
+    assert api.get(f"{url}&page=2").status_code == 400
+    oldest = _walk(api, f"{url}&ordering=id")
+    assert _flat(oldest) == sorted(d.pk for d in mine)
+    # The webhooks themselves are still paged by number.
+    assert "page=2" in api.get("/api/v1/webhooks/?page_size=1").json()["next"]
