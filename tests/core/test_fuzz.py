@@ -368,12 +368,18 @@ def api_query_names(api_schema):
 
 
 def _keyset(url):
-    """(default ordering, its width) of a keyset-paged API list, else None."""
+    """(default ordering, its width) of a keyset-paged API list, else None: asked of the view
+    as it serves a GET of ``url`` (a viewset may page one action by keyset and another by
+    number, as webhooks and their deliveries)."""
     from django.urls import resolve
 
     from api.pagination import KeysetPagination
 
-    view = getattr(resolve(url.split("?")[0]).func, "cls", None)
+    func = resolve(url.split("?")[0]).func
+    if getattr(func, "cls", None) is None:
+        return None
+    view = func.cls()
+    view.action = getattr(func, "actions", {}).get("get")
     paginator = getattr(view, "pagination_class", None)
     if paginator is None or not issubclass(paginator, KeysetPagination):
         return None
