@@ -1,7 +1,7 @@
 """Reads of orders, costs, products and rates. Orders and costs are reached only through
 ``customers.selectors.customers_visible_to``, so a rep never sees another rep's."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -38,6 +38,23 @@ def orders_visible_to(user: AnyUser) -> QuerySet[Order]:
     # the whole book (310 ms at 1M) instead of walking the copy's index to the page's end.
     visible = customers.filter(pk=OuterRef("customer_id")).order_by().values("pk")[:1]
     return Order.objects.filter(customer_owner=user.pk, customer_id=Subquery(visible))
+
+
+# Where lines_attach puts an order's lines.
+LINE_LIST = "line_list"
+
+
+def lines_attach(orders: Sequence[Order]) -> None:
+    """Each order's lines, in the order they were added, as a plain list on
+    ``order.line_list``, read in one query for a page of orders. Not Django's prefetch:
+    it filters by the orders themselves and makes a related manager and a queryset for
+    every order, three times what the lines' query costs (issue 14)."""
+    lines: dict[int, list[OrderLine]] = {order.pk: [] for order in orders}
+    if lines:
+        for line in OrderLine.objects.filter(order_id__in=lines).order_by("id"):
+            lines[line.order_id].append(line)
+    for order in orders:
+        setattr(order, LINE_LIST, lines[order.pk])
 
 
 def costs_visible_to(user: AnyUser) -> QuerySet[CustomerCost]:

@@ -89,19 +89,28 @@ class IdRelatedField(serializers.PrimaryKeyRelatedField):
 
 class VisibleCustomerField(IdRelatedField):
     """A customer id, looked up among the customers the requesting user may see (and
-    ``keep_pk``: a value already stored, which stays valid unchanged)."""
+    with ``keep_stored``, the one the customer being changed already holds here, which
+    stays valid unchanged)."""
 
-    keep_pk = None
-
-    def __init__(self, **kwargs):
+    def __init__(self, *, keep_stored=False, **kwargs):
         kwargs.setdefault("queryset", Customer.objects.all())
         super().__init__(**kwargs)
+        self.keep_stored = keep_stored
 
     def get_queryset(self):
         visible = customers_visible_to(self.context["request"].user)
-        if self.keep_pk is not None:
-            visible = visible | Customer.objects.filter(pk=self.keep_pk)
+        stored = self._stored_pk()
+        if stored is not None:
+            visible = visible | Customer.objects.filter(pk=stored)
         return visible
+
+    def _stored_pk(self):
+        # Read at validation rather than set when the serializer is made, so the
+        # serializer's fields never depend on its instance (api/serializers/rows.py).
+        instance = getattr(self.parent, "instance", None)
+        if not self.keep_stored or not isinstance(instance, Customer):
+            return None
+        return getattr(instance, f"{self.source}_id", None)
 
 
 class UserField(IdRelatedField):

@@ -9,6 +9,7 @@ from customers.selectors import TAG_LIST
 
 from .common import IdRelatedField, UserField, VisibleCustomerField
 from .metrics import ScoreSummarySerializer
+from .rows import RowListSerializer
 
 TAG_MAX_LENGTH = Tag._meta.get_field("name").max_length
 
@@ -101,7 +102,8 @@ class CustomerSerializer(serializers.ModelSerializer):
     acquired_by_campaign = IdRelatedField(
         queryset=Campaign.objects.all(), required=False, allow_null=True
     )
-    referred_by = VisibleCustomerField(required=False, allow_null=True)
+    # Unchanged, the referrer stays valid even if this user cannot see it.
+    referred_by = VisibleCustomerField(required=False, allow_null=True, keep_stored=True)
     score = ExpandedScoreField(
         read_only=True,
         allow_null=True,
@@ -113,6 +115,7 @@ class CustomerSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Customer
+        list_serializer_class = RowListSerializer
         fields = [
             "id",
             "name",
@@ -154,12 +157,6 @@ class CustomerSerializer(serializers.ModelSerializer):
             },
         }
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if isinstance(self.instance, Customer) and self.instance.referred_by_id:
-            # Unchanged, the referrer stays valid even if this user cannot see it.
-            self.fields["referred_by"].keep_pk = self.instance.referred_by_id
-
     def validate_external_id(self, value):
         return value or None
 
@@ -169,6 +166,7 @@ class ContactSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Contact
+        list_serializer_class = RowListSerializer
         fields = ["id", "customer", "name", "role", "email", "phone", "is_primary", "created_at"]
         read_only_fields = ["created_at"]
         # Not DRF's one-primary check: the service demotes the previous primary first.
@@ -186,6 +184,7 @@ class ActivitySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Activity
+        list_serializer_class = RowListSerializer
         fields = [
             "id",
             "customer",

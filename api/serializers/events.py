@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from ..webhooks.models import EVENT_TYPES, OutboxEvent, Webhook
 from .common import IdRelatedField, choice_list_query_field
+from .rows import RowListSerializer
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -18,6 +19,7 @@ class EventSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = OutboxEvent
+        list_serializer_class = RowListSerializer
         fields = [
             "id",
             "type",
@@ -68,6 +70,7 @@ class DeletionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = OutboxEvent
+        list_serializer_class = RowListSerializer
         fields = ["id", "type", "object_id", "external_id", "deleted_at"]
         read_only_fields = fields
         extra_kwargs = {

@@ -5,6 +5,7 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from ..jobs import BulkJob
+from .rows import RowListSerializer
 
 
 class JobErrorSerializer(serializers.Serializer):
@@ -37,6 +38,7 @@ class JobSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = BulkJob
+        list_serializer_class = RowListSerializer
         fields = [
             "id",
             "url",

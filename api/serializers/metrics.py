@@ -3,6 +3,8 @@ from rest_framework import serializers
 
 from metrics.models import CustomerScore, MetricSettings, ModelFit, RecalcRun
 
+from .rows import RowListSerializer
+
 
 def _blank_or(choices, help_text):
     """A choice that may also be "" (not yet calculated)."""
@@ -91,6 +93,7 @@ class ScoreSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CustomerScore
+        list_serializer_class = RowListSerializer
         # The customer's status is the customer's: its copy here serves the list's index.
         exclude = ["customer_status"]
         read_only_fields = [
@@ -107,6 +110,7 @@ class ScoreSummarySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CustomerScore
+        list_serializer_class = RowListSerializer
         fields = [
             "as_of",
             "computed_at",
@@ -126,6 +130,7 @@ class ScoreSummarySerializer(serializers.ModelSerializer):
 class ModelFitSerializer(serializers.ModelSerializer):
     class Meta:
         model = ModelFit
+        list_serializer_class = RowListSerializer
         fields = [
             "id",
             "kind",
@@ -147,6 +152,7 @@ class RecalcRunSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = RecalcRun
+        list_serializer_class = RowListSerializer
         fields = [
             "id",
             "kind",
@@ -175,6 +181,7 @@ class MetricSettingsSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = MetricSettings
+        list_serializer_class = RowListSerializer
         fields = [f.name for f in MetricSettings._meta.concrete_fields if f.name != "id"]
         read_only_fields = ["updated_at", "updated_by"]
 

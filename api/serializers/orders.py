@@ -7,15 +7,17 @@ from rest_framework import serializers
 
 from orders.forms import MAX_LINES
 from orders.models import MONEY, CustomerCost, Order, OrderLine, Product
-from orders.selectors import products_for_order
+from orders.selectors import LINE_LIST, products_for_order
 from orders.services import INITIAL_STATUSES, LineData
 
 from .common import IdRelatedField, VisibleCustomerField
+from .rows import RowListSerializer
 
 
 class ProductSerializer(serializers.ModelSerializer):
     class Meta:
         model = Product
+        list_serializer_class = RowListSerializer
         fields = ["id", "sku", "name", "list_price", "unit_cost", "active"]
         extra_kwargs = {"list_price": {"min_value": 0}, "unit_cost": {"min_value": 0}}
 
@@ -55,9 +57,17 @@ LINE_FIELD_HELP = {
 }
 
 
+class OrderLineList(RowListSerializer):
+    def get_attribute(self, instance):
+        # A list reads its page's lines in one query (orders.selectors.lines_attach).
+        lines = getattr(instance, LINE_LIST, None)
+        return lines if lines is not None else super().get_attribute(instance)
+
+
 class OrderLineSerializer(serializers.ModelSerializer):
     class Meta:
         model = OrderLine
+        list_serializer_class = OrderLineList
         fields = ["id", "product", "quantity", "unit_price", "unit_cost", "discount"]
         read_only_fields = fields
         extra_kwargs = {name: {"help_text": LINE_FIELD_HELP[name]} for name in fields}
@@ -68,6 +78,7 @@ class OrderSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Order
+        list_serializer_class = RowListSerializer
         fields = [
             "id",
             "number",
@@ -238,6 +249,7 @@ class CustomerCostSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CustomerCost
+        list_serializer_class = RowListSerializer
         fields = [
             "id",
             "customer",

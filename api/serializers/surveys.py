@@ -3,10 +3,13 @@ from rest_framework import serializers
 
 from surveys.models import Invitation, Response, Survey
 
+from .rows import RowListSerializer
+
 
 class SurveySerializer(serializers.ModelSerializer):
     class Meta:
         model = Survey
+        list_serializer_class = RowListSerializer
         fields = [
             "id",
             "name",
@@ -44,6 +47,7 @@ class SurveySerializer(serializers.ModelSerializer):
 class InvitationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Invitation
+        list_serializer_class = RowListSerializer
         fields = [
             "id",
             "survey",
@@ -70,6 +74,7 @@ class ResponseSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Response
+        list_serializer_class = RowListSerializer
         fields = [
             "id",
             "invitation",

@@ -2,6 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from ..webhooks.models import Event, Webhook, WebhookDelivery
+from .rows import RowListSerializer
 
 
 class WebhookSerializer(serializers.ModelSerializer):
@@ -20,6 +21,7 @@ class WebhookSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Webhook
+        list_serializer_class = RowListSerializer
         fields = ["id", "url", "events", "secret", "active", "description", "created_at"]
         read_only_fields = ["created_at"]
 
@@ -33,6 +35,7 @@ class WebhookCreatedSerializer(WebhookSerializer):
 class WebhookDeliverySerializer(serializers.ModelSerializer):
     class Meta:
         model = WebhookDelivery
+        list_serializer_class = RowListSerializer
         fields = [
             "id",
             "webhook",

@@ -137,9 +137,11 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
         user = self.request.user
         if self.action == "list":
             filters = self.query()
-            filters.pop("expand", None)
+            expand = filters.pop("expand", None) or ()
             filters = {_LIST_FILTERS.get(name, name): value for name, value in filters.items()}
-            return customer_list(user=user, **filters)
+            # A customer names its owner by id; its score is read only when expanded.
+            qs = customer_list(user=user, **filters).select_related(None)
+            return qs.select_related("score") if "score" in expand else qs
         # The score joined in, for expand=score: no second query.
         return customers_visible_to(user).select_related("score").prefetch_related("tags")
 

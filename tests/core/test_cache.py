@@ -5,9 +5,9 @@ from unittest import mock
 
 import pytest
 from django.core.cache import cache
-from django.core.cache.backends.redis import RedisCacheClient
 from django.urls import reverse
 
+from core.cache import SoftRedisCacheClient
 from surveys import tokens
 from tests.outages import CACHE_UNREACHABLE
 from tests.surveys.factories import InvitationFactory
@@ -23,7 +23,10 @@ def test_an_unreachable_cache_answers_as_an_empty_one_and_is_not_retried_at_once
     cache_down, caplog
 ):
     with mock.patch.object(
-        RedisCacheClient, "get_client", autospec=True, side_effect=RedisCacheClient.get_client
+        SoftRedisCacheClient,
+        "get_client",
+        autospec=True,
+        side_effect=SoftRedisCacheClient.get_client,
     ) as get_client:
         assert cache_down.get("figures", "default") == "default"
         assert get_client.call_count == 1  # refused; the next calls do not try again
@@ -36,6 +39,14 @@ def test_an_unreachable_cache_answers_as_an_empty_one_and_is_not_retried_at_once
         assert cache_down.delete("figures") is False
         assert get_client.call_count == 1
     assert caplog.text.count("Cache unavailable") == 1
+
+
+def test_one_redis_client_serves_every_call_to_a_server():
+    client = SoftRedisCacheClient(["redis://127.0.0.1:1/0"])  # made without connecting
+    first = client.get_client("a")
+    assert client.get_client("b") is first
+    assert client.get_client("c", write=True) is first
+    assert first.connection_pool is client._get_connection_pool(write=False)
 
 
 def test_pages_api_and_survey_links_work_with_the_cache_down(
