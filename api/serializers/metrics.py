@@ -85,6 +85,11 @@ SCORE_FIELD_HELP = {
 }
 
 
+# The customer's status and owner are the customer's: their copies on the score serve the
+# lists' indexes and are not part of a score.
+_COPIES = ("customer_status", "customer_owner")
+
+
 class ScoreSerializer(serializers.ModelSerializer):
     """A customer's value score with every component, input and the model used."""
 
@@ -94,11 +99,8 @@ class ScoreSerializer(serializers.ModelSerializer):
     class Meta:
         model = CustomerScore
         list_serializer_class = RowListSerializer
-        # The customer's status is the customer's: its copy here serves the list's index.
-        exclude = ["customer_status"]
-        read_only_fields = [
-            f.name for f in CustomerScore._meta.fields if f.name != "customer_status"
-        ]
+        exclude = list(_COPIES)
+        read_only_fields = [f.name for f in CustomerScore._meta.fields if f.name not in _COPIES]
         extra_kwargs = {name: {"help_text": text} for name, text in SCORE_FIELD_HELP.items()}
 
 

@@ -174,6 +174,9 @@ def converter(field: Field) -> Convert | None:
         return str
     if represent is serializers.IntegerField.to_representation:
         return int
+    if represent is serializers.BigIntegerField.to_representation:
+        coerce = getattr(field, "coerce_to_string", api_settings.COERCE_BIGINT_TO_STRING)
+        return str if coerce else int
     if represent is serializers.DecimalField.to_representation:
         return _decimal(field)
     if represent is serializers.DateField.to_representation:

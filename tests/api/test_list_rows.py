@@ -231,6 +231,8 @@ def test_text_and_whole_numbers_convert_as_drfs_fields(value):
     _same(serializers.EmailField(), value)
     if not isinstance(value, str) or value.strip().lstrip("-").isdigit():
         _same(serializers.IntegerField(), value)
+        for coerce in (None, True, False):
+            _same(serializers.BigIntegerField(coerce_to_string=coerce), value)
     _same(serializers.ChoiceField(choices=[("a", "A"), (1, "One")]), value)
 
 

@@ -235,3 +235,15 @@ def test_the_same_queries_for_any_page_size_and_depth(
             assert set(found) <= {single, single + blanks_apart}, (ordering, size)
         # The whole book on one page: the valued rows and the blanks.
         assert counts[200] == [single + blanks_apart], ordering
+
+
+def test_a_score_does_not_show_the_customers_fields_copied_onto_it(api_for, owner):
+    customer = CustomerFactory(owner=owner)
+    ScoreFactory(customer=customer)
+    api = api_for(owner)
+    listed = api.get(URL).json()["results"]
+    alone = api.get(f"{URL}{customer.pk}/").json()
+    for score in (*listed, alone):
+        assert score["customer"] == customer.pk
+        assert "customer_owner" not in score
+        assert "customer_status" not in score
