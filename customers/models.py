@@ -146,6 +146,11 @@ class Customer(models.Model):
             models.Index(fields=["email"], name="customer_email"),
             # The API's incremental sync: ?updated_since= pages in (updated_at, id) order.
             models.Index(fields=["updated_at", "id"], name="customer_updated_id"),
+            # A rep's API list in its default order (newest first) and a rep's sync: walking
+            # everyone's ids or changes kept one row in 200 (10,000 rows read for a page of
+            # 50 at 1M, 5 ms of SQL).
+            models.Index(fields=["owner", "id"], name="customer_owner_id"),
+            models.Index(fields=["owner", "updated_at", "id"], name="customer_owner_updated_id"),
             # The customers a score-sorted list checks for a missing score row.
             models.Index(fields=["id"], condition=Q(is_scored=False), name="customer_not_scored"),
         ]
