@@ -4,7 +4,7 @@ DRF represents each row by asking every field for its attribute through a generi
 (``get_attribute``: source paths, callables, missing relations, a ``PKOnlyObject`` per
 foreign key) and then for its representation, each decimal quantized in a fresh copy of
 the decimal context. For a page of 50 orders with their lines that is about 1,700 such
-calls, 40 % of the request (docs/benchmarks.md, "API lists' rows"). A list here reads a
+calls, 40 % of the request (docs/benchmarks.md, "Ninth round"). A list here reads a
 plain model column straight off the row and converts it with what the field's own
 ``to_representation`` would do, decided once per list: identical output, checked against
 DRF's own path for every list endpoint and for objects made by every path
@@ -207,10 +207,15 @@ def _decimal(field: serializers.DecimalField) -> Convert:
     return convert
 
 
+def _iso(field: Field, default: str | None) -> bool:
+    """Whether the field writes ISO 8601 (its own format, or the API's)."""
+    output = getattr(field, "format", default)
+    return isinstance(output, str) and output.lower() == ISO_8601
+
+
 def _date(field: serializers.DateField) -> Convert:
     slow = field.to_representation
-    output = getattr(field, "format", api_settings.DATE_FORMAT)
-    if not isinstance(output, str) or output.lower() != ISO_8601:
+    if not _iso(field, api_settings.DATE_FORMAT):
         return slow
 
     def convert(value):
@@ -221,8 +226,7 @@ def _date(field: serializers.DateField) -> Convert:
 
 def _datetime(field: serializers.DateTimeField) -> Convert:
     slow = field.to_representation
-    output = getattr(field, "format", api_settings.DATETIME_FORMAT)
-    if not isinstance(output, str) or output.lower() != ISO_8601:
+    if not _iso(field, api_settings.DATETIME_FORMAT):
         return slow
     zone = field.timezone if hasattr(field, "timezone") else field.default_timezone()
     if zone is None:
