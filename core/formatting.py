@@ -189,7 +189,12 @@ def _short_date(language: str, day: dt.date) -> str:
 def short_date(moment: dt.datetime) -> str:
     """An aware moment's local date, as ``{{ moment|date:"SHORT_DATE_FORMAT" }}`` writes it:
     a list shows one per row, and a day's text only depends on the day and the language."""
-    return _short_date(translation.get_language() or "", timezone.localtime(moment).date())
+    return short_day(timezone.localtime(moment).date())
+
+
+def short_day(day: dt.date) -> str:
+    """A day as ``{{ day|date:"SHORT_DATE_FORMAT" }}`` writes it."""
+    return _short_date(translation.get_language() or "", day)
 
 
 @receiver(setting_changed)

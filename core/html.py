@@ -7,7 +7,11 @@ from html import escape
 from typing import Any
 
 from django.forms.renderers import BaseRenderer
+from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
+
+# An id no row has, to split a reversed address round the id.
+_ANY_ID = 987654321
 
 
 def escaped(value: object) -> str:
@@ -20,6 +24,13 @@ def escaped(value: object) -> str:
 def html(template: str, *values: object) -> str:
     """``format_html`` without the mark: ``values`` escaped into ``template``."""
     return template.format(*map(escaped, values))
+
+
+def around_id(viewname: str) -> tuple[str, str]:
+    """The two halves of a view's address round a row's id, for a list that links every
+    row: ``reverse`` costs more per row than the rest of a cell."""
+    start, end = reverse(viewname, args=[_ANY_ID]).split(str(_ANY_ID))
+    return start, end
 
 
 class FastInput:

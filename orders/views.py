@@ -23,6 +23,7 @@ from customers.selectors import (
     customer_get,
     customer_list,
     customers_visible_to,
+    filter_choices,
 )
 
 from . import selectors, services, totals
@@ -80,7 +81,8 @@ def _order_sort_columns(current):
 @permission_required("orders.view_order")
 @require_GET
 def order_list(request):
-    form = OrderFilterForm(request.GET or None, show_owner=can_see_all_customers(request.user))
+    sees_all = can_see_all_customers(request.user)
+    form = OrderFilterForm(request.GET or None, show_owner=sees_all)
     filters = form.filters()
     orders = selectors.order_list(user=request.user, **filters)
     keyset = selectors.order_list_order(request.GET.get("sort", ""))
@@ -105,6 +107,10 @@ def order_list(request):
         "sort": keyset.name,
         "columns": _order_sort_columns(keyset.name),
         "jump": jump,
+        # The owner filter's choices from the cache, as the customer list's: the form's own
+        # select read the users and went through Django's widget templates on every page.
+        "owners": filter_choices().owners if sees_all else (),
+        "owner": filters["owner"],
     }
     status = 400 if jump.errors else 200
     return render_page(request, "orders/order_list.html", context, partial="results", status=status)

@@ -14,16 +14,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django import template
-from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 from core.formatting import EMPTY, format_money, format_number, format_percent, short_date
+from core.html import around_id
 from core.html import html as _html
 from customers.models import Customer
 
 register = template.Library()
-_ANY_ID = 987654321
 
 _ROW = (
     '<tr><td class="customer-name"><a href="{}">{}</a></td>'
@@ -67,7 +66,7 @@ class _Words:
 
     @classmethod
     def now(cls) -> "_Words":
-        url_start, url_end = reverse("customers:detail", args=[_ANY_ID]).split(str(_ANY_ID))
+        url_start, url_end = around_id("customers:detail")
         return cls(
             owner=gettext("Owner"),
             no_owner=gettext("no owner"),

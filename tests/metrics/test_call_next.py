@@ -116,6 +116,24 @@ class TestCallNext:
         activities = reverse("customers:activities", args=[book["Lapsing"].pk])
         assert f'href="{activities}?kind=call#log-activity">Log a call</a>' in html
 
+    def test_a_row_shows_the_tier_owner_score_and_amounts_in_the_readers_language(
+        self, client_for, manager, owner, book
+    ):
+        lapsing = _score(book["Lapsing"])
+        response = client_for(manager).get(
+            reverse("metrics:call_next"), HTTP_ACCEPT_LANGUAGE="zh-hans"
+        )
+        html = response.content.decode()
+        row = next(r for r in html.split("<tr>") if ">Lapsing</a>" in r)
+
+        value = reverse("metrics:customer_value", args=[book["Lapsing"].pk])
+        assert f'<a href="{value}">Lapsing</a>' in row
+        assert f'<span class="badge tier tier-{lapsing.tier}">{lapsing.tier} 级</span>' in row
+        assert f"<td>{owner.get_full_name() or owner.username}</td>" in row
+        assert f'<td class="num">{round(lapsing.value_score)}</td>' in row
+        assert row.count('<td class="num">US$') == 2
+        assert ">记录电话</a>" in row
+
     def test_call_next_leaves_out_improving_and_low_value_customers(self, client_for, owner, book):
         fresh = _score(book["Fresh"])
         assert fresh.churn_risk < fresh.previous_churn_risk

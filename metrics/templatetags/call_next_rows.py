@@ -1,0 +1,75 @@
+"""The rows of "Call next", written in Python: ``{% load call_next_rows %}``, then
+``{% call_next_rows rows show_owner %}`` inside the table's ``<tbody>``.
+
+As the customer list's (customers/templatetags/customer_rows.py, where the reasons are): per
+row, two ``url`` tags, the tier badge's include and ``blocktranslate``, two ``translate`` and
+the amounts' filters were most of the page's time (docs/benchmarks.md, "Ninth round"). The
+cells are those the template wrote: every value escaped, the words in the active language,
+the score as ``floatformat:0`` and the amounts as the ``money`` filter write them.
+"""
+
+from collections.abc import Iterable
+from typing import Any
+
+from django import template
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
+
+from core.formatting import format_money, format_number
+from core.html import around_id
+from core.html import html as _html
+
+register = template.Library()
+
+_ROW = (
+    '<tr><td><a href="{}">{}</a> {}</td>{}'
+    '<td class="num">{}</td>'
+    '<td class="num">{}</td>'
+    '<td class="num">{}</td>'
+    "<td>{}</td>"
+    '<td><a class="button small" href="{}?kind=call#log-activity">{}</a></td></tr>\n'
+)
+
+
+def _owner_cell(owner: Any, no_owner: str) -> str:
+    if owner is None:
+        return _html('<td><span class="muted">{}</span></td>', no_owner)
+    return _html("<td>{}</td>", owner.get_full_name() or owner.username)
+
+
+@register.simple_tag
+def call_next_rows(rows: Iterable[dict[str, Any]], show_owner: bool) -> SafeString:
+    """One ``<tr>`` per row ({"score": a CustomerScore with its customer and the customer's
+    owner read with it, "reason": why now}); ``show_owner`` adds the owner column."""
+    value_url = around_id("metrics:customer_value")
+    activities_url = around_id("customers:activities")
+    no_owner, log_a_call = gettext("no owner"), gettext("Log a call")
+    badges: dict[str, str] = {}
+    out = []
+    for row in rows:
+        score = row["score"]
+        customer = score.customer
+        tier = score.tier or ""
+        if tier and tier not in badges:
+            badges[tier] = _html(
+                '<span class="badge tier tier-{}">{}</span>',
+                tier,
+                gettext("Tier %(tier)s") % {"tier": tier},
+            )
+        value = score.value_score
+        out.append(
+            _html(
+                _ROW,
+                f"{value_url[0]}{customer.pk}{value_url[1]}",
+                customer.name,
+                mark_safe(badges.get(tier, "")),
+                mark_safe(_owner_cell(customer.owner, no_owner) if show_owner else ""),
+                "" if value is None else format_number(value),
+                format_money(score.at_stake),
+                format_money(score.loss_value),
+                row["reason"],
+                f"{activities_url[0]}{customer.pk}{activities_url[1]}",
+                log_a_call,
+            )
+        )
+    return mark_safe("".join(out))
