@@ -3,30 +3,16 @@ speed, issue 14) show what the template showed, for customers made every way: wi
 or none (an import, a task), with a full score, a score with blank figures, or none yet;
 every value escaped; words, dates and amounts in the reader's language."""
 
-import re
 from decimal import Decimal
-from html import unescape
 
 import pytest
 from django.urls import reverse
 
 from metrics.models import CustomerScore
 from tests.factories import CustomerFactory, TagFactory
+from tests.tables import table_rows
 
 pytestmark = pytest.mark.django_db
-
-CELLS = re.compile(r"<td[^>]*>(.*?)</td>", re.S)
-TAGS = re.compile(r"<[^>]+>")
-
-
-def _rows(html: str) -> dict[str, list[str]]:
-    """{customer name as shown: the text of each cell}, from the list's table body."""
-    body = html[html.index("<tbody>") : html.index("</tbody>")]
-    rows = {}
-    for row in re.findall(r"<tr>(.*?)</tr>", body, re.S):
-        cells = [unescape(" ".join(TAGS.sub(" ", cell).split())) for cell in CELLS.findall(row)]
-        rows[cells[0]] = cells
-    return rows
 
 
 @pytest.fixture
@@ -53,7 +39,7 @@ def test_a_managers_rows_show_every_cell_for_customers_made_every_way(
     client_for, manager, owner, population
 ):
     html = client_for(manager).get(reverse("customers:list")).content.decode()
-    rows = _rows(html)
+    rows = table_rows(html)
 
     created = population.created_at.date().isoformat()
     assert rows["Scored <b>Ltd</b>"] == [
@@ -79,7 +65,7 @@ def test_a_managers_rows_show_every_cell_for_customers_made_every_way(
 
 
 def test_a_reps_rows_have_no_owner_cell(client_for, owner, population):
-    rows = _rows(client_for(owner).get(reverse("customers:list")).content.decode())
+    rows = table_rows(client_for(owner).get(reverse("customers:list")).content.decode())
 
     assert rows["Scored <b>Ltd</b>"][1:4] == ["Active", "West", population.email]
 
@@ -87,7 +73,7 @@ def test_a_reps_rows_have_no_owner_cell(client_for, owner, population):
 def test_the_rows_speak_the_readers_language(client_for, manager, population):
     client = client_for(manager)
     html = client.get(reverse("customers:list"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
-    row = _rows(html)["Scored <b>Ltd</b>"]
+    row = table_rows(html)["Scored <b>Ltd</b>"]
 
     assert row[1] == "活跃"
     assert row[8] == "A 级"

@@ -4,9 +4,6 @@ straight to the table (an import, the demo loader: no lines, no author), in any 
 currency; every value escaped; words, dates and amounts in the reader's language. The owner
 filter's choices come from the cache, not a query of the users per page."""
 
-import re
-from html import unescape
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -15,21 +12,9 @@ from django.urls import reverse
 from orders.models import Order
 from tests.factories import CustomerFactory
 from tests.orders.factories import OrderFactory
+from tests.tables import table_rows
 
 pytestmark = pytest.mark.django_db
-
-CELLS = re.compile(r"<td[^>]*>(.*?)</td>", re.S)
-TAGS = re.compile(r"<[^>]+>")
-
-
-def _rows(html: str) -> dict[str, list[str]]:
-    """{order number: the text of each cell}, from the list's table body."""
-    body = html[html.index("<tbody>") : html.index("</tbody>")]
-    rows = {}
-    for row in re.findall(r"<tr>(.*?)</tr>", body, re.S):
-        cells = [unescape(" ".join(TAGS.sub(" ", cell).split())) for cell in CELLS.findall(row)]
-        rows[cells[0]] = cells
-    return rows
 
 
 @pytest.fixture
@@ -50,7 +35,7 @@ def orders(owner):
 def test_a_managers_rows_show_every_cell_for_orders_made_every_way(client_for, manager, orders):
     placed, straight = orders
     html = client_for(manager).get(reverse("orders:list")).content.decode()
-    rows = _rows(html)
+    rows = table_rows(html)
 
     assert rows["SO-<1>"] == [
         "SO-<1>",
@@ -82,7 +67,7 @@ def test_the_rows_speak_the_readers_language(client_for, owner, orders):
         .get(reverse("orders:list"), HTTP_ACCEPT_LANGUAGE="zh-hans")
         .content.decode()
     )
-    row = _rows(html)["SO-<1>"]
+    row = table_rows(html)["SO-<1>"]
 
     assert row[3] == "已下单"
     assert row[4].startswith("US$")
@@ -102,7 +87,7 @@ def test_the_owner_filter_names_people_and_keeps_the_choice_without_a_query(
 
     assert f'<option value="{owner.pk}" selected>Olga Owner</option>' in html
     assert '<option value="">Anyone</option>' in html
-    assert list(_rows(html)) == ["SO-<1>"]
+    assert list(table_rows(html)) == ["SO-<1>"]
     user_queries = [q for q in queries.captured_queries if 'FROM "auth_user"' in q["sql"]]
     assert len(user_queries) == 2  # the session's user and the owner filter's own check
     assert 'name="owner"' not in client_for(owner).get(reverse("orders:list")).content.decode()
