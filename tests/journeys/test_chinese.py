@@ -131,6 +131,12 @@ class ChineseTour:
         journey.step(name, docs=docs)
 
 
+ROW_INSIDE_WINDOW = """() => {
+  const cells = [...document.querySelectorAll("tbody tr:first-child td")];
+  return cells.length > 0 && cells.every(td => td.getBoundingClientRect().right <= innerWidth);
+}"""
+
+
 @pytest.fixture
 def tour(request, new_context, live_server):
     folder = SCREENSHOTS / request.node.name
@@ -195,6 +201,9 @@ def test_a_rep_reads_chinese(demo, tour):
     tour.log_in("rep", viewport="phone")
     tour.visit("dashboard", reverse("analytics:dashboard"), viewport="phone")
     tour.visit("customer", customer.get_absolute_url(), viewport="phone")
+    tour.visit("orders", reverse("orders:list"), viewport="phone")
+    # Each order a card: its cells inside the screen, not past a table scrolled sideways.
+    assert tour.journey("phone").page.evaluate(ROW_INSIDE_WINDOW)
     assert not tour.findings, str(tour.findings)
 
 

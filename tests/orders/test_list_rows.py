@@ -59,6 +59,9 @@ def test_a_managers_rows_show_every_cell_for_orders_made_every_way(client_for, m
     customer_orders = reverse("orders:customer_orders", args=[straight.customer_id])
     assert f'href="{customer_orders}"' in html
     assert '<span class="badge order-refunded">Refunded</span>' in html
+    # What a phone shows beside each figure of a row's card (static/css/app.css).
+    assert '<td class="num" data-label="Total (USD)">$1,234.50</td>' in html
+    assert f'<td class="nowrap" data-label="Date">{placed.ordered_on.isoformat()}</td>' in html
 
 
 def test_the_rows_speak_the_readers_language(client_for, owner, orders):
@@ -70,6 +73,7 @@ def test_the_rows_speak_the_readers_language(client_for, owner, orders):
     row = table_rows(html)["SO-<1>"]
 
     assert row[3] == "已下单"
+    assert 'data-label="合计（USD）"' in html
     assert row[4].startswith("US$")
     assert "Imported" not in html  # another owner's customer
 
