@@ -21,20 +21,22 @@ from core.html import html as _html
 
 register = template.Library()
 
+# A figure's cell carries its column's name, which a phone shows beside it, each row a card
+# (static/css/app.css, ``.row-cards``).
 _ROW = (
     '<tr><td><a href="{}">{}</a> {}</td>{}'
-    '<td class="num">{}</td>'
-    '<td class="num">{}</td>'
-    '<td class="num">{}</td>'
+    '<td class="num" data-label="{}">{}</td>'
+    '<td class="num" data-label="{}">{}</td>'
+    '<td class="num" data-label="{}">{}</td>'
     "<td>{}</td>"
     '<td><a class="button small" href="{}?kind=call#log-activity">{}</a></td></tr>\n'
 )
 
 
-def _owner_cell(owner: Any, no_owner: str) -> str:
+def _owner_cell(owner: Any, label: str, no_owner: str) -> str:
     if owner is None:
-        return _html('<td><span class="muted">{}</span></td>', no_owner)
-    return _html("<td>{}</td>", owner.get_full_name() or owner.username)
+        return _html('<td data-label="{}"><span class="muted">{}</span></td>', label, no_owner)
+    return _html('<td data-label="{}">{}</td>', label, owner.get_full_name() or owner.username)
 
 
 @register.simple_tag
@@ -44,6 +46,8 @@ def call_next_rows(rows: Iterable[dict[str, Any]], show_owner: bool) -> SafeStri
     value_url = around_id("metrics:customer_value")
     activities_url = around_id("customers:activities")
     no_owner, log_a_call = gettext("no owner"), gettext("Log a call")
+    owner_label, score_label = gettext("Owner"), gettext("Score")
+    at_stake_label, loss_label = gettext("Value at stake"), gettext("Loss value")
     badges: dict[str, str] = {}
     out = []
     for row in rows:
@@ -63,9 +67,12 @@ def call_next_rows(rows: Iterable[dict[str, Any]], show_owner: bool) -> SafeStri
                 f"{value_url[0]}{customer.pk}{value_url[1]}",
                 customer.name,
                 mark_safe(badges.get(tier, "")),
-                mark_safe(_owner_cell(customer.owner, no_owner) if show_owner else ""),
+                mark_safe(_owner_cell(customer.owner, owner_label, no_owner) if show_owner else ""),
+                score_label,
                 "" if value is None else format_number(value),
+                at_stake_label,
                 format_money(score.at_stake),
+                loss_label,
                 format_money(score.loss_value),
                 row["reason"],
                 f"{activities_url[0]}{customer.pk}{activities_url[1]}",

@@ -201,9 +201,11 @@ def test_a_rep_reads_chinese(demo, tour):
     tour.log_in("rep", viewport="phone")
     tour.visit("dashboard", reverse("analytics:dashboard"), viewport="phone")
     tour.visit("customer", customer.get_absolute_url(), viewport="phone")
-    tour.visit("orders", reverse("orders:list"), viewport="phone")
-    # Each order a card: its cells inside the screen, not past a table scrolled sideways.
-    assert tour.journey("phone").page.evaluate(ROW_INSIDE_WINDOW)
+    # Each order and each customer to call a card: the cells inside the screen, not past a
+    # table scrolled sideways.
+    for name, path in (("orders", "orders:list"), ("call next", "metrics:call_next")):
+        tour.visit(name, reverse(path), viewport="phone")
+        assert tour.journey("phone").page.evaluate(ROW_INSIDE_WINDOW), name
     assert not tour.findings, str(tour.findings)
 
 

@@ -129,9 +129,10 @@ class TestCallNext:
         value = reverse("metrics:customer_value", args=[book["Lapsing"].pk])
         assert f'<a href="{value}">Lapsing</a>' in row
         assert f'<span class="badge tier tier-{lapsing.tier}">{lapsing.tier} 级</span>' in row
-        assert f"<td>{owner.get_full_name() or owner.username}</td>" in row
-        assert f'<td class="num">{round(lapsing.value_score)}</td>' in row
-        assert row.count('<td class="num">US$') == 2
+        assert f'<td data-label="负责人">{owner.get_full_name() or owner.username}</td>' in row
+        assert f'<td class="num" data-label="评分">{round(lapsing.value_score)}</td>' in row
+        assert row.count('<td class="num" data-label=') == 3
+        assert row.count(">US$") == 2
         assert ">记录电话</a>" in row
 
     def test_call_next_leaves_out_improving_and_low_value_customers(self, client_for, owner, book):
