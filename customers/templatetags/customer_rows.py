@@ -12,6 +12,7 @@ the ``date`` filter writes it (``core.formatting.short_date``).
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django import template
 from django.utils.safestring import SafeString, mark_safe
@@ -20,6 +21,7 @@ from django.utils.translation import gettext
 from core.formatting import EMPTY, format_money, format_number, format_percent, short_date
 from core.html import around_id
 from core.html import html as _html
+from core.people import person
 from customers.models import Customer
 
 register = template.Library()
@@ -57,11 +59,7 @@ class _Words:
 
     def tier(self, tier: str) -> str:
         if tier not in self.tiers:
-            self.tiers[tier] = _html(
-                '<span class="badge tier tier-{}">{}</span>',
-                tier,
-                gettext("Tier %(tier)s") % {"tier": tier},
-            )
+            self.tiers[tier] = tier_badge(tier)
         return self.tiers[tier]
 
     @classmethod
@@ -80,15 +78,20 @@ class _Words:
         )
 
 
-def _owner_cell(customer: Customer, words: _Words) -> str:
-    owner = customer.owner
-    if owner is None:
-        return _html(
-            '<td data-label="{}"><span class="muted">{}</span></td>', words.owner, words.no_owner
-        )
+def tier_badge(tier: str) -> str:
+    """A value tier as ``metrics/partials/tier_badge.html`` writes it (a tier given)."""
     return _html(
-        '<td data-label="{}">{}</td>', words.owner, owner.get_full_name() or owner.username
+        '<span class="badge tier tier-{}">{}</span>',
+        tier,
+        gettext("Tier %(tier)s") % {"tier": tier},
     )
+
+
+def owner_cell(owner: Any, label: str, no_owner: str) -> str:
+    """An owner's cell of a list, labelled for a phone's cards; ``no_owner`` when none."""
+    if owner is None:
+        return _html('<td data-label="{}"><span class="muted">{}</span></td>', label, no_owner)
+    return _html('<td data-label="{}">{}</td>', label, person(owner))
 
 
 def _row(customer: Customer, words: _Words, show_owner: bool) -> str:
@@ -110,7 +113,7 @@ def _row(customer: Customer, words: _Words, show_owner: bool) -> str:
         customer.name,
         customer.status,
         words.statuses.get(customer.status, customer.status),
-        mark_safe(_owner_cell(customer, words) if show_owner else ""),
+        mark_safe(owner_cell(customer.owner, words.owner, words.no_owner) if show_owner else ""),
         customer.region or EMPTY,
         customer.email or EMPTY,
         mark_safe(

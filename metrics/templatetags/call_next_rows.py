@@ -18,6 +18,7 @@ from django.utils.translation import gettext
 from core.formatting import format_money, format_number
 from core.html import around_id
 from core.html import html as _html
+from customers.templatetags.customer_rows import owner_cell, tier_badge
 
 register = template.Library()
 
@@ -31,12 +32,6 @@ _ROW = (
     "<td>{}</td>"
     '<td><a class="button small" href="{}?kind=call#log-activity">{}</a></td></tr>\n'
 )
-
-
-def _owner_cell(owner: Any, label: str, no_owner: str) -> str:
-    if owner is None:
-        return _html('<td data-label="{}"><span class="muted">{}</span></td>', label, no_owner)
-    return _html('<td data-label="{}">{}</td>', label, owner.get_full_name() or owner.username)
 
 
 @register.simple_tag
@@ -55,11 +50,7 @@ def call_next_rows(rows: Iterable[dict[str, Any]], show_owner: bool) -> SafeStri
         customer = score.customer
         tier = score.tier or ""
         if tier and tier not in badges:
-            badges[tier] = _html(
-                '<span class="badge tier tier-{}">{}</span>',
-                tier,
-                gettext("Tier %(tier)s") % {"tier": tier},
-            )
+            badges[tier] = tier_badge(tier)
         value = score.value_score
         out.append(
             _html(
@@ -67,7 +58,7 @@ def call_next_rows(rows: Iterable[dict[str, Any]], show_owner: bool) -> SafeStri
                 f"{value_url[0]}{customer.pk}{value_url[1]}",
                 customer.name,
                 mark_safe(badges.get(tier, "")),
-                mark_safe(_owner_cell(customer.owner, owner_label, no_owner) if show_owner else ""),
+                mark_safe(owner_cell(customer.owner, owner_label, no_owner) if show_owner else ""),
                 score_label,
                 "" if value is None else format_number(value),
                 at_stake_label,
