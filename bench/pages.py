@@ -256,6 +256,13 @@ def targets(
         clients[label] = Client()
         clients[label].force_login(user, backend="django.contrib.auth.backends.ModelBackend")
     plan = _Plan(wanted)
+
+    def pages_on(group: str, label: str, user: str, first: str) -> None:
+        """The list page ``hops`` Next links on from ``first``, found when measured."""
+        plan.add(
+            group, f"{label}, {hops} pages on", user, lambda: _following(clients[user], first, hops)
+        )
+
     customers = reverse("customers:list")
     segment = CustomerScore.objects.exclude(segment="").values_list("segment", flat=True).first()
     region = Customer.objects.exclude(region="").values_list("region", flat=True).first()
@@ -274,12 +281,7 @@ def targets(
         for label, query in lists.items():
             first = f"{customers}?{query}"
             plan.add("customer list", f"{label}, first page", user, first)
-            plan.add(
-                "customer list",
-                f"{label}, {hops} pages on",
-                user,
-                lambda user=user, first=first: _following(clients[user], first, hops),
-            )
+            pages_on("customer list", label, user, first)
         # Every filter against every score sort (the filter on one table, the sort key on
         # the other), first page; and a "jump to" past the valued rows into the blanks.
         filters = {label: query for label, query in lists.items() if label.startswith("filter")}
@@ -311,16 +313,13 @@ def targets(
             plan.add("global search", label, user, f"{reverse('search')}?q={quote_plus(query)}")
     orders = reverse("orders:list")
     for user in ("manager", "rep"):
-        plan.add("lists", "call next", user, reverse("metrics:call_next"))
+        call_next = reverse("metrics:call_next")
+        plan.add("lists", "call next", user, call_next)
+        pages_on("lists", "call next", user, call_next)
         plan.add("lists", "detractors", user, reverse("metrics:detractors"))
         plan.add("lists", "my tasks", user, reverse("customers:my_tasks"))
         plan.add("lists", "orders list", user, orders)
-        plan.add(
-            "lists",
-            f"orders list, {hops} pages on",
-            user,
-            lambda user=user: _following(clients[user], orders, hops),
-        )
+        pages_on("lists", "orders list", user, orders)
     # The campaign that acquired the most customers: its page, its customers' pages.
     top = AcquiredCount.objects.order_by("-customers", "campaign_id").first()
     for user in ("manager", "rep"):
@@ -328,12 +327,7 @@ def targets(
         if top is not None:
             campaign = reverse("campaigns:detail", args=[top.campaign_id])
             plan.add("lists", "campaign", user, campaign)
-            plan.add(
-                "lists",
-                f"campaign's customers, {hops} pages on",
-                user,
-                lambda user=user, campaign=campaign: _following(clients[user], campaign, hops),
-            )
+            pages_on("lists", "campaign's customers", user, campaign)
     for name, pk in bench_surveys(users["admin"]).items():
         plan.add("lists", f"audience preview ({name})", "admin", _audience(pk))
     for user in ("manager", "rep"):

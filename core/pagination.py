@@ -121,24 +121,52 @@ class Keyset:
     # so that an index led by it serves their walk: a status or an owner copied onto the
     # score row (customers.selectors.customer_list_order).
     valued_filter: Q | None = None
+    # A second key between the key and the primary key, in the key's direction, its blanks
+    # last: what orders the rows of equal key (Call next: the value score among equal
+    # amounts at stake). Only read to break the key's ties, so no index need lead with it.
+    then: str = ""
+    # The primary key's direction when it is not the key's (the most at stake first, then
+    # the customers by id).
+    pk_descending: bool | None = None
+    # The list's index keeps the key's blanks (and ``then``'s) after its values in the
+    # list's order (DESC NULLS LAST), so the walks say so: PostgreSQL reads a query's order
+    # off an index only if the NULLS placement is the index's too. Otherwise an index is
+    # plain (ASC, its blanks last) and read forwards or backwards.
+    blanks_last_in_index: bool = False
 
-    def ordering(self) -> tuple[OrderBy, OrderBy]:
+    def __post_init__(self) -> None:
+        if self.then and self.blank_parts:
+            raise ValueError("A keyset with a second key reads its blanks as one part.")
+
+    @property
+    def pk_descends(self) -> bool:
+        return self.descending if self.pk_descending is None else self.pk_descending
+
+    def ordering(self) -> tuple[OrderBy, ...]:
         """The same order for ``order_by`` on a whole list (an export, say)."""
-        key, pk = F(self.key), F("pk")
         # NULLS LAST only where blanks can be: on a key without any, it would keep
         # PostgreSQL from reading a descending order backwards off an ascending index.
-        nulls_last = True if self.nullable else None
-        if self.descending:
-            return key.desc(nulls_last=nulls_last), pk.desc()
-        return key.asc(nulls_last=nulls_last), pk.asc()
+        orders = [self._order(self.key, nulls_last=True if self.nullable else None)]
+        if self.then:
+            orders.append(self._order(self.then, nulls_last=True))
+        pk = F("pk")
+        return (*orders, pk.desc() if self.pk_descends else pk.asc())
+
+    def _order(self, name: str, *, nulls_last: bool | None) -> OrderBy:
+        key = F(name)
+        return (
+            key.desc(nulls_last=nulls_last) if self.descending else key.asc(nulls_last=nulls_last)
+        )
 
 
 @dataclass(frozen=True)
 class Position:
-    """A row's place in a keyset order: its key (None for a blank) and primary key."""
+    """A row's place in a keyset order: its key (None for a blank), primary key and, for a
+    keyset with one, its second key."""
 
     value: KeyValue
     pk: int
+    then: KeyValue = None
 
 
 @dataclass
@@ -163,7 +191,13 @@ def _encode_value(value: KeyValue) -> KeyValue:
 
 def cursor_for(keyset: Keyset, position: Position, *, forward: bool) -> str:
     payload = [keyset.name, _encode_value(position.value), position.pk, 1 if forward else 0]
+    if keyset.then:
+        payload.append(_encode_value(position.then))
     return _SIGNER.sign_object(payload, compress=True)
+
+
+def _is_value(value: object) -> bool:
+    return value is None or isinstance(value, (str, int, float))
 
 
 def read_cursor(keyset: Keyset, cursor: str | None) -> tuple[Position, bool] | None:
@@ -177,12 +211,13 @@ def read_cursor(keyset: Keyset, cursor: str | None) -> tuple[Position, bool] | N
     except (signing.BadSignature, ValueError):
         return None
     match payload:
-        case [str(name), value, int(pk), 0 | 1 as forward] if name == keyset.name and (
-            value is None or isinstance(value, (str, int, float))
+        case [str(name), value, int(pk), 0 | 1 as forward, *rest] if (
+            name == keyset.name and _is_value(value) and len(rest) == (1 if keyset.then else 0)
         ):
-            if value is None and not keyset.nullable:
+            then = rest[0] if rest else None
+            if (value is None and not keyset.nullable) or not _is_value(then):
                 return None
-            return Position(value, pk), bool(forward)
+            return Position(value, pk, then), bool(forward)
     return None
 
 
@@ -198,24 +233,57 @@ class _Walk:
         forward: bool,
         valued: QuerySet[Any] | None = None,
     ) -> None:
-        self.queryset = queryset.annotate(_keyset_value=F(keyset.key))
+        keys = {"_keyset_value": F(keyset.key)}
+        if keyset.then:
+            keys["_keyset_then"] = F(keyset.then)
+        self.queryset = queryset.annotate(**keys)
         # The same rows written for the walk of those with a value (keyset_paginate).
-        self.valued_rows = (
-            self.queryset if valued is None else valued.annotate(_keyset_value=F(keyset.key))
-        )
+        self.valued_rows = self.queryset if valued is None else valued.annotate(**keys)
         self.keyset = keyset
-        # The direction rows are read in: the page's order, or its reverse.
+        # The directions rows are read in: the page's order, or its reverse.
         self.descending = keyset.descending != (not forward)
+        self.pk_descending = keyset.pk_descends != (not forward)
         self.forward = forward
 
-    def _ordered(self, queryset: QuerySet[Any], *fields: str) -> QuerySet[Any]:
-        orders = []
-        for field in fields:
-            expression: F | CombinedExpression = F(field)
-            if self.keyset.sort_blanks and fields == ("pk",):
-                expression = F(field) + 0  # see Keyset.sort_blanks
-            orders.append(expression.desc() if self.descending else expression.asc())
+    def _key_order(self, name: str, *, blanks_last: bool) -> OrderBy:
+        # ``blanks_last``: as the index holds them, so the page's order reads NULLS LAST
+        # and its reverse NULLS FIRST; otherwise the database's default, a plain index's.
+        key = F(name)
+        if not blanks_last:
+            return key.desc() if self.descending else key.asc()
+        if self.forward:
+            return key.desc(nulls_last=True) if self.descending else key.asc(nulls_last=True)
+        return key.desc(nulls_first=True) if self.descending else key.asc(nulls_first=True)
+
+    def _ordered(self, queryset: QuerySet[Any], *, by_key: bool) -> QuerySet[Any]:
+        orders: list[OrderBy] = []
+        if by_key:
+            orders.append(
+                self._key_order(self.keyset.key, blanks_last=self.keyset.blanks_last_in_index)
+            )
+        if self.keyset.then:
+            orders.append(self._key_order(self.keyset.then, blanks_last=True))
+        pk: F | CombinedExpression = F("pk")
+        if self.keyset.sort_blanks and not by_key:
+            pk = F("pk") + 0  # see Keyset.sort_blanks
+        orders.append(pk.desc() if self.pk_descending else pk.asc())
         return queryset.order_by(*orders)
+
+    def _tie(self, after: Position) -> Q:
+        """The rows after ``after`` among those whose key equals its key: by the second
+        key, its blanks last in the page's order, then by primary key."""
+        pk = Q(**{f"pk__{'lt' if self.pk_descending else 'gt'}": after.pk})
+        then = self.keyset.then
+        if not then:
+            return pk
+        if after.then is None:
+            blank = Q(**{f"{then}__isnull": True}) & pk
+            return blank if self.forward else Q(**{f"{then}__isnull": False}) | blank
+        beyond = Q(**{f"{then}__{'lt' if self.descending else 'gt'}": after.then})
+        tied = Q(**{then: after.then}) & pk
+        if self.forward:
+            return beyond | Q(**{f"{then}__isnull": True}) | tied
+        return beyond | tied
 
     def valued(self, after: Position | None = None, start: KeyValue = None) -> QuerySet[Any]:
         """Rows with a value, from ``after`` (exclusive) or ``start`` (inclusive)."""
@@ -233,27 +301,27 @@ class _Walk:
                 Q(**{f"{key}__{reach}": after.value})
                 & (
                     Q(**{f"{key}__{beyond}": after.value})
-                    | Q(**{key: after.value, f"pk__{beyond}": after.pk})
+                    | (Q(**{key: after.value}) & self._tie(after))
                 )
             )
         elif start is not None:
             queryset = queryset.filter(**{f"{key}__{reach}": start})
-        return self._ordered(queryset, key, "pk")
+        return self._ordered(queryset, by_key=True)
 
     def blanks(self, limit: int, after: Position | None = None) -> list[Any]:
-        """Up to ``limit`` rows without a value, by primary key, after ``after`` when it is
-        one of them: one query per kind of blank (``Keyset.blank_parts``), merged."""
+        """Up to ``limit`` rows without a value, by primary key (after the second key
+        when there is one), after ``after`` when it is one of them: one query per kind of
+        blank (``Keyset.blank_parts``), merged."""
         parts = self.keyset.blank_parts or (Q(**{f"{self.keyset.key}__isnull": True}),)
         found = []
         for part in parts:
             queryset = self.queryset.filter(part)
             if after is not None:
-                beyond = "lt" if self.descending else "gt"
-                queryset = queryset.filter(**{f"pk__{beyond}": after.pk})
-            found.append(list(self._ordered(queryset, "pk")[:limit]))
+                queryset = queryset.filter(self._tie(after))
+            found.append(list(self._ordered(queryset, by_key=False)[:limit]))
         if len(found) == 1:
             return found[0]
-        rows = heapq.merge(*found, key=lambda row: row.pk, reverse=self.descending)
+        rows = heapq.merge(*found, key=lambda row: row.pk, reverse=self.pk_descending)
         return list(itertools.islice(rows, limit))
 
     def rows(self, limit: int, after: Position | None = None, start: KeyValue = None) -> list[Any]:
@@ -279,7 +347,8 @@ class _Walk:
 
 
 def _position(row: Model) -> Position:
-    return Position(row._keyset_value, row.pk)  # type: ignore[attr-defined]
+    then = getattr(row, "_keyset_then", None)
+    return Position(row._keyset_value, row.pk, then)  # type: ignore[attr-defined]
 
 
 def keyset_paginate(

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from django_htmx.http import trigger_client_event
 
-from core.pagination import paginate
+from core.pagination import keyset_paginate
 from core.web import permission_required, render_page, wants_fragment
 from customers.forms import CustomerFilterForm
 from customers.models import Customer
@@ -208,10 +208,10 @@ def customer_value(request, customer_id):
 # --- Call next and detractors ------------------------------------------------------------
 
 
-def _list_context(request, queryset, **extra):
+def _list_context(request, queryset, keyset, **extra):
     sees_all = can_see_all_customers(request.user)
     return {
-        "page": paginate(queryset, request.GET.get("page")),
+        "page": keyset_paginate(queryset, keyset, cursor=request.GET.get("cursor")),
         "owners": filter_choices().owners if sees_all else (),
         "owner": _owner_filter(request),
         **extra,
@@ -223,7 +223,7 @@ def _list_context(request, queryset, **extra):
 def call_next(request):
     """High-value customers whose churn risk rose or is high, most value at stake first."""
     scores = selectors_customer.call_next(user=request.user, owner=_owner_filter(request))
-    context = _list_context(request, scores)
+    context = _list_context(request, scores, selectors_customer.CALL_NEXT_ORDER)
     context["rows"] = [
         {"score": score, "reason": explain.call_reason(score)} for score in context["page"].items
     ]
@@ -237,5 +237,5 @@ def detractors(request):
     scores = selectors_customer.high_value_detractors(
         user=request.user, owner=_owner_filter(request)
     )
-    context = _list_context(request, scores)
+    context = _list_context(request, scores, selectors_customer.DETRACTORS_ORDER)
     return render_page(request, "metrics/detractors.html", context, partial="results")

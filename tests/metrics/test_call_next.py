@@ -190,7 +190,9 @@ class TestCallNext:
         settings.CRM_PAGE_SIZE = 1
 
         first = client.get(reverse("metrics:call_next"))
-        second = client.get(reverse("metrics:call_next"), {"page": 2})
+        second = client.get(
+            reverse("metrics:call_next"), {"cursor": first.context["page"].next_cursor}
+        )
 
         assert 'rel="next"' in first.content.decode()
         assert _names(first) + _names(second) == everyone

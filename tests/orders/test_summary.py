@@ -230,3 +230,19 @@ def test_orders_of_two_customers_on_the_same_day_do_not_wait_for_each_other(owne
     assert kept == everything()
     day = DayFlow.objects.filter(day=JAN5).aggregate(revenue=Sum("revenue"), starts=Sum("starts"))
     assert day == {"revenue": Decimal("30.00"), "starts": 2}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="autovacuum is PostgreSQL's")
+@pytest.mark.django_db
+def test_autovacuum_keeps_the_summary_readable_from_its_index_and_a_rebuild_keeps_that():
+    # orders 0011: vacuumed after 1 % of the rows changed, so a rep's dashboard reads its
+    # rows index-only (pages marked all-visible) soon after owners or orders change.
+    summary.rebuild()  # TRUNCATE keeps a table's settings
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'orders_customerday'")
+        (options,) = cursor.fetchone()
+    assert {
+        "autovacuum_vacuum_scale_factor=0.01",
+        "autovacuum_vacuum_insert_scale_factor=0.01",
+        "autovacuum_analyze_scale_factor=0.02",
+    } <= set(options)
