@@ -1,9 +1,8 @@
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
 from .views import batch, campaigns, customers, events, jobs, metrics, orders, surveys, webhooks
-from .views.docs import SwaggerDocsView
+from .views.docs import SchemaView, SwaggerDocsView
 
 app_name = "api"
 
@@ -45,6 +44,6 @@ urlpatterns = [
         name="customer-batch",
     ),
     path("v1/", include(router.urls)),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", SchemaView.as_view(), name="schema"),
     path("docs/", SwaggerDocsView.as_view(url_name="api:schema"), name="docs"),
 ]

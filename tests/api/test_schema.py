@@ -3,6 +3,8 @@ import re
 from django.contrib.staticfiles import finders
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import translation
+from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 
@@ -150,3 +152,39 @@ def test_webhook_deliveries_are_openapi_webhooks(db):
     assert set(webhooks) == {str(event) for event, _label in EVENT_TYPES}
     body = webhooks["order.created"]["post"]["requestBody"]["content"]["application/json"]
     assert body["schema"]["$ref"] == "#/components/schemas/OrderEvent"
+
+
+def test_the_schema_is_made_once_per_language_and_kept(db, monkeypatch, settings):
+    settings.API_SCHEMA_PUBLIC = True  # a change of settings forgets what was made before
+    made = []
+    real = SchemaGenerator.get_schema
+
+    def counted(self, *args, **kwargs):
+        made.append(translation.get_language())
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(SchemaGenerator, "get_schema", counted)
+    client = APIClient()
+
+    first = client.get("/api/schema/?format=json")
+    again = client.get("/api/schema/?format=json")
+    chinese = client.get("/api/schema/?format=json&lang=zh-hans")
+    # "zh" is the site's Simplified Chinese; a YAML answer is the same document.
+    short = client.get("/api/schema/?format=json&lang=zh")
+    yaml = client.get("/api/schema/")
+
+    assert made == ["en", "zh-hans"]
+    assert first.content == again.content
+    assert chinese.content == short.content != first.content
+    assert chinese.json()["paths"].keys() == first.json()["paths"].keys()
+    assert yaml.content.startswith(b"openapi: 3.1")
+    assert first["Content-Disposition"] == 'inline; filename="Value CRM API.json"'
+
+
+def test_an_unknown_schema_language_is_a_400_that_names_the_languages(db):
+    response = APIClient().get("/api/schema/?format=json&lang=xx-nowhere")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["details"] == {
+        "lang": ["Unknown language. Use one of: en, zh-hans."]
+    }
