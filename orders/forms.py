@@ -11,7 +11,16 @@ from core.jump import Day, Number, Prefix
 from customers.selectors import assignable_users
 
 from . import totals
-from .models import MONEY, RATE, CustomerCost, Order, Product, base_currency, currency_code
+from .models import (
+    MAX_QUANTITY,
+    MONEY,
+    RATE,
+    CustomerCost,
+    Order,
+    Product,
+    base_currency,
+    currency_code,
+)
 from .services import INITIAL_STATUSES, LineData
 
 LINES_PREFIX = "lines"
@@ -132,7 +141,7 @@ class LineForm(forms.Form):
     quantity = forms.IntegerField(
         label=_("Quantity"),
         min_value=1,
-        max_value=1_000_000,
+        max_value=MAX_QUANTITY,
         initial=1,
         error_messages={"min_value": _("Quantity must be at least 1.")},
         widget=forms.NumberInput(attrs={"size": 5}),

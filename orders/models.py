@@ -198,6 +198,12 @@ class Order(models.Model):
 PURCHASE_STATUSES = (Order.Status.PLACED, Order.Status.PAID)
 
 
+# A line's largest quantity, whatever made it (the pages, the API, an import): the
+# column's, a PositiveIntegerField on every database; the totals' own digits are checked
+# apart (orders.totals).
+MAX_QUANTITY = 2_147_483_647
+
+
 class OrderLine(models.Model):
     order = models.ForeignKey(
         Order, on_delete=models.CASCADE, related_name="lines", verbose_name=_("order")

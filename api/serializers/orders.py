@@ -6,7 +6,7 @@ from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
 from orders.forms import MAX_LINES
-from orders.models import MONEY, CustomerCost, Order, OrderLine, Product
+from orders.models import MAX_QUANTITY, MONEY, CustomerCost, Order, OrderLine, Product
 from orders.selectors import LINE_LIST, products_for_order
 from orders.services import INITIAL_STATUSES, LineData
 
@@ -117,7 +117,7 @@ class _ProductField(IdRelatedField):
 
 class LineInputSerializer(serializers.Serializer):
     product = _ProductField()
-    quantity = serializers.IntegerField(min_value=1, max_value=2_147_483_647)
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
     unit_price = serializers.DecimalField(
         **MONEY,
         min_value=0,

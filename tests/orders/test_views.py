@@ -590,3 +590,41 @@ def test_admin_pages_load(world, client_for, admin_user, model):
         "customercost": world["cost"],
     }[model]
     assert client.get(reverse(f"admin:orders_{model}_change", args=[obj.pk])).status_code == 200
+
+
+def test_an_order_the_api_made_with_a_big_quantity_saves_unchanged_on_its_page(
+    world, client_for, api_for, owner
+):
+    # One limit on a line's quantity, the column's: the page took up to 1,000,000 where the
+    # API and imports take 2,147,483,647, so such an order could not be saved on its page.
+    made = api_for(owner).post(
+        "/api/v1/orders/",
+        {
+            "customer": world["customer"].pk,
+            "ordered_on": "2026-03-01",
+            "status": "draft",
+            "lines": [{"product": world["product"].pk, "quantity": 5_000_000}],
+        },
+        format="json",
+    )
+    assert made.status_code == 201, made.content
+    order = Order.objects.get(pk=made.json()["id"])
+    client = client_for(owner)
+    form = client.get(reverse("orders:edit", args=[order.pk])).content.decode()
+    assert 'name="lines-0-quantity" value="5000000"' in form
+
+    data = order_data(
+        world["customer"],
+        line(world["product"], "5000000"),
+        number=order.number,
+        status="draft",
+        note="checked",
+    )
+    response = client.post(reverse("orders:edit", args=[order.pk]), data)
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    order.refresh_from_db()
+    assert (order.lines.get().quantity, order.note) == (5_000_000, "checked")
+    too_many = order_data(world["customer"], line(world["product"], "2147483648"))
+    content = client.post(reverse("orders:create"), too_many).content.decode()
+    assert "Ensure this value is less than or equal to 2147483647." in content
