@@ -142,6 +142,17 @@ ROW_INSIDE_WINDOW = """() => {
 }"""
 
 
+# A page's figures on a phone: the first row of every table inside the window (each row a
+# card, not a table scrolled sideways), and every fact's value at least 40 % of its width
+# (a long label wraps; it left a figure a character wide).
+FIGURES_INSIDE_WINDOW = """() => {
+  const cells = [...document.querySelectorAll("tbody tr:first-child > *")];
+  const values = [...document.querySelectorAll("dl.facts dd")];
+  return cells.every(cell => cell.getBoundingClientRect().right <= innerWidth)
+    && values.every(dd => dd.getBoundingClientRect().width >= innerWidth * 0.4);
+}"""
+
+
 @pytest.fixture
 def tour(request, new_context, live_server):
     folder = SCREENSHOTS / request.node.name
@@ -206,6 +217,15 @@ def test_a_rep_reads_chinese(demo, tour):
     tour.log_in("rep", viewport="phone")
     tour.visit("dashboard", reverse("analytics:dashboard"), viewport="phone")
     tour.visit("customer", customer.get_absolute_url(), viewport="phone")
+    for name, path in (
+        ("customer value", reverse("metrics:customer_value", args=[customer.pk])),
+        ("customer orders", reverse("orders:customer_orders", args=[customer.pk])),
+        ("order", reverse("orders:detail", args=[order.pk])),
+        ("campaigns", reverse("campaigns:list")),
+        ("products", reverse("orders:products")),
+    ):
+        tour.visit(name, path, viewport="phone")
+        assert tour.journey("phone").page.evaluate(FIGURES_INSIDE_WINDOW), name
     # Each order and each customer to call a card: the cells inside the screen, not past a
     # table scrolled sideways.
     lists = (
@@ -243,6 +263,8 @@ def test_a_manager_reads_chinese(demo, tour):
     tour.log_in("manager", viewport="phone")
     tour.visit("detractors", reverse("metrics:detractors"), viewport="phone")
     assert tour.journey("phone").page.evaluate(ROW_INSIDE_WINDOW), "detractors"
+    tour.visit("dashboard", reverse("analytics:dashboard"), viewport="phone")
+    assert tour.journey("phone").page.evaluate(FIGURES_INSIDE_WINDOW), "dashboard"
     assert not tour.findings, str(tour.findings)
 
 
