@@ -263,8 +263,13 @@ def test_a_manager_reads_chinese(demo, tour):
     tour.log_in("manager", viewport="phone")
     tour.visit("detractors", reverse("metrics:detractors"), viewport="phone")
     assert tour.journey("phone").page.evaluate(ROW_INSIDE_WINDOW), "detractors"
-    tour.visit("dashboard", reverse("analytics:dashboard"), viewport="phone")
-    assert tour.journey("phone").page.evaluate(FIGURES_INSIDE_WINDOW), "dashboard"
+    for name, path in (
+        ("dashboard", reverse("analytics:dashboard")),
+        ("campaign", reverse("campaigns:detail", args=[campaign.pk])),
+        ("comments", reverse("surveys:comments", args=[survey.pk])),
+    ):
+        tour.visit(name, path, viewport="phone")
+        assert tour.journey("phone").page.evaluate(FIGURES_INSIDE_WINDOW), name
     assert not tour.findings, str(tour.findings)
 
 
