@@ -267,6 +267,7 @@ def test_a_manager_reads_chinese(demo, tour):
         ("dashboard", reverse("analytics:dashboard")),
         ("campaign", reverse("campaigns:detail", args=[campaign.pk])),
         ("comments", reverse("surveys:comments", args=[survey.pk])),
+        ("survey", reverse("surveys:detail", args=[survey.pk])),
     ):
         tour.visit(name, path, viewport="phone")
         assert tour.journey("phone").page.evaluate(FIGURES_INSIDE_WINDOW), name
