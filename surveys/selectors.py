@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Lower, TruncMonth, TruncWeek
 from django.shortcuts import get_object_or_404
@@ -22,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy, pgettext
 
 from core.pagination import Keyset
+from core.people import person
 from core.types import AnyUser
 from customers.models import Customer
 from customers.selectors import customers_visible_to
@@ -450,7 +452,7 @@ def _score(kind: str, row: Mapping[str, Any], delivered: int | None = None) -> S
 # *current* value score (the ORM relation ``customer.score``), not the one they had when
 # they answered; the results page says so.
 BREAKDOWNS = {
-    "owner": "owner__username",
+    "owner": "owner",  # named after counting (_owner_labels): two people may share a name
     "campaign": "acquired_by_campaign__name",
     "region": "region",
     "tier": "score__tier",
@@ -543,11 +545,22 @@ def _breakdown(
     scores = [
         (row["key"], _score(kind, row, delivered=delivered.get(row["key"], 0))) for row in rows
     ]
+    if name == "owner":
+        return _owner_labels(scores)
     if name not in VALUE_ORDER:
         return scores
     order = VALUE_ORDER[name]
     scores.sort(key=lambda item: order.index(item[0]) if item[0] in order else len(order))
     return [(_value_label(name, key), score) for key, score in scores]
+
+
+def _owner_labels(scores: list[tuple[Any, Score]]) -> list[tuple[str | None, Score]]:
+    """The owner breakdown's rows by the owners' names (``core.people.person``, as every
+    page names them), in alphabetical order, the customers without an owner (None) last."""
+    ids = [key for key, _score in scores if key is not None]
+    names = {user.pk: person(user) for user in get_user_model().objects.filter(pk__in=ids)}
+    named = [(None if key is None else names.get(key, ""), score) for key, score in scores]
+    return sorted(named, key=lambda row: (row[0] is None, (row[0] or "").casefold()))
 
 
 def _value_label(name: str, key: str | None) -> "StrOrPromise":
