@@ -378,7 +378,8 @@ def test_a_margin_needs_enough_answers(client_for, manager, owner, teammate):
     page = client_for(manager).get(reverse("surveys:detail", args=[survey.pk])).content.decode()
     assert "± 0" not in page
     # Breakdown rows by their number of answers (the owner table has one row per owner).
-    rows = re.findall(r'<tr><td>[^<]*</td><td class="num"[^>]*>(\d+)</td>(.*?)</tr>', page, flags=re.S)
+    row = r'<tr><td>[^<]*</td><td class="num"[^>]*>(\d+)</td>(.*?)</tr>'
+    rows = re.findall(row, page, flags=re.S)
     few = [cells for count, cells in rows if count == "2"]
     enough = [cells for count, cells in rows if count == "40"]
     assert few
