@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from api.keys import api_key_create
 from campaigns.models import Campaign
 from crm.demo.load import DEMO_PASSWORD
 from metrics import services
@@ -200,6 +201,7 @@ def _top_customer(username):
 
 def test_a_rep_reads_chinese(demo, tour):
     customer = _top_customer("rep")
+    api_key_create(user=customer.owner, name="ERP 同步", scopes=["customers:read"])
     order = Order.objects.filter(customer=customer).order_by("-ordered_on").first()
     tour = tour()
     tour.log_in("rep")
@@ -223,6 +225,7 @@ def test_a_rep_reads_chinese(demo, tour):
         ("order", reverse("orders:detail", args=[order.pk])),
         ("campaigns", reverse("campaigns:list")),
         ("products", reverse("orders:products")),
+        ("API keys", reverse("api_pages:keys")),
     ):
         tour.visit(name, path, viewport="phone")
         assert tour.journey("phone").page.evaluate(FIGURES_INSIDE_WINDOW), name
