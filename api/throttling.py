@@ -3,11 +3,12 @@ and per address for anonymous requests. Rates come from settings (API_THROTTLE_*
 are read on each request.
 
 Each rate is a fixed window (a minute for ``120/min``) counted with the cache's atomic
-``add`` and ``incr`` (Redis ``SET NX`` and ``INCR`` in production, a locked dictionary
-in a single process): concurrent requests each get their own number, so no more than the
-rate ever pass in a window. (DRF's own throttle reads a list of times, appends and writes
-it back: two requests at once both read the same list and both pass.) A request over the
-limit still counts, so a client hammering a closed window does not reopen it.
+``add`` and ``incr`` (core.cache.count: Redis ``SET NX`` and ``INCR`` in one round trip in
+production, a locked dictionary in a single process): concurrent requests each get their
+own number, so no more than the rate ever pass in a window. (DRF's own throttle reads a
+list of times, appends and writes it back: two requests at once both read the same list
+and both pass.) A request over the limit still counts, so a client hammering a closed
+window does not reopen it.
 
 Every answer under /api/ (a 401 for a refused key and a 404 for an unknown URL included)
 carries ``RateLimit-Limit``, ``RateLimit-Remaining`` and
@@ -24,6 +25,8 @@ import math
 from rest_framework import exceptions, throttling
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
+
+from core.cache import count as cache_count
 
 from .keys import ApiKey
 
@@ -53,10 +56,8 @@ class WindowRateThrottle(throttling.SimpleRateThrottle):
         self.reset = (window + 1) * self.duration - now
         counter = f"{key}:{window}"
         # The counter outlives its window a little, so it never expires while in use.
-        self.cache.add(counter, 0, timeout=self.duration + 1)
-        try:
-            count = self.cache.incr(counter)
-        except ValueError:
+        count = cache_count(counter, self.duration + 1, using=self.cache)
+        if count is None:
             return True  # the cache is down (core.cache): let the request through
         self.state = (self.num_requests, max(self.num_requests - count, 0), self.reset)
         return count <= self.num_requests

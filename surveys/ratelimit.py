@@ -8,7 +8,8 @@ web process when CACHES points at Redis (settings do that when REDIS_URL is set)
 import hashlib
 
 from django.conf import settings
-from django.core.cache import cache
+
+from core.cache import count as cache_count
 
 WINDOW_SECONDS = 600
 
@@ -23,10 +24,6 @@ def too_many_requests(request, signed):
     """Count this request; True when the address has used the link too often lately."""
     digest = hashlib.sha256(f"{client_address(request)}|{signed}".encode()).hexdigest()
     key = f"surveys:rate:{digest[:32]}"
-    cache.add(key, 0, timeout=WINDOW_SECONDS)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=WINDOW_SECONDS)
-        count = 1
-    return count > settings.SURVEY_RATE_LIMIT
+    count = cache_count(key, WINDOW_SECONDS)
+    # None: the cache is unreachable, or the counter expired between its two steps.
+    return count is not None and count > settings.SURVEY_RATE_LIMIT
