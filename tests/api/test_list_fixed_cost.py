@@ -7,7 +7,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from api.views.base import since_query
+from api.views.orders import OrderQuery
 from tests.factories import CustomerFactory
+from tests.orders.factories import OrderFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -57,3 +60,27 @@ def test_a_changed_customer_answers_with_its_new_tags(api_for, owner):
 
     assert response.status_code == 200
     assert response.json()["tags"] == ["new"]
+
+
+def test_a_list_asked_no_filter_builds_no_query_serializer(api_for, owner, monkeypatch):
+    OrderFactory(customer=CustomerFactory(owner=owner))
+    client = api_for(owner)
+    client.get("/api/v1/orders/")  # the defaults worked out once
+    built = []
+    real = OrderQuery.__init__
+    monkeypatch.setattr(
+        OrderQuery, "__init__", lambda self, *a, **kw: built.append(1) or real(self, *a, **kw)
+    )
+
+    assert len(client.get("/api/v1/orders/").json()["results"]) == 1
+    assert built == []
+    # A filter is validated as before: a bad one is a 400, a good one filters.
+    assert client.get("/api/v1/orders/", {"status": "nonsense"}).status_code == 400
+    assert client.get("/api/v1/orders/", {"status": "cancelled"}).json()["results"] == []
+    assert len(built) == 2
+
+
+def test_the_since_parameters_are_one_serializer_class():
+    assert since_query({"updated_since": "updated_at"}) is since_query(
+        {"updated_since": "updated_at"}
+    )
