@@ -22,6 +22,7 @@ from django.conf import settings
 from django.core import signing
 from django.db.models import F, Model, Q, QuerySet
 from django.db.models.expressions import CombinedExpression, OrderBy
+from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -133,6 +134,11 @@ class Keyset:
     # off an index only if the NULLS placement is the index's too. Otherwise an index is
     # plain (ASC, its blanks last) and read forwards or backwards.
     blanks_last_in_index: bool = False
+    # The column beside the key in the list's index that holds the row's primary key: the
+    # primary key itself, or a related row's copy of it (the score row's customer id under
+    # a score figure). A page after the first starts where the row comparison (key, tie)
+    # places it in that index.
+    tie: str = "pk"
 
     def __post_init__(self) -> None:
         if self.then and self.blank_parts:
@@ -294,7 +300,19 @@ class _Walk:
             queryset = queryset.filter(**{f"{key}__isnull": False})
         if self.keyset.valued_filter is not None:
             queryset = queryset.filter(self.keyset.valued_filter)
-        if after is not None:
+        if after is not None and not self.keyset.then and self.pk_descending == self.descending:
+            # (key, tie) beyond the position's as one row comparison, which PostgreSQL reads
+            # as the bound of the index scan. Written as "beyond, or tied and beyond by id",
+            # it planned for 3 ms and then read every row tied with the position before
+            # reaching it: 1,276 customers of churn risk 1.0 fifty pages into a manager's
+            # list (5 ms, issue 14). SQLite gets that longer form (Django's fallback), led
+            # by the bound on the key alone that lets it start the scan at the position.
+            beyond_row = TupleLessThan if self.descending else TupleGreaterThan
+            queryset = queryset.filter(
+                Q(**{f"{key}__{reach}": after.value}),
+                beyond_row(Tuple(F(key), F(self.keyset.tie)), (after.value, after.pk)),
+            )
+        elif after is not None:
             # The redundant bound on the key alone lets the database start the index scan
             # at the position instead of filtering the rows before it.
             queryset = queryset.filter(

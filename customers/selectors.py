@@ -274,6 +274,8 @@ def customer_list_order(
         blank_parts=blank_parts,
         sort_blanks=nullable and (book is not None or by_score_group),
         valued_filter=valued_filter,
+        # A score figure's indexes hold the score row's copy of the customer id.
+        tie="score__customer_id" if key.startswith("score__") else "pk",
     )
 
 

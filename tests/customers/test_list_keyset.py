@@ -517,3 +517,30 @@ def test_a_book_filtered_by_a_score_figure_follows_the_owner_copy(
     theirs, _back = _walk_both_ways(client_for(teammate), query)
     by_filter, _back = _walk_both_ways(client_for(manager), {**query, "owner": teammate.pk})
     assert theirs == by_filter == [moved]
+
+
+@pytest.mark.parametrize(
+    ("sort", "row"),
+    [
+        (
+            "-churn",
+            '("metrics_customerscore"."churn_risk", "metrics_customerscore"."customer_id") <',
+        ),
+        ("name", '("customers_customer"."name", "customers_customer"."id") >'),
+    ],
+)
+def test_a_page_after_the_first_starts_at_its_row_of_the_index(
+    client_for, owner, people, settings, sort, row
+):
+    """(key, id) beyond the cursor's as one row comparison, the bound of the index scan;
+    "beyond, or tied and beyond by id" read every tied row first (issue 14). SQLite writes
+    the longer form, which Django makes of the same condition."""
+    if connection.vendor != "postgresql":
+        pytest.skip("a row comparison on PostgreSQL")
+    settings.CRM_PAGE_SIZE = 3
+    client = client_for(owner)
+    cursor = client.get(URL, {"sort": sort}).context["page"].next_cursor
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(URL, {"sort": sort, "cursor": cursor})
+    assert response.status_code == 200
+    assert any(row in query["sql"] for query in queries.captured_queries)
