@@ -208,6 +208,17 @@ def _deep_pk(queryset, *, descending: bool) -> int:
     return pks[count // 100 if descending else count - count // 100 - 1]
 
 
+def _deep_churn(user) -> list:
+    """The API cursor values (churn risk, customer id) of a score 90 % of the way down
+    ``user``'s scores by churn risk, highest first: past the ties at the top."""
+    scores = CustomerScore.objects.filter(churn_risk__isnull=False)
+    if not user.has_perm("customers.view_all_customers"):
+        scores = scores.filter(customer__owner=user)
+    ordered = scores.order_by("-churn_risk", "pk").values_list("churn_risk", "pk")
+    count = scores.count()
+    return list(ordered[count * 9 // 10]) if count else [0.0, 0]
+
+
 def _following(client: Client, path: str, hops: int) -> str | None:
     """The list page reached by following "next" links ``hops`` times from ``path``,
     whatever the list's pagination is; None if the list has no next page."""
@@ -349,6 +360,15 @@ def targets(
     for user in ("manager", "rep"):
         plan.add(
             "API", "scores by churn risk, first page", user, "/api/v1/scores/?ordering=-churn_risk"
+        )
+        plan.add(
+            "API",
+            "scores by churn risk, deep cursor page",
+            user,
+            lambda user=user: (
+                "/api/v1/scores/?ordering=-churn_risk"
+                f"&cursor={_cursor('-churn_risk', _deep_churn(users[user]))}"
+            ),
         )
         for name in ("customer-costs", "activities"):
             plan.add("API", f"{name}, first page", user, f"/api/v1/{name}/")
