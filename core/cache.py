@@ -11,7 +11,7 @@ the cache several times waits for at most one connection time-out (settings: CAC
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django.core.cache import cache
 from django.core.cache.backends.base import BaseCache
@@ -104,7 +104,8 @@ class SoftRedisCache(RedisCache):
         self._class = SoftRedisCacheClient
 
     def count(self, key: str, timeout: int) -> int | None:
-        counted: int | None = self._cache.count(self.make_and_validate_key(key), timeout)
+        client = cast("SoftRedisCacheClient", self._cache)  # made from self._class
+        counted: int | None = client.count(self.make_and_validate_key(key), timeout)
         return counted
 
 
