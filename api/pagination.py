@@ -190,27 +190,31 @@ def _after(keys, values):
     return condition
 
 
-def _page_queries(queryset, keys, values, *, blanks_apart):
+def _page_queries(queryset, keys, values, *, blanks_apart, ties_apart=False):
     """The queries whose rows, one after the other, are the rows strictly after ``values``
     (from the top when None) in the order of ``keys``.
 
     ``blanks_apart``: the rows with a value of the nullable first key and its blanks are
     read by a query each, so that each is read in an index's order: blanks last (NULLS
     LAST) on a descending key is an order no backward scan of an ascending index gives.
-    The page where the blanks begin reads both. Otherwise one query, ordered blanks last."""
+    The page where the blanks begin reads both. Otherwise one query, ordered blanks last.
+
+    ``ties_apart``: the first key can be tied over a great many rows (a score figure), so
+    after a position the rows tied with it are read apart from those beyond its value
+    where the next key runs the other way."""
     first, rest = keys[0], keys[1:]
     valued_keys = [first.valued(), *rest]
     if not blanks_apart:
         queryset = queryset.order_by(*(key.order_by() for key in keys))
         if values is None:
             return [queryset]
-        if values[0] is not None and rest and rest[0].descending != first.descending:
+        if ties_apart and rest and values[0] is not None and rest[0].descending != first.descending:
             # The next key runs the other way (the highest churn risk first, then the
             # customers by id): no row comparison holds that order, so the rows tied with
             # the position, those beyond its value and the blanks are read apart, each
-            # from its own range of the index. As one query the scan began at the tie's
-            # first row and read every one before the position: 143,924 customers of
-            # churn risk 1.0 for a manager (118 ms).
+            # from its own range of the index (one query more than the first page). As one
+            # query the scan began at the tie's first row and read every one before the
+            # position: 143,924 customers of churn risk 1.0 for a manager (118 ms).
             parts = [
                 queryset.filter(first.equal(values[0])).filter(_after(rest, values[1:])),
                 queryset.filter(first.valued().strictly_after(values[0])),
@@ -357,7 +361,13 @@ class KeysetPagination(pagination.BasePagination):
             and getattr(view, "keyset_blanks_apart", lambda: False)()
         )
         try:
-            queries = _page_queries(queryset, keys, values, blanks_apart=blanks_apart)
+            queries = _page_queries(
+                queryset,
+                keys,
+                values,
+                blanks_apart=blanks_apart,
+                ties_apart=getattr(view, "keyset_ties_apart", False),
+            )
         except (ValueError, TypeError, DjangoValidationError) as exc:
             # A tampered cursor: a value the field cannot take.
             raise _invalid_cursor() from exc
