@@ -225,8 +225,8 @@ def _page_queries(queryset, keys, values, *, blanks_apart, ties_apart=False):
         if first.nullable and not first.nulls_first and values[0] is not None:
             # After a value of a key whose blanks come last: the rest of the valued rows,
             # bounded by the value so that the index scan starts there, then every blank.
-            # As one query ("beyond, or blank, or tied and beyond") nothing bounded the scan:
-            # a manager's scores by churn risk walked 143,924 rows to their page (144 ms).
+            # As one query ("beyond, or blank, or tied and beyond") nothing bounded the scan,
+            # which began at the top of the index whatever the page's depth.
             return [
                 queryset.filter(**{f"{first.field}__isnull": False}).filter(
                     _after(valued_keys, values)
